@@ -1,0 +1,3 @@
+"""critparse screen command(s)."""
+
+from .app import app, eval_app  # noqa: F401

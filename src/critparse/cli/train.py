@@ -1,0 +1,3 @@
+"""critparse train command(s)."""
+
+from .app import app, eval_app  # noqa: F401

@@ -1,0 +1,29 @@
+"""Settings read from the environment, in one place."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def corpora_dir() -> Path:
+    """Folder of the shared corpora (chia/, lct/, ctgov_xml_2023/, ...).
+
+    ``CRITPARSE_CORPORA`` if set, else ``../shared/corpora`` beside the checkout
+    (the layout CI uses)."""
+    env = os.environ.get("CRITPARSE_CORPORA")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        cand = parent.parent / "shared" / "corpora"
+        if (parent / ".git").exists() or (parent / "pyproject.toml").exists():
+            return cand
+    return Path.cwd().parent / "shared" / "corpora"
+
+
+def examples_dir() -> Path:
+    env = os.environ.get("CRITPARSE_EXAMPLES")
+    if env:
+        return Path(env)
+    return corpora_dir().parent / "examples"

@@ -1,0 +1,1 @@
+"""Exporters: pandas frames, JSON Schema, JSON Logic, FHIR, SQL."""

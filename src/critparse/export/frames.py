@@ -1,0 +1,102 @@
+"""Flat rows and pandas DataFrames of a parse, one table per record type.
+
+The column lists here are the contract shared by `ParsedTrial.to_frames()` and
+the batch writers (Parquet, JSON Lines, DuckDB): same names, same order, same
+types, so an empty table still has its columns.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ..records import ParsedTrial
+
+#: table -> ordered (column, arrow type name) pairs
+COLUMNS: Dict[str, List[tuple]] = {
+    "criteria": [
+        ("trial_id", "string"), ("id", "string"), ("parent", "string"), ("kind", "string"),
+        ("cohort", "string"), ("logic", "string"), ("number", "string"), ("role", "string"),
+        ("depth", "int32"), ("section", "string"), ("text", "string"), ("clean_text", "string"),
+        ("start", "int64"), ("end", "int64"),
+    ],
+    "constraints": [
+        ("trial_id", "string"), ("id", "string"), ("criterion", "string"), ("kind", "string"),
+        ("cohort", "string"), ("category", "string"), ("subject", "string"), ("subject_text", "string"),
+        ("code", "string"), ("op", "string"), ("value", "float64"), ("value_text", "string"),
+        ("unit", "string"), ("unit_text", "string"), ("relative_to", "string"),
+        ("normalized_value", "float64"), ("normalized_unit", "string"), ("negated", "bool"),
+        ("text", "string"), ("start", "int64"), ("end", "int64"),
+    ],
+    "entities": [
+        ("trial_id", "string"), ("id", "string"), ("criterion", "string"), ("label", "string"),
+        ("text", "string"), ("start", "int64"), ("end", "int64"), ("negated", "bool"),
+        ("historical", "bool"), ("hypothetical", "bool"), ("constraints", "string"),
+        ("source", "string"), ("expansion", "string"),
+    ],
+}
+
+
+def criteria_rows(parsed: "ParsedTrial") -> List[Dict[str, Any]]:
+    tid = parsed.trial_id
+    return [
+        {
+            "trial_id": tid, "id": c.id, "parent": c.parent, "kind": c.kind, "cohort": c.cohort,
+            "logic": c.logic, "number": c.number, "role": c.role, "depth": c.depth,
+            "section": c.section, "text": c.text, "clean_text": c.clean_text,
+            "start": c.start, "end": c.end,
+        }
+        for c in parsed.criteria
+    ]
+
+
+def constraint_rows(parsed: "ParsedTrial") -> List[Dict[str, Any]]:
+    tid = parsed.trial_id
+    rows = []
+    for c in parsed.constraints:
+        n = c.normalized
+        rows.append({
+            "trial_id": tid, "id": c.id, "criterion": c.criterion, "kind": c.kind,
+            "cohort": c.cohort, "category": c.category, "subject": c.subject,
+            "subject_text": c.subject_text, "code": c.code, "op": c.op, "value": c.value,
+            "value_text": c.value_text, "unit": c.unit, "unit_text": c.unit_text,
+            "relative_to": c.relative_to,
+            "normalized_value": None if n is None else n.value,
+            "normalized_unit": None if n is None else n.unit,
+            "negated": c.negated, "text": c.text, "start": c.start, "end": c.end,
+        })
+    return rows
+
+
+def entity_rows(parsed: "ParsedTrial") -> List[Dict[str, Any]]:
+    tid = parsed.trial_id
+    return [
+        {
+            "trial_id": tid, "id": e.id, "criterion": e.criterion, "label": e.label,
+            "text": e.text, "start": e.start, "end": e.end, "negated": e.negated,
+            "historical": e.historical, "hypothetical": e.hypothetical,
+            "constraints": json.dumps(e.constraints), "source": e.source,
+            "expansion": e.expansion,
+        }
+        for e in parsed.entities
+    ]
+
+
+ROWS = {"criteria": criteria_rows, "constraints": constraint_rows, "entities": entity_rows}
+
+
+def frame(table: str, rows: Iterable[Dict[str, Any]]) -> "pd.DataFrame":
+    """A DataFrame with the table's columns in order and nullable dtypes."""
+    import pandas as pd
+
+    cols = COLUMNS[table]
+    df = pd.DataFrame(list(rows), columns=[c for c, _ in cols])
+    dtypes = {"string": "string", "int32": "Int32", "int64": "Int64", "float64": "Float64", "bool": "boolean"}
+    return df.astype({c: dtypes[t] for c, t in cols})
+
+
+def trial_frames(parsed: "ParsedTrial") -> Dict[str, "pd.DataFrame"]:
+    return {name: frame(name, fn(parsed)) for name, fn in ROWS.items()}

@@ -1,0 +1,173 @@
+"""From raw eligibility text to a ParsedTrial.
+
+raw text -> normalise (offsets kept) -> segment (criteria tree) -> one spaCy
+Doc per criterion -> records (criteria, constraints, entities) whose offsets
+index the raw text.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+from .errors import Errors
+from .normalize import NormalizedText, normalize
+from .records import Constraint, Criterion, Entity, Normalized, ParsedTrial, TrialInfo
+from .segment import Segment, segment
+
+MODES = ("full", "fast")
+
+
+def _check_inputs(text: Any, trial_id: Any) -> None:
+    if not isinstance(text, str):
+        raise TypeError(Errors.E001.format(type=type(text).__name__))
+    if trial_id is not None and not isinstance(trial_id, str):
+        raise TypeError(Errors.E002.format(type=type(trial_id).__name__))
+
+
+def parse(
+    text: str,
+    trial_id: Optional[str] = None,
+    *,
+    nlp: Any = None,
+    mode: str = "full",
+    info: Optional[TrialInfo] = None,
+) -> ParsedTrial:
+    """Parse the eligibility criteria `text` of one trial.
+
+    `mode` is "full" (rules + trained NER) or "fast" (rule layers only); a
+    ready `nlp` from `critparse.load()` may be passed to skip the lookup.
+    """
+    return next(iter(parse_many([(text, trial_id, info)], nlp=nlp, mode=mode)))
+
+
+def parse_many(
+    items: Iterable[Tuple[str, Optional[str], Optional[TrialInfo]]],
+    *,
+    nlp: Any = None,
+    mode: str = "full",
+    batch_size: int = 256,
+) -> Iterator[ParsedTrial]:
+    """Parse many (text, trial_id, info) triples, streaming, in input order.
+
+    Criteria of several trials share one `nlp.pipe` call, which is what makes
+    batch runs fast."""
+    if nlp is None:
+        from .pipeline import load
+
+        nlp = load(mode)
+    pending: List[Tuple[str, Optional[str], Optional[TrialInfo], NormalizedText, List[Segment]]] = []
+    n_segments = 0
+    for text, trial_id, info in items:
+        _check_inputs(text, trial_id)
+        nt = normalize(text)
+        segs = segment(nt)
+        pending.append((text, trial_id, info, nt, segs))
+        n_segments += len(segs)
+        if n_segments >= batch_size:
+            yield from _run(pending, nlp)
+            pending, n_segments = [], 0
+    if pending:
+        yield from _run(pending, nlp)
+
+
+def _run(pending, nlp) -> Iterator[ParsedTrial]:
+    bodies = [nt.text[s.body[0]:s.body[1]] for (_, _, _, nt, segs) in pending for s in segs]
+    docs = iter(nlp.pipe(bodies)) if bodies else iter(())
+    for text, trial_id, info, nt, segs in pending:
+        parsed = ParsedTrial(trial_id=trial_id, text=text, info=info or TrialInfo())
+        parsed.criteria = [s.criterion for s in segs]
+        for seg in segs:
+            doc = next(docs)
+            cons, ents = records_from_doc(doc, seg, nt)
+            parsed.constraints.extend(cons)
+            parsed.entities.extend(ents)
+        yield parsed
+
+
+def records_from_doc(doc: Any, seg: Segment, nt: NormalizedText) -> Tuple[List[Constraint], List[Entity]]:
+    """Turn one criterion's Doc into Constraint and Entity records with
+    offsets into the original text."""
+    crit = seg.criterion
+    base = seg.body[0]
+    original = nt.original
+
+    def span(a: int, b: int) -> Tuple[int, int]:
+        return nt.to_original(base + a, base + b)
+
+    constraints: List[Constraint] = []
+    raw_cons = list(getattr(doc._, "constraints", None) or [])
+    for i, rc in enumerate(raw_cons, 1):
+        s, e = span(rc["start"], rc["end"])
+        norm = rc.get("normalized")
+        constraints.append(
+            Constraint(
+                id=f"{crit.id}#c{i}",
+                criterion=crit.id,
+                kind=crit.kind,
+                cohort=crit.cohort,
+                subject=rc["subject"],
+                subject_text=rc.get("subject_text"),
+                op=rc["op"],
+                value=float(rc["value"]),
+                unit=rc.get("unit"),
+                relative_to=rc.get("relative_to"),
+                normalized=Normalized(**norm) if norm else None,
+                negated=bool(rc.get("negated", False)),
+                text=original[s:e],
+                start=s,
+                end=e,
+                category=rc.get("category", "other"),
+                code=rc.get("code"),
+                value_text=rc.get("value_text"),
+                unit_text=rc.get("unit_text"),
+            )
+        )
+
+    entities: List[Entity] = []
+    abbrevs = _abbreviation_map(doc)
+    for j, ent in enumerate(_entity_spans(doc), 1):
+        s, e = span(ent.start_char, ent.end_char)
+        linked = [
+            constraints[k].id
+            for k, rc in enumerate(raw_cons)
+            if ent.start_char < rc["end"] and rc["start"] < ent.end_char
+        ]
+        ext = ent._
+        entities.append(
+            Entity(
+                id=f"{crit.id}#e{j}",
+                criterion=crit.id,
+                label=ent.label_,
+                text=original[s:e],
+                start=s,
+                end=e,
+                negated=bool(getattr(ext, "is_negated", False)),
+                historical=bool(getattr(ext, "is_historical", False)),
+                hypothetical=bool(getattr(ext, "is_hypothetical", False)),
+                constraints=linked,
+                source=_source(ent),
+                expansion=abbrevs.get((ent.start_char, ent.end_char)),
+            )
+        )
+    return constraints, entities
+
+
+def _entity_spans(doc: Any) -> Sequence[Any]:
+    return list(doc.ents)
+
+
+def _source(ent: Any) -> str:
+    ext = ent._
+    if ext.has("critparse_source") and ext.critparse_source:
+        return ext.critparse_source
+    return "rule" if ent.ent_id_ else "model"
+
+
+def _abbreviation_map(doc: Any) -> Dict[Tuple[int, int], str]:
+    out: Dict[Tuple[int, int], str] = {}
+    if doc.has_extension("abbreviations"):
+        for abrv in doc._.abbreviations or []:
+            long_form = abrv._.long_form
+            if long_form is not None:
+                out[(abrv.start_char, abrv.end_char)] = long_form.text
+    return out

@@ -1,0 +1,168 @@
+"""Typed records of a parse: the public output contract of critparse.
+
+No spaCy import here: records are plain data (str, int, float, bool, None,
+lists and dicts of those) so they pickle cheaply between processes, turn into
+JSON and pandas rows, and are what exporters, screening and batch consume.
+
+Offsets (`start`, `end`) always index the ORIGINAL input string given to
+`critparse.parse`, so `parsed.text[rec.start:rec.end] == rec.text`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+SCHEMA_VERSION = "1.0"
+
+#: comparison operators, ASCII, as used in `Constraint.op`
+OPS = ("<", "<=", ">", ">=", "=", "!=")
+KINDS = ("inclusion", "exclusion")
+LOGICS = ("all", "any")
+#: role of a criterion in the tree
+#: - "item": a criterion a patient is tested against (may have children, then it
+#:   is also a group whose `logic` says how children combine)
+#: - "group": a header that only groups its children ("Inclusion criteria only for B-ALL:")
+#: - "note": free text in a section that is neither (a preamble sentence)
+ROLES = ("item", "group", "note")
+
+
+@dataclass
+class Criterion:
+    id: str  # stable path-like id: "inc.2.3", "exc.8"
+    parent: Optional[str]  # id of the parent criterion, None at top level
+    kind: str  # "inclusion" | "exclusion"
+    cohort: Optional[str]  # cohort label ("B-ALL") or None when it applies to all
+    logic: Optional[str]  # "all" | "any" for criteria with children, else None
+    number: Optional[str]  # the marker as written: "1.", "(a)", "*", or None
+    text: str  # original[start:end]
+    start: int
+    end: int
+    role: str = "item"
+    depth: int = 0  # 0 for top-level items
+    section: Optional[str] = None  # heading text as written ("Key Exclusion Criteria")
+    clean_text: str = ""  # normalised, whitespace-collapsed text without the marker
+
+
+@dataclass
+class Normalized:
+    value: float
+    unit: Optional[str]
+
+
+@dataclass
+class Constraint:
+    id: str  # "<criterion id>#c<n>", stable within a trial
+    criterion: str
+    kind: str
+    cohort: Optional[str]
+    subject: str  # normalised lower-case name: "creatinine", "age", "ecog"
+    subject_text: Optional[str]  # the subject as written
+    op: str  # one of OPS
+    value: float
+    unit: Optional[str]  # UCUM-style: "umol/L", "mg/dL", "%", "10*9/L", "a", "mo", ...
+    relative_to: Optional[str]  # "ULN" | "LLN" | None
+    normalized: Optional[Normalized]  # in the subject's canonical unit
+    negated: bool
+    text: str  # original[start:end]: the span of subject + comparison (+ value, unit)
+    start: int
+    end: int
+    category: str = "other"  # lab | age | performance | vital | count | duration | temporal | other
+    code: Optional[str] = None  # LOINC code of the subject where well known
+    value_text: Optional[str] = None  # the value as written ("176.8", "2.0")
+    unit_text: Optional[str] = None  # the unit as written ("umol/L", "mg/dl")
+
+
+@dataclass
+class Entity:
+    id: str  # "<criterion id>#e<n>"
+    criterion: str
+    label: str  # Chia label set: Condition, Drug, Procedure, Measurement, Value, Temporal, ...
+    text: str  # original[start:end]
+    start: int
+    end: int
+    negated: bool = False
+    historical: bool = False
+    hypothetical: bool = False
+    constraints: List[str] = field(default_factory=list)  # ids of constraints it belongs to
+    source: str = "model"  # "model" | "rule"
+    expansion: Optional[str] = None  # long form of an abbreviation ("absolute neutrophil count")
+
+
+@dataclass
+class TrialInfo:
+    """Structured fields of a registry record, beside its free text."""
+
+    sex: Optional[str] = None  # "all" | "female" | "male"
+    minimum_age: Optional[str] = None  # as written: "18 Years"
+    maximum_age: Optional[str] = None
+    healthy_volunteers: Optional[bool] = None
+    std_ages: Optional[List[str]] = None
+    source_format: Optional[str] = None  # "ctgov_v2_json" | "ctgov_xml" | "aact" | "table" | "text"
+
+
+@dataclass
+class ParsedTrial:
+    trial_id: Optional[str]
+    text: str
+    criteria: List[Criterion] = field(default_factory=list)
+    constraints: List[Constraint] = field(default_factory=list)
+    entities: List[Entity] = field(default_factory=list)
+    info: TrialInfo = field(default_factory=TrialInfo)
+    schema_version: str = SCHEMA_VERSION
+
+    # -- lookups -----------------------------------------------------------
+    def criterion(self, cid: str) -> Criterion:
+        for c in self.criteria:
+            if c.id == cid:
+                return c
+        raise KeyError(cid)
+
+    def children(self, cid: Optional[str]) -> List[Criterion]:
+        return [c for c in self.criteria if c.parent == cid]
+
+    @property
+    def cohorts(self) -> List[str]:
+        seen: List[str] = []
+        for c in self.criteria:
+            if c.cohort and c.cohort not in seen:
+                seen.append(c.cohort)
+        return seen
+
+    # -- serialisation -----------------------------------------------------
+    def to_dict(self) -> Dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self, **kw: Any) -> str:
+        kw.setdefault("ensure_ascii", False)
+        return json.dumps(self.to_dict(), **kw)
+
+    @classmethod
+    def from_dict(cls, d: Dict[str, Any]) -> "ParsedTrial":
+        cons = []
+        for c in d.get("constraints", []):
+            c = dict(c)
+            if c.get("normalized") is not None:
+                c["normalized"] = Normalized(**c["normalized"])
+            cons.append(Constraint(**c))
+        return cls(
+            trial_id=d.get("trial_id"),
+            text=d.get("text", ""),
+            criteria=[Criterion(**c) for c in d.get("criteria", [])],
+            constraints=cons,
+            entities=[Entity(**e) for e in d.get("entities", [])],
+            info=TrialInfo(**(d.get("info") or {})),
+            schema_version=d.get("schema_version", SCHEMA_VERSION),
+        )
+
+    @classmethod
+    def from_json(cls, s: str) -> "ParsedTrial":
+        return cls.from_dict(json.loads(s))
+
+    def to_frames(self) -> Dict[str, "Any"]:
+        """A dict of pandas DataFrames: criteria, constraints, entities."""
+        from .export.frames import trial_frames
+
+        return trial_frames(self)
