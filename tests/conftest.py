@@ -1,0 +1,49 @@
+"""Shared fixtures: the corpora folder (skip where absent) and the seed trial."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from critparse.config import corpora_dir, examples_dir
+
+SEED_ID = "NCT04532203"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "issue(n): regression test for issue n")
+
+
+@pytest.fixture(scope="session")
+def corpora() -> Path:
+    """../shared/corpora (or CRITPARSE_CORPORA); tests using it skip with a reason where absent."""
+    d = corpora_dir()
+    if not d.is_dir():
+        pytest.skip(f"corpora not found at {d} (set CRITPARSE_CORPORA to run corpus tests)")
+    return d
+
+
+def corpus_file(corpora: Path, rel: str) -> Path:
+    p = corpora / rel
+    if not p.exists():
+        pytest.skip(f"{rel} not found under {corpora}")
+    return p
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    p = examples_dir() / f"{SEED_ID}.eligibility.md"
+    if not p.exists():
+        # the seed trial is also bundled in the demo corpus, so the test runs on a fresh clone
+        p = Path(__file__).resolve().parents[1] / "corpora" / "demo" / f"{SEED_ID}.eligibility.md"
+    if not p.exists():
+        pytest.skip(f"seed trial {SEED_ID} not found")
+    return p.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def seed_parsed(seed_text):
+    import critparse
+
+    return critparse.parse(seed_text, trial_id=SEED_ID)
