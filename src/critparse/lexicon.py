@@ -1,0 +1,81 @@
+"""Subjects of constraints (labs, vitals, scores) and their synonyms, from resources/labs.jsonl."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Dict, List, Optional, Pattern, Tuple
+
+from . import resources
+
+
+@dataclass(frozen=True)
+class Subject:
+    name: str
+    category: str
+    canonical_unit: Optional[str]
+    loinc: Optional[str]
+    synonyms: Tuple[str, ...] = field(default=())
+    exact: Tuple[str, ...] = field(default=())
+
+
+@lru_cache(maxsize=1)
+def subjects() -> Dict[str, Subject]:
+    out: Dict[str, Subject] = {}
+    for row in resources.read_jsonl("labs.jsonl"):
+        if "name" not in row:
+            continue
+        out[row["name"]] = Subject(row["name"], row["category"], row.get("canonical_unit"), row.get("loinc"),
+                                   tuple(row.get("synonyms", ())), tuple(row.get("exact", ())))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _surface_index() -> Dict[str, str]:
+    idx: Dict[str, str] = {}
+    for s in subjects().values():
+        idx.setdefault(s.name.lower(), s.name)
+        for syn in s.synonyms:
+            idx.setdefault(syn.lower(), s.name)
+    return idx
+
+
+@lru_cache(maxsize=1)
+def _exact_index() -> Dict[str, str]:
+    return {e: s.name for s in subjects().values() for e in s.exact}
+
+
+def lookup(surface: str) -> Optional[Subject]:
+    """The subject named by `surface` (any synonym, case-insensitive; short forms case-sensitive)."""
+    name = _exact_index().get(surface.strip()) or _surface_index().get(" ".join(surface.lower().split()))
+    return subjects().get(name) if name else None
+
+
+def _alt(words: List[str]) -> str:
+    words = sorted(set(words), key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"[\s\-]+") for w in words)
+
+
+@lru_cache(maxsize=1)
+def mention_pattern() -> Pattern[str]:
+    """One regex finding every subject mention; group 'ci' (case-insensitive) or 'cs' (exact case)."""
+    ci = [w for w in _surface_index() if len(w) > 2 or w in ("hb",)]
+    cs = list(_exact_index())
+    return re.compile(
+        r"(?<![\w-])(?:(?P<cs>" + _alt(cs) + r")|(?i:(?P<ci>" + _alt(ci) + r")))(?![\w])"
+    )
+
+
+def find_mentions(text: str) -> List[Tuple[int, int, str]]:
+    """(start, end, subject name) of every subject mention in `text`, left to right."""
+    out = []
+    for m in mention_pattern().finditer(text):
+        surf = m.group(0)
+        name = _exact_index().get(surf) if m.group("cs") else _surface_index().get(" ".join(surf.lower().replace("-", " ").split())) or _surface_index().get(surf.lower())
+        if name is None:
+            s = lookup(surf.replace("-", " "))
+            name = s.name if s else None
+        if name:
+            out.append((m.start(), m.end(), name))
+    return out

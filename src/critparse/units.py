@@ -1,0 +1,118 @@
+"""Clinical units: surface forms -> UCUM codes, and conversions with pint.
+
+Unit strings are normalised first (pint does not parse ``x10^9/L``, ``/mm3``,
+``10*9/L``): ``resources/units.csv`` maps each surface form to a UCUM code and
+a pint expression.  Conversions run in pint within a dimension, and across
+mass <-> molar concentration where the analyte's molar mass is known
+(``resources/molar_masses.csv``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Dict, Optional, Tuple
+
+from . import resources
+
+
+class UnitError(ValueError):
+    """A unit that cannot be read or converted."""
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def alias_key(unit_text: str) -> str:
+    """Lookup key of a unit as written: lower case, no spaces, µ->u, unicode tidied."""
+    s = unit_text.strip().lower().replace("\u00b5", "u").replace("\u03bc", "u").replace("\u00d7", "x")
+    s = s.replace("\u00b3", "^3").replace("\u2079", "^9").replace("\u00b2", "^2").replace("**", "^")
+    s = _SPACE.sub("", s).rstrip(".")
+    return s
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> Dict[str, Tuple[str, str]]:
+    return {r["alias"]: (r["ucum"], r["pint"]) for r in resources.read_csv("units.csv")}
+
+
+@lru_cache(maxsize=1)
+def _ucum_to_pint() -> Dict[str, str]:
+    out: Dict[str, str] = {}
+    for ucum, pint_expr in _aliases().values():
+        out.setdefault(ucum, pint_expr)
+    return out
+
+
+@lru_cache(maxsize=1)
+def molar_masses() -> Dict[str, float]:
+    return {r["subject"]: float(r["molar_mass_g_per_mol"]) for r in resources.read_csv("molar_masses.csv")}
+
+
+def to_ucum(unit_text: Optional[str]) -> Optional[str]:
+    """UCUM code of a unit as written ('mg/dl' -> 'mg/dL', 'x10^9/L' -> '10*9/L'), or None if unknown."""
+    if not unit_text:
+        return None
+    hit = _aliases().get(alias_key(unit_text))
+    return hit[0] if hit else None
+
+
+def known_unit_keys() -> Tuple[str, ...]:
+    return tuple(_aliases())
+
+
+@lru_cache(maxsize=1)
+def registry():
+    import pint
+
+    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    # clinical units pint lacks, defined once here
+    ureg.define("international_unit = [iu] = IU")
+    ureg.define("katal_activity = 60e6 * IU / minute = _kat_unused")  # placeholder dimension link not used
+    return ureg
+
+
+def _quantity(value: float, ucum: str):
+    ureg = registry()
+    expr = _ucum_to_pint().get(ucum)
+    if expr is None:
+        raise UnitError(f"unknown unit {ucum!r}")
+    if expr == "dimensionless":
+        return ureg.Quantity(value, "dimensionless")
+    return ureg.Quantity(value, ureg.parse_expression(expr).units) * ureg.parse_expression(expr).magnitude
+
+
+def convert(value: float, unit: str, to_unit: str, *, subject: Optional[str] = None) -> float:
+    """Convert `value` from UCUM `unit` to UCUM `to_unit` (same dimension, or
+    mass <-> molar concentration using the subject's molar mass)."""
+    if unit == to_unit:
+        return float(value)
+    import pint
+
+    ureg = registry()
+    q = _quantity(value, unit)
+    target = _quantity(1.0, to_unit)
+    try:
+        return float((q / target).to("dimensionless").magnitude)
+    except pint.DimensionalityError:
+        pass
+    mw = molar_masses().get(subject or "")
+    if mw is None:
+        raise UnitError(f"cannot convert {unit} to {to_unit} for {subject!r}: different dimensions and no molar mass")
+    mw_q = ureg.Quantity(mw, "g/mol")
+    for candidate in (q / mw_q, q * mw_q):
+        try:
+            return float((candidate / target).to("dimensionless").magnitude)
+        except pint.DimensionalityError:
+            continue
+    raise UnitError(f"cannot convert {unit} to {to_unit} for {subject!r}")
+
+
+def try_convert(value: float, unit: Optional[str], to_unit: Optional[str], *, subject: Optional[str] = None) -> Optional[float]:
+    """`convert`, or None when it cannot be done."""
+    if unit is None or to_unit is None:
+        return None
+    try:
+        return convert(value, unit, to_unit, subject=subject)
+    except (UnitError, Exception):  # pint raises several types
+        return None
