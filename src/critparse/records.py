@@ -166,3 +166,27 @@ class ParsedTrial:
         from .export.frames import trial_frames
 
         return trial_frames(self)
+
+    def to_jsonlogic(self, **kw: Any) -> Dict[str, Any]:
+        """The trial as one JSON Logic rule over patient variables (see `critparse.export.jsonlogic`)."""
+        from .export.jsonlogic import to_jsonlogic
+
+        return to_jsonlogic(self, **kw)
+
+    def to_fhir(self, resource: str = "bundle") -> Dict[str, Any]:
+        """FHIR R5 Group / EvidenceVariable (see `critparse.export.fhir`)."""
+        from .export.fhir import to_fhir
+
+        return to_fhir(self, resource)
+
+    def to_sql_rows(self, table: str = "constraints") -> List[Dict[str, Any]]:
+        """Flat rows of one table (criteria | constraints | entities), the columns of `to_frames()`."""
+        from .export.frames import ROWS
+
+        return ROWS[table](self)
+
+    def check(self) -> List[Any]:
+        """Consistency findings (see `critparse.checks`)."""
+        from .checks import check
+
+        return check(self)

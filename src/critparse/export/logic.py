@@ -1,0 +1,331 @@
+"""The logical reading of a parsed trial, shared by screening and the exporters.
+
+One place decides how criteria and constraints combine, so that
+`critparse.screen`, the JSON Logic rule and the FHIR Group say the same thing:
+
+- a trial with cohorts is an OR over cohorts; a cohort is every inclusion
+  criterion that is common (cohort None) or of that cohort, AND NOT any
+  exclusion criterion that is common or of that cohort;
+- a criterion with children combines them with its `logic` (`all` -> and,
+  `any` -> or); children of an exclusion criterion are each a reason to
+  exclude (or);
+- the constraints of one criterion combine by the words between them: a
+  connector with "or" (", or", "and/or") makes an or, otherwise inclusion
+  constraints are and-ed and exclusion constraints or-ed (each is a reason to
+  exclude); two bounds of one range (same span, same subject) are always and-ed;
+- a criterion with neither constraints nor children is `unevaluable` text;
+- structured fields (TrialInfo sex / minimum_age / maximum_age) give the
+  pseudo-criteria `info.sex`, `info.minimum_age`, `info.maximum_age`.
+
+Nodes are plain dataclasses; `Node.op` is one of and | or | not | crit (one
+criterion, its single child is the body) | cmp (one constraint) | text
+(unevaluable criterion) | sex | true.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+
+from ..records import Constraint, Criterion
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..records import ParsedTrial
+
+_OR = re.compile(r"\bor\b", re.I)
+_AND = re.compile(r"\band\b|;", re.I)
+
+#: years per unit of an age / duration value (UCUM codes and common spellings)
+_YEARS_PER = {
+    "a": 1.0, "year": 1.0, "years": 1.0, "yr": 1.0, "y": 1.0,
+    "mo": 1 / 12, "month": 1 / 12, "months": 1 / 12,
+    "wk": 7 / 365.25, "week": 7 / 365.25, "weeks": 7 / 365.25,
+    "d": 1 / 365.25, "day": 1 / 365.25, "days": 1 / 365.25,
+    "h": 1 / 8766.0,
+}
+
+
+@dataclass
+class Node:
+    op: str  # and | or | not | crit | cmp | text | sex | true
+    children: List["Node"] = field(default_factory=list)
+    constraint: Optional[Constraint] = None  # op == "cmp"
+    criterion: Optional[Criterion] = None  # the criterion this node stands for (any op)
+    value: Any = None  # op == "sex": "female" | "male"
+    kind: Optional[str] = None  # inclusion | exclusion, for text nodes
+
+    def walk(self):
+        yield self
+        for ch in self.children:
+            yield from ch.walk()
+
+
+def and_(nodes: List[Node]) -> Node:
+    nodes = [n for n in nodes if n.op != "true"]
+    if not nodes:
+        return Node("true")
+    return nodes[0] if len(nodes) == 1 else Node("and", nodes)
+
+
+def or_(nodes: List[Node]) -> Node:
+    if not nodes:
+        return Node("true")
+    return nodes[0] if len(nodes) == 1 else Node("or", nodes)
+
+
+# -- units ------------------------------------------------------------------
+
+def convert(value: float, unit: Optional[str], to_unit: Optional[str], subject: Optional[str] = None) -> float:
+    """`value` in `unit` expressed in `to_unit`, through `critparse.units.convert`.
+
+    Raises ValueError where it cannot be converted. Equal units (or both None)
+    need no conversion; age/duration units convert among themselves here so
+    screening works on a bare install."""
+    if (unit or None) == (to_unit or None):
+        return float(value)
+    if unit is None or to_unit is None:
+        raise ValueError(f"cannot convert {unit!r} to {to_unit!r}")
+    if unit in _YEARS_PER and to_unit in _YEARS_PER:
+        return float(value) * _YEARS_PER[unit] / _YEARS_PER[to_unit]
+    from ..units import convert as units_convert
+
+    try:
+        return float(units_convert(value, unit, to_unit, subject=subject))
+    except Exception as e:  # pint's errors, unknown units, missing molar mass
+        raise ValueError(f"cannot convert {unit} to {to_unit} for {subject or 'this subject'}: {e}") from None
+
+
+def ucum(unit: Optional[str]) -> Optional[str]:
+    """A unit as written ("mg/dl", "µmol/L") as its UCUM code, through `critparse.units`."""
+    if unit is None:
+        return None
+    if unit in ("ULN", "LLN"):
+        return unit
+    from ..units import to_ucum
+
+    return to_ucum(unit) or unit
+
+
+def lookup_lab(name: str) -> Any:
+    """The lexicon's `Subject` for a lab name or synonym, or None."""
+    from ..lexicon import lookup, subjects
+
+    name = str(name).strip()
+    return subjects().get(name.lower()) or lookup(name) or lookup(name.replace("_", " "))
+
+
+def canonical_unit(subject: str) -> Optional[str]:
+    """The lexicon's canonical unit for `subject`, or None where unknown."""
+    hit = lookup_lab(subject)
+    return hit.canonical_unit if hit is not None else None
+
+
+def loinc(subject: str) -> Optional[str]:
+    hit = lookup_lab(subject)
+    return hit.loinc if hit is not None else None
+
+
+def canonical_subject(name: str) -> str:
+    """A patient's lab key or a constraint subject, as the lexicon's canonical name."""
+    hit = lookup_lab(name)
+    if hit is not None:
+        return hit.name
+    return " ".join(str(name).strip().lower().replace("_", " ").split())
+
+
+def threshold(c: Constraint) -> Tuple[float, Optional[str]]:
+    """The constraint's threshold in the subject's canonical unit where known
+    (`normalized`), else as written."""
+    if c.relative_to:
+        return c.value, c.relative_to
+    if c.normalized is not None and c.normalized.unit:
+        return c.normalized.value, c.normalized.unit
+    return c.value, c.unit
+
+
+# -- per-criterion constraint expression -----------------------------------
+
+def constraint_expr(parsed: "ParsedTrial", crit: Criterion, cons: List[Constraint]) -> Node:
+    """The constraints of one criterion as an and/or expression (see module doc)."""
+    exclusion = crit.kind == "exclusion"
+    clusters: List[List[Constraint]] = []
+    for c in sorted(cons, key=lambda c: (c.start, c.end)):
+        if clusters and (clusters[-1][0].start, clusters[-1][0].end) == (c.start, c.end):
+            clusters[-1].append(c)
+        else:
+            clusters.append([c])
+
+    def cluster_node(cl: List[Constraint]) -> Node:
+        by_subject: Dict[str, List[Node]] = {}
+        for c in cl:
+            by_subject.setdefault(c.subject, []).append(Node("cmp", constraint=c, criterion=crit))
+        parts = [and_(v) for v in by_subject.values()]
+        return or_(parts) if exclusion else and_(parts)
+
+    chunks: List[List[Node]] = [[]]
+    prev: Optional[List[Constraint]] = None
+    for cl in clusters:
+        if prev is not None:
+            gap = parsed.text[prev[0].end:cl[0].start] if prev[0].end <= cl[0].start else ""
+            if _OR.search(gap):
+                join = "or"
+            elif exclusion:
+                # "and" between two bounds of one subject ("age > 65 and < 80"), or an explicit
+                # "and" joining two reasons, keep them together; otherwise each is a reason
+                same = prev[0].subject == cl[0].subject
+                join = "and" if (same or re.search(r"\band\b", gap, re.I)) else "or"
+            else:
+                join = "and"
+            if join == "or":
+                chunks.append([])
+        chunks[-1].append(cluster_node(cl))
+        prev = cl
+    return or_([and_(ch) for ch in chunks if ch])
+
+
+# -- the criteria tree -------------------------------------------------------
+
+class TrialLogic:
+    """The logical reading of a ParsedTrial (see module doc)."""
+
+    def __init__(self, parsed: "ParsedTrial") -> None:
+        self.parsed = parsed
+        self._children: Dict[Optional[str], List[Criterion]] = {}
+        for c in parsed.criteria:
+            self._children.setdefault(c.parent, []).append(c)
+        self._cons: Dict[str, List[Constraint]] = {}
+        for k in parsed.constraints:
+            self._cons.setdefault(k.criterion, []).append(k)
+        self.cohorts: List[str] = list(parsed.cohorts)
+
+    def children(self, cid: Optional[str], cohort: Any = "*") -> List[Criterion]:
+        out = []
+        for c in self._children.get(cid, []):
+            if c.role == "note":
+                continue
+            if cohort != "*" and c.cohort not in (None, cohort):
+                continue
+            out.append(c)
+        return out
+
+    def constraints(self, cid: str) -> List[Constraint]:
+        return self._cons.get(cid, [])
+
+    def criterion_node(self, crit: Criterion, cohort: Any = "*") -> Optional[Node]:
+        """The node for one criterion (None for an empty group)."""
+        parts: List[Node] = []
+        cons = self.constraints(crit.id)
+        if cons:
+            parts.append(constraint_expr(self.parsed, crit, cons))
+        kids = [n for n in (self.criterion_node(ch, cohort) for ch in self.children(crit.id, cohort)) if n]
+        if kids:
+            if crit.kind == "exclusion" or crit.logic == "any":
+                parts.append(Node("or", kids) if len(kids) > 1 else kids[0])
+            else:
+                parts.append(Node("and", kids) if len(kids) > 1 else kids[0])
+        if not parts:
+            if crit.role == "group":
+                return None
+            parts = [Node("text", criterion=crit, kind=crit.kind)]
+        body = and_(parts) if len(parts) > 1 else parts[0]
+        return Node("crit", [body], criterion=crit, kind=crit.kind)
+
+    def top(self, kind: str, cohort: Any = "*") -> List[Criterion]:
+        return [c for c in self.children(None, cohort) if c.kind == kind]
+
+    def info_nodes(self) -> List[Node]:
+        """Pseudo-criteria from the structured fields (sex, minimum/maximum age)."""
+        info = self.parsed.info
+        out: List[Node] = []
+        if info is None:
+            return out
+        sex = (info.sex or "").strip().lower()
+        if sex in ("female", "male"):
+            crit = Criterion(id="info.sex", parent=None, kind="inclusion", cohort=None, logic=None,
+                             number=None, text=f"sex: {info.sex} (structured field)", start=0, end=0)
+            out.append(Node("crit", [Node("sex", value=sex, criterion=crit)], criterion=crit, kind="inclusion"))
+        for name, op in (("minimum_age", ">="), ("maximum_age", "<=")):
+            parsed_age = parse_age(getattr(info, name))
+            if parsed_age is None:
+                continue
+            value, unit = parsed_age
+            cid = f"info.{name}"
+            crit = Criterion(id=cid, parent=None, kind="inclusion", cohort=None, logic=None, number=None,
+                             text=f"{name.replace('_', ' ')}: {getattr(info, name)} (structured field)",
+                             start=0, end=0)
+            con = Constraint(id=f"{cid}#c1", criterion=cid, kind="inclusion", cohort=None, subject="age",
+                             subject_text=None, op=op, value=value, unit=unit, relative_to=None,
+                             normalized=None, negated=False, text=str(getattr(info, name)), start=0, end=0,
+                             category="age")
+            out.append(Node("crit", [Node("cmp", constraint=con, criterion=crit)], criterion=crit,
+                            kind="inclusion"))
+        return out
+
+    def cohort_node(self, cohort: Optional[str], with_info: bool = True) -> Node:
+        """inclusion (common + cohort) AND NOT exclusion (common + cohort)."""
+        key: Any = cohort if cohort is not None else "*"
+        inc = [n for n in (self.criterion_node(c, key) for c in self.top("inclusion", key)) if n]
+        if with_info:
+            inc = self.info_nodes() + inc
+        exc = [n for n in (self.criterion_node(c, key) for c in self.top("exclusion", key)) if n]
+        parts = list(inc)
+        if exc:
+            parts.append(Node("not", [or_(exc)]))
+        return and_(parts)
+
+    def trial_node(self, with_info: bool = True) -> Node:
+        if not self.cohorts:
+            return self.cohort_node(None, with_info)
+        return or_([self.cohort_node(c, with_info) for c in self.cohorts])
+
+    def unevaluable(self) -> List[Criterion]:
+        """Criteria that are neither constraints nor groups of tested children."""
+        out = []
+        seen = set()
+        for node in self.cohort_node_all():
+            for n in (node.walk() if node else ()):
+                if n.op == "text" and n.criterion.id not in seen:
+                    seen.add(n.criterion.id)
+                    out.append(n.criterion)
+        return out
+
+    def cohort_node_all(self) -> List[Node]:
+        return [self.criterion_node(c, "*") for c in self.children(None, "*")]
+
+
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)?\s*$")
+
+
+def parse_age(s: Optional[str]) -> Optional[Tuple[float, str]]:
+    """'18 Years' -> (18.0, 'a'); '6 Months' -> (6.0, 'mo'); 'N/A' / None -> None."""
+    if not s:
+        return None
+    m = _AGE.match(str(s))
+    if not m:
+        return None
+    unit = (m.group(2) or "years").lower()
+    code = {"year": "a", "years": "a", "month": "mo", "months": "mo", "week": "wk", "weeks": "wk",
+            "day": "d", "days": "d", "hour": "h", "hours": "h", "minute": "min", "minutes": "min"}.get(unit)
+    if code is None:
+        return None
+    return float(m.group(1)), code
+
+
+def to_years(value: float, unit: Optional[str]) -> Optional[float]:
+    if unit is None:
+        return float(value)
+    if unit in _YEARS_PER:
+        return float(value) * _YEARS_PER[unit]
+    if unit == "min":
+        return float(value) / 525960.0
+    return None
+
+
+def var_name(subject: str, relative_to: Optional[str] = None) -> str:
+    """Patient variable name of a subject: 'platelet count' -> 'platelet_count',
+    with '_xuln' / '_xlln' for thresholds given relative to ULN / LLN."""
+    base = re.sub(r"[^0-9a-z]+", "_", subject.lower()).strip("_") or "value"
+    if relative_to:
+        base += "_x" + relative_to.lower()
+    return base
