@@ -323,8 +323,16 @@ def _fmt_range(lo: Optional[float], hi: Optional[float]) -> str:
     return f"{'' if lo is None else f'{lo:g}'}-{'' if hi is None else f'{hi:g}'}"
 
 
-_BOTH = re.compile(r"\b(males? (and|or|and/or) females?|females? (and|or|and/or) males?|men (and|or) women|"
-                   r"women (and|or) men|both (sexes|genders)|either (sex|gender)|all (sexes|genders))\b", re.I)
+_ADJ = r"(?:[\w-]+\s+){0,2}"
+_BOTH = re.compile(r"\b(males?|men|boys)\s*(\band\b|\bor\b|and/or|&|/|,)\s*" + _ADJ + r"(females?|women|girls)\b|"
+                   r"\b(females?|women|girls)\s*(\band\b|\bor\b|and/or|&|/|,)\s*" + _ADJ + r"(males?|men|boys)\b|"
+                   r"\b(both|either|all|any) (sexes|sex|genders|gender)\b|\bregardless of (sex|gender)\b", re.I)
+_NOT = re.compile(r"\b(not|cannot|excluded|ineligible|exclusion|no|must|may|should|will|agrees?|if|contracepti\w*|childbearing|child bearing|fertile|"
+                  r"pregnan\w*|lactating|nursing|breast-?feeding)\b", re.I)
+_ANY_FEMALE = re.compile(r"\b(women|females?|girls)\b", re.I)
+_ANY_MALE = re.compile(r"\b(men|males?|boys)\b", re.I)
+#: "Females who ...", "Women that ...": a condition on some women, not a restriction to women
+_QUALIFIED = re.compile(r"\s*,?\s*(who|whom|whose|that|which)\b", re.I)
 _LEAD = r"^\W*(?:(?:healthy|adult|elderly|older|young|postmenopausal|premenopausal|post-menopausal|pre-menopausal|" \
         r"ambulatory|non-pregnant|nonpregnant)\s+)*"
 _FEMALE = re.compile(_LEAD + r"(women|females?|girls)\b|\b(female|women) (patients|subjects|participants|"
@@ -343,9 +351,15 @@ def text_sex(parsed: ParsedTrial) -> Tuple[Optional[str], List[Any]]:
         if _BOTH.search(t):
             both.append(c)
             continue
-        if _FEMALE.search(t):
+        if _NOT.search(t):  # "women who are pregnant cannot...", "women of childbearing potential must..."
+            continue
+        f, m = _FEMALE.search(t), _MALE.search(t)
+        if (f and _ANY_MALE.search(t)) or (m and _ANY_FEMALE.search(t)):
+            both.append(c)
+            continue
+        if f and not _QUALIFIED.match(t, f.end()):
             fem.append(c)
-        if _MALE.search(t):
+        if m and not _QUALIFIED.match(t, m.end()):
             mal.append(c)
     if both or (fem and mal):
         return "all", both or fem + mal
