@@ -367,3 +367,14 @@ def screen(parsed: ParsedTrial, patient: Dict[str, Any]) -> ScreeningResult:
     if best == "undetermined" and missing:
         reasons.append("missing data: " + ", ".join(missing))
     return ScreeningResult(parsed.trial_id, best, cohort_verdicts, crits, reasons, missing)
+
+
+class _CallableModule(__import__("types").ModuleType):
+    """Importing this module replaces the `critparse.screen` function on the package with the
+    module; making the module callable keeps `critparse.screen(parsed, patient)` working."""
+
+    def __call__(self, parsed: ParsedTrial, patient: Dict[str, Any]) -> ScreeningResult:
+        return screen(parsed, patient)
+
+
+__import__("sys").modules[__name__].__class__ = _CallableModule

@@ -1,3 +1,57 @@
-"""critparse screen command(s)."""
+"""`critparse screen TRIAL PATIENT`: screen one patient against one trial."""
 
-from .app import app, eval_app  # noqa: F401
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+
+from .app import app, fail
+from .export import load_trial
+from .parse import read_text_arg
+
+
+@app.command("screen")
+def screen_cmd(
+    trial: str = typer.Argument(..., help="`critparse parse` JSON, or a criteria .txt/.md file"),
+    patient: str = typer.Argument(..., help="patient JSON: {age, sex, labs: {name: {value, unit}}, ecog, conditions}"),
+    fmt: str = typer.Option("json", "--format", "-f", help="json | table"),
+    trial_id: Optional[str] = typer.Option(None, "--trial-id"),
+    mode: str = typer.Option("full", "--mode", help="full | fast, when TRIAL is text"),
+) -> None:
+    """Screen a patient: a verdict (eligible | ineligible | undetermined), per cohort and per criterion.
+
+    Exit status 0 whatever the verdict; 2 on bad input."""
+    from ..screen import screen
+
+    if fmt not in ("json", "table"):
+        raise fail(f"unknown --format {fmt!r}: use json or table")
+    parsed = load_trial(trial, trial_id, mode)
+    try:
+        p = json.loads(read_text_arg(patient))
+    except json.JSONDecodeError as e:
+        raise fail(f"cannot read {patient}: invalid JSON ({e.msg} at line {e.lineno})")
+    if not isinstance(p, dict):
+        raise fail(f"{patient}: a patient is a JSON object, got {type(p).__name__}")
+    res = screen(parsed, p)
+    if fmt == "json":
+        typer.echo(json.dumps(res.to_dict(), indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    colour = {"eligible": "green", "ineligible": "red", "undetermined": "yellow"}
+    console.print(f"[bold]{parsed.trial_id or 'trial'}[/bold]: [{colour[res.verdict]}]{res.verdict}[/]")
+    for c, v in res.cohorts.items():
+        console.print(f"  cohort {c}: [{colour[v]}]{v}[/]")
+    for r in res.reasons:
+        console.print(f"  - {r}")
+    t = Table(title="criteria")
+    for col in ("criterion", "kind", "cohort", "status", "eligible", "reason"):
+        t.add_column(col)
+    mark = {True: "[green]yes[/]", False: "[red]no[/]", None: "?"}
+    for r in res.criteria:
+        t.add_row(r.criterion, r.kind[:3], r.cohort or "", r.status, mark[r.eligible], r.reason[:90])
+    console.print(t)
