@@ -197,14 +197,18 @@ class TrialLogic:
         self._cons: Dict[str, List[Constraint]] = {}
         for k in parsed.constraints:
             self._cons.setdefault(k.criterion, []).append(k)
-        self.cohorts: List[str] = list(parsed.cohorts)
+        labels: List[str] = list(parsed.cohorts)
+        # a label naming several cohorts ("B-ALL and B-NHL") applies to each of them
+        self.cohorts: List[str] = [c for c in labels if not _covers(c, [o for o in labels if o != c])]
+        self._applies: Dict[str, set] = {
+            lab: ({lab} if lab in self.cohorts else {c for c in self.cohorts if _names(lab, c)}) for lab in labels}
 
     def children(self, cid: Optional[str], cohort: Any = "*") -> List[Criterion]:
         out = []
         for c in self._children.get(cid, []):
             if c.role == "note":
                 continue
-            if cohort != "*" and c.cohort not in (None, cohort):
+            if cohort != "*" and c.cohort is not None and cohort not in self._applies.get(c.cohort, ()):
                 continue
             out.append(c)
         return out
@@ -292,6 +296,15 @@ class TrialLogic:
 
     def cohort_node_all(self) -> List[Node]:
         return [self.criterion_node(c, "*") for c in self.children(None, "*")]
+
+
+def _names(label: str, cohort: str) -> bool:
+    return re.search(r"(?<![\w-])" + re.escape(cohort) + r"(?![\w-])", label, re.I) is not None
+
+
+def _covers(label: str, others: List[str]) -> bool:
+    """True when `label` names two or more of the other cohort labels ("B-ALL and B-NHL")."""
+    return sum(1 for o in others if _names(label, o)) >= 2
 
 
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)?\s*$")
