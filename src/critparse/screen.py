@@ -188,9 +188,13 @@ def check_constraint(c: Constraint, patient: Patient) -> ConstraintResult:
     holds = _CMP[c.op](x, thr_value)
     if c.negated:
         holds = not holds
-    shown = f"{c.subject} {conv['value']:g} {conv['unit'] or ''}".rstrip()
-    want = f"{'not ' if c.negated else ''}{c.op} {thr_value:g} {thr['unit'] or c.relative_to or ''}".rstrip()
+    shown = f"{c.subject} {conv['value']:g} {_unit_words(conv['unit'])}".rstrip()
+    want = f"{'not ' if c.negated else ''}{c.op} {thr_value:g} {_unit_words(thr['unit'] or c.relative_to)}".rstrip()
     return res(MET if holds else NOT_MET, f"{shown} {'satisfies' if holds else 'fails'} {want}", conv)
+
+
+def _unit_words(unit: Optional[str]) -> str:
+    return {"a": "years", "ULN": "x ULN", "LLN": "x LLN", None: ""}.get(unit, unit)
 
 
 # -- three-valued logic --------------------------------------------------------
