@@ -1,3 +1,51 @@
-"""critparse train command(s)."""
+"""``critparse train chia``: convert Chia and train the entity model (CPU, one command)."""
 
-from .app import app, eval_app  # noqa: F401
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .app import app, fail
+
+train_app = typer.Typer(help="Train critparse models.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+
+
+@train_app.callback()
+def _train() -> None:
+    """Train critparse models (CPU)."""
+
+
+def _overrides(items: List[str]) -> dict:
+    out = {}
+    for it in items:
+        if "=" not in it:
+            raise typer.BadParameter(f"override {it!r} must look like section.key=value")
+        k, v = it.split("=", 1)
+        try:
+            out[k] = json.loads(v)
+        except json.JSONDecodeError:
+            out[k] = v
+    return out
+
+
+@train_app.command("chia")
+def train_chia(
+    corpus: Optional[Path] = typer.Argument(None, help="Chia BRAT folder or zip (default: $CRITPARSE_CORPORA/chia/original/chia_without_scope_trainval.zip)"),
+    out: Path = typer.Option(Path("models/critparse_chia_ner"), "--out", "-o", help="where the best pipeline is written"),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="spaCy config (default: the shipped chia_ner.cfg)"),
+    override: List[str] = typer.Option([], "--set", help="config override, e.g. --set training.max_epochs=5"),
+    limit: Optional[int] = typer.Option(None, help="convert only the first N criterion lines (smoke runs)"),
+    work_dir: Optional[Path] = typer.Option(None, help="keep DocBins and checkpoints here (default: a temp dir)"),
+) -> None:
+    """Convert Chia to DocBins (split by trial id), train, copy model-best to --out."""
+    from ..train import default_corpus, train
+
+    src = corpus or default_corpus()
+    if not src.exists():
+        raise fail(f"Chia corpus not found at {src}")
+    info = train(src, out, config=config, overrides=_overrides(override), limit=limit, work_dir=work_dir)
+    typer.echo(json.dumps(info.get("performance", {}), indent=1))
