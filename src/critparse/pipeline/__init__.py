@@ -1,28 +1,102 @@
-"""The spaCy pipeline behind critparse, and `load()`."""
+"""The spaCy pipeline behind critparse, and `load()`.
+
+``load("full")``: the trained entity model (tok2vec + ner, trained on Chia)
+plus the rule layers; ``load("fast")``: a blank English pipeline with the
+critparse tokenizer and the cheap rule layers only (no statistical model).
+
+Component order (full)::
+
+    critparse tokenizer -> tok2vec -> ner -> critparse_term_ruler -> critparse_clauses
+    -> abbreviation_detector (scispaCy) -> medspacy_context -> critparse_constraints
+    -> critparse_constraint_negation
+
+The model directory is found from, in order: the `model` argument (a path),
+``$CRITPARSE_MODEL``, ``critparse/models/<name>`` inside the installed package
+(wheels), and ``models/<name>`` of the source checkout (editable installs).
+"""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from pathlib import Path
 from typing import Optional
 
-from ..errors import Errors
+from ..errors import CritparseError, Errors
+
+MODEL_NAME = "critparse_chia_ner"
+MODES = ("full", "fast")
+
+
+def model_path(model: Optional[str] = None) -> Path:
+    """Where the trained model is (it may not exist: `load` checks)."""
+    if model:
+        return Path(model)
+    env = os.environ.get("CRITPARSE_MODEL")
+    if env:
+        return Path(env)
+    pkg = Path(__file__).resolve().parents[1]  # src/critparse
+    inside = pkg / "models" / MODEL_NAME
+    if inside.is_dir():
+        return inside
+    for parent in pkg.parents:
+        if (parent / "pyproject.toml").is_file() and (parent / "models").is_dir():
+            return parent / "models" / MODEL_NAME
+    return inside
+
+
+def context_rules():
+    """medspaCy ConTextRules from ``resources/context_rules.json``."""
+    from medspacy.context import ConTextRule
+
+    from .. import resources
+
+    import json
+
+    data = json.loads(resources.read_text("context_rules.json"))
+    return [ConTextRule.from_dict(r) for r in data["context_rules"]]
+
+
+def add_rule_layers(nlp, *, entities: bool = True):
+    """Append the rule components to `nlp` (in place) and return it."""
+    from . import components  # noqa: F401  (registers factories)
+
+    if entities:
+        nlp.add_pipe("critparse_term_ruler")
+    nlp.add_pipe("critparse_clauses")
+    if entities:
+        from scispacy.abbreviation import AbbreviationDetector  # noqa: F401  (registers the factory)
+
+        nlp.add_pipe("abbreviation_detector")
+    from medspacy.context import ConText  # noqa: F401  (registers medspacy_context)
+
+    ctx = nlp.add_pipe("medspacy_context", config={"rules": None})
+    ctx.add(context_rules())
+    nlp.add_pipe("critparse_constraints")
+    nlp.add_pipe("critparse_constraint_negation")
+    return nlp
 
 
 @lru_cache(maxsize=4)
 def _load_cached(mode: str, model: Optional[str]):
     import spacy
 
-    from . import components  # noqa: F401  (registers factories)
+    from . import components  # noqa: F401
+    from .tokenizer import blank
 
-    if mode not in ("full", "fast"):
-        raise ValueError(Errors.E003.format(mode=mode))
-    nlp = spacy.blank("en")
-    nlp.add_pipe("critparse_constraints")
-    return nlp
+    if mode == "fast":
+        return add_rule_layers(blank(), entities=False)
+    path = model_path(model)
+    if not (path / "config.cfg").is_file():
+        raise CritparseError(Errors.E004.format(path=path))
+    nlp = spacy.load(path)
+    return add_rule_layers(nlp, entities=True)
 
 
 def load(mode: str = "full", model: Optional[str] = None):
-    """The spaCy Language critparse runs: mode 'full' (trained NER + rules) or 'fast' (rules)."""
-    if mode not in ("full", "fast"):
+    """The spaCy Language critparse runs: mode 'full' (trained NER + rules) or 'fast' (rules).
+
+    Pipelines are cached per (mode, model)."""
+    if mode not in MODES:
         raise ValueError(Errors.E003.format(mode=mode))
-    return _load_cached(mode, model)
+    return _load_cached(mode, str(model) if model else None)

@@ -1,15 +1,37 @@
-"""spaCy components of critparse, registered as factories."""
+"""spaCy components of critparse, registered as factories.
 
+Each component is a thin class over plain functions:
+
+* ``critparse_constraints``: ``doc._.constraints`` from `critparse.constraints.extract`.
+* ``critparse_term_ruler``: rule entities from data files (the lab/vital
+  lexicon ``resources/labs.jsonl`` as Measurement, and
+  ``resources/entity_patterns.jsonl``), added only where no entity is yet.
+* ``critparse_clauses``: clause boundaries (``;`` and sentence ends) as
+  sentence starts, the scope limit medspaCy ConText needs.
+* ``critparse_constraint_negation``: ``negated=True`` on constraint dicts whose
+  subject lies in the scope of a ConText negation modifier or overlaps a
+  negated entity.
+"""
+
+
+
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
 
 from .. import constraints as _constraints
+from .. import resources
+from . import extensions  # noqa: F401  (declares the ._ extensions)
 
-if not Doc.has_extension("constraints"):
-    Doc.set_extension("constraints", default=None)
+#: lexicon categories that name a measurement (Chia's Measurement label)
+MEASUREMENT_CATEGORIES = ("lab", "vital", "score", "performance")
+NEGATION_CATEGORY = "NEGATED_EXISTENCE"
 
 
+# -- constraints ----------------------------------------------------------------
 @Language.factory("critparse_constraints", assigns=["doc._.constraints"])
 def make_constraints(nlp: Language, name: str):
     return ConstraintExtractor()
@@ -20,4 +42,180 @@ class ConstraintExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.constraints = _constraints.extract(doc.text)
+        return doc
+
+
+# -- rule entities ----------------------------------------------------------------
+def lexicon_terms(categories: Sequence[str] = MEASUREMENT_CATEGORIES) -> List[Dict[str, Any]]:
+    """Phrase rules from the lab lexicon: {id, label, text, case} (empty if the lexicon is absent)."""
+    try:
+        rows = resources.read_jsonl("labs.jsonl")
+    except (FileNotFoundError, OSError):
+        return []
+    out = []
+    for row in rows:
+        if "name" not in row or row.get("category") not in categories:
+            continue
+        rid = f"labs:{row['name']}"
+        for syn in {row["name"], *row.get("synonyms", ())}:
+            if len(syn) >= 3:
+                out.append({"id": rid, "label": "Measurement", "text": syn, "case": "lower"})
+        for ex in row.get("exact", ()):
+            out.append({"id": rid, "label": "Measurement", "text": ex, "case": "exact"})
+    return out
+
+
+def pattern_terms(name: str) -> List[Dict[str, Any]]:
+    """Phrase rules from a resources JSONL file with lines {id, label, text, case?, source}."""
+    try:
+        rows = resources.read_jsonl(name)
+    except (FileNotFoundError, OSError):
+        return []
+    return [
+        {"id": r.get("id", r["text"]), "label": r["label"], "text": r["text"], "case": r.get("case", "lower")}
+        for r in rows
+        if "text" in r and "label" in r
+    ]
+
+
+def add_rule_entities(doc: Doc, spans: Iterable[Span]) -> Doc:
+    """Add `spans` to ``doc.ents`` where they overlap no existing entity (longest first)."""
+    taken = [False] * len(doc)
+    for e in doc.ents:
+        for i in range(e.start, e.end):
+            taken[i] = True
+    new = [s for s in filter_spans(list(spans)) if not any(taken[s.start:s.end])]
+    if new:
+        doc.ents = list(doc.ents) + new
+        for s in new:
+            ent = doc.char_span(s.start_char, s.end_char, label=s.label_)
+            if ent is not None:
+                ent._.critparse_source = "rule"
+                ent._.critparse_rule = s.kb_id_ or None
+    return doc
+
+
+@Language.factory(
+    "critparse_term_ruler",
+    assigns=["doc.ents", "span._.critparse_source", "span._.critparse_rule"],
+    default_config={"lexicon": True, "patterns": "entity_patterns.jsonl"},
+)
+def make_term_ruler(nlp: Language, name: str, lexicon: bool, patterns: Optional[str]):
+    terms = (lexicon_terms() if lexicon else []) + (pattern_terms(patterns) if patterns else [])
+    return TermRuler(nlp, terms)
+
+
+class TermRuler:
+    """Phrase rules (case-insensitive or exact) that fill gaps left by the model."""
+
+    def __init__(self, nlp: Language, terms: Sequence[Dict[str, Any]]):
+        self.terms = list(terms)
+        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self._meta: Dict[int, Tuple[str, str]] = {}
+        by_key: Dict[Tuple[str, str, str], List[str]] = {}
+        for t in self.terms:
+            by_key.setdefault((t["case"], t["label"], t["id"]), []).append(t["text"])
+        for (case, label, rid), texts in by_key.items():
+            key = f"{label}|{rid}"
+            docs = list(nlp.tokenizer.pipe(texts))
+            (self.exact if case == "exact" else self.lower).add(key, docs)
+            self._meta[nlp.vocab.strings[key]] = (label, rid)
+
+    def spans(self, doc: Doc) -> List[Span]:
+        out = []
+        for m in (self.lower, self.exact):
+            for key, s, e in m(doc):
+                label, rid = self._meta[key]
+                out.append(Span(doc, s, e, label=label, kb_id=rid))
+        return out
+
+    def __call__(self, doc: Doc) -> Doc:
+        if self.terms:
+            add_rule_entities(doc, self.spans(doc))
+        return doc
+
+
+# -- clauses -----------------------------------------------------------------------
+CLAUSE_ENDS = frozenset({";", ".", "!", "?"})
+
+
+@Language.factory("critparse_clauses", assigns=["token.is_sent_start"])
+def make_clauses(nlp: Language, name: str):
+    return ClauseSplitter()
+
+
+def clause_starts(words: Sequence[str]) -> List[bool]:
+    """True where a clause starts: the first token and the token after ``;`` or a sentence end."""
+    out = [False] * len(words)
+    if words:
+        out[0] = True
+    for i in range(1, len(words)):
+        out[i] = words[i - 1] in CLAUSE_ENDS
+    return out
+
+
+class ClauseSplitter:
+    def __call__(self, doc: Doc) -> Doc:
+        for tok, start in zip(doc, clause_starts([t.text for t in doc])):
+            tok.is_sent_start = start
+        return doc
+
+
+# -- negation of constraints ----------------------------------------------------
+@Language.factory(
+    "critparse_constraint_negation",
+    requires=["doc._.constraints"],
+    assigns=["doc._.constraints"],
+)
+def make_constraint_negation(nlp: Language, name: str):
+    return ConstraintNegation()
+
+
+def negation_scopes(doc: Doc) -> List[Tuple[int, int, int, int]]:
+    """(modifier start_char, modifier end_char, scope start_char, scope end_char) of ConText negations."""
+    graph = getattr(doc._, "context_graph", None) if doc.has_extension("context_graph") else None
+    out = []
+    for m in getattr(graph, "modifiers", None) or []:
+        if m.category.upper() != NEGATION_CATEGORY or m.direction.upper() in ("PSEUDO", "TERMINATE"):
+            continue
+        ms, me = m.modifier_span
+        ss, se = m.scope_span
+        if se <= ss:
+            continue
+        out.append((doc[ms].idx, doc[me - 1].idx + len(doc[me - 1]), doc[ss].idx, doc[se - 1].idx + len(doc[se - 1])))
+    return out
+
+
+def mark_negated(constraints: List[Dict[str, Any]], scopes: Sequence[Tuple[int, int, int, int]],
+                 negated_ents: Sequence[Tuple[int, int]]) -> None:
+    """Set ``negated`` on constraint dicts (in place) from negation scopes and negated entities."""
+    for c in constraints:
+        s = c.get("subject_start", c.get("start"))
+        e = c.get("subject_end", c.get("end"))
+        if s is None or e is None:
+            continue
+        neg = bool(c.get("negated", False))
+        for ms, me, ss, se in scopes:
+            # a negation word inside the constraint text itself ("not exceeding") negates nothing
+            if c.get("start", s) <= ms and me <= c.get("end", e):
+                continue
+            if s < se and ss < e:
+                neg = True
+        for es, ee in negated_ents:
+            if s < ee and es < e:
+                neg = True
+        c["negated"] = neg
+
+
+class ConstraintNegation:
+    def __call__(self, doc: Doc) -> Doc:
+        cons = doc._.constraints
+        if cons:
+            negated_ents = [
+                (e.start_char, e.end_char)
+                for e in doc.ents
+                if e.has_extension("is_negated") and e._.is_negated
+            ]
+            mark_negated(cons, negation_scopes(doc), negated_ents)
         return doc
