@@ -1,16 +1,446 @@
 """Constraint extraction: comparisons a rule engine can test.
 
-PLACEHOLDER: the real extractor replaces `extract`.
+`extract(text)` finds, in one criterion's (normalised) text, every comparison
+of a subject against a threshold: ``creatinine <= 176.8 umol/L``, ``ALT and AST
+<= 3 x ULN``, ``aged 3-70 years``, ``ECOG 0 to 2``, ``2 or more relapses``,
+``within 2 weeks prior to screening``.  Regex and lexicon only (no spaCy), so it
+runs in fast mode over whole registries.
+
+How it works:
+1. comparisons: an operator (symbol or words, before or after the number), a
+   number or a range, and an optional unit or ``x ULN``;
+2. subjects: lexicon mentions (resources/labs.jsonl) before the comparison in the
+   same clause, extended over lists joined by "and", "/", "or", ","; else the
+   noun after a bare count ("2 or more relapses"); else keyword rules (age,
+   performance status); else a short head phrase;
+3. values become floats, units UCUM codes, and each constraint gets a value in
+   its subject's canonical unit (`normalized`) where the conversion is defined.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import lexicon, units
+from . import resources
+
+# ---------------------------------------------------------------- patterns --
+
+_NUM_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90,
+}
+NUM = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|\.\d+|(?i:" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")\b)"
+
+
+def _load_ops() -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
+    pre, post = [], []
+    for row in resources.read_jsonl("comparators.jsonl"):
+        if "phrase" not in row:
+            continue
+        (pre if row["position"] == "before" else post).append((row["phrase"], row["op"]))
+    return pre, post
+
+
+_PRE_OPS, _POST_OPS = _load_ops()
+
+
+def _phrase_alt(phrases: List[str]) -> str:
+    out = []
+    for p in sorted(phrases, key=len, reverse=True):
+        if re.match(r"^[<>=!]+$", p):
+            out.append(re.escape(p))
+        else:
+            out.append(r"\b" + re.escape(p).replace(r"\ ", r"\s+") + r"\b")
+    return "|".join(out)
+
+
+_PRE_OP_MAP = {p.lower(): o for p, o in _PRE_OPS}
+_POST_OP_MAP = {p.lower(): o for p, o in _POST_OPS}
+
+_ULN = (
+    r"(?:x|\*|times|fold)?\s*(?:of\s+|the\s+)*(?:institutional\s+|institution's\s+|local\s+)?"
+    r"(?P<rel>ULN|UNL|LLN|upper\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?|lower\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?|"
+    r"normal\s+(?:amounts?|values?|range|levels?|limits?)|upper\s+normal\s+limits?|N\b)"
+)
+
+
+def _unit_alt() -> str:
+    keys = sorted(units.known_unit_keys(), key=len, reverse=True)
+    parts = []
+    for k in keys:
+        if k in ("m", "l", "g", "h", "d", "y", "mo", "mg", "ml", "cm", "kg", "wk", "hr", "sec", "copies"):
+            pass
+        esc = "".join(
+            (r"\s*" + re.escape(ch) + r"\s*") if ch in "/^*x" else re.escape(ch) for ch in k
+        )
+        parts.append(esc)
+    return "|".join(parts)
+
+
+_UNIT = r"(?P<unit>" + _unit_alt() + r")(?![A-Za-z0-9])"
+
+_VALUE = (
+    r"(?P<v1>" + NUM + r")\s*(?:%\s*)?"
+    r"(?:(?P<range>-|to|and|through|–)\s*(?P<v2>" + NUM + r"))?"
+)
+
+_PRE = r"(?P<pre>" + _phrase_alt(list(_PRE_OP_MAP)) + r")"
+_POST = r"(?P<post>" + _phrase_alt(list(_POST_OP_MAP)) + r")"
+
+# one comparison: [pre-op] value [range] [unit | x ULN] [post-op]
+COMPARISON = re.compile(
+    r"(?i:(?:" + _PRE + r"|(?P<between>\bbetween|\bfrom)\s+)\s*(?:of\s+|a\s+|the\s+)?)?"
+    r"(?<![\w.^*/])" + _VALUE.replace("(?P<range>", "(?P<range>") +
+    r"(?:\s*(?i:" + _UNIT + r"|(?P<uln>" + _ULN + r")))?"
+    r"(?P<pct2>\s*%)?"
+    r"(?:\s*(?i:" + _POST + r"))?"
+)
+
+_CLAUSE_BREAK = re.compile(r"[;:\n]|\.\s|,\s*(?:and|or|but)\s|\bexcept\b|\bunless\b", re.I)
+_LIST_GAP = re.compile(r"^\s*(?:,|/|\band\b|\bor\b|\band/or\b|&|\+)?\s*(?:,|/|\band\b|\bor\b|\band/or\b)?\s*$", re.I)
+_FILLER_GAP = re.compile(
+    r"^\)?[\s,]*(?:\([^()]{0,60}\)\s*)?(?:(?:level|levels|value|values|count|score|concentration|is|are|of|must|be|should|"
+    r"in|on|at|by|the|a|an|indoor|room|air|serum|plasma|blood|total|measured|documented|screening|baseline|result|"
+    r"status|grade|class|rate|ratio|as|per|with|without|supplemental|oxygen|echocardiogram|echo|muga|scan|"
+    r"calculated|estimated|using|formula|cockcroft|gault|mdrd|ckd-epi|fasting|resting|within|has|have|had|"
+    r"absolute|x|corrected|for|age|institutional|normal|bone|marrow|peripheral|number|percentage|percent|proportion|shows?|showing|greater|equal|\d+\s*hours?|≤|performance)\b[\s,:\-]*"
+    r"|\([^()]{0,40}\)\s*|[=:]\s*)*$",
+    re.I,
+)
+_AGE_CUE = re.compile(r"\b(?:age[ds]?|years?\s+old|years?\s+of\s+age|y/?o|older|younger|adults?|children|patients?\s+aged|men|women|males?|females?|subjects?|participants?|volunteers?)\b", re.I)
+_WITHIN = re.compile(r"\b(?:within|in\s+the\s+(?:last|past|previous)|during\s+the\s+(?:last|past|previous))\s+(?:the\s+)?(?:last\s+|past\s+)?$", re.I)
+_TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
+_PERF = {"ecog", "karnofsky", "lansky"}
+_STOP = re.compile(r"^(?:the|a|an|of|in|at|on|with|for|to|and|or|is|are|be|must|should|have|has|had|patients?|subjects?|"
+                   r"participants?|who|which|that|any|all|no|not|by|as|from|per|than|least|more|less|equal)$", re.I)
+_TEMPORAL_LEAD = re.compile(
+    r"^(?:(?:concurrent|current|prior|previous|recent|ongoing|active)\s+)?(?:therapy|treatment|use|administration|exposure|vaccination)\s+(?:with|of|to)\s+"
+    r"|^(?:treated|treatment|therapy|received|receiving|use|used|taken|taking|administration)\s+(?:with|of)?\s*"
+    r"|^(?:received|receiving|taken|taking|had|have|has|undergone|underwent)\s+", re.I)
+_DATE_LIKE = re.compile(r"^\s*(?:\(?(?:19|20)\d\d\b|\d{4}\.v\d)")
+
+
+_CARRY_GAP = re.compile(r"^[\s,;]*(?:\([^()]{0,40}\))?[\s,]*(?:and/or|or|and)?\s*$", re.I)
+
+
+def _renorm(prev: Dict[str, Any], c: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    subj = lexicon.subjects().get(prev["subject"])
+    if subj is not None and subj.canonical_unit and c["unit"]:
+        conv = units.try_convert(c["value"], c["unit"], subj.canonical_unit, subject=subj.name)
+        if conv is not None:
+            return {"value": round(conv, 4), "unit": subj.canonical_unit}
+    return c["normalized"]
+
+
+def _num(s: str) -> float:
+    s = s.strip()
+    low = s.lower()
+    if low in _NUM_WORDS:
+        return float(_NUM_WORDS[low])
+    return float(s.replace(",", ""))
+
+
+def _op_of(m: "re.Match[str]") -> Tuple[Optional[str], bool]:
+    """(op, is_range) of a comparison match."""
+    if m.group("between") or m.group("range"):
+        if m.group("v2"):
+            return None, True
+    pre = m.group("pre")
+    post = m.group("post")
+    if pre:
+        return _PRE_OP_MAP.get(" ".join(pre.lower().split())), False
+    if post:
+        return _POST_OP_MAP.get(" ".join(post.lower().split())), False
+    return None, False
+
+
+def _head_phrase(text: str, end: int, floor: int) -> Optional[Tuple[int, int, str]]:
+    """A short noun phrase ending before `end` (the fallback subject)."""
+    seg = text[floor:end]
+    words = list(re.finditer(r"[A-Za-z][\w\-+/']*", seg))
+    keep: List["re.Match[str]"] = []
+    for w in reversed(words):
+        if _STOP.match(w.group(0)):
+            if keep:
+                break
+            continue
+        keep.insert(0, w)
+        if len(keep) >= 4:
+            break
+    if not keep:
+        return None
+    s, e = floor + keep[0].start(), floor + keep[-1].end()
+    return s, e, " ".join(text[s:e].lower().split())
+
+
+def _noun_after(text: str, start: int) -> Optional[Tuple[int, int, str]]:
+    m = re.match(r"\s*(?:(?:prior|previous|consecutive|separate|distinct|different|lines?\s+of|cycles?\s+of|measurable|"
+                 r"evaluable|assessable|bi-?dimensionally|target|documented|or\s+more|or\s+greater)\s+)*"
+                 r"([A-Za-z][\w\-]*(?:\s+(?!and\b|or\b|of\b|in\b|with\b|per\b|to\b|at\b|by\b|for\b|prior\b|within\b|after\b|before\b)[A-Za-z][\w\-]*){0,2})",
+                 text[start:])
+    if not m:
+        return None
+    s = start + m.start(0) + (len(m.group(0)) - len(m.group(0).lstrip()))
+    e = start + m.end(1)
+    phrase = " ".join(text[s:e].lower().split())
+    if _STOP.match(phrase.split()[0]) and len(phrase.split()) == 1:
+        return None
+    return s, e, phrase
+
+
+def _subject_list(mentions: List[Tuple[int, int, str]], text: str, cstart: int, floor: int) -> List[Tuple[int, int, str]]:
+    """Mentions that the comparison at `cstart` applies to (nearest + list before it)."""
+    before = [m for m in mentions if m[1] <= cstart and m[0] >= floor]
+    if not before:
+        return []
+    last = before[-1]
+    gap = text[last[1]:cstart]
+    if len(gap) > 80 or not _FILLER_GAP.match(gap):
+        # allow "(LVEF)" style abbreviation or "in indoor air is" fillers only
+        return []
+    chosen = [last]
+    for prev in reversed(before[:-1]):
+        between = text[prev[1]:chosen[0][0]]
+        if _LIST_GAP.match(between) or re.match(r"^\s*\(\s*$", between) or (between.strip() == "" ):
+            if prev[2] != chosen[0][2]:
+                chosen.insert(0, prev)
+            else:
+                chosen[0] = (prev[0], chosen[0][1], prev[2])
+            continue
+        # "left ventricular ejection fraction (LVEF)": same subject inside parentheses
+        if prev[2] == chosen[0][2] and re.match(r"^\s*\(?\s*$", between):
+            chosen[0] = (prev[0], chosen[0][1], prev[2])
+            continue
+        break
+    # de-duplicate subjects keeping first position
+    seen, out = set(), []
+    for m in chosen:
+        if m[2] in seen:
+            continue
+        seen.add(m[2])
+        out.append(m)
+    return out
+
+
+def _clause_floor(text: str, pos: int) -> int:
+    floor = 0
+    for m in _CLAUSE_BREAK.finditer(text, 0, pos):
+        floor = m.end()
+    return floor
 
 
 def extract(text: str) -> List[Dict[str, Any]]:
     """Constraints found in one criterion's text, offsets local to `text`.
 
     Each dict: subject, subject_text, op, value, unit, unit_text, value_text,
-    relative_to, category, code, normalized ({value, unit} or None), start, end."""
+    relative_to, category, code, normalized ({value, unit} or None), negated,
+    start, end."""
+    if not text or not any(ch.isdigit() for ch in text) and not re.search(r"\b(?:one|two|three|four|five|six)\b", text, re.I):
+        return []
+    mentions = lexicon.find_mentions(text)
+    out: List[Dict[str, Any]] = []
+    prev: List[Dict[str, Any]] = []
+    for m in COMPARISON.finditer(text):
+        found = _constraints_from(m, text, mentions)
+        if prev and found and all(c["category"] == "other" for c in found) and _CARRY_GAP.match(text[prev[-1]["end"]:m.start()]):
+            # "> 5% (by morphology), and/or > 1% (by flow cytometry)": same subject as before
+            p0 = prev[0]
+            found = [dict(c, subject=p0["subject"], subject_text=p0["subject_text"], category=p0["category"],
+                          code=p0["code"], normalized=_renorm(p0, c), start=m.start()) for c in found]
+        if found:
+            prev = found
+        out.extend(found)
+    # drop exact duplicates (same subject, op, value, span)
+    seen = set()
+    uniq = []
+    for c in out:
+        key = (c["subject"], c["op"], c["value"], c["start"], c["end"])
+        if key not in seen:
+            seen.add(key)
+            uniq.append(c)
+    return uniq
+
+
+def _constraints_from(m: "re.Match[str]", text: str, mentions) -> List[Dict[str, Any]]:
+    v1s, v1e = m.span("v1")
+    op, is_range = _op_of(m)
+    unit_text = m.group("unit")
+    rel = m.group("rel")
+    pct = m.group("pct2") or ("%" if "%" in text[v1e:m.end("v2") if m.group("v2") else v1e + 2] else None)
+    # reject numbers glued to letters ("CD19", "HER2") and list markers/dates
+    if v1s > 0 and (text[v1s - 1].isalpha() or text[v1s - 1] in "-+") and not m.group("pre") and not m.group("between"):
+        return []
+    if _DATE_LIKE.match(text[v1s:v1s + 8]) and not unit_text and not rel and not pct:
+        return []
+    if v1e < len(text) and text[v1e:v1e + 1].isalpha() and not unit_text and not rel:
+        return []
+    if v1e < len(text) and text[v1e:v1e + 1] in "+" and not m.group("post"):
+        # "CD19+", "18+" -> only an age-like "18+ years" is a bound
+        if not re.match(r"\+\s*(?:years?|yrs)", text[v1e:v1e + 8], re.I):
+            return []
+        op = ">="
+    ulabel = None
+    if rel:
+        r = rel.lower()
+        ulabel = "LLN" if ("lower" in r or r == "lln") else "ULN"
+    ucum = units.to_ucum(unit_text) if unit_text else None
+    if pct and not ucum and not ulabel:
+        ucum = "%"
+    if op is None and not is_range:
+        # a bare number: only a count / performance score / temporal window can stand without an operator
+        return _bare(m, text, mentions, ucum, unit_text)
+    v1 = _num(m.group("v1"))
+    v2 = _num(m.group("v2")) if m.group("v2") else None
+    if is_range and v2 is not None and v2 < v1:
+        return []
+    # subjects
+    cstart = m.start()
+    floor = _clause_floor(text, cstart)
+    subs = _subject_list(mentions, text, cstart, floor)
+    category = None
+    after = None
+    if not subs:
+        if ucum == "a" or (ucum is None and _AGE_CUE.search(text[floor:cstart]) and re.match(r"\s*(?:years?|yrs)", text[m.end():], re.I)):
+            pass
+        subj = _keyword_subject(text, floor, cstart, m.end(), ucum)
+        if subj:
+            subs = [subj]
+        elif ucum is None and not ulabel:
+            after = _noun_after(text, m.end())
+            if after:
+                subs = [after]
+                category = "count"
+        if not subs:
+            hp = _head_phrase(text, cstart, floor)
+            if hp is None:
+                return []
+            subs = [hp]
+            category = "other"
+    results = []
+    bounds = [(">=", v1, m.group("v1")), ("<=", v2, m.group("v2"))] if is_range else [(op, v1, m.group("v1"))]
+    end = m.end()
+    # trailing whitespace is not part of the span
+    while end > m.start() and text[end - 1].isspace():
+        end -= 1
+    if after:
+        end = max(end, after[1])
+    for s_start, s_end, name in subs:
+        subj = lexicon.subjects().get(name)
+        unit = ucum
+        if subj and subj.name == "age" and unit is None:
+            unit = "a"
+        cat = category or (subj.category if subj else "other")
+        if subj is None and unit in _TIME_UNITS and cat == "other":
+            cat = "duration"
+        for bop, bval, btext in bounds:
+            if bop is None or bval is None:
+                continue
+            results.append(_record(name, text[s_start:s_end], bop, bval, btext, unit, unit_text, ulabel, cat, subj,
+                                   min(s_start, m.start()), max(end, s_end)))
+    return results
+
+
+def _keyword_subject(text: str, floor: int, cstart: int, cend: int, ucum: Optional[str]) -> Optional[Tuple[int, int, str]]:
+    window = text[floor:cstart]
+    if ucum == "a" or re.search(r"\b(?:age[ds]?|years?\s+old|years?\s+of\s+age)\b", text[floor:min(len(text), cend + 20)], re.I):
+        if ucum in (None, "a") and (ucum == "a" or re.match(r"\s*(?:years?|yrs)", text[cend:], re.I) or re.search(r"\bage[ds]?\b", window, re.I)):
+            am = list(re.finditer(r"\bage[ds]?\b|\byears?\s+old\b|\bpatients?\b|\b(?:wo)?men\b|\b(?:fe)?males?\b|\bsubjects?\b|\badults?\b|\bchildren\b|\bparticipants?\b|\bvolunteers?\b", window, re.I))
+            if am:
+                a = am[-1]
+                return floor + a.start(), floor + a.end(), "age"
+            return cstart, cstart, "age"
+    return None
+
+
+def _bare(m, text, mentions, ucum, unit_text) -> List[Dict[str, Any]]:
+    """Numbers without an operator that still bound something: temporal windows
+    ("within 2 weeks"), performance statuses ("ECOG 0 or 1")."""
+    v1 = _num(m.group("v1"))
+    start = m.start()
+    floor = _clause_floor(text, start)
+    if ucum in _TIME_UNITS and _WITHIN.search(text[max(floor, start - 40):start]):
+        w = _WITHIN.search(text[max(floor, start - 40):start])
+        wstart = max(floor, start - 40) + w.start()
+        end = m.end()
+        tail = re.match(r"\s*(?:of|prior\s+to|before|preceding|from|after|following)\s+(?:the\s+)?(?:first\s+)?(?:dose\s+of\s+)?[\w\-]+(?:\s+(?:drug|dose|treatment|visit|randomi[sz]ation|enrollment|registration|entry))?", text[end:], re.I)
+        if tail:
+            end += tail.end()
+        subj = _temporal_subject(text, floor, wstart)
+        return [_record(subj[2], subj[3], "<=", v1, m.group("v1"), ucum, unit_text, None, "temporal", None,
+                        min(subj[0], wstart), end)]
+    subs = _subject_list(mentions, text, start, floor)
+    if subs and all(s[2] in _PERF for s in subs) and ucum in (None, "%"):
+        out = []
+        # "ECOG 0 or 1", "ECOG 0, 1 or 2"
+        tail = re.match(r"(?:\s*(?:,|or|and|-)\s*(" + NUM + r"))+", text[m.end("v1"):])
+        vals = [v1]
+        end = m.end()
+        if tail:
+            vals += [_num(x) for x in re.findall(NUM, tail.group(0))]
+            end = max(end, m.end("v1") + tail.end())
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        for s in subs:
+            subj = lexicon.subjects().get(s[2])
+            if len(vals) == 1:
+                out.append(_record(s[2], text[s[0]:s[1]], "=", vals[0], m.group("v1"), ucum, unit_text, None, "performance", subj, s[0], end))
+            else:
+                out.append(_record(s[2], text[s[0]:s[1]], ">=", min(vals), m.group("v1"), ucum, unit_text, None, "performance", subj, s[0], end))
+                out.append(_record(s[2], text[s[0]:s[1]], "<=", max(vals), None, ucum, unit_text, None, "performance", subj, s[0], end))
+        return out
     return []
+
+
+def _temporal_subject(text: str, floor: int, wstart: int) -> Tuple[int, int, str, str]:
+    seg = text[floor:wstart]
+    lead = len(seg) - len(seg.lstrip())
+    body = seg.strip()
+    s = floor + lead
+    m = _TEMPORAL_LEAD.match(body)
+    while m and m.end() > 0:
+        s += m.end()
+        body = body[m.end():]
+        m = _TEMPORAL_LEAD.match(body)
+    words = body.split()
+    if not words:
+        return wstart, wstart, "time since event", ""
+    if len(words) > 6:
+        hp = _head_phrase(text, floor + lead + len(seg.strip()), floor)
+        if hp:
+            return hp[0], hp[1], hp[2], text[hp[0]:hp[1]]
+    e = s + len(body.rstrip(" ,"))
+    phrase = " ".join(text[s:e].lower().split()).strip(" ,")
+    return s, e, phrase, text[s:e]
+
+
+def _record(name, subject_text, op, value, value_text, unit, unit_text, rel, category, subj, start, end) -> Dict[str, Any]:
+    normalized = None
+    if rel is None and subj is not None and subj.canonical_unit and unit:
+        conv = units.try_convert(value, unit, subj.canonical_unit, subject=subj.name)
+        if conv is not None:
+            normalized = {"value": round(conv, 4), "unit": subj.canonical_unit}
+    elif rel is not None:
+        normalized = {"value": float(value), "unit": f"x{rel}"}
+    elif unit and subj is None:
+        normalized = {"value": float(value), "unit": unit}
+    elif subj is not None and subj.canonical_unit is None and unit is None:
+        normalized = {"value": float(value), "unit": None}
+    return {
+        "subject": name,
+        "subject_text": subject_text or None,
+        "op": op,
+        "value": float(value),
+        "unit": unit,
+        "unit_text": unit_text,
+        "value_text": value_text,
+        "relative_to": rel,
+        "category": category,
+        "code": subj.loinc if subj else None,
+        "normalized": normalized,
+        "negated": False,
+        "start": start,
+        "end": end,
+    }
