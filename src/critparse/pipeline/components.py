@@ -59,9 +59,9 @@ def lexicon_terms(categories: Sequence[str] = MEASUREMENT_CATEGORIES) -> List[Di
         rid = f"labs:{row['name']}"
         for syn in {row["name"], *row.get("synonyms", ())}:
             if len(syn) >= 3:
-                out.append({"id": rid, "label": "Measurement", "text": syn, "case": "lower"})
+                out.append({"id": rid, "label": "Measurement", "text": syn, "case": "lower", "override": False})
         for ex in row.get("exact", ()):
-            out.append({"id": rid, "label": "Measurement", "text": ex, "case": "exact"})
+            out.append({"id": rid, "label": "Measurement", "text": ex, "case": "exact", "override": False})
     return out
 
 
@@ -72,26 +72,33 @@ def pattern_terms(name: str) -> List[Dict[str, Any]]:
     except (FileNotFoundError, OSError):
         return []
     return [
-        {"id": r.get("id", r["text"]), "label": r["label"], "text": r["text"], "case": r.get("case", "lower")}
+        {"id": r.get("id", r["text"]), "label": r["label"], "text": r["text"], "case": r.get("case", "lower"),
+         "override": bool(r.get("override", False))}
         for r in rows
         if "text" in r and "label" in r
     ]
 
 
-def add_rule_entities(doc: Doc, spans: Iterable[Span]) -> Doc:
-    """Add `spans` to ``doc.ents`` where they overlap no existing entity (longest first)."""
+def add_rule_entities(doc: Doc, spans: Iterable[Span], overrides: Iterable[Span] = ()) -> Doc:
+    """Put rule spans into ``doc.ents``: `overrides` replace the entities they overlap,
+    `spans` are added only where they overlap no entity (longest first)."""
+    overrides = filter_spans(list(overrides))
+    ents = list(doc.ents)
+    if overrides:
+        ents = [e for e in ents if not any(e.start < o.end and o.start < e.end for o in overrides)] + overrides
     taken = [False] * len(doc)
-    for e in doc.ents:
+    for e in ents:
         for i in range(e.start, e.end):
             taken[i] = True
-    new = [s for s in filter_spans(list(spans)) if not any(taken[s.start:s.end])]
-    if new:
-        doc.ents = list(doc.ents) + new
-        for s in new:
-            ent = doc.char_span(s.start_char, s.end_char, label=s.label_)
-            if ent is not None:
-                ent._.critparse_source = "rule"
-                ent._.critparse_rule = s.kb_id_ or None
+    new = overrides + [s for s in filter_spans(list(spans)) if not any(taken[s.start:s.end])]
+    if not new:
+        return doc
+    doc.ents = sorted(ents + new[len(overrides):], key=lambda e: e.start)
+    for s in new:
+        ent = doc.char_span(s.start_char, s.end_char, label=s.label_)
+        if ent is not None:
+            ent._.critparse_source = "rule"
+            ent._.critparse_rule = s.kb_id_ or None
     return doc
 
 
@@ -106,33 +113,39 @@ def make_term_ruler(nlp: Language, name: str, lexicon: bool, patterns: Optional[
 
 
 class TermRuler:
-    """Phrase rules (case-insensitive or exact) that fill gaps left by the model."""
+    """Phrase rules (case-insensitive or exact) from data files.
+
+    Rules marked ``override`` (curated terms whose label is unambiguous) replace
+    overlapping model entities; the others only fill gaps left by the model."""
 
     def __init__(self, nlp: Language, terms: Sequence[Dict[str, Any]]):
         self.terms = list(terms)
         self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
-        self._meta: Dict[int, Tuple[str, str]] = {}
-        by_key: Dict[Tuple[str, str, str], List[str]] = {}
+        self._meta: Dict[int, Tuple[str, str, bool]] = {}
+        by_key: Dict[Tuple[str, str, str, bool], List[str]] = {}
         for t in self.terms:
-            by_key.setdefault((t["case"], t["label"], t["id"]), []).append(t["text"])
-        for (case, label, rid), texts in by_key.items():
-            key = f"{label}|{rid}"
+            by_key.setdefault((t["case"], t["label"], t["id"], bool(t.get("override"))), []).append(t["text"])
+        for (case, label, rid, override), texts in by_key.items():
+            key = f"{label}|{rid}|{int(override)}"
             docs = list(nlp.tokenizer.pipe(texts))
             (self.exact if case == "exact" else self.lower).add(key, docs)
-            self._meta[nlp.vocab.strings[key]] = (label, rid)
+            self._meta[nlp.vocab.strings[key]] = (label, rid, override)
 
-    def spans(self, doc: Doc) -> List[Span]:
-        out = []
+    def spans(self, doc: Doc) -> Tuple[List[Span], List[Span]]:
+        """(gap-filling spans, overriding spans)."""
+        fill, over = [], []
         for m in (self.lower, self.exact):
             for key, s, e in m(doc):
-                label, rid = self._meta[key]
-                out.append(Span(doc, s, e, label=label, kb_id=rid))
-        return out
+                label, rid, override = self._meta[key]
+                (over if override else fill).append(Span(doc, s, e, label=label, kb_id=rid))
+        return fill, over
 
     def __call__(self, doc: Doc) -> Doc:
         if self.terms:
-            add_rule_entities(doc, self.spans(doc))
+            fill, over = self.spans(doc)
+            if fill or over:
+                add_rule_entities(doc, fill, over)
         return doc
 
 
