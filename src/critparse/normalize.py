@@ -160,7 +160,9 @@ def normalize(text: str) -> NormalizedText:
     nt = NormalizedText(text, text)
     if edits:
         nt = nt.apply(edits)
-    for post in POST_PASSES:
+    from . import glue
+
+    for post in (glue.edits, *POST_PASSES):
         more = post(nt.text)
         if more:
             nt = nt.apply(more)
