@@ -67,7 +67,7 @@ REAL = {
 }
 
 
-def test_creatinine_query_on_real_trials(corpora, seed_parsed):
+def test_creatinine_query_on_real_trials(corpora, seed_text):
     """Real parses: several XML records (one in micromol/L) plus the seed (umol/L)."""
     from critparse.checks import xml_records
     from critparse.parser import parse_many
@@ -76,7 +76,7 @@ def test_creatinine_query_on_real_trials(corpora, seed_parsed):
     if not path.exists():
         pytest.skip("derived XML records not found")
     recs = [r for r in xml_records(path) if r[1] in REAL]
-    parsed = list(parse_many(recs, mode="fast")) + [seed_parsed]
+    parsed = list(parse_many(recs + [(seed_text, "NCT04532203", None)], mode="fast"))
     if not any(c.subject == "creatinine" and c.normalized for p in parsed for c in p.constraints):
         pytest.skip("the constraint extractor does not yet give normalised creatinine bounds")
     con = connect(parsed)

@@ -38,7 +38,12 @@ def load_trial(path: str, trial_id: Optional[str] = None, mode: str = "full"):
     if mode not in ("full", "fast"):
         raise fail(f"unknown --mode {mode!r}: use full or fast")
     tid = trial_id or (Path(path).name.split(".")[0] if path != "-" else None)
-    return parse(text, trial_id=tid, mode=mode)
+    from ..errors import CritparseError
+
+    try:
+        return parse(text, trial_id=tid, mode=mode)
+    except CritparseError as e:  # e.g. no trained model for mode=full
+        raise fail(str(e))
 
 
 @app.command("export")

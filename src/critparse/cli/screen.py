@@ -27,13 +27,13 @@ def screen_cmd(
 
     if fmt not in ("json", "table"):
         raise fail(f"unknown --format {fmt!r}: use json or table")
-    parsed = load_trial(trial, trial_id, mode)
     try:
         p = json.loads(read_text_arg(patient))
     except json.JSONDecodeError as e:
         raise fail(f"cannot read {patient}: invalid JSON ({e.msg} at line {e.lineno})")
     if not isinstance(p, dict):
         raise fail(f"{patient}: a patient is a JSON object, got {type(p).__name__}")
+    parsed = load_trial(trial, trial_id, mode)
     res = screen(parsed, p)
     if fmt == "json":
         typer.echo(json.dumps(res.to_dict(), indent=2, ensure_ascii=False))
