@@ -18,6 +18,7 @@ The model directory is found from, in order: the `model` argument (a path),
 from __future__ import annotations
 
 import os
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
@@ -59,6 +60,8 @@ def context_rules():
 
 def add_rule_layers(nlp, *, entities: bool = True):
     """Append the rule components to `nlp` (in place) and return it."""
+    # medspaCy's and scispaCy's internal matchers are legitimately empty for some rule types
+    warnings.filterwarnings("ignore", message=r"\[W036\]")
     from . import components  # noqa: F401  (registers factories)
 
     if entities:

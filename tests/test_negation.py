@@ -1,0 +1,120 @@
+"""Negation, history and hypothetical: medspaCy ConText with critparse's eligibility rules,
+on entities and on constraints (`negated`)."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.tokens import Span
+
+from critparse.pipeline import context_rules, load
+from critparse.pipeline.components import mark_negated
+
+
+@pytest.fixture(scope="module")
+def full():
+    return load("full")
+
+
+@pytest.fixture(scope="module")
+def fast():
+    return load("fast")
+
+
+def _context(nlp, text, targets, constraints=None):
+    """Run the rule layers after NER on `text` with the given (text, label) targets as entities."""
+    doc = nlp.make_doc(text)
+    ents = []
+    for t, label in targets:
+        i = text.index(t)
+        ents.append(doc.char_span(i, i + len(t), label=label))
+    doc.ents = ents
+    for name in ("critparse_clauses", "medspacy_context"):
+        doc = nlp.get_pipe(name)(doc)
+    if constraints is not None:
+        doc._.constraints = constraints
+        doc = nlp.get_pipe("critparse_constraint_negation")(doc)
+    return doc
+
+
+def _flags(doc):
+    return {e.text: (e._.is_negated, e._.is_historical, e._.is_hypothetical) for e in doc.ents}
+
+
+@pytest.mark.parametrize(
+    "text,target,negated",
+    [
+        ("No active infection in the lungs", "active infection in the lungs", True),
+        ("Patients without diabetes mellitus", "diabetes mellitus", True),
+        ("Free of hepatitis B infection", "hepatitis B infection", True),
+        ("No history of myocardial infarction", "myocardial infarction", True),
+        ("Absence of brain metastases", "brain metastases", True),
+        ("Negative for HIV", "HIV", True),
+        ("Has not received prior chemotherapy", "chemotherapy", True),
+        ("Active infection requiring antibiotics", "Active infection", False),
+        # comma ends the scope: the next requirement of the list is not negated
+        ("No active infection, blood oxygen saturation >= 92%", "blood oxygen saturation", False),
+        ("No more than 3 prior lines of therapy", "prior lines of therapy", False),
+        ("ALT not exceeding 3 x ULN", "ALT", False),
+    ],
+)
+def test_entity_negation(fast, text, target, negated):
+    doc = _context(fast, text, [(target, "Condition")])
+    assert _flags(doc)[target][0] is negated
+
+
+def test_history_and_hypothetical(fast):
+    doc = _context(fast, "History of stroke", [("stroke", "Condition")])
+    assert _flags(doc)["stroke"] == (False, True, False)
+    doc = _context(fast, "Planned surgery during the study", [("surgery", "Procedure")])
+    assert _flags(doc)["surgery"] == (False, False, True)
+
+
+def test_constraint_not_negated_by_comparator_phrase(fast):
+    text = "ALT no more than 3 x ULN"
+    cons = [{"subject": "alt", "op": "<=", "value": 3.0, "start": 0, "end": len(text), "negated": False}]
+    doc = _context(fast, text, [("ALT", "Measurement")], cons)
+    assert doc._.constraints[0]["negated"] is False
+    assert _flags(doc)["ALT"][0] is False
+
+
+def test_constraint_negated_in_negation_scope(fast):
+    text = "Patients without platelet count < 50 x 10^9/L"
+    s = text.index("platelet")
+    cons = [{"subject": "platelet count", "op": "<", "value": 50.0, "start": s, "end": len(text), "negated": False}]
+    doc = _context(fast, text, [], cons)
+    assert doc._.constraints[0]["negated"] is True
+
+
+def test_constraint_negated_through_negated_entity():
+    cons = [{"start": 10, "end": 20}, {"start": 30, "end": 40}]
+    mark_negated(cons, scopes=[], negated_ents=[(12, 15)])
+    assert [c["negated"] for c in cons] == [True, False]
+
+
+def test_negation_word_inside_the_constraint_negates_nothing():
+    # "not exceeding" inside the constraint span, even if a rule matched it as a negation
+    cons = [{"start": 0, "end": 24}]
+    mark_negated(cons, scopes=[(4, 17, 18, 24)], negated_ents=[])
+    assert cons[0]["negated"] is False
+
+
+def test_rules_are_data():
+    rules = context_rules()
+    lits = {r.literal: r.category for r in rules}
+    assert lits["no more than"] == "PSEUDO"
+    assert lits["free of"] == "NEGATED_EXISTENCE"
+    assert lits[","] == "TERMINATE"
+
+
+def test_full_pipeline_negates_infection_in_the_lungs(full):
+    doc = full("No active infection in the lungs, blood oxygen saturation in indoor air is >= 92%")
+    neg = [e for e in doc.ents if "infection" in e.text]
+    assert neg and all(e._.is_negated for e in neg)
+    assert not any(e._.is_negated for e in doc.ents if "oxygen" in e.text)
+    assert not any(c["negated"] for c in doc._.constraints or [])
+
+
+def test_full_pipeline_no_more_than_uln(full):
+    doc = full("ALT no more than 3 x ULN")
+    assert not any(e._.is_negated for e in doc.ents)
+    assert not any(c["negated"] for c in doc._.constraints or [])
