@@ -106,6 +106,30 @@ def _or_leaves(node: Node) -> List[Constraint]:
     return []
 
 
+def _loosest(cons: List[Constraint]) -> List[Constraint]:
+    """Within ONE criterion, several bounds on a subject in the same direction are alternatives
+    ("boys 6-12 years; girls 6-11 years", "<= 8 for 16 years of education, <= 4 for 8-15"): keep the
+    loosest of each direction (compared in the normalised unit where they share it)."""
+    best: Dict[tuple, Constraint] = {}
+    out: List[Constraint] = []
+    for c in cons:
+        if c.negated or c.op in ("=", "!="):
+            out.append(c)
+            continue
+        upper = c.op in ("<", "<=")
+        unit = c.normalized.unit if c.normalized is not None else c.unit
+        key = (c.subject, c.relative_to, unit, upper)
+        v = c.normalized.value if c.normalized is not None else c.value
+        cur = best.get(key)
+        if cur is None:
+            best[key] = c
+            continue
+        cv = cur.normalized.value if cur.normalized is not None else cur.value
+        if (upper and v > cv) or (not upper and v < cv):
+            best[key] = c
+    return out + list(best.values())
+
+
 def _key(c: Constraint, cmp_unit: Dict[str, Optional[str]]) -> Optional[_Bound]:
     """The constraint as a bound in one unit per (subject, relative_to)."""
     if c.negated or c.op in ("=", "!="):
@@ -144,6 +168,17 @@ def _fmt(v: float, unit: Optional[str]) -> str:
     return f"{v:.4g} {u}".strip()
 
 
+_AGE_CUE = re.compile(r"\b(age[ds]?|old|older|younger|adults?|child(ren)?|infants?|birthdays?|yrs? of age)\b", re.I)
+
+
+def _plausible(c: Constraint, text: str) -> bool:
+    """An `age` constraint is used by the checks only where the words near it speak of age
+    ("8-15 years of education" or "at least one year" alone are left out)."""
+    if c.subject != "age":
+        return True
+    return bool(_AGE_CUE.search(text[max(0, c.start - 25):c.end + 12]))
+
+
 class _Scope:
     """Mandatory inclusion bounds and standalone exclusion bounds of one cohort."""
 
@@ -156,11 +191,14 @@ class _Scope:
             self._mandatory(logic, crit, key)
         for crit in logic.top("exclusion", key):
             self._reasons(logic, crit, key)
+        text = logic.parsed.text
+        self.inc = [c for c in self.inc if _plausible(c, text)]
+        self.exc = [c for c in self.exc if _plausible(c, text)]
 
     def _mandatory(self, logic: TrialLogic, crit, key) -> None:
         cons = logic.constraints(crit.id)
         if cons:
-            self.inc.extend(_and_leaves(constraint_expr(logic.parsed, crit, cons)))
+            self.inc.extend(_loosest(_and_leaves(constraint_expr(logic.parsed, crit, cons))))
         if crit.logic != "any":
             for ch in logic.children(crit.id, key):
                 self._mandatory(logic, ch, key)
@@ -311,7 +349,8 @@ def _age_findings(parsed: ParsedTrial, logic: TrialLogic, scopes: List[_Scope]) 
         sy = to_years(*structured)
         if sy is None or abs(sy - text_v) <= 0.01:
             continue
-        spans = [_span(c) for c in used if (c.op in (">", ">=")) == (name == "minimum_age") != (c.kind == "exclusion")]
+        lower_side = name == "minimum_age"
+        spans = [_span(c) for c in used if ((c.op in (">", ">=")) != (c.kind == "exclusion")) == lower_side]
         spans.append(Span(f"info.{name}", None, "structured", None, None, str(getattr(info, name))))
         out.append(Finding("age_mismatch", "age",
                            f"{name.replace('_', ' ')}: {where} gives {text_v:g} years, the structured field says "
