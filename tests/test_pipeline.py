@@ -109,8 +109,16 @@ def test_lexicon_rules_fill_gaps_only(full):
 
 def test_override_patterns_replace_model_labels(full):
     assert any(t["text"] == "B-ALL" and t["override"] for t in pattern_terms("entity_patterns.jsonl"))
-    doc = full("Relapsed or refractory CD19+ B-ALL")
-    assert ("B-ALL", "Condition") in {(e.text, e.label_) for e in doc.ents}
+    doc = full("Previously treated with any CAR-T cell product")
+    assert ("CAR-T cell product", "Drug") in {(e.text, e.label_) for e in doc.ents}
+    # a longer model entity is never cut by a curated term
+    ruler = full.get_pipe("critparse_term_ruler")
+    with full.select_pipes(enable=[]):
+        doc = full("HBV DNA > 2000 IU/mL")
+    doc.ents = [doc.char_span(0, 7, label="Measurement")]
+    assert [(e.text, e.label_) for e in ruler(doc).ents] == [("HBV DNA", "Measurement")]
+    doc.ents = []
+    assert [(e.text, e.label_) for e in ruler(doc).ents] == [("HBV", "Condition")]
 
 
 def test_abbreviations_resolve(full):

@@ -80,21 +80,29 @@ def pattern_terms(name: str) -> List[Dict[str, Any]]:
 
 
 def add_rule_entities(doc: Doc, spans: Iterable[Span], overrides: Iterable[Span] = ()) -> Doc:
-    """Put rule spans into ``doc.ents``: `overrides` replace the entities they overlap,
-    `spans` are added only where they overlap no entity (longest first)."""
-    overrides = filter_spans(list(overrides))
+    """Put rule spans into ``doc.ents``.
+
+    An override span replaces the model entities it covers (same span: a
+    relabel; shorter entities inside it: merged) but never cuts a longer model
+    entity ("HBV DNA" stays a Measurement though "HBV" is a curated Condition).
+    Other spans are added only where they overlap no entity (longest first)."""
     ents = list(doc.ents)
-    if overrides:
-        ents = [e for e in ents if not any(e.start < o.end and o.start < e.end for o in overrides)] + overrides
+    applied: List[Span] = []
+    for o in filter_spans(list(overrides)):
+        hit = [e for e in ents if e.start < o.end and o.start < e.end]
+        if all(o.start <= e.start and e.end <= o.end for e in hit):
+            ents = [e for e in ents if e not in hit] + [o]
+            applied.append(o)
+        # otherwise a model entity extends beyond the term: the model keeps it (or fills a gap below)
     taken = [False] * len(doc)
     for e in ents:
         for i in range(e.start, e.end):
             taken[i] = True
-    new = overrides + [s for s in filter_spans(list(spans)) if not any(taken[s.start:s.end])]
-    if not new:
+    fill = [s for s in filter_spans(list(spans)) if not any(taken[s.start:s.end])]
+    if not applied and not fill:
         return doc
-    doc.ents = sorted(ents + new[len(overrides):], key=lambda e: e.start)
-    for s in new:
+    doc.ents = sorted(ents + fill, key=lambda e: e.start)
+    for s in applied + fill:
         ent = doc.char_span(s.start_char, s.end_char, label=s.label_)
         if ent is not None:
             ent._.critparse_source = "rule"
