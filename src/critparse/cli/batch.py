@@ -1,3 +1,59 @@
-"""critparse batch command(s)."""
+"""`critparse batch INPUT --out DIR`: parse a whole registry dump into tables."""
 
-from .app import app, eval_app  # noqa: F401
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from .app import app, eval_app, fail  # noqa: F401
+
+
+@app.command("batch")
+def batch_cmd(
+    input_path: str = typer.Argument(..., help="file or folder: API v2 JSON/JSONL/zip, legacy XML folder/zip/tar.gz, AACT eligibilities.txt, CSV/Parquet"),
+    out: str = typer.Option(..., "--out", "-o", help="output folder"),
+    fmt: str = typer.Option("parquet", "--format", "-f", help="parquet | jsonl | duckdb"),
+    mode: str = typer.Option("full", "--mode", help="full (rules + model) | fast (rules only)"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="processes (default: all cores)"),
+    chunk_size: int = typer.Option(200, "--chunk-size", help="studies per chunk"),
+    resume: bool = typer.Option(False, "--resume", help="skip chunks an interrupted run already finished"),
+    limit: Optional[int] = typer.Option(None, "--limit", help="stop after N studies"),
+    engine: str = typer.Option("local", "--engine", help="local | dask"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (default: a LocalCluster)"),
+    id_column: str = typer.Option("nct_id", "--id-column", help="id column of CSV/Parquet input"),
+    text_column: str = typer.Option("criteria", "--text-column", help="criteria text column of CSV/Parquet input"),
+    no_checks: bool = typer.Option(False, "--no-checks", help="skip the consistency checks (findings table)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
+) -> None:
+    """Parse every study of a registry dump into trials, criteria, entities, constraints, findings and errors tables."""
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..batch.engine import run_batch
+    from ..batch.readers import InputError
+
+    if not Path(input_path).exists():
+        raise fail(f"cannot read {input_path}: no such file or folder")
+    try:
+        s = run_batch(input_path, out, fmt=fmt, mode=mode, workers=workers, chunk_size=chunk_size, resume=resume,
+                      limit=limit, engine=engine, scheduler=scheduler, progress=not quiet,
+                      id_column=id_column, text_column=text_column, checks=not no_checks)
+    except (InputError, ValueError) as e:
+        raise fail(str(e))
+    console = Console(stderr=False)
+    t = Table(title=f"critparse batch: {input_path} -> {out} ({fmt}, {mode} mode)", show_header=False)
+    t.add_row("studies read", f"{s.read:,}")
+    t.add_row("parsed", f"{s.parsed:,}")
+    t.add_row("without criteria", f"{s.empty:,}")
+    t.add_row("failed", f"{s.failed:,}")
+    t.add_row("criteria", f"{s.criteria:,}")
+    t.add_row("constraints", f"{s.constraints:,}")
+    t.add_row("entities", f"{s.entities:,}")
+    t.add_row("consistency findings", f"{s.findings:,}")
+    if s.skipped_chunks:
+        t.add_row("chunks resumed", f"{s.skipped_chunks:,} of {s.chunks:,}")
+    t.add_row("time", f"{s.seconds:,.1f} s ({s.studies_per_s:,.1f} studies/s)")
+    console.print(t)

@@ -1,0 +1,405 @@
+"""The batch engine: stream records, parse them in chunks, write tables.
+
+Data flow: reader -> chunks of `chunk_size` plain Records -> `process_chunk`
+(in this process, a process pool, or a Dask cluster; the same function) ->
+one Parquet part per table per chunk under ``OUT/_parts`` (written atomically,
+then marked done) -> at the end, parts are merged and sorted by trial id into
+the requested format.  ``--resume`` skips chunks already marked done, so a
+killed run, restarted, ends with the same tables as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+
+from ..export.frames import COLUMNS, ROWS
+from .ages import parse_age
+from .readers import Record, count_hint, iter_records
+
+TRIALS_COLUMNS = [
+    ("trial_id", "string"), ("status", "string"), ("source_format", "string"), ("source", "string"),
+    ("sex", "string"), ("minimum_age", "string"), ("maximum_age", "string"),
+    ("minimum_age_value", "float64"), ("minimum_age_unit", "string"), ("minimum_age_years", "float64"),
+    ("maximum_age_value", "float64"), ("maximum_age_unit", "string"), ("maximum_age_years", "float64"),
+    ("healthy_volunteers", "bool"), ("n_criteria", "int64"), ("n_constraints", "int64"),
+    ("n_entities", "int64"), ("n_findings", "int64"), ("error", "string"),
+]
+ERRORS_COLUMNS = [("trial_id", "string"), ("stage", "string"), ("message", "string"), ("source", "string")]
+FINDINGS_COLUMNS = [
+    ("trial_id", "string"), ("kind", "string"), ("subject", "string"), ("cohort", "string"),
+    ("message", "string"), ("criteria", "string"),
+]
+TABLES: Dict[str, List[Tuple[str, str]]] = {
+    "trials": TRIALS_COLUMNS, **COLUMNS, "findings": FINDINGS_COLUMNS, "errors": ERRORS_COLUMNS,
+}
+SORT_KEYS = {"trials": ["trial_id"], "errors": ["trial_id", "stage"], "findings": ["trial_id", "kind", "subject", "message"]}
+FORMATS = ("parquet", "jsonl", "duckdb")
+
+
+@dataclass
+class Summary:
+    read: int = 0
+    parsed: int = 0
+    empty: int = 0
+    failed: int = 0
+    criteria: int = 0
+    constraints: int = 0
+    entities: int = 0
+    findings: int = 0
+    chunks: int = 0
+    skipped_chunks: int = 0
+    seconds: float = 0.0
+    out: str = ""
+    words: int = 0
+
+    @property
+    def studies_per_s(self) -> float:
+        return self.read / self.seconds if self.seconds else 0.0
+
+    def add(self, stats: Dict[str, int]) -> None:
+        for k, v in stats.items():
+            if hasattr(self, k) and k not in ("seconds", "out"):
+                setattr(self, k, getattr(self, k) + v)
+
+    def to_dict(self) -> Dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        d["studies_per_s"] = round(self.studies_per_s, 2)
+        return d
+
+
+def _arrow_type(t: str):
+    import pyarrow as pa
+
+    return {"string": pa.string(), "int32": pa.int32(), "int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}[t]
+
+
+def _schema(table: str):
+    import pyarrow as pa
+
+    return pa.schema([(c, _arrow_type(t)) for c, t in TABLES[table]])
+
+
+def _write_parquet_atomic(rows: List[Dict[str, Any]], table: str, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = _schema(table)
+    cols = {c: [r.get(c) for r in rows] for c in schema.names}
+    t = pa.Table.from_pydict(cols, schema=schema)
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(t, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------- per chunk --
+
+def _trial_row(rec: Record, status: str, parsed=None, error: Optional[str] = None, n_findings: int = 0) -> Dict[str, Any]:
+    info = parsed.info if parsed is not None else rec.info
+    mn = parse_age(info.minimum_age)
+    mx = parse_age(info.maximum_age)
+    return {
+        "trial_id": rec.trial_id, "status": status, "source_format": info.source_format, "source": rec.source,
+        "sex": info.sex, "minimum_age": info.minimum_age, "maximum_age": info.maximum_age,
+        "minimum_age_value": mn[0], "minimum_age_unit": mn[1], "minimum_age_years": mn[2],
+        "maximum_age_value": mx[0], "maximum_age_unit": mx[1], "maximum_age_years": mx[2],
+        "healthy_volunteers": info.healthy_volunteers,
+        "n_criteria": len(parsed.criteria) if parsed else 0, "n_constraints": len(parsed.constraints) if parsed else 0,
+        "n_entities": len(parsed.entities) if parsed else 0, "n_findings": n_findings, "error": error,
+    }
+
+
+def _finding_rows(parsed) -> List[Dict[str, Any]]:
+    try:
+        from ..checks import check
+    except ImportError:  # pragma: no cover - checks are optional
+        return []
+    rows = []
+    for f in check(parsed):
+        d = f.to_dict() if hasattr(f, "to_dict") else dict(f.__dict__)
+        crit = d.get("criteria") or [s.get("criterion") for s in d.get("spans", []) if isinstance(s, dict)]
+        rows.append({"trial_id": parsed.trial_id, "kind": d.get("kind"), "subject": d.get("subject"),
+                     "cohort": d.get("cohort"), "message": d.get("message"),
+                     "criteria": json.dumps(crit, ensure_ascii=False, default=str)})
+    return rows
+
+
+def _parse_isolated(batch: List[Record], nlp, mode: str):
+    """Parse records; an exception affects only the record that raised it."""
+    from ..parser import parse_many
+
+    triples = [(r.text, r.trial_id, r.info) for r in batch]
+    try:
+        return [(p, None) for p in parse_many(triples, nlp=nlp, mode=mode)]
+    except Exception:
+        out = []
+        for t in triples:
+            try:
+                out.append((next(iter(parse_many([t], nlp=nlp, mode=mode))), None))
+            except Exception as e:  # keep going: the error is a row, not a crash
+                out.append((None, f"{type(e).__name__}: {e}"))
+        return out
+
+
+def process_chunk(idx: int, records: List[Record], parts_dir: str, mode: str = "full",
+                  model: Optional[str] = None, checks: bool = True) -> Dict[str, int]:
+    """Parse one chunk and write its parts; returns counts. Runs in any worker."""
+    from ..pipeline import load
+
+    parts = Path(parts_dir)
+    nlp = load(mode, model)
+    rows: Dict[str, List[Dict[str, Any]]] = {t: [] for t in TABLES}
+    stats = {"read": len(records), "parsed": 0, "empty": 0, "failed": 0, "criteria": 0, "constraints": 0,
+             "entities": 0, "findings": 0, "words": 0}
+    todo: List[Record] = []
+    for rec in records:
+        if rec.error:
+            rows["trials"].append(_trial_row(rec, "error", error=rec.error))
+            rows["errors"].append({"trial_id": rec.trial_id, "stage": "read", "message": rec.error, "source": rec.source})
+            stats["failed"] += 1
+        elif rec.text is None or not str(rec.text).strip():
+            msg = "no eligibility criteria text in the record"
+            rows["trials"].append(_trial_row(rec, "empty", error=msg))
+            rows["errors"].append({"trial_id": rec.trial_id, "stage": "read", "message": msg, "source": rec.source})
+            stats["empty"] += 1
+        else:
+            todo.append(rec)
+    for rec, (parsed, err) in zip(todo, _parse_isolated(todo, nlp, mode)):
+        if parsed is None:
+            rows["trials"].append(_trial_row(rec, "error", error=err))
+            rows["errors"].append({"trial_id": rec.trial_id, "stage": "parse", "message": err, "source": rec.source})
+            stats["failed"] += 1
+            continue
+        findings = []
+        if checks:
+            try:
+                findings = _finding_rows(parsed)
+            except Exception as e:
+                rows["errors"].append({"trial_id": rec.trial_id, "stage": "check", "message": f"{type(e).__name__}: {e}", "source": rec.source})
+        rows["findings"].extend(findings)
+        rows["trials"].append(_trial_row(rec, "ok", parsed, n_findings=len(findings)))
+        for table, fn in ROWS.items():
+            rows[table].extend(fn(parsed))
+        stats["parsed"] += 1
+        stats["criteria"] += len(parsed.criteria)
+        stats["constraints"] += len(parsed.constraints)
+        stats["entities"] += len(parsed.entities)
+        stats["findings"] += len(findings)
+        stats["words"] += len(rec.text.split())
+    for table in TABLES:
+        d = parts / table
+        d.mkdir(parents=True, exist_ok=True)
+        _write_parquet_atomic(rows[table], table, d / f"part-{idx:06d}.parquet")
+    done = parts / "_done"
+    done.mkdir(parents=True, exist_ok=True)
+    tmp = done / f"chunk-{idx:06d}.tmp"
+    tmp.write_text(json.dumps(stats))
+    os.replace(tmp, done / f"chunk-{idx:06d}.json")
+    return stats
+
+
+_WORKER: Dict[str, Any] = {}
+
+
+def _init_worker(mode: str, model: Optional[str]) -> None:
+    from ..pipeline import load
+
+    load(mode, model)  # warm the pipeline once per worker
+
+
+def chunked(records: Iterable[Record], size: int) -> Iterator[Tuple[int, List[Record]]]:
+    it = iter(records)
+    idx = 0
+    while True:
+        chunk = list(islice(it, size))
+        if not chunk:
+            return
+        yield idx, chunk
+        idx += 1
+
+
+# ---------------------------------------------------------------- engines --
+
+def run_batch(
+    input_path: "str | os.PathLike[str]",
+    out_dir: "str | os.PathLike[str]",
+    *,
+    fmt: str = "parquet",
+    mode: str = "full",
+    model: Optional[str] = None,
+    workers: Optional[int] = None,
+    chunk_size: int = 200,
+    resume: bool = False,
+    limit: Optional[int] = None,
+    engine: str = "local",
+    scheduler: Optional[str] = None,
+    progress: bool = True,
+    id_column: str = "nct_id",
+    text_column: str = "criteria",
+    checks: bool = True,
+) -> Summary:
+    """Parse every study of `input_path` into tables under `out_dir`."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown output format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if mode not in ("full", "fast"):
+        raise ValueError(f"unknown mode {mode!r}: use full or fast")
+    if engine not in ("local", "dask"):
+        raise ValueError(f"unknown engine {engine!r}: use local or dask")
+    out = Path(out_dir)
+    parts = out / "_parts"
+    settings = {"input": str(Path(input_path).resolve()), "mode": mode, "model": model, "chunk_size": chunk_size,
+                "limit": limit, "checks": checks}
+    settings_file = out / "_parts" / "_settings.json"
+    if resume and settings_file.exists():
+        old = json.loads(settings_file.read_text())
+        if old != settings:
+            raise ValueError(f"--resume with different settings than the interrupted run: {old} vs {settings}")
+    elif parts.exists():
+        shutil.rmtree(parts)
+    parts.mkdir(parents=True, exist_ok=True)
+    settings_file.write_text(json.dumps(settings, sort_keys=True))
+    records: Iterable[Record] = iter_records(input_path, id_column=id_column, text_column=text_column)
+    if limit is not None:
+        records = islice(records, limit)
+    done_dir = parts / "_done"
+    summary = Summary(out=str(out))
+    t0 = time.perf_counter()
+    total = count_hint(input_path)
+    if limit is not None:
+        total = min(total, limit) if total else limit
+
+    bar = _Progress(total, progress)
+    try:
+        chunks = chunked(records, chunk_size)
+
+        def pending() -> Iterator[Tuple[int, List[Record]]]:
+            for idx, chunk in chunks:
+                marker = done_dir / f"chunk-{idx:06d}.json"
+                if resume and marker.exists():
+                    stats = json.loads(marker.read_text())
+                    summary.add(stats)
+                    summary.skipped_chunks += 1
+                    summary.chunks += 1
+                    bar.advance(stats["read"])
+                    continue
+                yield idx, chunk
+
+        def record(stats: Dict[str, int]) -> None:
+            summary.add(stats)
+            summary.chunks += 1
+            bar.advance(stats["read"])
+
+        n_workers = workers or os.cpu_count() or 1
+        if engine == "dask":
+            from .dask_engine import run_dask
+
+            run_dask(pending(), str(parts), mode, model, checks, scheduler, n_workers, record)
+        elif n_workers <= 1:
+            for idx, chunk in pending():
+                record(process_chunk(idx, chunk, str(parts), mode, model, checks))
+        else:
+            import multiprocessing as mp
+
+            with ProcessPoolExecutor(max_workers=n_workers, mp_context=mp.get_context("spawn"),
+                                     initializer=_init_worker, initargs=(mode, model)) as pool:
+                inflight = set()
+                for idx, chunk in pending():
+                    inflight.add(pool.submit(process_chunk, idx, chunk, str(parts), mode, model, checks))
+                    if len(inflight) >= 2 * n_workers:
+                        finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
+                        for f in finished:
+                            record(f.result())
+                for f in inflight:
+                    record(f.result())
+    finally:
+        bar.close()
+    finalize(out, fmt)
+    summary.seconds = time.perf_counter() - t0
+    manifest = {"critparse_version": _version(), "format": fmt, **settings, "counts": {
+        k: v for k, v in summary.to_dict().items() if k not in ("seconds", "studies_per_s", "out", "skipped_chunks")}}
+    (out / "_manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    return summary
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def finalize(out: Path, fmt: str) -> None:
+    """Merge the chunk parts into one sorted dataset per table."""
+    import duckdb
+
+    parts = out / "_parts"
+    con = duckdb.connect()
+    con.execute("SET threads=1")  # deterministic output order and bytes
+    con.execute("SET preserve_insertion_order=true")
+    db = None
+    if fmt == "duckdb":
+        dbfile = out / "critparse.duckdb"
+        if dbfile.exists():
+            dbfile.unlink()
+        db = duckdb.connect(str(dbfile))
+    for table, cols in TABLES.items():
+        files = sorted((parts / table).glob("part-*.parquet"))
+        keys = SORT_KEYS.get(table, ["trial_id", "id"])
+        order = ", ".join(f'"{k}"' for k in keys)
+        if not files:
+            continue
+        src = "read_parquet([" + ", ".join(f"'{f.as_posix()}'" for f in files) + "])"
+        query = f"SELECT * FROM {src} ORDER BY {order}"
+        if fmt == "parquet":
+            d = out / table
+            if d.exists():
+                shutil.rmtree(d)
+            d.mkdir(parents=True)
+            con.execute(f"COPY ({query}) TO '{(d / 'part-0.parquet').as_posix()}' (FORMAT parquet, COMPRESSION zstd)")
+        elif fmt == "jsonl":
+            target = out / f"{table}.jsonl"
+            con.execute(f"COPY ({query}) TO '{target.as_posix()}' (FORMAT json)")
+        else:
+            arrow = con.execute(query).arrow()
+            db.register("_t", arrow)
+            db.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _t')
+            db.unregister("_t")
+    if db is not None:
+        db.close()
+    con.close()
+
+
+class _Progress:
+    """A rich progress bar with studies/s and ETA (or nothing when disabled)."""
+
+    def __init__(self, total: Optional[int], enabled: bool) -> None:
+        self.p = None
+        if not enabled:
+            return
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+
+        class _Rate(TextColumn):
+            def render(self, task):  # studies per second
+                speed = task.finished_speed or task.speed
+                return f"{speed:,.1f} studies/s" if speed else "- studies/s"
+
+        self.p = Progress(TextColumn("parsing"), BarColumn(), MofNCompleteColumn(), _Rate(""),
+                          TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), transient=False)
+        self.p.start()
+        self.task = self.p.add_task("parse", total=total)
+
+    def advance(self, n: int) -> None:
+        if self.p is not None:
+            self.p.advance(self.task, n)
+
+    def close(self) -> None:
+        if self.p is not None:
+            self.p.stop()
