@@ -343,12 +343,11 @@ def finalize(out: Path, fmt: str) -> None:
     con = duckdb.connect()
     con.execute("SET threads=1")  # deterministic output order and bytes
     con.execute("SET preserve_insertion_order=true")
-    db = None
     if fmt == "duckdb":
         dbfile = out / "critparse.duckdb"
         if dbfile.exists():
             dbfile.unlink()
-        db = duckdb.connect(str(dbfile))
+        con.execute(f"ATTACH '{dbfile.as_posix()}' AS outdb")
     for table, cols in TABLES.items():
         files = sorted((parts / table).glob("part-*.parquet"))
         keys = SORT_KEYS.get(table, ["trial_id", "id"])
@@ -367,12 +366,9 @@ def finalize(out: Path, fmt: str) -> None:
             target = out / f"{table}.jsonl"
             con.execute(f"COPY ({query}) TO '{target.as_posix()}' (FORMAT json)")
         else:
-            arrow = con.execute(query).arrow()
-            db.register("_t", arrow)
-            db.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _t')
-            db.unregister("_t")
-    if db is not None:
-        db.close()
+            con.execute(f'CREATE OR REPLACE TABLE outdb."{table}" AS {query}')
+    if fmt == "duckdb":
+        con.execute("DETACH outdb")
     con.close()
 
 

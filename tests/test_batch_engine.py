@@ -1,0 +1,120 @@
+"""Batch engine: count in = count out, errors kept, determinism, resume after a kill, formats."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from critparse.batch.engine import TABLES, run_batch
+
+SEED = Path(__file__).resolve().parents[1] / "corpora" / "demo" / "NCT04532203.eligibility.md"
+
+
+def _dump(tmp_path: Path, n: int = 40, bad_at: int = 17) -> Path:
+    """A JSON Lines dump of n real-text studies, one corrupt line and one without criteria."""
+    seed = SEED.read_text(encoding="utf-8")
+    blocks = seed.split("\n\n")
+    lines = []
+    for i in range(n):
+        tid = f"NCT{20000000 + (i * 7919) % 10000:08d}"  # ids not in input order
+        if i == bad_at:
+            lines.append('{"nct_id": "' + tid + '", "criteria": "unterminated')
+            continue
+        text = "" if i == 5 else "\n\n".join(blocks[: 3 + i % (len(blocks) - 3)])
+        lines.append(json.dumps({"nct_id": tid, "criteria": text, "gender": "All", "minimum_age": "18 Years",
+                                 "maximum_age": "N/A"}))
+    f = tmp_path / "dump.jsonl"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return f
+
+
+def _table(out: Path, name: str):
+    import pyarrow.parquet as pq
+
+    return pq.read_table(out / name).to_pandas()
+
+
+def test_count_in_equals_count_out_and_errors_kept(tmp_path):
+    f = _dump(tmp_path)
+    out = tmp_path / "out"
+    s = run_batch(f, out, mode="fast", workers=1, chunk_size=7, progress=False)
+    trials = _table(out, "trials")
+    assert len(trials) == 40 == s.read
+    assert trials["trial_id"].is_unique
+    assert list(trials["trial_id"]) == sorted(trials["trial_id"])  # sorted by trial id
+    assert (trials["status"] == "error").sum() == 1 and (trials["status"] == "empty").sum() == 1
+    errors = _table(out, "errors")
+    assert set(errors["stage"]) == {"read"} and len(errors) == 2
+    assert errors["message"].str.contains("bad JSON line 18").any()
+    assert trials.loc[trials.status == "ok", "minimum_age_years"].eq(18.0).all()
+    cons = _table(out, "constraints")
+    assert {"creatinine", "alt", "age"} <= set(cons["subject"])
+    assert list(cons.columns) == [c for c, _ in TABLES["constraints"]]
+
+
+def test_deterministic_and_formats(tmp_path):
+    f = _dump(tmp_path, n=20)
+    a, b = tmp_path / "a", tmp_path / "b"
+    run_batch(f, a, mode="fast", workers=1, chunk_size=3, progress=False)
+    run_batch(f, b, mode="fast", workers=1, chunk_size=9, progress=False)
+    for t in TABLES:
+        pa_, pb_ = a / t / "part-0.parquet", b / t / "part-0.parquet"
+        assert pa_.read_bytes() == pb_.read_bytes(), t
+    j = tmp_path / "j"
+    run_batch(f, j, fmt="jsonl", mode="fast", workers=1, progress=False)
+    rows = [json.loads(x) for x in (j / "trials.jsonl").read_text().splitlines()]
+    assert len(rows) == 20
+    import duckdb
+
+    d = tmp_path / "d"
+    run_batch(f, d, fmt="duckdb", mode="fast", workers=1, progress=False)
+    con = duckdb.connect(str(d / "critparse.duckdb"), read_only=True)
+    assert con.execute("select count(*) from trials").fetchone()[0] == 20
+    assert con.execute("select count(*) from constraints where subject='creatinine'").fetchone()[0] > 0
+
+
+def test_resume_after_kill_gives_the_same_tables(tmp_path):
+    f = _dump(tmp_path, n=60)
+    clean = tmp_path / "clean"
+    run_batch(f, clean, mode="fast", workers=1, chunk_size=4, progress=False)
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "critparse", "batch", str(f), "--out", str(out), "--mode", "fast", "-w", "1",
+           "--chunk-size", "4", "-q"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    done = out / "_parts" / "_done"
+    deadline = time.time() + 120
+    while time.time() < deadline and (not done.exists() or len(list(done.glob("*.json"))) < 3):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    n_done = len(list(done.glob("*.json")))
+    assert 0 < n_done < 15, "the run was not interrupted mid-way"
+    r = subprocess.run(cmd + ["--resume"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "chunks resumed" in r.stdout
+    for t in TABLES:
+        assert (out / t / "part-0.parquet").read_bytes() == (clean / t / "part-0.parquet").read_bytes(), t
+
+
+def test_parallel_workers_match_single_process(tmp_path):
+    f = _dump(tmp_path, n=24)
+    one, two = tmp_path / "one", tmp_path / "two"
+    run_batch(f, one, mode="fast", workers=1, chunk_size=5, progress=False)
+    run_batch(f, two, mode="fast", workers=2, chunk_size=5, progress=False)
+    for t in TABLES:
+        assert (one / t / "part-0.parquet").read_bytes() == (two / t / "part-0.parquet").read_bytes(), t
+
+
+def test_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match="format"):
+        run_batch(tmp_path, tmp_path / "o", fmt="xlsx", progress=False)
+    r = subprocess.run([sys.executable, "-m", "critparse", "batch", str(tmp_path / "nope"), "--out", str(tmp_path / "o")],
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and "nope" in r.stderr and r.stderr.count("\n") == 1
