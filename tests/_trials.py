@@ -85,7 +85,7 @@ def seed_like(text: str, info: Optional[TrialInfo] = None) -> ParsedTrial:
     b.crit("inc.2.3.2", anyg.id, I, "B-NHL", "Primary drug resistance;", depth=2)
     b.crit("inc.2.3.3", anyg.id, I, "B-NHL", "Relapse after auto-HSCT;", depth=2)
     c = b.crit("inc.2.4", g2.id, I, "B-NHL", "At least one assessable tumor lesion", depth=1)
-    b.con(c, "tumor lesion", ">=", 1, None, "At least one assessable tumor lesion", category="count")
+    b.con(c, "assessable tumor lesion", ">=", 1, None, "At least one assessable tumor lesion", category="count")
 
     g3 = b.crit("inc.3", None, I, None, "Common inclusion criteria for B-ALL and B-NHL", role="group")
     b.crit("inc.3.1", g3.id, I, None, "Highly suspected or confirmed central nervous system involvement", depth=1)

@@ -119,7 +119,7 @@ def test_jsonlogic_equals_screen_on_complete_data(age, creat, cu, bili, alt, ast
     """With every variable given (and no conditions), the rule is true exactly when screening does
     not rule the patient out: unevaluable text defaults to the favourable side in both."""
     trial = _SEED
-    patient = {"age": age, "sex": "male", "ecog": ecog, "relapses": relapses, "tumor lesion": lesion,
+    patient = {"age": age, "sex": "male", "ecog": ecog, "relapses": relapses, "assessable tumor lesion": lesion,
                "labs": {"creatinine": {"value": creat * cu[1], "unit": cu[0]},
                         "bilirubin": {"value": bili, "unit": "umol/L"},
                         "alt": {"value": alt, "unit": "ULN"}, "ast": {"value": ast, "unit": "ULN"},
@@ -128,6 +128,8 @@ def test_jsonlogic_equals_screen_on_complete_data(age, creat, cu, bili, alt, ast
                "life expectancy": {"value": le, "unit": "mo"}, "cr duration": {"value": crd, "unit": "mo"},
                "systemic steroids": {"value": steroid, "unit": "wk"}}
     assert run(_DOC, patient) == (screen(trial, patient).verdict != "ineligible")
+    for parsed, doc in _PARSED:  # the same on the real parse of the seed
+        assert run(doc, patient) == (screen(parsed, patient).verdict != "ineligible")
 
 
 def _load_seed():
@@ -139,6 +141,22 @@ def _load_seed():
 
 _SEED = _load_seed()
 _DOC = to_jsonlogic(_SEED) if _SEED is not None else None
+
+
+def _load_parsed():
+    import copy
+
+    import critparse
+
+    if _SEED is None:
+        return []
+    p = critparse.parse(_SEED.text, trial_id="NCT04532203", info=copy.deepcopy(SEED_INFO), mode="fast")
+    if not {"creatinine", "bilirubin", "age"} <= {c.subject for c in p.constraints}:
+        return []
+    return [(p, to_jsonlogic(p))]
+
+
+_PARSED = _load_parsed()
 if _SEED is None:  # pragma: no cover
     test_jsonlogic_equals_screen_on_complete_data = pytest.mark.skip("seed trial not found")(
         test_jsonlogic_equals_screen_on_complete_data)
