@@ -226,11 +226,7 @@ def segment(nt: NormalizedText) -> List[Segment]:
             continue
         blank_before = False
         if _LABEL.match(ln.text) and len(ln.text.split()) <= 7:
-            while stack and stack[-1].indent >= ln.indent and stack[-1].mtype is None:
-                stack.pop()
-            while stack and stack[-1].indent > ln.indent:
-                stack.pop()
-            if stack and stack[-1].indent == ln.indent:
+            while stack and stack[-1].indent >= ln.indent:
                 stack.pop()
             node = _Node(kind, section, "group", None, None, ln.indent, [(ln.start, ln.end)])
             node.cohort_header = bool(_COHORT.search(ln.text))
