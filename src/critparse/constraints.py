@@ -38,8 +38,8 @@ NUM = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|\.\d+|(?i:" + "|".join(sorted(
 def _load_ops() -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
     pre, post = [], []
     for row in resources.read_jsonl("comparators.jsonl"):
-        if "phrase" not in row:
-            continue
+        if "phrase" not in row or row.get("position") not in ("before", "after") or not row.get("op"):
+            continue  # temporal and range rows: the window rule and _VALUE handle them
         (pre if row["position"] == "before" else post).append((row["phrase"], row["op"]))
     return pre, post
 

@@ -11,8 +11,7 @@ them.
 Gold bounds (one Eq-Comparison event):
 
 * events without a ``Value`` (``previously``, ``first``) are not numeric
-  thresholds and are skipped; ``Value3``/``Value4``/``Operator2`` (a handful of
-  list events) are ignored, only ``Value``/``Value2`` are read;
+  thresholds and are skipped; only the first ``Operator`` is read;
 * value: the Eq-Value text as a float (digits with thousands commas, number
   words "one".."twenty", Roman numerals I..X); an unreadable value stays
   ``None`` (the bound still counts as gold and can only be found by span);
@@ -20,8 +19,9 @@ Gold bounds (one Eq-Comparison event):
   ``≥`` reads ``>=``) and looked up in ``resources/comparators.jsonl`` (any
   position, plus the ``range`` and ``temporal`` rows); no operator means
   ``=``; an operator the table lacks is ``None`` (never equal to a prediction);
-* a ``Value2`` makes a range: two bounds, ``>=`` the smaller value and ``<=``
-  the larger, whatever the operator text (``-``, ``to``, ``between``, ``~``);
+* two or more values (``Value2``.. or a repeated ``Value`` role) make a range:
+  two bounds, ``>=`` the smallest value and ``<=`` the largest, whatever the
+  operator text (``-``, ``to``, ``between``, ``~``, ``or``);
 * unit: the original text from the first to the last of the Unit / Per /
   Unit2 / Temporal-Unit spans (so ``μmol`` + ``L`` reads ``μmol/L``; a ``/``
   just before the unit is included: ``/mm3``), normalised and passed through
@@ -197,18 +197,20 @@ def gold_bounds(ann: str, text: str, stats: Optional[LctScores] = None) -> List[
             continue
         trig = tb.get(args[0].split(":", 1)[1])
         roles: Dict[str, str] = {}
+        value_refs: List[str] = []
         for a in args[1:]:
             if ":" in a:
                 role, ref = a.split(":", 1)
+                if re.fullmatch(r"Value\d*", role) and ref in tb:
+                    value_refs.append(ref)
                 roles.setdefault(role, ref)
-        if trig is None or "Value" not in roles or roles["Value"] not in tb:
+        if trig is None or not value_refs:
             continue
         cs, ce = trig[1], trig[2]
-        v1 = parse_value(tb[roles["Value"]][3])
-        v2 = parse_value(tb[roles["Value2"]][3]) if roles.get("Value2") in tb else None
+        values = [parse_value(tb[r][3]) for r in value_refs]
         op_text = tb[roles["Operator"]][3] if roles.get("Operator") in tb else None
         op = map_op(op_text)
-        if op is None and stats is not None and "Value2" not in roles:
+        if op is None and stats is not None and len(values) == 1:
             stats.unmapped_ops[op_text] += 1
         uspans = [tb[roles[r]] for r in ("Unit", "Per", "Unit2", "Per2", "Temporal-Unit") if roles.get(r) in tb]
         unit = None
@@ -220,14 +222,12 @@ def gold_bounds(ann: str, text: str, stats: Optional[LctScores] = None) -> List[
             unit = map_unit(utext)
             if unit is None and stats is not None:
                 stats.unmapped_units[utext] += 1
-        if "Value2" in roles:
-            vals = [v for v in (v1, v2) if v is not None]
-            lo = min(vals) if vals else None
-            hi = max(vals) if vals else None
-            out.append((cs, ce, lo, ">=", unit))
-            out.append((cs, ce, hi, "<=", unit))
+        if len(values) > 1:
+            vals = [v for v in values if v is not None]
+            out.append((cs, ce, min(vals) if vals else None, ">=", unit))
+            out.append((cs, ce, max(vals) if vals else None, "<=", unit))
         else:
-            out.append((cs, ce, v1, op, unit))
+            out.append((cs, ce, values[0], op, unit))
     return sorted(out, key=lambda b: (b[0], b[1]))
 
 
