@@ -40,6 +40,8 @@ def train_chia(
     override: List[str] = typer.Option([], "--set", help="config override, e.g. --set training.max_epochs=5"),
     limit: Optional[int] = typer.Option(None, help="convert only the first N criterion lines (smoke runs)"),
     work_dir: Optional[Path] = typer.Option(None, help="keep DocBins and checkpoints here (default: a temp dir)"),
+    pretrain: bool = typer.Option(False, "--pretrain", help="first pretrain tok2vec on unlabelled criteria text (ctgov_xml_2023 + Chia train)"),
+    init_tok2vec: Optional[Path] = typer.Option(None, help="start from pretrained tok2vec weights (spacy pretrain output)"),
 ) -> None:
     """Convert Chia to DocBins (split by trial id), train, copy model-best to --out."""
     from ..train import default_corpus, train
@@ -47,5 +49,6 @@ def train_chia(
     src = corpus or default_corpus()
     if not src.exists():
         raise fail(f"Chia corpus not found at {src}")
-    info = train(src, out, config=config, overrides=_overrides(override), limit=limit, work_dir=work_dir)
+    info = train(src, out, config=config, overrides=_overrides(override), limit=limit, work_dir=work_dir,
+                 pretrain=pretrain, init_tok2vec=init_tok2vec)
     typer.echo(json.dumps(info.get("performance", {}), indent=1))

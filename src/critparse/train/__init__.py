@@ -33,8 +33,14 @@ def train(
     limit: Optional[int] = None,
     work_dir: Union[str, Path, None] = None,
     use_gpu: int = -1,
+    pretrain: bool = False,
+    init_tok2vec: Union[str, Path, None] = None,
 ) -> Dict[str, object]:
-    """Convert, train, and copy the best model to `out`; returns conversion + training figures."""
+    """Convert, train, and copy the best model to `out`; returns conversion + training figures.
+
+    `pretrain`: first pretrain the tok2vec layer (``spacy pretrain``, character
+    objective) on unlabelled criteria text (`critparse.train.pretrain`), then
+    start the NER training from it; `init_tok2vec`: start from such weights."""
     import spacy
     from spacy.cli.train import train as spacy_train
 
@@ -52,13 +58,17 @@ def train(
         stats = convert(corpus, work / "data", limit=limit)
         ov = {"paths.train": str(work / "data" / "train.spacy"), "paths.dev": str(work / "data" / "dev.spacy")}
         ov.update({k: v for k, v in (overrides or {}).items()})
+        if pretrain and init_tok2vec is None:
+            init_tok2vec = run_pretraining(work / "pretrain", config=config, overrides=overrides, chia=corpus)
+        if init_tok2vec is not None:
+            ov["paths.init_tok2vec"] = str(init_tok2vec)
         spacy_train(Path(config or CONFIG), work / "output", overrides=ov, use_gpu=use_gpu)
         best = work / "output" / "model-best"
         if out.exists():
             shutil.rmtree(out)
         shutil.copytree(best, out)
         meta = json.loads((out / "meta.json").read_text())
-        info = {"conversion": stats, "performance": meta.get("performance", {}), "overrides": {k: str(v) for k, v in ov.items() if not k.startswith("paths.")},
+        info = {"conversion": stats, "init_tok2vec": bool(init_tok2vec), "performance": meta.get("performance", {}), "overrides": {k: str(v) for k, v in ov.items() if not k.startswith("paths.")},
                 "corpus": corpus.name}
         meta["name"] = out.name.replace("-", "_")
         meta["description"] = "critparse entity model trained on Chia (see models/README.md)"
@@ -71,3 +81,28 @@ def train(
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_pretraining(work: Union[str, Path], *, config: Union[str, Path, None] = None,
+                    overrides: Optional[Dict[str, object]] = None, chia: Union[str, Path, None] = None,
+                    corpora: Union[str, Path, None] = None) -> Path:
+    """Write the unlabelled text and run ``spacy pretrain``; returns the last epoch's weights."""
+    from spacy.cli.pretrain import pretrain as spacy_pretrain
+    from spacy.util import load_config
+
+    from ..config import corpora_dir
+    from ..pipeline import tokenizer as _tok  # noqa: F401
+    from .pretrain import write_raw
+
+    work = Path(work)
+    raw = work / "raw.jsonl"
+    write_raw(raw, Path(corpora) if corpora else corpora_dir(), Path(chia) if chia else None)
+    ov = {"paths.raw_text": str(raw)}
+    ov.update({k: v for k, v in (overrides or {}).items() if k.startswith(("components.tok2vec", "pretraining"))})
+    cfg = load_config(Path(config or CONFIG), overrides=ov, interpolate=False)
+    cfg_path = work / "pretrain.cfg"
+    cfg.to_disk(cfg_path)
+    (work / "weights").mkdir(parents=True, exist_ok=True)
+    spacy_pretrain(cfg.interpolate(), work / "weights", use_gpu=-1, silent=False)
+    weights = sorted((work / "weights").glob("model*.bin"), key=lambda p: p.stat().st_mtime)
+    return weights[-1]
