@@ -111,7 +111,10 @@ _FILLER_GAP = re.compile(
     re.I,
 )
 _AGE_CUE = re.compile(r"\b(?:age[ds]?|years?\s+old|years?\s+of\s+age|y/?o|older|younger|adults?|children|patients?\s+aged|men|women|males?|females?|subjects?|participants?|volunteers?)\b", re.I)
-_WITHIN = re.compile(r"\b(?:within|in\s+the\s+(?:last|past|previous)|during\s+the\s+(?:last|past|previous))\s+(?:the\s+)?(?:last\s+|past\s+)?$", re.I)
+_WITHIN = re.compile(
+    r"\b(?:within(?:\s+the)?(?:\s+(?:last|past|previous|prior|preceding|next|following))?"
+    r"|(?:in|during|over|for)\s+the\s+(?:last|past|previous|prior|preceding)"
+    r"|(?:in|during)\s+the|the\s+(?:last|past|previous|preceding))\s+$", re.I)
 _TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 _PERF = {"ecog", "karnofsky", "lansky"}
 _STOP = re.compile(r"^(?:the|a|an|of|in|at|on|with|for|to|and|or|is|are|be|must|should|have|has|had|patients?|subjects?|"
@@ -191,7 +194,26 @@ def _noun_after(text: str, start: int) -> Optional[Tuple[int, int, str]]:
     return s, e, phrase
 
 
-def _subject_list(mentions: List[Tuple[int, int, str]], text: str, cstart: int, floor: int) -> List[Tuple[int, int, str]]:
+class _LazyMentions:
+    """Lexicon mentions of one text, found on first use (the lexicon regex is
+    the costliest step, and most numbers never need a subject)."""
+
+    __slots__ = ("text", "_found")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._found: Optional[List[Tuple[int, int, str]]] = None
+
+    def __iter__(self):
+        if self._found is None:
+            self._found = lexicon.find_mentions(self.text)
+        return iter(self._found)
+
+
+_PERF_CUE = re.compile(r"ecog|zubrod|performance|karnofsky|lansky|\bk?ps\b|\bwho\b", re.I)
+
+
+def _subject_list(mentions, text: str, cstart: int, floor: int) -> List[Tuple[int, int, str]]:
     """Mentions that the comparison at `cstart` applies to (nearest + list before it)."""
     before = [m for m in mentions if m[1] <= cstart and m[0] >= floor]
     if not before:
@@ -225,6 +247,28 @@ def _subject_list(mentions: List[Tuple[int, int, str]], text: str, cstart: int, 
     return out
 
 
+_ANY_NUM = re.compile(r"\d|(?i:\b(?:one|two|three|four|five|six)\b)")
+_NUM_START = re.compile(r"\d|\.\d|(?i:\b(?:" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")\b)")
+_PRE_REACH = 60  # a comparison starts at most this far before its number (longest pre-op + spaces)
+
+
+def _comparisons(text: str):
+    """`COMPARISON.finditer(text)`, but only tried near numbers: the regex is
+    anchored on its number, and scanning every position of long criteria for
+    an operator phrase is the extractor's main cost."""
+    pos = 0
+    n = len(text)
+    while pos < n:
+        a = _NUM_START.search(text, pos)
+        if a is None:
+            return
+        m = COMPARISON.search(text, max(pos, a.start() - _PRE_REACH))
+        if m is None:
+            return
+        yield m
+        pos = m.end() if m.end() > m.start() else m.start() + 1
+
+
 def _clause_floor(text: str, pos: int) -> int:
     floor = 0
     for m in _CLAUSE_BREAK.finditer(text, 0, pos):
@@ -238,12 +282,12 @@ def extract(text: str) -> List[Dict[str, Any]]:
     Each dict: subject, subject_text, op, value, unit, unit_text, value_text,
     relative_to, category, code, normalized ({value, unit} or None), negated,
     start, end."""
-    if not text or not any(ch.isdigit() for ch in text) and not re.search(r"\b(?:one|two|three|four|five|six)\b", text, re.I):
+    if not text or not _ANY_NUM.search(text):
         return []
-    mentions = lexicon.find_mentions(text)
+    mentions = _LazyMentions(text)
     out: List[Dict[str, Any]] = []
     prev: List[Dict[str, Any]] = []
-    for m in COMPARISON.finditer(text):
+    for m in _comparisons(text):
         found = _constraints_from(m, text, mentions)
         if prev and found and all(c["category"] == "other" for c in found) and _CARRY_GAP.match(text[prev[-1]["end"]:m.start()]):
             # "> 5% (by morphology), and/or > 1% (by flow cytometry)": same subject as before
@@ -371,6 +415,8 @@ def _bare(m, text, mentions, ucum, unit_text) -> List[Dict[str, Any]]:
         subj = _temporal_subject(text, floor, wstart)
         return [_record(subj[2], subj[3], "<=", v1, m.group("v1"), ucum, unit_text, None, "temporal", None,
                         min(subj[0], wstart), end)]
+    if not _PERF_CUE.search(text, floor, start):
+        return []
     subs = _subject_list(mentions, text, start, floor)
     if subs and all(s[2] in _PERF for s in subs) and ucum in (None, "%"):
         out = []
