@@ -82,9 +82,11 @@ def _unit_alt() -> str:
 
 _UNIT = r"(?P<unit>" + _unit_alt() + r")(?![A-Za-z0-9])"
 
+_UNIT1 = r"(?P<u1>" + _unit_alt() + r")(?![A-Za-z0-9])"
 _VALUE = (
     r"(?P<v1>" + NUM + r")\s*(?:%\s*)?"
-    r"(?:(?P<range>-|to|and|through|–)\s*(?P<v2>" + NUM + r"))?"
+    r"(?:(?i:" + _UNIT1 + r")(?:\s+old)?\s*(?:\(inclusive\)\s*)?(?=-|~|to\b|and\b|through\b))?"
+    r"(?:(?P<range>-|~|to|and|through|–)\s*(?P<v2>" + NUM + r"))?"
 )
 
 _PRE = r"(?P<pre>" + _phrase_alt(list(_PRE_OP_MAP)) + r")"
@@ -96,6 +98,7 @@ COMPARISON = re.compile(
     r"(?<![\w.^*/])" + _VALUE.replace("(?P<range>", "(?P<range>") +
     r"(?:\s*(?i:" + _UNIT + r"|(?P<uln>" + _ULN + r")))?"
     r"(?P<pct2>\s*%)?"
+    r"(?:(?i:\s+old|\s+of\s+age))?"
     r"(?:\s*(?i:" + _POST + r"))?"
 )
 
@@ -311,7 +314,7 @@ def extract(text: str) -> List[Dict[str, Any]]:
 def _constraints_from(m: "re.Match[str]", text: str, mentions) -> List[Dict[str, Any]]:
     v1s, v1e = m.span("v1")
     op, is_range = _op_of(m)
-    unit_text = m.group("unit")
+    unit_text = m.group("unit") or (m.group("u1") if m.group("v2") else None)
     rel = m.group("rel")
     pct = m.group("pct2") or ("%" if "%" in text[v1e:m.end("v2") if m.group("v2") else v1e + 2] else None)
     # reject numbers glued to letters ("CD19", "HER2") and list markers/dates
@@ -359,6 +362,11 @@ def _constraints_from(m: "re.Match[str]", text: str, mentions) -> List[Dict[str,
                 category = "count"
         if not subs:
             hp = _head_phrase(text, cstart, floor)
+            if hp is None and ucum in _TIME_UNITS:
+                # "At least 6 months after stroke": a duration with no subject before it
+                hp = (cstart, cstart, "duration")
+            elif hp is None and ucum is None and not ulabel:
+                hp = _noun_after(text, m.end())
             if hp is None:
                 return []
             subs = [hp]
