@@ -53,7 +53,8 @@ def _phrase_alt(phrases: List[str]) -> str:
         if re.match(r"^[<>=!]+$", p):
             out.append(re.escape(p))
         else:
-            out.append(r"\b" + re.escape(p).replace(r"\ ", r"\s+") + r"\b")
+            body = re.escape(p).replace(r"\ ", r"\s*" if not p[0].isalnum() else r"\s+")
+            out.append((r"\b" if p[0].isalnum() else "") + body + (r"\b" if p[-1].isalnum() else ""))
     return "|".join(out)
 
 
@@ -129,7 +130,7 @@ _TEMPORAL_LEAD = re.compile(
 _DATE_LIKE = re.compile(r"^\s*(?:\(?(?:19|20)\d\d\b|\d{4}\.v\d)")
 
 
-_CARRY_GAP = re.compile(r"^[\s,;]*(?:\([^()]{0,40}\))?[\s,]*(?:and/or|or|and)?\s*$", re.I)
+_CARRY_GAP = re.compile(r"^[\s,;]*(?:\([^()]{0,40}\))?[\s,]*(?:and/or|or|and)?\s*(?:\(\s*(?:or\s+)?)?$", re.I)
 
 
 def _renorm(prev: Dict[str, Any], c: Dict[str, Any]) -> Optional[Dict[str, Any]]:
@@ -294,9 +295,9 @@ def extract(text: str) -> List[Dict[str, Any]]:
         found = _constraints_from(m, text, mentions)
         if prev and found and all(c["category"] == "other" for c in found) and _CARRY_GAP.match(text[prev[-1]["end"]:m.start()]):
             # "> 5% (by morphology), and/or > 1% (by flow cytometry)": same subject as before
-            p0 = prev[0]
+            heads = list({p["subject"]: p for p in reversed(prev)}.values())[::-1]  # each listed subject once
             found = [dict(c, subject=p0["subject"], subject_text=p0["subject_text"], category=p0["category"],
-                          code=p0["code"], normalized=_renorm(p0, c), start=m.start()) for c in found]
+                          code=p0["code"], normalized=_renorm(p0, c), start=m.start()) for p0 in heads for c in found]
         if found:
             prev = found
         out.extend(found)
@@ -352,7 +353,7 @@ def _constraints_from(m: "re.Match[str]", text: str, mentions) -> List[Dict[str,
     if not subs:
         if ucum == "a" or (ucum is None and _AGE_CUE.search(text[floor:cstart]) and re.match(r"\s*(?:years?|yrs)", text[m.end():], re.I)):
             pass
-        subj = _keyword_subject(text, floor, cstart, m.end(), ucum)
+        subj = _keyword_subject(text, floor, m.start("v1"), m.end(), ucum)
         if subj:
             subs = [subj]
         elif ucum is None and not ulabel:
