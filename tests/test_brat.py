@@ -140,3 +140,40 @@ def test_split_is_deterministic_and_about_15_percent():
     dev = [i for i in ids if is_dev(i)]
     assert dev == [i for i in ids if is_dev(i)]
     assert 0.12 < len(dev) / len(ids) < 0.18
+
+
+def test_scores_strict_and_lenient():
+    from critparse.evaluate.chia import Scores, score_links, score_spans
+
+    sc = Scores()
+    gold = [(0, 10, "Measurement"), (11, 20, "Value"), (30, 35, "Condition")]
+    pred = [(0, 10, "Measurement"), (11, 18, "Value"), (30, 35, "Drug")]
+    score_spans(gold, pred, sc)
+    st, le = sc.micro("strict"), sc.micro("lenient")
+    assert (st.tp_p, st.n_pred, st.tp_r, st.n_gold) == (1, 3, 1, 3)
+    assert (le.tp_p, le.tp_r) == (2, 2)
+    score_links([((0, 10), (11, 20))], [((0, 10), (11, 18))], sc)
+    assert sc.link_strict.tp_p == 0 and sc.link_lenient.tp_p == 1 and sc.link_lenient.r == 1.0
+
+
+def test_eval_chia_command_on_a_brat_folder(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from critparse.cli import app
+
+    (tmp_path / "NCT00000003_inc.txt").write_text("Creatinine > 2.5 mg/dl\nPatients with HIV infection\n")
+    (tmp_path / "NCT00000003_inc.ann").write_text(
+        "T1\tMeasurement 0 10\tCreatinine\nT2\tValue 11 22\t> 2.5 mg/dl\nR1\tHas_value Arg1:T1 Arg2:T2\n"
+        "T3\tCondition 37 50\tHIV infection\n")
+    res = CliRunner().invoke(app, ["eval", "chia", str(tmp_path), "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output)
+    assert d["lines"] == 2 and d["micro"]["strict"]["n_gold"] == 3
+    assert d["has_value"]["strict"]["n_gold"] == 1
+    assert 0.0 <= d["micro"]["lenient"]["f"] <= 1.0
+    table = CliRunner().invoke(app, ["eval", "chia", str(tmp_path)])
+    assert table.exit_code == 0 and "micro" in table.output
+    bad = CliRunner().invoke(app, ["eval", "chia", str(tmp_path / "missing")])
+    assert bad.exit_code != 0

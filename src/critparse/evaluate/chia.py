@@ -201,3 +201,20 @@ def render(scores: Scores, title: str = "Chia entity scores") -> "object":
     row("micro", d["micro"]["strict"], d["micro"]["lenient"], style="bold")
     row("Has_value link", d["has_value"]["strict"], d["has_value"]["lenient"], style="italic")
     return t
+
+
+def to_markdown(scores: Scores) -> str:
+    """The per-label table as Markdown (for model cards)."""
+    d = scores.as_dict() if isinstance(scores, Scores) else scores
+    out = ["| label | gold | pred | P strict | R strict | F1 strict | P lenient | R lenient | F1 lenient |",
+           "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+
+    def row(name, st, le):
+        out.append(f"| {name} | {st['n_gold']} | {st['n_pred']} | " + " | ".join(f"{st[k]:.3f}" for k in "prf")
+                   + " | " + " | ".join(f"{le[k]:.3f}" for k in "prf") + " |")
+
+    for lab, v in d["per_label"].items():
+        row(lab, v["strict"], v["lenient"])
+    row("**micro**", d["micro"]["strict"], d["micro"]["lenient"])
+    row("Has_value link", d["has_value"]["strict"], d["has_value"]["lenient"])
+    return "\n".join(out)

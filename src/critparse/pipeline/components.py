@@ -178,8 +178,15 @@ def clause_starts(words: Sequence[str]) -> List[bool]:
 
 class ClauseSplitter:
     def __call__(self, doc: Doc) -> Doc:
-        for tok, start in zip(doc, clause_starts([t.text for t in doc])):
-            tok.is_sent_start = start
+        # only the starts are set; other tokens stay "unknown", which spaCy reads as "not a start"
+        # (doc[1] is always set, so that spaCy sees the annotation even for one-clause docs)
+        if len(doc):
+            doc[0].is_sent_start = True
+            for i in range(1, len(doc)):
+                if doc[i - 1].text in CLAUSE_ENDS:
+                    doc[i].is_sent_start = True
+                elif i == 1:
+                    doc[i].is_sent_start = False
         return doc
 
 
