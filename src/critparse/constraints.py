@@ -280,8 +280,11 @@ def _clause_floor(text: str, pos: int) -> int:
     return floor
 
 
-def extract(text: str) -> List[Dict[str, Any]]:
+def extract(text: str, subject_hint: Optional[str] = None) -> List[Dict[str, Any]]:
     """Constraints found in one criterion's text, offsets local to `text`.
+
+    `subject_hint` names the subject of comparisons that state none, from the
+    criterion's context (the legacy "Age:" label over "18 and over").
 
     Each dict: subject, subject_text, op, value, unit, unit_text, value_text,
     relative_to, category, code, normalized ({value, unit} or None), negated,
@@ -292,7 +295,7 @@ def extract(text: str) -> List[Dict[str, Any]]:
     out: List[Dict[str, Any]] = []
     prev: List[Dict[str, Any]] = []
     for m in _comparisons(text):
-        found = _constraints_from(m, text, mentions)
+        found = _constraints_from(m, text, mentions, subject_hint)
         if prev and found and all(c["category"] == "other" for c in found) and _CARRY_GAP.match(text[prev[-1]["end"]:m.start()]):
             # "> 5% (by morphology), and/or > 1% (by flow cytometry)": same subject as before
             heads = list({p["subject"]: p for p in reversed(prev)}.values())[::-1]  # each listed subject once
@@ -312,7 +315,7 @@ def extract(text: str) -> List[Dict[str, Any]]:
     return uniq
 
 
-def _constraints_from(m: "re.Match[str]", text: str, mentions) -> List[Dict[str, Any]]:
+def _constraints_from(m: "re.Match[str]", text: str, mentions, hint: Optional[str] = None) -> List[Dict[str, Any]]:
     v1s, v1e = m.span("v1")
     op, is_range = _op_of(m)
     unit_text = m.group("unit") or (m.group("u1") if m.group("v2") else None)
@@ -356,6 +359,8 @@ def _constraints_from(m: "re.Match[str]", text: str, mentions) -> List[Dict[str,
         subj = _keyword_subject(text, floor, m.start("v1"), m.end(), ucum)
         if subj:
             subs = [subj]
+        elif hint and (hint != "age" or ucum in (None, "a")):
+            subs = [(cstart, cstart, hint)]
         elif ucum is None and not ulabel:
             after = _noun_after(text, m.end())
             if after:

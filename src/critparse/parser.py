@@ -76,15 +76,28 @@ def _run(pending, nlp) -> Iterator[ParsedTrial]:
     for text, trial_id, info, nt, segs in pending:
         parsed = ParsedTrial(trial_id=trial_id, text=text, info=info or TrialInfo())
         parsed.criteria = [s.criterion for s in segs]
+        by_id = {c.id: c for c in parsed.criteria}
         for seg in segs:
             doc = next(docs)
-            cons, ents = records_from_doc(doc, seg, nt)
+            cons, ents = records_from_doc(doc, seg, nt, _subject_hint(seg.criterion, by_id))
             parsed.constraints.extend(cons)
             parsed.entities.extend(ents)
         yield parsed
 
 
-def records_from_doc(doc: Any, seg: Segment, nt: NormalizedText) -> Tuple[List[Constraint], List[Entity]]:
+def _subject_hint(crit: Criterion, by_id: Dict[str, Criterion]) -> Optional[str]:
+    """The subject named by an unnumbered label over this criterion ("Age:", "Performance status:")."""
+    parent = by_id.get(crit.parent) if crit.parent else None
+    if parent is None or parent.role != "group" or parent.number is not None:
+        return None
+    from .lexicon import lookup
+
+    subj = lookup(parent.clean_text.rstrip(": "))
+    return subj.name if subj else None
+
+
+def records_from_doc(doc: Any, seg: Segment, nt: NormalizedText,
+                     subject_hint: Optional[str] = None) -> Tuple[List[Constraint], List[Entity]]:
     """Turn one criterion's Doc into Constraint and Entity records with
     offsets into the original text."""
     crit = seg.criterion
@@ -96,6 +109,10 @@ def records_from_doc(doc: Any, seg: Segment, nt: NormalizedText) -> Tuple[List[C
 
     constraints: List[Constraint] = []
     raw_cons = list(getattr(doc._, "constraints", None) or [])
+    if subject_hint and all(rc.get("category") in ("other", "count") or rc.get("subject") == "duration" for rc in raw_cons):
+        from .constraints import extract
+
+        raw_cons = extract(doc.text, subject_hint=subject_hint)
     for i, rc in enumerate(raw_cons, 1):
         s, e = span(rc["start"], rc["end"])
         norm = rc.get("normalized")

@@ -1,0 +1,35 @@
+"""The parser: records from Docs, label context, offsets into the raw text."""
+
+from __future__ import annotations
+
+import critparse
+
+NCI = ("\r\n        PATIENT CHARACTERISTICS:\r\n\r\n          Age:\r\n\r\n          -  18 and over\r\n\r\n"
+       "          Performance status:\r\n\r\n          -  0-1\r\n\r\n          Life expectancy:\r\n\r\n"
+       "          -  More than 3 months\r\n\r\n          Hepatic:\r\n\r\n          -  Bilirubin no greater than 2.0 mg/dL\r\n")
+
+
+def test_legacy_labels_name_the_subject():
+    p = critparse.parse(NCI, mode="fast")
+    got = {(c.subject, c.op, c.value, c.unit) for c in p.constraints}
+    assert ("age", ">=", 18.0, "a") in got
+    assert {("ecog", ">=", 0.0, None), ("ecog", "<=", 1.0, None)} <= got
+    assert ("life expectancy", ">", 3.0, "mo") in got
+    assert ("bilirubin", "<=", 2.0, "mg/dL") in got
+    for c in p.constraints:
+        assert NCI[c.start:c.end] == c.text
+
+
+def test_offsets_survive_markdown_escapes_and_unicode():
+    text = "Inclusion Criteria:\n\n* Creatinine\\>2.5mg/dl\n* LVEF \u226550%\n"
+    p = critparse.parse(text, mode="fast")
+    texts = {c.subject: c.text for c in p.constraints}
+    assert texts["creatinine"] == "Creatinine\\>2.5mg/dl"
+    assert texts["lvef"] == "LVEF \u226550%"
+
+
+def test_parse_many_keeps_order_and_ids():
+    items = [(f"Age >= {18 + i} years", f"T{i}", None) for i in range(30)]
+    out = list(critparse.parse_many(items, mode="fast", batch_size=7))
+    assert [p.trial_id for p in out] == [f"T{i}" for i in range(30)]
+    assert [p.constraints[0].value for p in out] == [18.0 + i for i in range(30)]
