@@ -172,12 +172,12 @@ def download_ctgov(
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                    TimeElapsedColumn, TimeRemainingColumn)
 
-        bar = Progress(TextColumn("[bold]download[/] page {task.fields[page]}"), BarColumn(),
+        bar = Progress(TextColumn("[bold]download[/] {task.fields[page]} page(s)"), BarColumn(),
                        MofNCompleteColumn(), TextColumn("studies"), TimeElapsedColumn(), TimeRemainingColumn(),
                        transient=False)
         bar.start()
         task = bar.add_task("download", total=state.get("total_count"), completed=state.get("studies", 0),
-                            page=state["pages"] + 1)
+                            page=state["pages"])
 
     def on_retry(n: int, reason: str) -> None:
         msg = f"retry {n}/{retries} after {reason}"
@@ -219,7 +219,7 @@ def download_ctgov(
             result.studies += len(studies)
             result.files.append(path)
             if bar is not None and task is not None:
-                bar.update(task, advance=len(studies), page=n + 1)
+                bar.update(task, advance=len(studies), page=n)
             if token is None:
                 break
     finally:

@@ -1,0 +1,411 @@
+"""Batch throughput of critparse against the bare spaCy tokenizer and medspaCy, in one run.
+
+    nice python bench/bench_batch.py [--input PATH] [--limit N] [--medspacy-limit M]
+                                     [--workers W] [--stages a,b,...] [--results bench/RESULTS.md]
+
+Corpus: the studies of ``ctgov_xml_2023/derived/eligibility.jsonl.gz`` (6,786
+legacy-XML records; field ``criteria``), the first ``--limit`` of them.  Words
+= whitespace-separated words of the criteria text.  Every row below is
+measured in the same run of this script, each in a fresh Python process (so
+its peak memory is its own):
+
+- ``blank``: ``spacy.blank("en")`` tokenizer, ``nlp.pipe`` over the texts (the ceiling);
+- ``medspacy``: ``medspacy.load()`` (PyRuSH sentences, target matcher, ConText)
+  over an even sample of ``--medspacy-limit`` studies (it is slow); its
+  studies/s and words/s are per study / per word of that sample, i.e.
+  extrapolated to the whole corpus;
+- ``fast-1`` / ``full-1``: ``critparse.parser.parse_many`` single-process
+  (fast mode: rule layers only; full mode: rules + trained NER);
+- ``blank-N`` / ``medspacy-N``: the same work in a ``multiprocessing.Pool``
+  of N processes over chunks (only counts come back, no Docs);
+- ``fast-N`` / ``full-N``: the batch engine end to end,
+  ``critparse.batch.engine.run_batch(input, out, mode=..., workers=N,
+  fmt="parquet")``: reading the gzip, worker start-up and model loading,
+  parsing, writing and merging the Parquet tables are all inside the time.
+
+Single-process rows time the parse only (model loading is the ``load s``
+column).  Peak memory is ``resource.getrusage(...).ru_maxrss`` of the stage's
+own process and, for pool / engine rows, of its largest child process.
+medspaCy's PyRuSH logs every sentence at DEBUG level through loguru by default;
+the benchmark lowers loguru to WARNING first (a user would too), otherwise
+medspaCy would mostly measure writing logs to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import datetime as _dt  # noqa: E402
+import gzip  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import resource  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from itertools import islice  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+STAGES = ("blank", "blank-N", "medspacy", "medspacy-N", "fast-1", "full-1", "fast-N", "full-N")
+TARGET_STUDIES = 560_000
+
+
+def default_input() -> Path:
+    try:
+        from critparse.config import corpora_dir
+
+        base = corpora_dir()
+    except Exception:  # noqa: BLE001
+        base = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+    return base / "ctgov_xml_2023" / "derived" / "eligibility.jsonl.gz"
+
+
+def load_studies(path: Path, limit: int | None):
+    """(nct_id, criteria) of the first `limit` records; records without criteria are counted apart."""
+    studies, empty = [], 0
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in islice(fh, limit):
+            r = json.loads(line)
+            text = r.get("criteria") or ""
+            if text.strip():
+                studies.append((r["nct_id"], text))
+            else:
+                empty += 1
+    return studies, empty
+
+
+def even_sample(items, k: int):
+    if k >= len(items):
+        return list(items)
+    step = len(items) / k
+    return [items[int(i * step)] for i in range(k)]
+
+
+def words(texts) -> int:
+    return sum(len(t.split()) for t in texts)
+
+
+def quiet_medspacy_logs() -> None:
+    try:
+        from loguru import logger
+
+        logger.remove()
+        logger.add(sys.stderr, level="WARNING")
+    except ImportError:
+        pass
+
+
+def maxrss_mb(who) -> float:
+    kb = resource.getrusage(who).ru_maxrss  # kilobytes on Linux
+    return kb / 1024.0 if sys.platform != "darwin" else kb / 1024.0 / 1024.0
+
+
+# ------------------------------------------------------------ pool workers --
+
+_NLP = None
+
+
+def _pool_init(kind: str) -> None:
+    global _NLP
+    import spacy
+
+    if kind == "blank":
+        _NLP = spacy.blank("en")
+    else:
+        quiet_medspacy_logs()
+        import medspacy
+
+        _NLP = medspacy.load()
+
+
+def _pool_work(texts) -> int:
+    return sum(len(doc) for doc in _NLP.pipe(texts, batch_size=64))
+
+
+def _chunks(items, n):
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+# ------------------------------------------------------------------ stages --
+
+def run_stage(stage: str, args) -> dict:
+    """Run one stage in this process; return its measurements."""
+    studies, empty = load_studies(Path(args.input), args.limit)
+    texts = [t for _, t in studies]
+    res = {"stage": stage, "studies": len(texts), "words": words(texts), "load_s": 0.0, "extrapolated": False}
+    workers = args.workers or os.cpu_count() or 1
+    if stage in ("medspacy", "medspacy-N"):
+        sample = even_sample(studies, args.medspacy_limit)
+        texts = [t for _, t in sample]
+        res.update(studies=len(texts), words=words(texts), extrapolated=len(texts) < len(studies))
+    if stage in ("blank", "medspacy"):
+        t0 = time.perf_counter()
+        if stage == "blank":
+            import spacy
+
+            nlp = spacy.blank("en")
+        else:
+            quiet_medspacy_logs()
+            import medspacy
+
+            nlp = medspacy.load()
+        res["load_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        n_tokens = sum(len(doc) for doc in nlp.pipe(texts, batch_size=64))
+        res["seconds"] = time.perf_counter() - t0
+        res["tokens"] = n_tokens
+    elif stage in ("blank-N", "medspacy-N"):
+        import multiprocessing as mp
+
+        kind = stage.split("-")[0]
+        t0 = time.perf_counter()
+        with mp.get_context("spawn").Pool(workers, initializer=_pool_init, initargs=(kind,)) as pool:
+            n_tokens = sum(pool.imap_unordered(_pool_work, _chunks(texts, 50 if kind == "blank" else 10)))
+        res["seconds"] = time.perf_counter() - t0
+        res["tokens"] = n_tokens
+        res["workers"] = workers
+        res["note"] = "pool start-up and pipeline loading included"
+    elif stage in ("fast-1", "full-1"):
+        import critparse
+        from critparse.parser import parse_many
+
+        mode = stage.split("-")[0]
+        t0 = time.perf_counter()
+        nlp = critparse.load(mode)
+        res["load_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        n_constraints = 0
+        for trial in parse_many(((text, nct, None) for nct, text in studies), nlp=nlp, mode=mode):
+            n_constraints += len(trial.constraints)
+        res["seconds"] = time.perf_counter() - t0
+        res["constraints"] = n_constraints
+    elif stage in ("fast-N", "full-N"):
+        from critparse.batch.engine import run_batch
+
+        mode = stage.split("-")[0]
+        with tempfile.TemporaryDirectory(prefix="bench_batch_") as out:
+            t0 = time.perf_counter()
+            s = run_batch(args.input, out, mode=mode, workers=workers, fmt="parquet", progress=False,
+                          limit=args.limit)
+            res["seconds"] = time.perf_counter() - t0
+        res.update(workers=workers, constraints=s.constraints, read=s.read, parsed=s.parsed,
+                   failed=s.failed, empty_records=s.empty,
+                   note="run_batch end to end: read gzip, spawn workers, load models, parse, write + merge Parquet")
+        # run_batch reads every record, including those without criteria (trivial rows)
+        res["studies_read"] = s.read
+    else:
+        raise SystemExit(f"unknown stage {stage!r}")
+    res["rss_mb"] = maxrss_mb(resource.RUSAGE_SELF)
+    # children only matter where the stage has worker processes (pool / engine rows)
+    res["rss_children_mb"] = maxrss_mb(resource.RUSAGE_CHILDREN) if stage.endswith("-N") else 0.0
+    res["empty_in_limit"] = empty
+    return res
+
+
+def spawn_stage(stage: str, args) -> dict:
+    cmd = [sys.executable, os.path.abspath(__file__), "--stage", stage, "--input", str(args.input),
+           "--medspacy-limit", str(args.medspacy_limit)]
+    if args.limit:
+        cmd += ["--limit", str(args.limit)]
+    if args.workers:
+        cmd += ["--workers", str(args.workers)]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr[-4000:])
+        raise SystemExit(f"stage {stage} failed (exit {p.returncode})")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------ report --
+
+def versions() -> dict:
+    import spacy
+
+    v = {"python": platform.python_version(), "spacy": spacy.__version__}
+    for name in ("medspacy", "critparse"):
+        try:
+            from importlib.metadata import version
+
+            v[name] = version(name)
+        except Exception:  # noqa: BLE001
+            v[name] = "?"
+    return v
+
+
+def cpu_model() -> str:
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+def render(results: dict, args, meta: dict) -> str:
+    base = results.get("blank")
+    med = results.get("medspacy")
+    rows = []
+    head = ("| run | studies | words | time s | studies/s | words/s | x blank | x medspaCy | load s "
+            "| peak RSS MB | largest child RSS MB |")
+    rows.append(head)
+    rows.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    label = {
+        "blank": "spaCy `blank(\"en\")` tokenizer, 1 process",
+        "blank-N": f"spaCy `blank(\"en\")` tokenizer, Pool of {meta['workers']}",
+        "medspacy": "`medspacy.load()`, 1 process (sample)",
+        "medspacy-N": f"`medspacy.load()`, Pool of {meta['workers']} (sample)",
+        "fast-1": "critparse fast, `parse_many`, 1 process",
+        "full-1": "critparse full, `parse_many`, 1 process",
+        "fast-N": f"critparse fast, `run_batch` workers={meta['workers']}",
+        "full-N": f"critparse full, `run_batch` workers={meta['workers']}",
+    }
+    for st in STAGES:
+        r = results.get(st)
+        if not r:
+            continue
+        sps = r["studies"] / r["seconds"]
+        wps = r["words"] / r["seconds"]
+        xb = f"{sps / (base['studies'] / base['seconds']):.2f}" if base else "-"
+        xm = f"{sps / (med['studies'] / med['seconds']):.1f}" if med else "-"
+        name = label[st] + (" *" if r.get("extrapolated") else "")
+        child = f"{r['rss_children_mb']:,.0f}" if r["rss_children_mb"] else "-"
+        rows.append(f"| {name} | {r['studies']:,} | {r['words']:,} | {r['seconds']:.1f} | {sps:,.1f} | {wps:,.0f} "
+                    f"| {xb} | {xm} | {r['load_s']:.1f} | {r['rss_mb']:,.0f} | {child} |")
+    lines = ["# critparse batch benchmark", ""]
+    lines.append(f"- date: {meta['date']}")
+    lines.append(f"- machine: `nproc` = {meta['nproc']} ({meta['cpu']}), load average at start {meta['load']}; "
+                 "the cores are shared with other work, so absolute numbers move between runs")
+    lines.append(f"- versions: Python {meta['versions']['python']}, spaCy {meta['versions']['spacy']}, "
+                 f"medspaCy {meta['versions']['medspacy']}, critparse {meta['versions']['critparse']}")
+    lines.append(f"- corpus: `{meta['input']}`, first {meta['n_records']:,} records; {meta['n_studies']:,} with criteria "
+                 f"text ({meta['n_empty']} without), {meta['n_words']:,} words, {meta['n_words'] / max(1, meta['n_studies']):.0f} words per study")
+    lines.append(f"- command: `{meta['command']}`")
+    lines.append("")
+    lines += rows
+    lines.append("")
+    if med:
+        lines.append(f"\\* medspaCy ran on an even sample of {med['studies']:,} of the {meta['n_studies']:,} studies "
+                     "(every k-th study); its studies/s and words/s are per study and per word of that sample, "
+                     "extrapolated to the corpus, and the x medspaCy ratios use that rate.")
+    lines.append("Single-process rows time the parse only (model loading is `load s`); the `run_batch` rows time the "
+                 "engine end to end (reading the gzip, spawning workers, loading the model in each, parsing, writing "
+                 "and merging the Parquet tables; it also reads the records without criteria). "
+                 "Peak RSS is `ru_maxrss` of the stage's own process and of its largest child.")
+    lines.append("")
+    lines.append("## Targets (ratios from this run)")
+    lines.append("")
+    tgt = []
+    if base and "fast-1" in results:
+        f1 = results["fast-1"]
+        r = (f1["studies"] / f1["seconds"]) / (base["studies"] / base["seconds"])
+        tgt.append(f"- fast mode >= 0.3 x the bare tokenizer's studies/s (single process each): **{r:.2f} x** -> "
+                   f"{'met' if r >= 0.3 else 'NOT met'}")
+    if base and "fast-N" in results and "blank-N" in results:
+        fN, bN = results["fast-N"], results["blank-N"]
+        r = (fN["studies"] / fN["seconds"]) / (bN["studies"] / bN["seconds"])
+        tgt.append(f"- fast mode with all cores vs the tokenizer with all cores: {r:.2f} x")
+    if med and "full-1" in results:
+        fl = results["full-1"]
+        r = (fl["studies"] / fl["seconds"]) / (med["studies"] / med["seconds"])
+        rw = (fl["words"] / fl["seconds"]) / (med["words"] / med["seconds"])
+        tgt.append(f"- full mode >= 5 x `medspacy.load()` (single process each): **{r:.1f} x** in studies/s "
+                   f"(medspaCy's per-study rate on its sample) -> {'met' if r >= 5 else 'NOT met'}; "
+                   f"{rw:.1f} x in words/s")
+        if "full-N" in results and "medspacy-N" in results:
+            fN, mN = results["full-N"], results["medspacy-N"]
+            r = (fN["studies"] / fN["seconds"]) / (mN["studies"] / mN["seconds"])
+            tgt.append(f"- full mode with all cores vs medspaCy with all cores: {r:.1f} x")
+    lines += tgt
+    lines.append("")
+    lines.append(f"## Extrapolation: {TARGET_STUDIES:,} studies on 2 cores")
+    lines.append("")
+    for mode in ("fast", "full"):
+        est = extrapolate(results, mode, meta)
+        if est:
+            lines.append(f"- {mode} mode: {est}")
+    lines.append("")
+    lines.append(f"The sample is the 2023 legacy-XML dump ({meta['n_words'] / max(1, meta['n_studies']):.0f} words per "
+                 "study); recent registry records are longer on average, so scale by words per study "
+                 "(words/s column) for a different mix.")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def extrapolate(results: dict, mode: str, meta: dict) -> str:
+    one, many = results.get(f"{mode}-1"), results.get(f"{mode}-N")
+    if not one:
+        return ""
+    r1 = one["studies"] / one["seconds"]
+    if many and meta["workers"] == 2:
+        rate = many["studies"] / many["seconds"]
+        how = "measured `run_batch` rate with 2 workers"
+    elif many:
+        eff = (many["studies"] / many["seconds"]) / (r1 * meta["workers"])
+        rate = r1 * 2 * eff
+        how = f"single-process rate x 2 x the measured parallel efficiency ({eff:.2f}) of {meta['workers']} workers"
+    else:
+        rate = r1 * 2
+        how = "single-process rate x 2 (no multi-process run)"
+    secs = TARGET_STUDIES / rate
+    return f"{rate:,.0f} studies/s -> {secs / 3600:.1f} h ({secs / 60:,.0f} min); {how}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--input", default=None, help="derived eligibility.jsonl.gz (default: corpora ctgov_xml_2023)")
+    ap.add_argument("--limit", type=int, default=None, help="first N studies (default: all 6,786)")
+    ap.add_argument("--medspacy-limit", type=int, default=300, help="studies for medspaCy (even sample; default 300)")
+    ap.add_argument("--workers", type=int, default=None, help="processes for the all-cores rows (default: nproc)")
+    ap.add_argument("--stages", default=",".join(STAGES), help=f"comma-separated subset of {','.join(STAGES)}")
+    ap.add_argument("--results", default=str(Path(__file__).with_name("RESULTS.md")), help="Markdown output ('' = none)")
+    ap.add_argument("--stage", default=None, help=argparse.SUPPRESS)  # internal: run one stage, print JSON
+    args = ap.parse_args()
+    args.input = args.input or str(default_input())
+    if not Path(args.input).exists():
+        raise SystemExit(f"input {args.input} not found (pass --input or set CRITPARSE_CORPORA)")
+    if args.stage:
+        print(json.dumps(run_stage(args.stage, args)))
+        return
+
+    stages = [s.strip() for s in args.stages.split(",") if s.strip()]
+    bad = [s for s in stages if s not in STAGES]
+    if bad:
+        raise SystemExit(f"unknown stage(s) {bad}: choose from {', '.join(STAGES)}")
+    studies, empty = load_studies(Path(args.input), args.limit)
+    meta = {
+        "date": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "nproc": os.cpu_count(), "cpu": cpu_model(),
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()), "versions": versions(),
+        "input": args.input, "n_records": len(studies) + empty, "n_studies": len(studies), "n_empty": empty,
+        "n_words": words(t for _, t in studies), "workers": args.workers or os.cpu_count() or 1,
+        "command": "python bench/bench_batch.py " + " ".join(sys.argv[1:]),
+    }
+    del studies
+    print(f"{meta['n_records']:,} records ({meta['n_studies']:,} with criteria, {meta['n_words']:,} words), "
+          f"nproc={meta['nproc']}, workers={meta['workers']}", flush=True)
+    results = {}
+    for st in stages:
+        t0 = time.perf_counter()
+        r = spawn_stage(st, args)
+        results[st] = r
+        print(f"  {st:<11} {r['studies']:>6,} studies {r['seconds']:8.1f} s  {r['studies'] / r['seconds']:9,.1f} studies/s "
+              f"{r['words'] / r['seconds']:11,.0f} words/s  peak {r['rss_mb']:,.0f} MB"
+              + (f" (child {r['rss_children_mb']:,.0f} MB)" if r["rss_children_mb"] else "")
+              + f"  [{time.perf_counter() - t0:.0f} s wall]", flush=True)
+    md = render(results, args, meta)
+    print()
+    print(md)
+    if args.results:
+        Path(args.results).write_text(md, encoding="utf-8")
+        print(f"wrote {args.results}")
+
+
+if __name__ == "__main__":
+    main()
