@@ -106,6 +106,23 @@ def maxrss_mb(who) -> float:
     return kb / 1024.0 if sys.platform != "darwin" else kb / 1024.0 / 1024.0
 
 
+def cpu_s() -> float:
+    """user + system CPU seconds of this process and its reaped children."""
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
+def machine_busy_s() -> float | None:
+    """CPU seconds all processes of the machine have used since boot (from /proc/stat), or None."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            f = [int(x) for x in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = f[3] + (f[4] if len(f) > 4 else 0)
+    return (sum(f[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 # ------------------------------------------------------------ pool workers --
 
 _NLP = None
@@ -145,6 +162,7 @@ def run_stage(stage: str, args) -> dict:
         sample = even_sample(studies, args.medspacy_limit)
         texts = [t for _, t in sample]
         res.update(studies=len(texts), words=words(texts), extrapolated=len(texts) < len(studies))
+    c0 = None  # CPU seconds at the start of the timed part
     if stage in ("blank", "medspacy"):
         t0 = time.perf_counter()
         if stage == "blank":
@@ -157,7 +175,7 @@ def run_stage(stage: str, args) -> dict:
 
             nlp = medspacy.load()
         res["load_s"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        c0, t0 = cpu_s(), time.perf_counter()
         n_tokens = sum(len(doc) for doc in nlp.pipe(texts, batch_size=64))
         res["seconds"] = time.perf_counter() - t0
         res["tokens"] = n_tokens
@@ -165,7 +183,7 @@ def run_stage(stage: str, args) -> dict:
         import multiprocessing as mp
 
         kind = stage.split("-")[0]
-        t0 = time.perf_counter()
+        c0, t0 = cpu_s(), time.perf_counter()
         with mp.get_context("spawn").Pool(workers, initializer=_pool_init, initargs=(kind,)) as pool:
             n_tokens = sum(pool.imap_unordered(_pool_work, _chunks(texts, 50 if kind == "blank" else 10)))
         res["seconds"] = time.perf_counter() - t0
@@ -180,7 +198,7 @@ def run_stage(stage: str, args) -> dict:
         t0 = time.perf_counter()
         nlp = critparse.load(mode)
         res["load_s"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        c0, t0 = cpu_s(), time.perf_counter()
         n_constraints = 0
         for trial in parse_many(((text, nct, None) for nct, text in studies), nlp=nlp, mode=mode):
             n_constraints += len(trial.constraints)
@@ -191,10 +209,11 @@ def run_stage(stage: str, args) -> dict:
 
         mode = stage.split("-")[0]
         with tempfile.TemporaryDirectory(prefix="bench_batch_") as out:
-            t0 = time.perf_counter()
+            c0, t0 = cpu_s(), time.perf_counter()
             s = run_batch(args.input, out, mode=mode, workers=workers, fmt="parquet", progress=False,
                           limit=args.limit)
             res["seconds"] = time.perf_counter() - t0
+            res["cpu_s"] = cpu_s() - c0  # before the temporary folder is deleted
         res.update(workers=workers, constraints=s.constraints, read=s.read, parsed=s.parsed,
                    failed=s.failed, empty_records=s.empty,
                    note="run_batch end to end: read gzip, spawn workers, load models, parse, write + merge Parquet")
@@ -202,6 +221,8 @@ def run_stage(stage: str, args) -> dict:
         res["studies_read"] = s.read
     else:
         raise SystemExit(f"unknown stage {stage!r}")
+    if "cpu_s" not in res and c0 is not None:
+        res["cpu_s"] = cpu_s() - c0
     res["rss_mb"] = maxrss_mb(resource.RUSAGE_SELF)
     # children only matter where the stage has worker processes (pool / engine rows)
     res["rss_children_mb"] = maxrss_mb(resource.RUSAGE_CHILDREN) if stage.endswith("-N") else 0.0
@@ -216,11 +237,23 @@ def spawn_stage(stage: str, args) -> dict:
         cmd += ["--limit", str(args.limit)]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
+    b0, w0 = machine_busy_s(), time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True)
+    b1, w1 = machine_busy_s(), time.perf_counter()
     if p.returncode != 0:
         sys.stderr.write(p.stderr[-4000:])
         raise SystemExit(f"stage {stage} failed (exit {p.returncode})")
-    return json.loads(p.stdout.strip().splitlines()[-1])
+    res = json.loads(p.stdout.strip().splitlines()[-1])
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = ru.ru_utime + ru.ru_stime  # every stage process so far, with its own children
+    if b0 is not None and b1 is not None:
+        # cores that other processes of the machine kept busy while this stage ran (its whole wall time)
+        res["other_cores"] = max(0.0, ((b1 - b0) - (own - spawn_stage.own)) / (w1 - w0))
+    spawn_stage.own = own
+    return res
+
+
+spawn_stage.own = 0.0
 
 
 # ------------------------------------------------------------------ report --
@@ -254,9 +287,9 @@ def render(results: dict, args, meta: dict) -> str:
     med = results.get("medspacy")
     rows = []
     head = ("| run | studies | words | time s | studies/s | words/s | x blank | x medspaCy | load s "
-            "| peak RSS MB | largest child RSS MB |")
+            "| CPU s | other load | peak RSS MB | largest child RSS MB |")
     rows.append(head)
-    rows.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    rows.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     label = {
         "blank": "spaCy `blank(\"en\")` tokenizer, 1 process",
         "blank-N": f"spaCy `blank(\"en\")` tokenizer, Pool of {meta['workers']}",
@@ -278,7 +311,8 @@ def render(results: dict, args, meta: dict) -> str:
         name = label[st] + (" *" if r.get("extrapolated") else "")
         child = f"{r['rss_children_mb']:,.0f}" if r["rss_children_mb"] else "-"
         rows.append(f"| {name} | {r['studies']:,} | {r['words']:,} | {r['seconds']:.1f} | {sps:,.1f} | {wps:,.0f} "
-                    f"| {xb} | {xm} | {r['load_s']:.1f} | {r['rss_mb']:,.0f} | {child} |")
+                    f"| {xb} | {xm} | {r['load_s']:.1f} | {r.get('cpu_s', 0):.1f} | {r.get('other_cores', 0):.2f} "
+                    f"| {r['rss_mb']:,.0f} | {child} |")
     lines = ["# critparse batch benchmark", ""]
     lines.append(f"- date: {meta['date']}")
     lines.append(f"- machine: `nproc` = {meta['nproc']} ({meta['cpu']}), load average at start {meta['load']}; "
@@ -298,7 +332,10 @@ def render(results: dict, args, meta: dict) -> str:
     lines.append("Single-process rows time the parse only (model loading is `load s`); the `run_batch` rows time the "
                  "engine end to end (reading the gzip, spawning workers, loading the model in each, parsing, writing "
                  "and merging the Parquet tables; it also reads the records without criteria). "
-                 "Peak RSS is `ru_maxrss` of the stage's own process and of its largest child.")
+                 "`CPU s` is user + system time of the stage's process and its workers over the timed part; "
+                 "`other load` is the average number of cores that *other* processes of the machine kept busy "
+                 "while the stage ran (from /proc/stat): with 2 cores, anything near 1 means the stage had one "
+                 "core, not two. Peak RSS is `ru_maxrss` of the stage's own process and of its largest child.")
     lines.append("")
     lines.append("## Targets (ratios from this run)")
     lines.append("")
@@ -398,6 +435,7 @@ def main() -> None:
         print(f"  {st:<11} {r['studies']:>6,} studies {r['seconds']:8.1f} s  {r['studies'] / r['seconds']:9,.1f} studies/s "
               f"{r['words'] / r['seconds']:11,.0f} words/s  peak {r['rss_mb']:,.0f} MB"
               + (f" (child {r['rss_children_mb']:,.0f} MB)" if r["rss_children_mb"] else "")
+              + f"  cpu {r.get('cpu_s', 0):.1f} s, other load {r.get('other_cores', 0):.2f}"
               + f"  [{time.perf_counter() - t0:.0f} s wall]", flush=True)
     md = render(results, args, meta)
     print()
