@@ -153,6 +153,8 @@ def test_interrupted_run_resumes_to_the_same_files(tmp_path):
         assert _cli("--out", str(full), "--base-url", api.base_url, "--backoff", "0", "-q").exit_code == 0
     with FakeAPI() as api:
         r1 = _cli("--out", str(part), "--base-url", api.base_url, "--backoff", "0", "-q", "--max-pages", "1")
+        # a run killed in the middle of writing page 2 leaves only a hidden temporary file
+        (part / ".page-00002.jsonl.tmp-12345").write_text('{"protocolSection": {"identificationMod')
         assert r1.exit_code == 0 and "incomplete" in r1.output
         assert sorted(_files(part)) == [page_name(1)]
         state = json.loads((part / "_state.json").read_text())
@@ -164,6 +166,8 @@ def test_interrupted_run_resumes_to_the_same_files(tmp_path):
     # the resumed run starts at the stored token: page 1 is not fetched again
     assert [q.get("pageToken") for _, q in resumed] == ["tok-B", "tok-B", "tok-C"]
     assert _files(part) == _files(full)
+    assert not list(part.glob(".*tmp*")), "stale temporary file not cleaned up"
+
     def state(d):
         s = json.loads((d / "_state.json").read_text())
         s.pop("base_url")  # each fake server has its own port

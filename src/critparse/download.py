@@ -147,6 +147,8 @@ def download_ctgov(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     state_path = out / STATE_FILE
+    for stale in out.glob(".*.tmp-*"):  # left by a run killed in the middle of a write
+        stale.unlink(missing_ok=True)
     query = _query(query_cond, query_term, page_size)
     base = base_url.rstrip("/")
     state = _read_state(state_path)

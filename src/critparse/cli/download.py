@@ -37,5 +37,6 @@ def download_ctgov_cmd(
     except (DownloadError, ValueError, OSError) as e:
         raise fail(str(e))
     status = "complete" if r.complete else "incomplete (run the same command again to resume)"
-    total = f" of {r.total_count:,}" if r.total_count is not None else ""
-    typer.echo(f"{r.out_dir}: {r.pages:,} page file(s), {r.studies:,} studies fetched in this run{total}; download {status}")
+    total = f" (the query matches {r.total_count:,})" if r.total_count is not None else ""
+    typer.echo(f"{r.out_dir}: {r.pages:,} page file(s), {r.studies:,} studies fetched in this run{total}; "
+               f"download {status}")
