@@ -55,6 +55,9 @@ def _flags(doc):
         ("No active infection, blood oxygen saturation >= 92%", "blood oxygen saturation", False),
         ("No more than 3 prior lines of therapy", "prior lines of therapy", False),
         ("ALT not exceeding 3 x ULN", "ALT", False),
+        # the negation is on the verb, the entity is present
+        ("Patients who cannot tolerate TKI treatments", "TKI treatments", False),
+        ("CR not achieved after standardized chemotherapy", "chemotherapy", False),
     ],
 )
 def test_entity_negation(fast, text, target, negated):
