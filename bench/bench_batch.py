@@ -286,7 +286,7 @@ def render(results: dict, args, meta: dict) -> str:
     base = results.get("blank")
     med = results.get("medspacy")
     rows = []
-    head = ("| run | studies | words | time s | studies/s | words/s | x blank | x medspaCy | load s "
+    head = ("| run | studies | words | time s | studies/s | words/s | x blank (1 proc) | x medspaCy (1 proc) | load s "
             "| CPU s | other load | peak RSS MB | largest child RSS MB |")
     rows.append(head)
     rows.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
@@ -381,18 +381,26 @@ def extrapolate(results: dict, mode: str, meta: dict) -> str:
     if not one:
         return ""
     r1 = one["studies"] / one["seconds"]
+    parts = []
     if many and meta["workers"] == 2:
         rate = many["studies"] / many["seconds"]
-        how = "measured `run_batch` rate with 2 workers"
+        parts.append(f"as measured (`run_batch`, 2 workers, other load {many.get('other_cores', 0):.2f} cores): "
+                     f"{rate:,.0f} studies/s -> {TARGET_STUDIES / rate / 3600:.1f} h")
     elif many:
         eff = (many["studies"] / many["seconds"]) / (r1 * meta["workers"])
         rate = r1 * 2 * eff
-        how = f"single-process rate x 2 x the measured parallel efficiency ({eff:.2f}) of {meta['workers']} workers"
+        parts.append(f"single-process rate x 2 x the measured parallel efficiency ({eff:.2f}) of {meta['workers']} "
+                     f"workers: {rate:,.0f} studies/s -> {TARGET_STUDIES / rate / 3600:.1f} h")
     else:
         rate = r1 * 2
-        how = "single-process rate x 2 (no multi-process run)"
-    secs = TARGET_STUDIES / rate
-    return f"{rate:,.0f} studies/s -> {secs / 3600:.1f} h ({secs / 60:,.0f} min); {how}"
+        parts.append(f"single-process rate x 2: {rate:,.0f} studies/s -> {TARGET_STUDIES / rate / 3600:.1f} h")
+    if many and many.get("cpu_s"):
+        # the engine is CPU-bound and its workers share nothing: on 2 idle cores its wall time is its CPU time / 2
+        per = many["cpu_s"] / many["studies"]
+        secs = TARGET_STUDIES * per / 2
+        parts.append(f"on 2 idle cores (engine CPU time {per * 1000:.1f} ms per study / 2): "
+                     f"{2 / per:,.0f} studies/s -> {secs / 3600:.1f} h")
+    return "; ".join(parts)
 
 
 def main() -> None:
@@ -422,7 +430,7 @@ def main() -> None:
         "load": " ".join(f"{x:.2f}" for x in os.getloadavg()), "versions": versions(),
         "input": args.input, "n_records": len(studies) + empty, "n_studies": len(studies), "n_empty": empty,
         "n_words": words(t for _, t in studies), "workers": args.workers or os.cpu_count() or 1,
-        "command": "python bench/bench_batch.py " + " ".join(sys.argv[1:]),
+        "command": " ".join(["python bench/bench_batch.py", *sys.argv[1:]]),
     }
     del studies
     print(f"{meta['n_records']:,} records ({meta['n_studies']:,} with criteria, {meta['n_words']:,} words), "
