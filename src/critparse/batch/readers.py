@@ -28,11 +28,12 @@ import tarfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Dict, Iterator, List, Optional
+from typing import IO, Any, Callable, Dict, Iterator, List, Optional
 
 from ..records import TrialInfo
 
 _NCT = re.compile(r"NCT\d{8}")
+_XML_ID = re.compile(rb"<nct_id>\s*(NCT\d{8})\s*</nct_id>")
 csv.field_size_limit(1 << 30)
 
 
@@ -43,6 +44,9 @@ class Record:
     info: TrialInfo = field(default_factory=TrialInfo)
     source: str = ""
     error: Optional[str] = None  # set when the record could not be read
+
+
+SkipFn = Callable[[str, str], None]  # (source, reason) of a file that holds no studies
 
 
 class InputError(ValueError):
@@ -107,7 +111,9 @@ def from_xml(data: bytes, source: str) -> Record:
     try:
         root = ET.fromstring(data)
     except Exception as e:  # ParseError, DefusedXmlException
-        return Record(_id_from(source), None, TrialInfo(source_format="ctgov_xml"), source, error=f"bad XML: {e}")
+        m = _XML_ID.search(data)
+        tid = m.group(1).decode() if m else _id_from(source)
+        return Record(tid, None, TrialInfo(source_format="ctgov_xml"), source, error=f"bad XML: {e}")
     nct = (root.findtext("id_info/nct_id") or "").strip() or _id_from(source)
     el = root.find("eligibility")
     text = None
@@ -129,8 +135,43 @@ def _id_from(source: str) -> str:
 
 # ---------------------------------------------------------------- streams --
 
+# one JSON token that matters for finding where an array item ends: a whole
+# string (escapes included), a lone quote (a string cut off by the buffer or by
+# corruption), or a bracket
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|"|[{}\[\]]', re.S)
+_MAX_ITEM_CHARS = 256 << 20  # an array item larger than this is treated as corrupt
+
+
+def _item_end(buf: str, pos: int) -> Optional[int]:
+    """Index just after the JSON object/array starting at buf[pos], or None if the buffer ends first."""
+    depth = 0
+    for m in _JSON_TOKEN.finditer(buf, pos):
+        tok = m.group(0)
+        if tok == '"':
+            return None  # an unterminated string: more data needed (or a corrupt item)
+        if tok in "{[":
+            depth += 1
+        elif tok in "}]":
+            depth -= 1
+            if depth == 0:
+                return m.end()
+    return None
+
+
+def _bad_item(source: str, n: int, text: str, msg: str) -> Record:
+    m = _NCT.search(text)
+    tid = m.group(0) if m else f"{_id_from(source)}#{n}"
+    return Record(tid, None, TrialInfo(source_format="ctgov_v2_json"), f"{source}#{n}", error=msg)
+
+
 def _iter_json_array(fh: IO[str], source: str) -> Iterator[Record]:
-    """Stream the objects of a top-level JSON array (or one object) without loading the file."""
+    """Stream the objects of a top-level JSON array (or one object) without loading the file.
+
+    Items are decoded one at a time with ``json.JSONDecoder.raw_decode`` over a
+    sliding buffer.  A corrupt item (invalid JSON between balanced brackets, or
+    cut short) becomes one error record and the reader goes on with the next
+    item: the next balanced object, or the next line starting with ``{`` (the
+    registry's layout puts one study per line)."""
     dec = json.JSONDecoder()
     buf = ""
     pos = 0
@@ -140,6 +181,8 @@ def _iter_json_array(fh: IO[str], source: str) -> Iterator[Record]:
 
     def fill() -> bool:
         nonlocal buf, pos, eof
+        if eof:
+            return False
         chunk = fh.read(1 << 20)
         if not chunk:
             eof = True
@@ -149,10 +192,10 @@ def _iter_json_array(fh: IO[str], source: str) -> Iterator[Record]:
         return True
 
     while True:
-        while pos < len(buf) and buf[pos] in " \t\r\n,":
+        while pos < len(buf) and buf[pos] in " \t\r\n,\ufeff":
             pos += 1
         if pos >= len(buf):
-            if eof or not fill():
+            if not fill():
                 return
             continue
         if not started:
@@ -160,29 +203,42 @@ def _iter_json_array(fh: IO[str], source: str) -> Iterator[Record]:
             if buf[pos] == "[":
                 pos += 1
                 continue
-            if buf[pos] == "{":  # a single study object
-                rest = buf[pos:] + fh.read()
+            if buf[pos] == "{":  # a single study object (one study per file)
+                while fill():
+                    pass
                 try:
-                    obj = json.loads(rest)
+                    obj = json.loads(buf[pos:])
                 except json.JSONDecodeError as e:
-                    yield Record(_id_from(source), None, TrialInfo(source_format="json"), source, error=f"bad JSON: {e}")
+                    yield Record(_id_from(source), None, TrialInfo(source_format="ctgov_v2_json"), source,
+                                 error=f"bad JSON: {e}")
                     return
                 yield from_v2_study(obj, source)
                 return
-            yield Record(_id_from(source), None, TrialInfo(source_format="json"), source, error="not a JSON array or object")
+            yield Record(_id_from(source), None, TrialInfo(source_format="json"), source,
+                         error="not a JSON array or object")
             return
         if buf[pos] == "]":
             return
         try:
             obj, end = dec.raw_decode(buf, pos)
         except json.JSONDecodeError as e:
-            if not eof and fill():
-                continue
-            yield Record(f"{_id_from(source)}#{n + 1}", None, TrialInfo(source_format="ctgov_v2_json"),
-                         f"{source}#{n + 1}", error=f"bad JSON in array item {n + 1}: {e.msg}")
-            return
+            end = _item_end(buf, pos) if buf[pos] == "{" else None
+            if end is None and not eof and len(buf) - pos < _MAX_ITEM_CHARS and fill():
+                continue  # the item goes on in the next block
+            # a corrupt item: skip to the end of its brackets or to the next line starting an object
+            nl = buf.find("\n{", pos + 1)
+            while nl == -1 and not eof and len(buf) - pos < _MAX_ITEM_CHARS and fill():
+                nl = buf.find("\n{", pos + 1)
+            stop = min(x for x in (end, nl + 1 if nl != -1 else None, len(buf)) if x is not None)
+            n += 1
+            yield _bad_item(source, n, buf[pos:stop], f"bad JSON in array item {n}: {e.msg}")
+            pos = stop
+            continue
         n += 1
         pos = end
+        if not isinstance(obj, dict):
+            yield _bad_item(source, n, "", f"array item {n} is not a JSON object")
+            continue
         yield from_v2_study(obj, f"{source}#{n}")
 
 
@@ -205,42 +261,65 @@ def _iter_jsonl(fh: IO[str], source: str) -> Iterator[Record]:
 
 def _iter_aact(fh: IO[str], source: str) -> Iterator[Record]:
     reader = csv.DictReader(fh, delimiter="|", quotechar='"')
+    if reader.fieldnames is None:
+        return
+    if "nct_id" not in reader.fieldnames:
+        raise InputError(f"{source} has no nct_id column: not an AACT eligibilities file")
+    line = reader.line_num + 1  # the line where the next row starts (rows may span lines)
     for i, row in enumerate(reader, 1):
         nct = (row.get("nct_id") or "").strip()
+        here, line = line, reader.line_num + 1
         info = TrialInfo(sex=_sex(row.get("gender")), minimum_age=_na(row.get("minimum_age")),
                          maximum_age=_na(row.get("maximum_age")), healthy_volunteers=_bool(row.get("healthy_volunteers")),
                          source_format="aact")
         if not nct:
-            yield Record(f"{source}:{i}", None, info, f"{source}:{i}", error="row without nct_id")
+            yield Record(f"{source}:{here}", None, info, f"{source}:{here}", error=f"row {i} without nct_id")
             continue
-        yield Record(nct, row.get("criteria"), info, f"{source}:{i}")
+        if None in row:  # more fields than the header: a stray delimiter or quote
+            yield Record(nct, None, info, f"{source}:{here}",
+                         error=f"row {i} has {len(reader.fieldnames) + len(row[None])} fields, the header {len(reader.fieldnames)}")
+            continue
+        yield Record(nct, row.get("criteria"), info, f"{source}:{here}")
 
 
-def _iter_table(path: Path, id_column: str, text_column: str) -> Iterator[Record]:
-    source = str(path)
+def _table_columns(path: Path) -> List[str]:
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.ParquetFile(path).schema_arrow.names)
+    with open(path, newline="", encoding="utf-8") as fh:
+        return next(csv.reader(fh), [])
+
+
+def _iter_table(path: Path, source: str, id_column: str, text_column: str) -> Iterator[Record]:
+    cols = _table_columns(path)
+    missing = [c for c in (id_column, text_column) if c not in cols]
+    if missing:
+        raise InputError(f"{path.name} has no column(s) {', '.join(map(repr, missing))} "
+                         f"(it has {', '.join(cols[:12])}); name them with --id-column/--text-column")
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(path)
-        missing = [c for c in (id_column, text_column) if c not in pf.schema_arrow.names]
-        if missing:
-            yield Record(source, None, TrialInfo(source_format="table"), source, error=f"no column(s) {missing} in {path.name}")
-            return
         i = 0
         for batch in pf.iter_batches(columns=[id_column, text_column], batch_size=2000):
             for tid, text in zip(batch.column(0).to_pylist(), batch.column(1).to_pylist()):
                 i += 1
-                yield Record(str(tid) if tid is not None else f"{source}:{i}", text, TrialInfo(source_format="table"), f"{source}:{i}")
+                yield _table_record(tid, text, f"{source}:{i}")
         return
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
-        if reader.fieldnames is None or id_column not in reader.fieldnames or text_column not in reader.fieldnames:
-            yield Record(source, None, TrialInfo(source_format="table"), source,
-                         error=f"{path.name} has no columns {id_column!r} and {text_column!r} (use --id-column/--text-column)")
-            return
         for i, row in enumerate(reader, 1):
-            tid = row.get(id_column) or f"{source}:{i}"
-            yield Record(tid, row.get(text_column), TrialInfo(source_format="table"), f"{source}:{i}")
+            yield _table_record(row.get(id_column), row.get(text_column), f"{source}:{reader.line_num}")
+
+
+def _table_record(tid: Any, text: Any, where: str) -> Record:
+    info = TrialInfo(source_format="table")
+    if tid is None or str(tid).strip() == "":
+        return Record(where, None, info, where, error="row without an id")
+    if text is not None and not isinstance(text, str):
+        return Record(str(tid), None, info, where, error=f"text column holds {type(text).__name__}, not text")
+    return Record(str(tid).strip(), text, info, where)
 
 
 def _open_text(path: Path) -> IO[str]:
@@ -249,45 +328,64 @@ def _open_text(path: Path) -> IO[str]:
     return open(path, encoding="utf-8")
 
 
-def _iter_zip(path: Path) -> Iterator[Record]:
+def _iter_member(fmt: Optional[str], fh: IO[bytes], src: str) -> Iterator[Record]:
+    """Records of one archive member, by the format its name says."""
+    if fmt == "xml":
+        yield from_xml(fh.read(), src)
+    elif fmt == "json":
+        yield from _iter_json_array(io.TextIOWrapper(fh, encoding="utf-8"), src)
+    elif fmt == "jsonl":
+        raw: IO[bytes] = gzip.GzipFile(fileobj=fh) if src.endswith(".gz") else fh
+        yield from _iter_jsonl(io.TextIOWrapper(raw, encoding="utf-8"), src)
+    elif fmt == "aact":
+        yield from _iter_aact(io.TextIOWrapper(fh, encoding="utf-8", newline=""), src)
+
+
+_ARCHIVE_FORMATS = ("xml", "json", "jsonl", "aact")
+
+
+def _iter_zip(path: Path, source: str, on_skip: Optional[SkipFn]) -> Iterator[Record]:
     with zipfile.ZipFile(path) as z:
-        for name in sorted(z.namelist()):
-            low = name.lower()
-            if name.endswith("/") or os.path.basename(name).startswith("."):
+        for info in sorted(z.infolist(), key=lambda i: i.filename):
+            name = info.filename
+            if info.is_dir() or any(part.startswith(".") or part == "__MACOSX" for part in name.split("/")):
                 continue
-            src = f"{path}::{name}"
-            if low.endswith(".xml"):
-                yield from_xml(z.read(name), src)
-            elif low.endswith(".json"):
-                with z.open(name) as fh:
-                    yield from _iter_json_array(io.TextIOWrapper(fh, encoding="utf-8"), src)
-            elif low.endswith((".jsonl", ".ndjson")):
-                with z.open(name) as fh:
-                    yield from _iter_jsonl(io.TextIOWrapper(fh, encoding="utf-8"), src)
+            fmt = file_format(Path(name))
+            src = f"{source}::{name}"
+            if fmt not in _ARCHIVE_FORMATS:
+                if on_skip:
+                    on_skip(src, "not a study file")
+                continue
+            try:
+                with z.open(info) as fh:
+                    yield from _iter_member(fmt, fh, src)
+            except (OSError, zipfile.BadZipFile, UnicodeDecodeError, EOFError) as e:
+                yield Record(_id_from(name), None, TrialInfo(source_format=fmt), src, error=f"cannot read {name}: {e}")
 
 
-def _iter_tar(path: Path) -> Iterator[Record]:
-    with tarfile.open(path, "r:*") as t:
-        for member in t:  # streaming: members in archive order
-            if not member.isfile():
+def _iter_tar(path: Path, source: str, on_skip: Optional[SkipFn]) -> Iterator[Record]:
+    with tarfile.open(path, "r|*") as t:  # a stream: members in archive order, nothing unpacked
+        for member in t:
+            if not member.isfile() or any(part.startswith(".") for part in member.name.split("/")):
                 continue
-            low = member.name.lower()
-            src = f"{path}::{member.name}"
-            if low.endswith(".xml"):
-                fh = t.extractfile(member)
-                yield from_xml(fh.read() if fh else b"", src)
-            elif low.endswith(".json"):
-                fh = t.extractfile(member)
-                if fh:
-                    yield from _iter_json_array(io.TextIOWrapper(fh, encoding="utf-8"), src)
+            fmt = file_format(Path(member.name))
+            src = f"{source}::{member.name}"
+            if fmt not in _ARCHIVE_FORMATS:
+                if on_skip:
+                    on_skip(src, "not a study file")
+                continue
+            fh = t.extractfile(member)
+            if fh is not None:
+                yield from _iter_member(fmt, fh, src)
 
 
 def file_format(path: Path) -> Optional[str]:
     """The format of one file, or None for files that hold no studies."""
     name = path.name.lower()
-    if name.startswith(".") or name in ("readme.md", "readme.txt", "license", "source.md"):
+    if name.startswith(".") or name in ("readme.md", "readme.txt", "license", "source.md", "_manifest.json",
+                                        "_state.json"):
         return None
-    if name.endswith((".tar.gz", ".tgz", ".tar")):
+    if name.endswith((".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tar.xz")):
         return "tar"
     if name.endswith(".zip"):
         return "zip"
@@ -295,7 +393,7 @@ def file_format(path: Path) -> Optional[str]:
         return "xml"
     if name.endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
         return "jsonl"
-    if name.endswith(".json"):
+    if name.endswith((".json", ".json.gz")):
         return "json"
     if name.startswith("eligibilities") and name.endswith((".txt", ".csv")):
         return "aact"
@@ -306,33 +404,56 @@ def file_format(path: Path) -> Optional[str]:
     return None
 
 
-def iter_records(path: "str | os.PathLike[str]", *, id_column: str = "nct_id", text_column: str = "criteria") -> Iterator[Record]:
-    """Stream the studies of a file or folder (formats auto-detected)."""
+def iter_records(path: "str | os.PathLike[str]", *, id_column: str = "nct_id", text_column: str = "criteria",
+                 on_skip: Optional[SkipFn] = None) -> Iterator[Record]:
+    """Stream the studies of a file or folder (formats auto-detected per file).
+
+    Folders are walked in sorted order; files that hold no studies (README,
+    a CSV export without the id/text columns such as ``SearchResults.csv``)
+    are skipped and reported through ``on_skip(source, reason)``.  Sources are
+    written relative to the input (``NCT0000xxxx/NCT00000102.xml``,
+    ``dump.tar.gz::NCT0000xxxx/NCT00000102.xml``, ``ctg-studies.json#3``), so
+    the tables do not depend on where the dump lies."""
     p = Path(path)
     if not p.exists():
         raise InputError(f"input {p} does not exist")
     if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.is_file())
-        for f in files:
-            if any(part.startswith(".") for part in f.relative_to(p).parts):
+        for f in sorted(f for f in p.rglob("*") if f.is_file()):
+            rel = f.relative_to(p)
+            if any(part.startswith(".") or part.startswith("_") for part in rel.parts):
+                continue  # hidden files, our own _manifest/_parts/_state
+            fmt = file_format(f)
+            if fmt is None:
+                if on_skip:
+                    on_skip(rel.as_posix(), "not a study file")
                 continue
-            if file_format(f) is not None:
-                yield from _iter_file(f, id_column, text_column)
+            if fmt == "table":
+                try:
+                    cols = _table_columns(f)
+                except Exception as e:  # unreadable table: one error, not a crash
+                    yield Record(_id_from(f.name), None, TrialInfo(source_format=fmt), rel.as_posix(),
+                                 error=f"cannot read {f.name}: {e}")
+                    continue
+                if id_column not in cols or text_column not in cols:
+                    if on_skip:
+                        on_skip(rel.as_posix(), f"no {id_column!r}/{text_column!r} columns")
+                    continue
+            yield from _iter_file(f, rel.as_posix(), id_column, text_column, on_skip)
         return
     fmt = file_format(p)
     if fmt is None:
-        raise InputError(f"cannot tell the format of {p}: expected .json, .jsonl[.gz], .xml, .zip, .tar.gz, eligibilities.txt, .csv or .parquet")
-    yield from _iter_file(p, id_column, text_column)
+        raise InputError(f"cannot tell the format of {p}: expected .json, .jsonl[.gz], .xml, .zip, .tar.gz, "
+                         "eligibilities.txt, .csv or .parquet")
+    yield from _iter_file(p, p.name, id_column, text_column, on_skip)
 
 
-def _iter_file(f: Path, id_column: str, text_column: str) -> Iterator[Record]:
+def _iter_file(f: Path, src: str, id_column: str, text_column: str, on_skip: Optional[SkipFn]) -> Iterator[Record]:
     fmt = file_format(f)
-    src = str(f)
     try:
         if fmt == "tar":
-            yield from _iter_tar(f)
+            yield from _iter_tar(f, src, on_skip)
         elif fmt == "zip":
-            yield from _iter_zip(f)
+            yield from _iter_zip(f, src, on_skip)
         elif fmt == "xml":
             yield from_xml(f.read_bytes(), src)
         elif fmt == "json":
@@ -345,22 +466,58 @@ def _iter_file(f: Path, id_column: str, text_column: str) -> Iterator[Record]:
             with open(f, newline="", encoding="utf-8") as fh:
                 yield from _iter_aact(fh, src)
         elif fmt == "table":
-            yield from _iter_table(f, id_column, text_column)
+            yield from _iter_table(f, src, id_column, text_column)
         elif fmt == "text":
             yield Record(_id_from(f.name), f.read_text(encoding="utf-8"), TrialInfo(source_format="text"), src)
-    except (OSError, UnicodeDecodeError, zipfile.BadZipFile, tarfile.TarError, EOFError) as e:
+    except (OSError, UnicodeDecodeError, zipfile.BadZipFile, tarfile.TarError, EOFError, csv.Error) as e:
+        # the records read before the failure are kept; the rest of the file is one error
         yield Record(_id_from(src), None, TrialInfo(source_format=fmt), src, error=f"cannot read {f.name}: {e}")
 
 
-def count_hint(path: "str | os.PathLike[str]") -> Optional[int]:
-    """A cheap estimate of the number of studies (for progress ETA), or None."""
+def count_hint(path: "str | os.PathLike[str]", id_column: str = "nct_id", text_column: str = "criteria") -> Optional[int]:
+    """The number of studies, counted cheaply where the format allows (for the progress ETA), or None."""
     p = Path(path)
     try:
         if p.is_dir():
-            return sum(1 for f in p.rglob("*") if f.is_file() and file_format(f) in ("xml", "text")) or None
-        if file_format(p) == "zip":
-            with zipfile.ZipFile(p) as z:
-                return sum(1 for n in z.namelist() if n.lower().endswith((".xml", ".json")))
-    except OSError:
+            total = 0
+            for f in p.rglob("*"):
+                if f.is_file() and not any(x.startswith((".", "_")) for x in f.relative_to(p).parts):
+                    total += _file_count(f) or 0
+            return total or None
+        return _file_count(p)
+    except Exception:  # a hint only
         return None
+
+
+def _file_count(f: Path) -> Optional[int]:
+    fmt = file_format(f)
+    if fmt in ("xml", "text"):
+        return 1
+    if fmt == "zip":
+        with zipfile.ZipFile(f) as z:
+            return sum(1 for n in z.namelist() if file_format(Path(n)) in ("xml", "json"))
+    if fmt == "tar":
+        with tarfile.open(f, "r|*") as t:
+            return sum(1 for m in t if m.isfile() and file_format(Path(m.name)) == "xml")
+    if fmt == "aact":
+        with open(f, newline="", encoding="utf-8") as fh:
+            return sum(1 for _ in csv.reader(fh, delimiter="|")) - 1
+    if fmt == "table" and f.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(f).metadata.num_rows
+    if fmt in ("jsonl", "json"):
+        needle = b"\n" if fmt == "jsonl" else b'"protocolSection"'
+        n = 0
+        opener = gzip.open if f.name.endswith(".gz") else open
+        with opener(f, "rb") as fh:
+            tail = b""
+            while True:
+                block = fh.read(1 << 22)
+                if not block:
+                    break
+                data = tail + block
+                n += data.count(needle)
+                tail = data[-(len(needle) - 1):] if len(needle) > 1 else b""  # a needle split across blocks
+        return n or (1 if fmt == "json" else None)
     return None
