@@ -118,3 +118,93 @@ def test_bad_arguments(tmp_path):
     r = subprocess.run([sys.executable, "-m", "critparse", "batch", str(tmp_path / "nope"), "--out", str(tmp_path / "o")],
                        capture_output=True, text=True)
     assert r.returncode != 0 and "nope" in r.stderr and r.stderr.count("\n") == 1
+
+
+def _real_tar_sample(corpora, tmp_path: Path, n_xml: int = 25) -> Path:
+    """A .tar.gz of real legacy records: the first n_xml, two without criteria, and SearchResults.csv."""
+    import tarfile
+
+    from conftest import corpus_file
+
+    src = corpus_file(corpora, "ctgov_xml_2023/original/ctgov_xml_6786.tar.gz")
+    wanted = {"NCT0000xxxx/NCT00000180.xml", "NCT0000xxxx/NCT00000804.xml", "SearchResults.csv"}
+    out = tmp_path / "sample.tar.gz"
+    taken = 0
+    with tarfile.open(src, "r|gz") as t, tarfile.open(out, "w:gz") as w:
+        for m in t:
+            if not m.isfile():
+                continue
+            if m.name in wanted or (m.name.endswith(".xml") and taken < n_xml):
+                taken += m.name not in wanted
+                w.addfile(m, t.extractfile(m))
+                wanted.discard(m.name)
+            if not wanted and taken >= n_xml:
+                break
+    return out
+
+
+def test_real_tar_sample_count_in_equals_count_out(corpora, tmp_path):
+    f = _real_tar_sample(corpora, tmp_path)
+    out = tmp_path / "out"
+    s = run_batch(f, out, mode="fast", workers=1, chunk_size=10, progress=False)
+    trials = _table(out, "trials")
+    assert s.read == len(trials) == 27 and trials["trial_id"].is_unique
+    empty = trials[trials.status == "empty"]
+    assert sorted(empty.trial_id) == ["NCT00000180", "NCT00000804"]
+    errors = _table(out, "errors")
+    assert sorted(errors.trial_id) == ["NCT00000180", "NCT00000804"]
+    assert errors.message.str.contains("no eligibility criteria").all()
+    assert errors.source.iloc[0] == "sample.tar.gz::NCT0000xxxx/NCT00000180.xml"
+    ok = trials[trials.status == "ok"]
+    assert (ok.n_criteria > 0).all() and ok.n_constraints.sum() > 0
+    assert set(trials.source_format) == {"ctgov_xml"} and set(trials.sex) <= {"all", "male", "female"}
+    assert trials.minimum_age_years.notna().sum() > 10
+    # the counts in the trials rows are the rows of the other tables
+    crit = _table(out, "criteria")
+    assert crit.groupby("trial_id").size().sum() == trials.n_criteria.sum()
+    manifest = json.loads((out / "_manifest.json").read_text())
+    assert manifest["skipped_files"] == ["sample.tar.gz::SearchResults.csv (not a study file)"]
+    assert manifest["counts"]["read"] == 27 and manifest["tables"]["trials"]["rows"] == 27
+    assert [c["records"] for c in manifest["chunk_list"]] == [10, 10, 7]
+    assert manifest["mode"] == "fast" and manifest["model"]["rules_sha256"]
+    assert not (out / "_parts").exists()  # removed after a finished run unless keep_parts
+
+
+def test_demo_corpus_batch(tmp_path):
+    demo = Path(__file__).resolve().parents[1] / "corpora" / "demo"
+    out = tmp_path / "demo"
+    r = subprocess.run([sys.executable, "-m", "critparse", "batch", str(demo), "--out", str(out), "--mode", "fast",
+                        "-w", "1", "-q"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "studies read" in r.stdout and "12" in r.stdout
+    trials = _table(out, "trials").set_index("trial_id")
+    assert len(trials) == 12
+    assert trials.loc["NCT99000007", "status"] == "empty" and trials.loc["NCT99000099", "status"] == "error"
+    assert (trials.drop(["NCT99000007", "NCT99000099"]).status == "ok").all()
+    assert trials.loc["NCT99000004", "healthy_volunteers"] == True  # noqa: E712
+    assert trials.loc["NCT99000009", "maximum_age_years"] == 17.0
+    errors = _table(out, "errors").set_index("trial_id")
+    assert set(errors.index) == {"NCT99000007", "NCT99000099"}
+    cons = _table(out, "constraints")
+    assert {"creatinine", "hba1c", "lvef", "ecog"} <= set(cons.subject)
+
+
+def test_no_compact_keeps_one_sorted_file_per_chunk(tmp_path):
+    f = _dump(tmp_path, n=20)
+    out = tmp_path / "o"
+    run_batch(f, out, mode="fast", workers=1, chunk_size=8, progress=False, compact=False, keep_parts=True)
+    import pyarrow.parquet as pq
+
+    files = sorted((out / "trials").glob("part-*.parquet"))
+    assert len(files) == 3 and (out / "_parts").exists()
+    ids = [pq.read_table(x).column("trial_id").to_pylist() for x in files]
+    assert all(x == sorted(x) for x in ids) and sum(map(len, ids)) == 20
+    assert sorted(pq.read_table(out / "trials").column("trial_id").to_pylist()) == sorted(sum(ids, []))
+
+
+def test_resume_refuses_other_settings(tmp_path):
+    f = _dump(tmp_path, n=6)
+    out = tmp_path / "o"
+    run_batch(f, out, mode="fast", workers=1, chunk_size=2, progress=False, keep_parts=True)
+    with pytest.raises(ValueError, match="chunk_size"):
+        run_batch(f, out, mode="fast", workers=1, chunk_size=3, progress=False, resume=True)

@@ -41,7 +41,8 @@ FINDINGS_COLUMNS = [
 TABLES: Dict[str, List[Tuple[str, str]]] = {
     "trials": TRIALS_COLUMNS, **COLUMNS, "findings": FINDINGS_COLUMNS, "errors": ERRORS_COLUMNS,
 }
-SORT_KEYS = {"trials": ["trial_id"], "errors": ["trial_id", "stage"], "findings": ["trial_id", "kind", "subject", "message"]}
+SORT_KEYS = {"trials": ["trial_id", "source"], "errors": ["trial_id", "stage", "source", "message"],
+             "findings": ["trial_id", "kind", "subject", "message"]}
 FORMATS = ("parquet", "jsonl", "duckdb")
 
 
@@ -60,14 +61,17 @@ class Summary:
     seconds: float = 0.0
     out: str = ""
     words: int = 0
+    duplicate_ids: int = 0  # trial rows whose id an earlier row already has (a study in two files)
 
     @property
     def studies_per_s(self) -> float:
         return self.read / self.seconds if self.seconds else 0.0
 
-    def add(self, stats: Dict[str, int]) -> None:
+    skipped_files: List[str] = field(default_factory=list)
+
+    def add(self, stats: Dict[str, Any]) -> None:
         for k, v in stats.items():
-            if hasattr(self, k) and k not in ("seconds", "out"):
+            if isinstance(v, int) and hasattr(self, k) and k not in ("seconds", "out"):
                 setattr(self, k, getattr(self, k) + v)
 
     def to_dict(self) -> Dict[str, Any]:
@@ -197,7 +201,10 @@ def process_chunk(idx: int, records: List[Record], parts_dir: str, mode: str = "
     for table in TABLES:
         d = parts / table
         d.mkdir(parents=True, exist_ok=True)
+        rows[table].sort(key=_sort_key(table))
         _write_parquet_atomic(rows[table], table, d / f"part-{idx:06d}.parquet")
+    ids = [r.trial_id for r in records]
+    stats["first_id"], stats["last_id"] = (min(ids), max(ids)) if ids else (None, None)
     done = parts / "_done"
     done.mkdir(parents=True, exist_ok=True)
     tmp = done / f"chunk-{idx:06d}.tmp"
@@ -206,7 +213,10 @@ def process_chunk(idx: int, records: List[Record], parts_dir: str, mode: str = "
     return stats
 
 
-_WORKER: Dict[str, Any] = {}
+def _sort_key(table: str):
+    """Python sort key matching the ORDER BY of `finalize` (None first, as DuckDB's NULLS FIRST)."""
+    keys = SORT_KEYS.get(table, ["trial_id", "id"])
+    return lambda r: tuple((r.get(k) is not None, r.get(k) if r.get(k) is not None else "") for k in keys)
 
 
 def _init_worker(mode: str, model: Optional[str]) -> None:
@@ -245,34 +255,52 @@ def run_batch(
     id_column: str = "nct_id",
     text_column: str = "criteria",
     checks: bool = True,
+    compact: bool = True,
+    keep_parts: bool = False,
 ) -> Summary:
-    """Parse every study of `input_path` into tables under `out_dir`."""
+    """Parse every study of `input_path` into tables under `out_dir`.
+
+    Each chunk of `chunk_size` records is parsed by `process_chunk` (in this
+    process, a pool of `workers` processes, or on Dask) and written to
+    ``OUT/_parts/<table>/part-NNNNNN.parquet`` with a ``_done`` marker; at the
+    end the parts become one table per output format, rows sorted by trial id
+    (``compact=False`` keeps one Parquet file per chunk instead, each sorted).
+    ``resume=True`` skips the chunks an interrupted run finished; it refuses
+    to mix runs whose input, settings or model differ."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown output format {fmt!r}: use one of {', '.join(FORMATS)}")
     if mode not in ("full", "fast"):
         raise ValueError(f"unknown mode {mode!r}: use full or fast")
     if engine not in ("local", "dask"):
         raise ValueError(f"unknown engine {engine!r}: use local or dask")
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be >= 1")
+    if not compact and fmt != "parquet":
+        raise ValueError("compact=False (one file per chunk) is for the parquet format only")
+    t0 = time.perf_counter()
     out = Path(out_dir)
     parts = out / "_parts"
-    settings = {"input": str(Path(input_path).resolve()), "mode": mode, "model": model, "chunk_size": chunk_size,
-                "limit": limit, "checks": checks}
-    settings_file = out / "_parts" / "_settings.json"
+    settings = {"input": str(Path(input_path).resolve()), "input_signature": _input_signature(Path(input_path)),
+                "mode": mode, "model": _model_info(mode, model), "chunk_size": chunk_size, "limit": limit,
+                "checks": checks, "id_column": id_column, "text_column": text_column}
+    settings_file = parts / "_settings.json"
     if resume and settings_file.exists():
         old = json.loads(settings_file.read_text())
         if old != settings:
-            raise ValueError(f"--resume with different settings than the interrupted run: {old} vs {settings}")
+            diff = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
+            raise ValueError(f"--resume: the interrupted run in {out} used other {', '.join(diff)}; "
+                             "run without --resume to start again")
     elif parts.exists():
         shutil.rmtree(parts)
     parts.mkdir(parents=True, exist_ok=True)
-    settings_file.write_text(json.dumps(settings, sort_keys=True))
-    records: Iterable[Record] = iter_records(input_path, id_column=id_column, text_column=text_column)
+    _atomic_text(settings_file, json.dumps(settings, sort_keys=True))
+    summary = Summary(out=str(out))
+    records: Iterable[Record] = iter_records(input_path, id_column=id_column, text_column=text_column,
+                                             on_skip=lambda src, why: summary.skipped_files.append(f"{src} ({why})"))
     if limit is not None:
         records = islice(records, limit)
     done_dir = parts / "_done"
-    summary = Summary(out=str(out))
-    t0 = time.perf_counter()
-    total = count_hint(input_path)
+    total = count_hint(input_path, id_column, text_column)
     if limit is not None:
         total = min(total, limit) if total else limit
 
@@ -297,7 +325,9 @@ def run_batch(
             summary.chunks += 1
             bar.advance(stats["read"])
 
-        n_workers = workers or os.cpu_count() or 1
+        n_workers = workers or _cpu_count()
+        if total:  # no more processes than chunks (each loads the pipeline)
+            n_workers = max(1, min(n_workers, -(-total // chunk_size)))
         if engine == "dask":
             from .dask_engine import run_dask
 
@@ -311,7 +341,7 @@ def run_batch(
             with ProcessPoolExecutor(max_workers=n_workers, mp_context=mp.get_context("spawn"),
                                      initializer=_init_worker, initargs=(mode, model)) as pool:
                 inflight = set()
-                for idx, chunk in pending():
+                for idx, chunk in pending():  # at most 2 chunks per worker in flight: memory stays flat
                     inflight.add(pool.submit(process_chunk, idx, chunk, str(parts), mode, model, checks))
                     if len(inflight) >= 2 * n_workers:
                         finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
@@ -321,12 +351,85 @@ def run_batch(
                     record(f.result())
     finally:
         bar.close()
-    finalize(out, fmt)
+    counts = finalize(out, fmt, compact=compact)
+    summary.duplicate_ids = counts.pop("_duplicate_ids", 0)
     summary.seconds = time.perf_counter() - t0
-    manifest = {"critparse_version": _version(), "format": fmt, **settings, "counts": {
-        k: v for k, v in summary.to_dict().items() if k not in ("seconds", "studies_per_s", "out", "skipped_chunks")}}
-    (out / "_manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    chunk_list = []
+    for marker in sorted(done_dir.glob("chunk-*.json")):
+        st = json.loads(marker.read_text())
+        chunk_list.append({"chunk": int(marker.stem.split("-")[1]), "records": st["read"],
+                           "first_id": st.get("first_id"), "last_id": st.get("last_id"),
+                           "failed": st.get("failed", 0), "empty": st.get("empty", 0)})
+    manifest = {
+        **settings, "format": fmt, "compact": compact, "engine": engine, "workers": n_workers,
+        "critparse_version": _version(), "versions": _versions(),
+        "tables": {t: {"rows": counts.get(t, 0), "path": _table_path(fmt, t, compact)} for t in TABLES},
+        "counts": {k: v for k, v in summary.to_dict().items()
+                   if k not in ("seconds", "studies_per_s", "out", "skipped_chunks", "skipped_files")},
+        "skipped_files": summary.skipped_files, "resumed_chunks": summary.skipped_chunks,
+        "seconds": round(summary.seconds, 2), "chunk_list": chunk_list,
+    }
+    _atomic_text(out / "_manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
+    if not keep_parts:
+        shutil.rmtree(parts, ignore_errors=True)
     return summary
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _input_signature(p: Path) -> Dict[str, int]:
+    """Size and modification time of the input (all files of a folder), to refuse resuming over a changed dump."""
+    if p.is_file():
+        st = p.stat()
+        return {"files": 1, "bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
+    files = size = latest = 0
+    for f in p.rglob("*"):
+        if f.is_file() and not any(x.startswith((".", "_")) for x in f.relative_to(p).parts):
+            st = f.stat()
+            files += 1
+            size += st.st_size
+            latest = max(latest, st.st_mtime_ns)
+    return {"files": files, "bytes": size, "mtime_ns": latest}
+
+
+def _model_info(mode: str, model: Optional[str]) -> Dict[str, Any]:
+    """What parses: the model's name, version and a digest of its files, and a digest of the rule resources."""
+    import hashlib
+
+    from .. import resources as _res
+
+    def digest(root: Path) -> str:
+        h = hashlib.sha256()
+        for f in sorted(x for x in root.rglob("*") if x.is_file() and "__pycache__" not in x.parts):
+            h.update(f.relative_to(root).as_posix().encode())
+            h.update(f.read_bytes())
+        return h.hexdigest()[:16]
+
+    info: Dict[str, Any] = {"rules_sha256": digest(Path(_res.__file__).parent)}
+    if mode == "fast":
+        info["name"] = None  # rules only
+        return info
+    from ..pipeline import model_path
+
+    path = model_path(model)
+    try:
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        meta = {}
+    info.update(name=path.name, meta_name=meta.get("name"), version=meta.get("version"),
+                sha256=digest(path) if path.is_dir() else None)
+    return info
 
 
 def _version() -> str:
@@ -335,41 +438,84 @@ def _version() -> str:
     return __version__
 
 
-def finalize(out: Path, fmt: str) -> None:
-    """Merge the chunk parts into one sorted dataset per table."""
+def _versions() -> Dict[str, str]:
+    import platform
+
+    out = {"python": platform.python_version()}
+    for mod in ("spacy", "medspacy", "pyarrow", "duckdb"):
+        try:
+            out[mod] = __import__(mod).__version__
+        except Exception:  # pragma: no cover
+            pass
+    return out
+
+
+def _table_path(fmt: str, table: str, compact: bool) -> str:
+    if fmt == "jsonl":
+        return f"{table}.jsonl"
+    if fmt == "duckdb":
+        return f"critparse.duckdb#{table}"
+    return f"{table}/part-0.parquet" if compact else f"{table}/part-*.parquet"
+
+
+def finalize(out: Path, fmt: str, compact: bool = True) -> Dict[str, int]:
+    """Merge the chunk parts into one dataset per table, rows sorted by trial id; returns row counts."""
     import duckdb
 
     parts = out / "_parts"
     con = duckdb.connect()
     con.execute("SET threads=1")  # deterministic output order and bytes
     con.execute("SET preserve_insertion_order=true")
+    counts: Dict[str, int] = {}
     if fmt == "duckdb":
         dbfile = out / "critparse.duckdb"
-        if dbfile.exists():
-            dbfile.unlink()
-        con.execute(f"ATTACH '{dbfile.as_posix()}' AS outdb")
-    for table, cols in TABLES.items():
+        for f in (dbfile, dbfile.with_name(dbfile.name + ".wal")):
+            if f.exists():
+                f.unlink()
+        tmpdb = out / "critparse.duckdb.tmp"
+        if tmpdb.exists():
+            tmpdb.unlink()
+        con.execute(f"ATTACH '{tmpdb.as_posix()}' AS outdb")
+    for table in TABLES:
         files = sorted((parts / table).glob("part-*.parquet"))
         keys = SORT_KEYS.get(table, ["trial_id", "id"])
-        order = ", ".join(f'"{k}"' for k in keys)
-        if not files:
-            continue
-        src = "read_parquet([" + ", ".join(f"'{f.as_posix()}'" for f in files) + "])"
+        order = ", ".join(f'"{k}" NULLS FIRST' for k in keys)
+        if files:
+            src = "read_parquet([" + ", ".join(f"'{f.as_posix()}'" for f in files) + "])"
+        else:  # no chunks at all (an empty input): empty tables with their columns
+            import pyarrow as pa
+
+            empty = pa.Table.from_pylist([], schema=_schema(table))  # noqa: F841 - read by DuckDB below
+            src = "empty"
+        counts[table] = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
         query = f"SELECT * FROM {src} ORDER BY {order}"
         if fmt == "parquet":
             d = out / table
             if d.exists():
                 shutil.rmtree(d)
             d.mkdir(parents=True)
-            con.execute(f"COPY ({query}) TO '{(d / 'part-0.parquet').as_posix()}' (FORMAT parquet, COMPRESSION zstd)")
+            if compact or not files:
+                tmp = d / "part-0.parquet.tmp"
+                con.execute(f"COPY ({query}) TO '{tmp.as_posix()}' (FORMAT parquet, COMPRESSION zstd)")
+                os.replace(tmp, d / "part-0.parquet")
+            else:  # one sorted file per chunk, as written by the workers
+                for f in files:
+                    shutil.copyfile(f, d / f.name)
         elif fmt == "jsonl":
             target = out / f"{table}.jsonl"
-            con.execute(f"COPY ({query}) TO '{target.as_posix()}' (FORMAT json)")
+            tmp = out / f"{table}.jsonl.tmp"
+            con.execute(f"COPY ({query}) TO '{tmp.as_posix()}' (FORMAT json)")
+            os.replace(tmp, target)
         else:
             con.execute(f'CREATE OR REPLACE TABLE outdb."{table}" AS {query}')
+    if counts.get("trials"):
+        src = "read_parquet([" + ", ".join(f"'{f.as_posix()}'" for f in sorted((parts / "trials").glob("part-*.parquet"))) + "])"
+        counts["_duplicate_ids"] = con.execute(f"SELECT count(*) - count(DISTINCT trial_id) FROM {src}").fetchone()[0]
     if fmt == "duckdb":
         con.execute("DETACH outdb")
+        os.replace(out / "critparse.duckdb.tmp", out / "critparse.duckdb")
     con.close()
+    return counts
 
 
 class _Progress:

@@ -342,6 +342,9 @@ def _iter_member(fmt: Optional[str], fh: IO[bytes], src: str) -> Iterator[Record
 
 
 _ARCHIVE_FORMATS = ("xml", "json", "jsonl", "aact")
+# files that document a dump: skipped without a word
+_DOC_NAMES = frozenset({"readme.md", "readme.txt", "readme", "license", "license.txt", "source.md",
+                        "_manifest.json", "_state.json"})
 
 
 def _iter_zip(path: Path, source: str, on_skip: Optional[SkipFn]) -> Iterator[Record]:
@@ -382,8 +385,7 @@ def _iter_tar(path: Path, source: str, on_skip: Optional[SkipFn]) -> Iterator[Re
 def file_format(path: Path) -> Optional[str]:
     """The format of one file, or None for files that hold no studies."""
     name = path.name.lower()
-    if name.startswith(".") or name in ("readme.md", "readme.txt", "license", "source.md", "_manifest.json",
-                                        "_state.json"):
+    if name.startswith(".") or name in _DOC_NAMES:
         return None
     if name.endswith((".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tar.xz")):
         return "tar"
@@ -424,7 +426,7 @@ def iter_records(path: "str | os.PathLike[str]", *, id_column: str = "nct_id", t
                 continue  # hidden files, our own _manifest/_parts/_state
             fmt = file_format(f)
             if fmt is None:
-                if on_skip:
+                if on_skip and f.name.lower() not in _DOC_NAMES:
                     on_skip(rel.as_posix(), "not a study file")
                 continue
             if fmt == "table":

@@ -24,6 +24,9 @@ def batch_cmd(
     id_column: str = typer.Option("nct_id", "--id-column", help="id column of CSV/Parquet input"),
     text_column: str = typer.Option("criteria", "--text-column", help="criteria text column of CSV/Parquet input"),
     no_checks: bool = typer.Option(False, "--no-checks", help="skip the consistency checks (findings table)"),
+    compact: bool = typer.Option(True, "--compact/--no-compact",
+                                 help="one sorted file per table (default), or keep one Parquet file per chunk"),
+    keep_parts: bool = typer.Option(False, "--keep-parts", help="keep OUT/_parts (the per-chunk files) after the run"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
 ) -> None:
     """Parse every study of a registry dump into trials, criteria, entities, constraints, findings and errors tables."""
@@ -40,11 +43,13 @@ def batch_cmd(
     try:
         s = run_batch(input_path, out, fmt=fmt, mode=mode, workers=workers, chunk_size=chunk_size, resume=resume,
                       limit=limit, engine=engine, scheduler=scheduler, progress=not quiet,
-                      id_column=id_column, text_column=text_column, checks=not no_checks)
+                      id_column=id_column, text_column=text_column, checks=not no_checks,
+                      compact=compact, keep_parts=keep_parts)
     except (InputError, ValueError) as e:
         raise fail(str(e))
     console = Console(stderr=False)
-    t = Table(title=f"critparse batch: {input_path} -> {out} ({fmt}, {mode} mode)", show_header=False)
+    t = Table(title=f"critparse batch ({mode} mode)", show_header=False)
+    t.add_row("input", str(input_path))
     t.add_row("studies read", f"{s.read:,}")
     t.add_row("parsed", f"{s.parsed:,}")
     t.add_row("without criteria", f"{s.empty:,}")
@@ -55,5 +60,11 @@ def batch_cmd(
     t.add_row("consistency findings", f"{s.findings:,}")
     if s.skipped_chunks:
         t.add_row("chunks resumed", f"{s.skipped_chunks:,} of {s.chunks:,}")
+    if s.duplicate_ids:
+        t.add_row("duplicate trial ids", f"{s.duplicate_ids:,} (the same study in more than one file)")
+    if s.skipped_files:
+        shown = ", ".join(s.skipped_files[:3]) + (f", ... ({len(s.skipped_files)} in all)" if len(s.skipped_files) > 3 else "")
+        t.add_row("files skipped", shown)
     t.add_row("time", f"{s.seconds:,.1f} s ({s.studies_per_s:,.1f} studies/s)")
+    t.add_row("output", f"{out}/ ({fmt} tables, _manifest.json)")
     console.print(t)
