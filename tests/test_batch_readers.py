@@ -245,3 +245,28 @@ def test_unknown_input():
         list(iter_records("/nonexistent/dump.json"))
     assert file_format(Path("README.md")) is None
     assert file_format(Path("x/eligibilities.txt")) == "aact" and file_format(Path("d.tar.gz")) == "tar"
+
+
+def test_json_array_streams_in_flat_memory(corpora, tmp_path):
+    """Reading a JSON array 8 times larger takes about the same peak memory (a 1 MB sliding buffer)."""
+    import tracemalloc
+
+    studies = json.loads(corpus_file(corpora, V2).read_text(encoding="utf-8"))
+
+    def peak_for(copies: int):
+        f = tmp_path / f"ctg-studies-{copies}.json"
+        f.write_text("[\n" + ",\n".join(json.dumps(s) for _ in range(copies) for s in studies) + "\n]", encoding="utf-8")
+        tracemalloc.start()
+        try:
+            n = sum(1 for r in iter_records(f) if r.error is None)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert n == 50 * copies
+        return peak, f.stat().st_size
+
+    small, small_size = peak_for(2)  # 100 studies, 2.8 MB
+    big, big_size = peak_for(16)  # 800 studies, 22 MB
+    assert big_size > 7 * small_size
+    assert big < 1.5 * small + (1 << 20), (small, big)
+    assert big < big_size / 3

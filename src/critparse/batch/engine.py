@@ -30,7 +30,7 @@ TRIALS_COLUMNS = [
     ("sex", "string"), ("minimum_age", "string"), ("maximum_age", "string"),
     ("minimum_age_value", "float64"), ("minimum_age_unit", "string"), ("minimum_age_years", "float64"),
     ("maximum_age_value", "float64"), ("maximum_age_unit", "string"), ("maximum_age_years", "float64"),
-    ("healthy_volunteers", "bool"), ("n_criteria", "int64"), ("n_constraints", "int64"),
+    ("healthy_volunteers", "bool"), ("std_ages", "string"), ("n_criteria", "int64"), ("n_constraints", "int64"),
     ("n_entities", "int64"), ("n_findings", "int64"), ("error", "string"),
 ]
 ERRORS_COLUMNS = [("trial_id", "string"), ("stage", "string"), ("message", "string"), ("source", "string")]
@@ -116,6 +116,7 @@ def _trial_row(rec: Record, status: str, parsed=None, error: Optional[str] = Non
         "minimum_age_value": mn[0], "minimum_age_unit": mn[1], "minimum_age_years": mn[2],
         "maximum_age_value": mx[0], "maximum_age_unit": mx[1], "maximum_age_years": mx[2],
         "healthy_volunteers": info.healthy_volunteers,
+        "std_ages": json.dumps(info.std_ages) if info.std_ages else None,
         "n_criteria": len(parsed.criteria) if parsed else 0, "n_constraints": len(parsed.constraints) if parsed else 0,
         "n_entities": len(parsed.entities) if parsed else 0, "n_findings": n_findings, "error": error,
     }
@@ -293,6 +294,7 @@ def run_batch(
     elif parts.exists():
         shutil.rmtree(parts)
     parts.mkdir(parents=True, exist_ok=True)
+    parts_dir = str(parts.resolve())  # absolute: workers (Dask ones too) may run elsewhere, sharing the storage
     _atomic_text(settings_file, json.dumps(settings, sort_keys=True))
     summary = Summary(out=str(out))
     records: Iterable[Record] = iter_records(input_path, id_column=id_column, text_column=text_column,
@@ -331,10 +333,10 @@ def run_batch(
         if engine == "dask":
             from .dask_engine import run_dask
 
-            run_dask(pending(), str(parts), mode, model, checks, scheduler, n_workers, record)
+            run_dask(pending(), parts_dir, mode, model, checks, scheduler, n_workers, record)
         elif n_workers <= 1:
             for idx, chunk in pending():
-                record(process_chunk(idx, chunk, str(parts), mode, model, checks))
+                record(process_chunk(idx, chunk, parts_dir, mode, model, checks))
         else:
             import multiprocessing as mp
 
@@ -342,7 +344,7 @@ def run_batch(
                                      initializer=_init_worker, initargs=(mode, model)) as pool:
                 inflight = set()
                 for idx, chunk in pending():  # at most 2 chunks per worker in flight: memory stays flat
-                    inflight.add(pool.submit(process_chunk, idx, chunk, str(parts), mode, model, checks))
+                    inflight.add(pool.submit(process_chunk, idx, chunk, parts_dir, mode, model, checks))
                     if len(inflight) >= 2 * n_workers:
                         finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
                         for f in finished:
