@@ -208,3 +208,34 @@ def test_resume_refuses_other_settings(tmp_path):
     run_batch(f, out, mode="fast", workers=1, chunk_size=2, progress=False, keep_parts=True)
     with pytest.raises(ValueError, match="chunk_size"):
         run_batch(f, out, mode="fast", workers=1, chunk_size=3, progress=False, resume=True)
+
+
+def test_an_exception_inside_the_pipeline_is_one_error_row(tmp_path, monkeypatch):
+    import critparse.parser as parser
+
+    real = parser.parse_many
+    f = _dump(tmp_path, n=12, bad_at=99)
+    victim = json.loads(f.read_text().splitlines()[3])["nct_id"]
+
+    def flaky(items, **kw):
+        for item in items:
+            if item[1] == victim:
+                raise RuntimeError("boom in a component")
+            yield from real([item], **kw)
+
+    monkeypatch.setattr(parser, "parse_many", flaky)
+    out = tmp_path / "o"
+    s = run_batch(f, out, mode="fast", workers=1, chunk_size=5, progress=False)
+    trials = _table(out, "trials").set_index("trial_id")
+    assert len(trials) == 12 and s.failed == 1
+    assert trials.loc[victim, "status"] == "error" and "boom" in trials.loc[victim, "error"]
+    assert (trials.drop(victim).status != "error").all()
+    errors = _table(out, "errors")
+    assert list(errors[errors.stage == "parse"].trial_id) == [victim]
+
+
+def test_limit(tmp_path):
+    f = _dump(tmp_path, n=30)
+    out = tmp_path / "o"
+    s = run_batch(f, out, fmt="jsonl", mode="fast", workers=1, chunk_size=4, limit=9, progress=False)
+    assert s.read == 9 and len((out / "trials.jsonl").read_text().splitlines()) == 9
