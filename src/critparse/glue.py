@@ -90,6 +90,12 @@ def english() -> frozenset:
 
 
 @lru_cache(maxsize=1)
+def _common() -> frozenset:
+    """Words never split: seen often enough, or English (the fast path of `edits`)."""
+    return frozenset(w for w, c in vocab().items() if c >= MIN_KNOWN) | english()
+
+
+@lru_cache(maxsize=1)
 def _sorted() -> Tuple[List[str], List[str]]:
     words = [w for w in vocab() if len(w) >= 4]
     return sorted(words), sorted(w[::-1] for w in words)
@@ -207,7 +213,10 @@ def edits(text: str) -> List[Tuple[int, int, str]]:
         tail = m.group(1).lower()
         if v.get(tail, 0) >= MIN_CONTENT and not known(text[m.start():m.end() + len(tail)].lower()):
             out.append((m.end(), m.end(), " "))
+    common = _common()
     for m in _TOKEN.finditer(text):
+        if m.group(0) in common:
+            continue
         s, e = m.span()
         before = text[s - 1] if s else " "
         after = text[e] if e < len(text) else " "

@@ -116,6 +116,7 @@ _STARTER = re.compile(r"(?<=[a-z0-9%%)\]]) +(?=(?:%s)\b(?!\.))" % "|".join(
     re.escape(w).replace(r"\ ", r"\s+") for w in sorted(_load_words("starters"), key=len, reverse=True)))
 _INLINE_HEAD = re.compile(r"(?<!\S)(?:--\s*[A-Za-z][A-Za-z/ ]{3,40}?\s*--|(?:DISEASE|PATIENT)\s+CHARACTERISTICS\s*:|"
                           r"PRIOR\s*(?:/|\s)\s*CONCURRENT\s+THERAPY\s*:)")
+_HEAD_HINT = ("inclu", "exclu", "criteri", "characteristics", "concurrent", "eligib", "entry", "enrol", "selection")
 _CONNECTOR = frozenset("or and with of than if to in by for from the a an nor but".split())
 _NCI_SECTION = re.compile(r"characteristics|concurrent\s+therap|protocol\s+entry", re.I)
 
@@ -142,7 +143,8 @@ _COHORT = re.compile(
     r"\bonly\s+for\b|\bfor\s+(?:the\s+)?(?:patients|subjects|participants|those|children|adults|women|men)\b"
     r"|\b(?:cohorts?|arms?|parts?|groups?|phases?|stages?|strata|stratum|sub-?studies|sub-?study|segments?)\s+"
     r"(?:[A-Z]{1,2}\d?|\d{1,2}[a-z]?|I{1,3}V?|IV|[IV]{1,3}[ab]?)\b"
-    r"|\bspecific\s+to\b|\bcriteria\s+for\s+(?!inclusion|exclusion|enrol|entry|eligib|participation|the\s+study|this)"
+    r"|\bspecific\s+to\b|^\W*(?:\w+\s+){0,2}criteria\s+for\s+(?!inclusion|exclusion|enrol|entry|eligib|participation|the\s+study|this|"
+    r"(?:at\s+least\s+)?(?:one|any|all|two|both|each|none)\b|the\s+following)"
     r"|^(?:healthy\s+)?(?:donors?|recipients?|controls?|volunteers?|caregivers?|partners?|siblings?|cases|asthmatics|"
     r"healthy\s+(?:subjects|participants|controls))\s*:?\s*$",
     re.I,
@@ -254,6 +256,9 @@ class _Heading:
 def _heading(text: str, a: int, b: int) -> Optional[_Heading]:
     """A section heading at text[a:b] (a stripped line, marker removed)."""
     if b - a > 160:
+        return None
+    head = text[a:min(b, a + 70)].lower()
+    if not any(k in head for k in _HEAD_HINT):
         return None
     s = a
     while s < b and text[s] in "-*_#=[ \u2013":
@@ -430,7 +435,7 @@ class _Builder:
                 mk = _Marker(mk.number, mk.mtype, mk.value, len(ln.text))  # marker alone on its line
             # section heading (also "- INCLUSION CRITERIA:")
             hd = _heading(text, ln.start + (mk.length if mk else 0), ln.end) if ln.end - ln.start <= 160 else None
-            if hd is not None and (mk is None or not hd.qualifier or not hd.has_cohort):
+            if hd is not None:
                 self._open_section(hd, ln, mk)
                 last = None
                 blank_before = False
