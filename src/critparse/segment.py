@@ -383,6 +383,9 @@ class _Builder:
 
     def parent_for_marked(self, indent: int, mk: _Marker) -> Optional[_Node]:
         st = self.stack
+        if st and st[-1].open_colon and not st[-1].children and st[-1].mtype and st[-1].mtype != mk.mtype \
+                and 0 < st[-1].indent - indent <= 4 and mk.value in (None, "1", "a", "A", "i", "I"):
+            return st[-1]  # "2. Muscle biopsy abnormalities:" then a dedented "i." list
         while st and st[-1].indent > indent:
             st.pop()
         if st and st[-1].indent == indent:
@@ -398,6 +401,8 @@ class _Builder:
                 while st and st[-1].indent == indent and st[-1].mtype is not None and st[-1].mtype != mk.mtype:
                     st.pop()
                 if st and st[-1].indent == indent and st[-1].mtype == mk.mtype:
+                    st.pop()
+                while st and st[-1].indent > indent:
                     st.pop()
         return st[-1] if st else None
 
@@ -486,7 +491,8 @@ class _Builder:
         n = len(lines)
         while j < n and lines[j].text and _marker(lines[j].text) is None \
                 and not _OR_LINE.match(lines[j].text) and not _AND_LINE.match(lines[j].text) \
-                and _heading(self.text, lines[j].start, lines[j].end) is None and not self._is_label(lines, j):
+                and _heading(self.text, lines[j].start, lines[j].end) is None \
+                and not (lines[j - 1].text[-1:] in ".:;!?" and self._is_label(lines, j)):
             j += 1
         return j
 
@@ -547,7 +553,7 @@ class _Builder:
         ln = lines[i]
         t = ln.text
         words = t.split()
-        if _NOTE.match(t) or len(words) > _LABEL_WORDS or not t[:1].isalnum() and t[:1] not in "([":
+        if _NOTE.match(t) or len(words) > _LABEL_WORDS or t[:1].islower() or not t[:1].isalnum() and t[:1] not in "([":
             return False
         if t.endswith(":"):
             return not re.search(r"[.;]\s", t)  # not "Sentence one. Sentence two:"
@@ -562,8 +568,11 @@ class _Builder:
 
     def _label(self, ln: _Line) -> None:
         st = self.stack
+        cohort_head = bool(_COHORT.search(ln.text) or (_COMMON.match(ln.text) and ln.text.endswith(":")))
         while st:
             top = st[-1]
+            if top.indent == ln.indent and top.sets_cohort and top.label and not cohort_head:
+                break  # a label under a cohort header at its indentation
             if top.indent > ln.indent or (top.indent == ln.indent and not (top.label and not top.children)):
                 st.pop()
                 continue
@@ -575,7 +584,7 @@ class _Builder:
         node = _Node(parent.kind if parent else self.kind, self.section, "group", None, None, None, ln.indent,
                      ln.indent, [(ln.start, ln.end)], open_colon=True, label=True)
         hint = _kind_hint(ln.text)
-        if _COHORT.search(ln.text) or (_COMMON.match(ln.text) and ln.text.endswith(":")):
+        if cohort_head:
             node.sets_cohort = True
             node.cohort = _cohort_label(ln.text)
         self.attach(node, parent)
@@ -586,12 +595,21 @@ class _Builder:
     def _paragraph(self, a: int, b: int, indent: int) -> Optional[_Node]:
         text = self.text
         st = self.stack
+        ptext = text[a:b]
+        cohort_head = ptext.endswith(":") and len(ptext) < 140 and bool(_COHORT.search(ptext)) and not _NOTE.match(ptext)
         while st and (st[-1].indent >= indent or st[-1].mtype is not None and not st[-1].open_colon):
+            if st[-1].indent == indent and st[-1].sets_cohort and st[-1].label and not cohort_head:
+                break  # text under a cohort header ("Criteria for children ...:") at its indentation
             st.pop()
         parent = st[-1] if st else None
-        ptext = text[a:b]
         if self._is_flat(a, b):
             return self._flat(a, b, indent, parent)
+        if cohort_head:
+            node = _Node(parent.kind if parent else self.kind, self.section, "group", None, None, None, indent, indent,
+                         [(a, b)], open_colon=True, label=True, sets_cohort=True, cohort=_cohort_label(ptext))
+            self.attach(node, parent)
+            st.append(node)
+            return None
         if _NOTE.match(ptext) or ptext.endswith(":"):
             hint = _kind_hint(ptext)
             if not _NOTE.match(ptext) and (hint or self.kind) == "inclusion" and _ANY.search(ptext):
