@@ -239,3 +239,22 @@ def test_limit(tmp_path):
     out = tmp_path / "o"
     s = run_batch(f, out, fmt="jsonl", mode="fast", workers=1, chunk_size=4, limit=9, progress=False)
     assert s.read == 9 and len((out / "trials.jsonl").read_text().splitlines()) == 9
+
+
+def test_ctrl_c_stops_the_pool_and_resume_finishes(tmp_path):
+    f = _dump(tmp_path, n=60)
+    out = tmp_path / "o"
+    cmd = [sys.executable, "-m", "critparse", "batch", str(f), "--out", str(out), "--mode", "fast", "-w", "2",
+           "--chunk-size", "3"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = out / "_parts" / "_done"
+    deadline = time.time() + 120
+    while time.time() < deadline and (not done.exists() or len(list(done.glob("*.json"))) < 2):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "--resume" in err, err
+    r = subprocess.run(cmd[:-3] + ["1", "--chunk-size", "3", "--resume", "-q"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    trials = _table(out, "trials")
+    assert len(trials) == 60 and trials.trial_id.is_unique

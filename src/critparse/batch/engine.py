@@ -63,9 +63,12 @@ class Summary:
     words: int = 0
     duplicate_ids: int = 0  # trial rows whose id an earlier row already has (a study in two files)
 
+    resumed_records: int = 0  # records of chunks an earlier run finished (not parsed again)
+
     @property
     def studies_per_s(self) -> float:
-        return self.read / self.seconds if self.seconds else 0.0
+        """Studies parsed by this run per second (resumed chunks not counted)."""
+        return (self.read - self.resumed_records) / self.seconds if self.seconds else 0.0
 
     skipped_files: List[str] = field(default_factory=list)
 
@@ -221,7 +224,11 @@ def _sort_key(table: str):
 
 
 def _init_worker(mode: str, model: Optional[str]) -> None:
+    import signal
+
     from ..pipeline import load
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent, which stops the pool
 
     load(mode, model)  # warm the pipeline once per worker
 
@@ -317,6 +324,7 @@ def run_batch(
                     stats = json.loads(marker.read_text())
                     summary.add(stats)
                     summary.skipped_chunks += 1
+                    summary.resumed_records += stats["read"]
                     summary.chunks += 1
                     bar.advance(stats["read"])
                     continue
@@ -340,8 +348,9 @@ def run_batch(
         else:
             import multiprocessing as mp
 
-            with ProcessPoolExecutor(max_workers=n_workers, mp_context=mp.get_context("spawn"),
-                                     initializer=_init_worker, initargs=(mode, model)) as pool:
+            pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=mp.get_context("spawn"),
+                                       initializer=_init_worker, initargs=(mode, model))
+            try:
                 inflight = set()
                 for idx, chunk in pending():  # at most 2 chunks per worker in flight: memory stays flat
                     inflight.add(pool.submit(process_chunk, idx, chunk, parts_dir, mode, model, checks))
@@ -351,6 +360,13 @@ def run_batch(
                             record(f.result())
                 for f in inflight:
                     record(f.result())
+            except BaseException:  # Ctrl-C, a failed worker: stop now; finished chunks stay for --resume
+                procs = list((getattr(pool, "_processes", None) or {}).values())
+                pool.shutdown(wait=False, cancel_futures=True)
+                for proc in procs:
+                    proc.terminate()
+                raise
+            pool.shutdown(wait=True)
     finally:
         bar.close()
     counts = finalize(out, fmt, compact=compact)
@@ -367,7 +383,8 @@ def run_batch(
         "critparse_version": _version(), "versions": _versions(),
         "tables": {t: {"rows": counts.get(t, 0), "path": _table_path(fmt, t, compact)} for t in TABLES},
         "counts": {k: v for k, v in summary.to_dict().items()
-                   if k not in ("seconds", "studies_per_s", "out", "skipped_chunks", "skipped_files")},
+                   if k not in ("seconds", "studies_per_s", "out", "skipped_chunks", "skipped_files",
+                                "resumed_records")},
         "skipped_files": summary.skipped_files, "resumed_chunks": summary.skipped_chunks,
         "seconds": round(summary.seconds, 2), "chunk_list": chunk_list,
     }
@@ -521,11 +538,22 @@ def finalize(out: Path, fmt: str, compact: bool = True) -> Dict[str, int]:
 
 
 class _Progress:
-    """A rich progress bar with studies/s and ETA (or nothing when disabled)."""
+    """A rich progress bar on stderr with studies/s and ETA; where stderr is not a terminal
+    (a nightly job's log), one line every `log_every` seconds instead; nothing when disabled."""
 
-    def __init__(self, total: Optional[int], enabled: bool) -> None:
+    def __init__(self, total: Optional[int], enabled: bool, log_every: float = 30.0) -> None:
         self.p = None
+        self.total = total
+        self.done = 0
+        self.t0 = self.last = time.perf_counter()
+        self.log_every = log_every
+        self.console = None
         if not enabled:
+            return
+        from rich.console import Console
+
+        self.console = Console(stderr=True)
+        if not self.console.is_terminal:
             return
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
                                    TimeElapsedColumn, TimeRemainingColumn)
@@ -536,14 +564,32 @@ class _Progress:
                 return f"{speed:,.1f} studies/s" if speed else "- studies/s"
 
         self.p = Progress(TextColumn("parsing"), BarColumn(), MofNCompleteColumn(), _Rate(""),
-                          TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), transient=False)
+                          TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), transient=False,
+                          console=self.console)
         self.p.start()
         self.task = self.p.add_task("parse", total=total)
 
     def advance(self, n: int) -> None:
+        self.done += n
         if self.p is not None:
             self.p.advance(self.task, n)
+        elif self.console is not None:
+            now = time.perf_counter()
+            if now - self.last >= self.log_every:
+                self.last = now
+                self.console.print(self._line(now), highlight=False, soft_wrap=True)
+
+    def _line(self, now: float) -> str:
+        rate = self.done / (now - self.t0) if now > self.t0 else 0.0
+        of = f"/{self.total:,}" if self.total else ""
+        eta = ""
+        if self.total and rate:
+            left = max(0.0, (self.total - self.done) / rate)
+            eta = f", ETA {int(left // 3600)}:{int(left % 3600 // 60):02d}:{int(left % 60):02d}"
+        return f"parsed {self.done:,}{of} studies ({rate:,.1f} studies/s{eta})"
 
     def close(self) -> None:
         if self.p is not None:
             self.p.stop()
+        elif self.console is not None and self.done:
+            self.console.print(self._line(time.perf_counter()), highlight=False, soft_wrap=True)

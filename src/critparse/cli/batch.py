@@ -47,6 +47,9 @@ def batch_cmd(
                       compact=compact, keep_parts=keep_parts)
     except (InputError, ValueError) as e:
         raise fail(str(e))
+    except KeyboardInterrupt:
+        raise fail(f"interrupted; the finished chunks are kept in {Path(out).as_posix()}/_parts: "
+                   "run the same command with --resume to go on", code=130)
     console = Console(stderr=False)
     t = Table(title=f"critparse batch ({mode} mode)", show_header=False)
     t.add_column(no_wrap=True)
@@ -61,7 +64,7 @@ def batch_cmd(
     t.add_row("entities", f"{s.entities:,}")
     t.add_row("consistency findings", f"{s.findings:,}")
     if s.skipped_chunks:
-        t.add_row("chunks resumed", f"{s.skipped_chunks:,} of {s.chunks:,}")
+        t.add_row("chunks resumed", f"{s.skipped_chunks:,} of {s.chunks:,} ({s.resumed_records:,} studies not parsed again)")
     if s.duplicate_ids:
         t.add_row("duplicate trial ids", f"{s.duplicate_ids:,} (the same study in more than one file)")
     if s.skipped_files:
