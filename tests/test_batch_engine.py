@@ -258,3 +258,17 @@ def test_ctrl_c_stops_the_pool_and_resume_finishes(tmp_path):
     assert r.returncode == 0, r.stderr
     trials = _table(out, "trials")
     assert len(trials) == 60 and trials.trial_id.is_unique
+
+
+def test_v2_folder_with_a_study_in_two_files(corpora, tmp_path):
+    from conftest import corpus_file
+
+    d = corpus_file(corpora, "ctgov_v2_json_sample/original")
+    out = tmp_path / "o"
+    s = run_batch(d, out, mode="fast", workers=1, progress=False)
+    trials = _table(out, "trials")
+    assert s.read == len(trials) == 61 and s.duplicate_ids == 10 and trials.trial_id.nunique() == 51
+    assert (trials.status == "ok").all() and set(trials.source_format) == {"ctgov_v2_json"}
+    assert trials.std_ages.notna().all() and trials.healthy_volunteers.notna().all()
+    manifest = json.loads((out / "_manifest.json").read_text())
+    assert manifest["counts"]["duplicate_ids"] == 10 and manifest["skipped_files"] == []

@@ -485,6 +485,8 @@ def finalize(out: Path, fmt: str, compact: bool = True) -> Dict[str, int]:
     con = duckdb.connect()
     con.execute("SET threads=1")  # deterministic output order and bytes
     con.execute("SET preserve_insertion_order=true")
+    spill = parts / "_duckdb_tmp"  # where a sort larger than memory spills (removed with the parts)
+    con.execute(f"SET temp_directory='{spill.as_posix()}'")
     counts: Dict[str, int] = {}
     if fmt == "duckdb":
         dbfile = out / "critparse.duckdb"
