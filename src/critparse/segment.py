@@ -155,11 +155,14 @@ _EXCL_HINT = re.compile(r"\b(?:excluded|exclusions?|not\s+(?:be\s+)?eligible|ine
                         r"not\s+(?:be\s+)?(?:allowed|permitted)|prohibited|disallowed|avoided)\b", re.I)
 _INCL_HINT = re.compile(r"\b(?:must\s+(?:have|be|meet|fulfil+|satisfy|agree)|eligible\s+if|required|inclusions?|"
                         r"are\s+eligible|must:)\b", re.I)
+_PERMISSION = re.compile(r"^(?:allowed|excluded|required|recommended|avoided|prohibited|permitted|not\s+(?:allowed|permitted))\b",
+                         re.I)
 _OR_LINE = re.compile(r"^[-(\[]*\s*(?:OR|Or|or)\s*[-)\]:]*$")
 _AND_LINE = re.compile(r"^[-(\[]*\s*(?:AND|And|and)\s*[-)\]:]*$")
 _NOTE = re.compile(r"^\W*(?:notes?|nb|n\.b\.|please\s+note|comment)\b\s*[:.-]", re.I)
 _LABEL_WORDS = 8
-_QUAL_HEAD = re.compile(r"^\s*(?:[-\u2013(\[,]\s*)?(?:(?:only\s+)?for\b|only\b|specific\b|applicable\b|in\s+(?:cohort|arm|part|group|phase)\b)", re.I)
+_QUAL_HEAD = re.compile(r"^\s*(?:(?:[-\u2013(\[,]\s*)?(?:(?:only\s+)?for\b|only\b|specific\b|applicable\b|in\s+(?:cohort|arm|part|group|phase)\b)"
+                        r"|[-\u2013(\[]\s*(?!cont)[A-Za-z0-9][^:]{0,40}$)", re.I)
 _QUAL_FILLER = re.compile(r"^\s*(?:[-\u2013(\[]\s*)?(?:includes?|included|are|is|apply|applies|(?:are\s+)?as\s+follows|will\s+include|"
                           r"\(?all\s+(?:patients|subjects|participants)\)?|listed\s+below|below)?\s*[)\]]?\s*$", re.I)
 _SENT_END = re.compile(r"[.!?](?=\s+[\"'(\[]?[A-Z0-9])")
@@ -278,10 +281,11 @@ def _heading(text: str, a: int, b: int) -> Optional[_Heading]:
             qual_end, rest_start = b, b
         else:
             qual_end, rest_start = colon, colon + 1
-        qual = text[e:qual_end].strip(" *_-=\u2013").strip()
-        if qual and not (_QUAL_HEAD.match(qual) or _QUAL_FILLER.match(qual)) or len(qual) > 70:
+        rawq = text[e:qual_end].strip(" *_=")
+        qual = rawq.strip(" -\u2013").strip()
+        if qual and not (_QUAL_HEAD.match(rawq) or _QUAL_FILLER.match(qual)) or len(qual) > 70:
             continue
-        has_cohort = bool(qual) and bool(_QUAL_HEAD.match(qual))
+        has_cohort = bool(qual) and bool(_QUAL_HEAD.match(rawq)) and not _QUAL_FILLER.match(qual)
         cohort = _cohort_label(qual, heading=True) if has_cohort else None
         if has_cohort and cohort is None and not _COMMON.search(qual) and not _COMMON.search(text[s:e]):
             has_cohort = False
@@ -290,7 +294,12 @@ def _heading(text: str, a: int, b: int) -> Optional[_Heading]:
         rs = rest_start
         while rs < b and text[rs] in " *_-=\u2013":
             rs += 1
-        heading = text[s:(colon + 1 if colon >= 0 else b)].rstrip(" *_-=\u2013")
+        s0 = a
+        while s0 < b and text[s0] in "*_#= ":
+            s0 += 1
+        heading = text[s0:(colon + 1 if colon >= 0 else b)].rstrip(" *_=")
+        if not dd:
+            heading = heading.rstrip(" -\u2013")
         return _Heading(kind, heading, qual, (rs, b) if rs < b else (b, b), cohort, has_cohort)
     return None
 
@@ -392,7 +401,17 @@ class _Builder:
             top = st[-1]
             if top.label or top.anyhead:
                 pass  # a child of the label / preamble
+            elif top.mtype == mk.mtype and top.open_colon and not top.children and mk.value == "1" \
+                    and top.value not in (None, "0"):
+                pass  # "1. Adequate organ function:" then "1. ANC ..." at the same indentation
             elif top.mtype == mk.mtype:
+                if not _follows(top.value, mk.value):
+                    for k in range(len(st) - 2, -1, -1):  # "2." closing a restarted sub-list under "1. ...:"
+                        if st[k].indent != indent or st[k].mtype != mk.mtype:
+                            break
+                        if _follows(st[k].value, mk.value):
+                            del st[k + 1:]
+                            break
                 st.pop()  # a sibling
             elif top.open_colon:
                 pass  # "3. ... conditions):" then "1." at the same indentation
@@ -431,7 +450,7 @@ class _Builder:
         blank_before = True
         while i < n:
             ln = lines[i]
-            if not ln.text:
+            if not ln.text or not any(ch.isalnum() for ch in ln.text):  # blank, or a lone "-" / "*" / "---"
                 blank_before = True
                 i += 1
                 continue
@@ -566,11 +585,18 @@ class _Builder:
             return nxt.indent > ln.indent and _marker(nxt.text) is not None
         return False
 
+    def _own(self, node: _Node) -> str:
+        return self.text[node.body[0][0]:node.body[-1][1]] if node.body else ""
+
     def _label(self, ln: _Line) -> None:
         st = self.stack
         cohort_head = bool(_COHORT.search(ln.text) or (_COMMON.match(ln.text) and ln.text.endswith(":")))
+        permission = bool(_PERMISSION.match(ln.text))
         while st:
             top = st[-1]
+            if permission and top.label and top.indent == ln.indent and not _PERMISSION.match(self._own(top)) \
+                    and top.children and all(_PERMISSION.match(self._own(c)) for c in top.children if c.label):
+                break  # "Concurrent Medication:" > "Allowed:" ... "Excluded:"
             if top.indent == ln.indent and top.sets_cohort and top.label and not cohort_head:
                 break  # a label under a cohort header at its indentation
             if top.indent > ln.indent or (top.indent == ln.indent and not (top.label and not top.children)):
@@ -671,7 +697,7 @@ class _Builder:
                 continue
             items(pos, cs)
             if kind == "head":
-                self.section = text[cs:ce].strip(" -")
+                self.section = text[cs:ce].strip()
                 self.stack.clear()
                 parent = group = None
             elif kind == "label":
