@@ -223,6 +223,26 @@ def _sort_key(table: str):
     return lambda r: tuple((r.get(k) is not None, r.get(k) if r.get(k) is not None else "") for k in keys)
 
 
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+
+
+def _start_workers(pool: ProcessPoolExecutor, n: int) -> None:
+    """Spawn all `n` workers now, each with one BLAS/OpenMP thread (the pool is the parallelism;
+    the variables are inherited at spawn and restored here afterwards)."""
+    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
+    for k in _THREAD_VARS:
+        os.environ.setdefault(k, "1")
+    try:
+        for f in [pool.submit(int) for _ in range(n)]:  # one spawn per submit until max_workers
+            f.result()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def _init_worker(mode: str, model: Optional[str]) -> None:
     import signal
 
@@ -351,6 +371,7 @@ def run_batch(
             pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=mp.get_context("spawn"),
                                        initializer=_init_worker, initargs=(mode, model))
             try:
+                _start_workers(pool, n_workers)
                 inflight = set()
                 for idx, chunk in pending():  # at most 2 chunks per worker in flight: memory stays flat
                     inflight.add(pool.submit(process_chunk, idx, chunk, parts_dir, mode, model, checks))
