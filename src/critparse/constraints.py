@@ -19,6 +19,7 @@ How it works:
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -69,15 +70,21 @@ _ULN = (
 
 
 def _unit_alt() -> str:
+    """Alternation of every known unit surface form (longest first); spaces are
+    allowed around '/', '^', '*', 'x', between a number and a letter ("1.73 m2")
+    and before "hg" ("mm Hg")."""
     keys = sorted(units.known_unit_keys(), key=len, reverse=True)
     parts = []
     for k in keys:
-        if k in ("m", "l", "g", "h", "d", "y", "mo", "mg", "ml", "cm", "kg", "wk", "hr", "sec", "copies"):
-            pass
-        esc = "".join(
-            (r"\s*" + re.escape(ch) + r"\s*") if ch in "/^*x" else re.escape(ch) for ch in k
-        )
-        parts.append(esc)
+        esc = []
+        for i, ch in enumerate(k):
+            if ch in "/^*x":
+                esc.append(r"\s*" + re.escape(ch) + r"\s*")
+            elif i > 0 and ((ch.isalpha() and (k[i - 1].isdigit() or k[i - 1] == ".")) or k.startswith("hg", i)) and esc[-1][-3:] != r"\s*":
+                esc.append(r"\s?" + re.escape(ch))
+            else:
+                esc.append(re.escape(ch))
+        parts.append("".join(esc))
     return "|".join(parts)
 
 
@@ -86,8 +93,8 @@ _UNIT = r"(?P<unit>" + _unit_alt() + r")(?![A-Za-z0-9])"
 _UNIT1 = r"(?P<u1>" + _unit_alt() + r")(?![A-Za-z0-9])"
 _VALUE = (
     r"(?P<v1>" + NUM + r")\s*(?:%\s*)?"
-    r"(?:(?i:" + _UNIT1 + r")(?:\s+old)?\s*(?:\(inclusive\)\s*)?(?=-|~|to\b|and\b|through\b))?"
-    r"(?:(?P<range>-|~|to|and|through|–)\s*(?P<v2>" + NUM + r"))?"
+    r"(?:(?:(?i:" + _UNIT1 + r")(?:\s+old)?\s*(?:\(inclusive\)\s*)?)?"
+    r"(?P<range>-|~|to|and|through|–)\s*(?P<v2>" + NUM + r"))?"
 )
 
 _PRE = r"(?P<pre>" + _phrase_alt(list(_PRE_OP_MAP)) + r")"
@@ -103,7 +110,9 @@ COMPARISON = re.compile(
     r"(?:\s*(?i:" + _POST + r"))?"
 )
 
-_CLAUSE_BREAK = re.compile(r"[;:\n]|\.\s|,\s*(?:and|or|but)\s|\bexcept\b|\bunless\b", re.I)
+# a new line breaks a clause only where a list item or a paragraph starts: criteria
+# bodies keep the hard wraps of legacy records ("Karnofsky\n    performance status")
+_CLAUSE_BREAK = re.compile(r"[;:]|\n[ \t]*(?:\n|(?=(?:[-*+\u2022]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s))|\.\s|,\s*(?:and|or|but)\s|\bexcept\b|\bunless\b", re.I)
 _LIST_GAP = re.compile(r"^\s*(?:,|/|\band\b|\bor\b|\band/or\b|&|\+)?\s*(?:,|/|\band\b|\bor\b|\band/or\b)?\s*$", re.I)
 _FILLER_GAP = re.compile(
     r"^\)?[\s,]*(?:\([^()]{0,60}\)\s*)?(?:(?:level|levels|value|values|count|score|concentration|is|are|of|must|be|should|"
@@ -199,19 +208,25 @@ def _noun_after(text: str, start: int) -> Optional[Tuple[int, int, str]]:
 
 
 class _LazyMentions:
-    """Lexicon mentions of one text, found on first use (the lexicon regex is
-    the costliest step, and most numbers never need a subject)."""
+    """Lexicon mentions of one text, found per clause window on first use (the
+    lexicon regex is the costliest step, most numbers never need a subject, and
+    a subject is only looked for between the clause start and the comparison)."""
 
-    __slots__ = ("text", "_found")
+    __slots__ = ("text", "_scanned", "floor")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._found: Optional[List[Tuple[int, int, str]]] = None
+        self._scanned: Dict[int, Tuple[int, List[Tuple[int, int, str]]]] = {}
+        self.floor = _Floors(text)
 
-    def __iter__(self):
-        if self._found is None:
-            self._found = lexicon.find_mentions(self.text)
-        return iter(self._found)
+    def within(self, floor: int, end: int) -> List[Tuple[int, int, str]]:
+        """Mentions lying wholly inside text[floor:end]."""
+        done = self._scanned.get(floor)
+        if done is None or done[0] < end:
+            found = lexicon.find_mentions(self.text, floor, end)
+            self._scanned[floor] = (end, found)
+            return found
+        return [m for m in done[1] if m[1] <= end]
 
 
 _PERF_CUE = re.compile(r"ecog|zubrod|performance|karnofsky|lansky|\bk?ps\b|\bwho\b", re.I)
@@ -219,7 +234,7 @@ _PERF_CUE = re.compile(r"ecog|zubrod|performance|karnofsky|lansky|\bk?ps\b|\bwho
 
 def _subject_list(mentions, text: str, cstart: int, floor: int) -> List[Tuple[int, int, str]]:
     """Mentions that the comparison at `cstart` applies to (nearest + list before it)."""
-    before = [m for m in mentions if m[1] <= cstart and m[0] >= floor]
+    before = mentions.within(floor, cstart)
     if not before:
         return []
     last = before[-1]
@@ -256,28 +271,54 @@ _NUM_START = re.compile(r"\d|\.\d|(?i:\b(?:" + "|".join(sorted(_NUM_WORDS, key=l
 _PRE_REACH = 60  # a comparison starts at most this far before its number (longest pre-op + spaces)
 
 
+_OP_FIRST = sorted({p[0] for p in _PRE_OP_MAP if not p[0].isalnum()})
+# where a comparison can start: a word start (word operators, "between", "from") or an operator symbol
+_CAND_START = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z]|[" + re.escape("".join(_OP_FIRST)) + r"]")
+
+
 def _comparisons(text: str):
-    """`COMPARISON.finditer(text)`, but only tried near numbers: the regex is
-    anchored on its number, and scanning every position of long criteria for
-    an operator phrase is the extractor's main cost."""
+    """`COMPARISON.finditer(text)`, but only tried near numbers and only where
+    a match can start (word starts, operator symbols, the number itself): the
+    regex is anchored on its number, and trying its operator alternation at
+    every position of long criteria is the extractor's main cost.  Gives the
+    same matches as `finditer` (leftmost match after each previous one)."""
     pos = 0
     n = len(text)
     while pos < n:
         a = _NUM_START.search(text, pos)
         if a is None:
             return
-        m = COMPARISON.search(text, max(pos, a.start() - _PRE_REACH))
+        lo = max(pos, a.start() - _PRE_REACH)
+        m = None
+        for c in _CAND_START.finditer(text, lo, a.start()):
+            m = COMPARISON.match(text, c.start())
+            if m is not None:
+                break
         if m is None:
-            return
+            m = COMPARISON.search(text, a.start())
+            if m is None:
+                return
         yield m
         pos = m.end() if m.end() > m.start() else m.start() + 1
 
 
-def _clause_floor(text: str, pos: int) -> int:
-    floor = 0
-    for m in _CLAUSE_BREAK.finditer(text, 0, pos):
-        floor = m.end()
-    return floor
+class _Floors:
+    """Clause starts of one text, found once (bisected per comparison)."""
+
+    __slots__ = ("text", "_ends")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._ends: Optional[List[int]] = None
+
+    def __call__(self, pos: int) -> int:
+        if self._ends is None:
+            self._ends = [m.end() for m in _CLAUSE_BREAK.finditer(self.text)]
+        i = bisect.bisect_right(self._ends, pos) - 1
+        # a break must end at or before pos (the old scan stopped matching at pos)
+        while i >= 0 and self._ends[i] > pos:
+            i -= 1
+        return self._ends[i] if i >= 0 else 0
 
 
 def extract(text: str, subject_hint: Optional[str] = None) -> List[Dict[str, Any]]:
@@ -349,7 +390,7 @@ def _constraints_from(m: "re.Match[str]", text: str, mentions, hint: Optional[st
         return []
     # subjects
     cstart = m.start()
-    floor = _clause_floor(text, cstart)
+    floor = mentions.floor(cstart)
     subs = _subject_list(mentions, text, cstart, floor)
     category = None
     after = None
@@ -418,7 +459,7 @@ def _bare(m, text, mentions, ucum, unit_text) -> List[Dict[str, Any]]:
     ("within 2 weeks"), performance statuses ("ECOG 0 or 1")."""
     v1 = _num(m.group("v1"))
     start = m.start()
-    floor = _clause_floor(text, start)
+    floor = mentions.floor(start)
     if ucum in _TIME_UNITS and _WITHIN.search(text[max(floor, start - 40):start]):
         w = _WITHIN.search(text[max(floor, start - 40):start])
         wstart = max(floor, start - 40) + w.start()

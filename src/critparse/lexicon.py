@@ -67,10 +67,12 @@ def mention_pattern() -> Pattern[str]:
     )
 
 
-def find_mentions(text: str) -> List[Tuple[int, int, str]]:
-    """(start, end, subject name) of every subject mention in `text`, left to right."""
+def find_mentions(text: str, start: int = 0, end: Optional[int] = None) -> List[Tuple[int, int, str]]:
+    """(start, end, subject name) of every subject mention in `text[start:end]`, left to right
+    (offsets into `text`; the characters around the slice still decide word boundaries
+    at its start)."""
     out = []
-    for m in mention_pattern().finditer(text):
+    for m in mention_pattern().finditer(text, start, len(text) if end is None else end):
         surf = m.group(0)
         name = _exact_index().get(surf) if m.group("cs") else _surface_index().get(" ".join(surf.lower().replace("-", " ").split())) or _surface_index().get(surf.lower())
         if name is None:
