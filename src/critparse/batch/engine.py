@@ -23,7 +23,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from ..export.frames import COLUMNS, ROWS
 from .ages import parse_age
-from .readers import Record, count_hint, iter_records
+from .readers import Record, _walk, count_hint, iter_records
 
 TRIALS_COLUMNS = [
     ("trial_id", "string"), ("status", "string"), ("source_format", "string"), ("source", "string"),
@@ -434,12 +434,11 @@ def _input_signature(p: Path) -> Dict[str, int]:
         st = p.stat()
         return {"files": 1, "bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
     files = size = latest = 0
-    for f in p.rglob("*"):
-        if f.is_file() and not any(x.startswith((".", "_")) for x in f.relative_to(p).parts):
-            st = f.stat()
-            files += 1
-            size += st.st_size
-            latest = max(latest, st.st_mtime_ns)
+    for f in _walk(p):
+        st = f.stat()
+        files += 1
+        size += st.st_size
+        latest = max(latest, st.st_mtime_ns)
     return {"files": files, "bytes": size, "mtime_ns": latest}
 
 

@@ -420,10 +420,8 @@ def iter_records(path: "str | os.PathLike[str]", *, id_column: str = "nct_id", t
     if not p.exists():
         raise InputError(f"input {p} does not exist")
     if p.is_dir():
-        for f in sorted(f for f in p.rglob("*") if f.is_file()):
+        for f in _walk(p):
             rel = f.relative_to(p)
-            if any(part.startswith(".") or part.startswith("_") for part in rel.parts):
-                continue  # hidden files, our own _manifest/_parts/_state
             fmt = file_format(f)
             if fmt is None:
                 if on_skip and f.name.lower() not in _DOC_NAMES:
@@ -447,6 +445,16 @@ def iter_records(path: "str | os.PathLike[str]", *, id_column: str = "nct_id", t
         raise InputError(f"cannot tell the format of {p}: expected .json, .jsonl[.gz], .xml, .zip, .tar.gz, "
                          "eligibilities.txt, .csv or .parquet")
     yield from _iter_file(p, p.name, id_column, text_column, on_skip)
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Files under `root`, sorted, one folder listing in memory at a time (a registry
+    dump has 500,000+ files); hidden and ``_``-prefixed files and folders (ours) are left out."""
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in sorted(files):
+            if not name.startswith((".", "_")):
+                yield Path(folder) / name
 
 
 def _iter_file(f: Path, src: str, id_column: str, text_column: str, on_skip: Optional[SkipFn]) -> Iterator[Record]:
@@ -481,11 +489,7 @@ def count_hint(path: "str | os.PathLike[str]", id_column: str = "nct_id", text_c
     p = Path(path)
     try:
         if p.is_dir():
-            total = 0
-            for f in p.rglob("*"):
-                if f.is_file() and not any(x.startswith((".", "_")) for x in f.relative_to(p).parts):
-                    total += _file_count(f) or 0
-            return total or None
+            return sum(_file_count(f) or 0 for f in _walk(p)) or None
         return _file_count(p)
     except Exception:  # a hint only
         return None
