@@ -11,10 +11,10 @@ Source text (read from $CRITPARSE_CORPORA, default ../shared/corpora):
   ``chia/original/chia_with_scope_trainval.zip``.
 
 Words are lower-cased runs of ASCII letters.  Kept: words seen at least
-MIN_COUNT times.  Dropped: glue artefacts, i.e. a word (not in the SCOWL
-English list) that the same corpus much more often writes as two words
-("flowcytometry" beside "flow cytometry"), so the splitter does not take a
-lost line break for a real word.
+MIN_COUNT times.  Dropped: glue artefacts, i.e. a rare word (not in the
+SCOWL English list) that the same corpus at least three times as often writes
+as two words ("flowcytometry" beside "flow cytometry"), so the splitter does
+not take a lost line break for a real word.
 
     python tools/build_vocab.py            # rewrites the resource, prints a summary
 """
@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from critparse.config import corpora_dir  # noqa: E402
 
 MIN_COUNT = 2
+MAX_ARTEFACT = 5
 WORD = re.compile(r"[A-Za-z]+")
 TOKEN = re.compile(r"\S+")
 ALPHA = re.compile(r"[a-z]{2,}")
@@ -80,14 +81,19 @@ def count(root: Path):
 
 
 def glue_artefacts(uni, bi, english):
-    """Words the corpus much more often writes as two words."""
+    """Rare words (seen at most MAX_ARTEFACT times) that the corpus writes as two
+    words at least three times as often, split where the splitter would accept
+    a function word ("atleast", "flowcytometry"; not "aspart", "arrestin")."""
+    from critparse.glue import NOFIRST, NOLAST
+
     out = set()
     for w, c in uni.items():
-        if len(w) < 6 or w in english:
+        if len(w) < 6 or w in english or c > MAX_ARTEFACT:
             continue
         for i in range(2, len(w) - 1):
-            b = bi.get((w[:i], w[i:]), 0)
-            if b >= 3 and b >= 2 * c:
+            a, b = w[:i], w[i:]
+            n = bi.get((a, b), 0)
+            if n >= 3 and n >= 3 * c and a not in NOFIRST and b not in NOLAST:
                 out.add(w)
                 break
     return out
