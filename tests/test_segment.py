@@ -17,9 +17,6 @@ def crits(text):
     return [s.criterion for s in segment(normalize(text))]
 
 
-def by_id(text):
-    return {c.id: c for c in crits(text)}
-
 
 def kids(cs, cid):
     return [c for c in cs if c.parent == cid]
@@ -413,3 +410,25 @@ def test_every_v2_record_segments(v2_records):
         n += 1
         with_exclusion += any(s.criterion.kind == "exclusion" for s in segs)
     assert n == 51 and with_exclusion >= 45
+
+
+# -- any text ---------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from(["\n", "\r\n", "  ", "     ", "1. ", "(a) ", "ii) ", "* ", "- ", "o ", "OR", "Inclusion Criteria:",
+                           "Exclusion Criteria", "Age:", "Cohort A:", "one of the following:", "Note: ", "e.g. ", ". ",
+                           "Hepatic: ", "No prior therapy", "--Disease Characteristics--", "\\>", "\u2264", ":", "x"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=40).map("".join))
+def test_any_text_segments_with_valid_offsets(text):
+    segs = segment(normalize(text))
+    check_offsets(text, segs)
+    ids = [s.criterion.id for s in segs]
+    assert len(ids) == len(set(ids))
+    known = set(ids)
+    assert all(s.criterion.parent is None or s.criterion.parent in known for s in segs)
+    assert segs == segment(normalize(text))

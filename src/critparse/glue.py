@@ -213,9 +213,9 @@ def edits(text: str) -> List[Tuple[int, int, str]]:
         tail = m.group(1).lower()
         if v.get(tail, 0) >= MIN_CONTENT and not known(text[m.start():m.end() + len(tail)].lower()):
             out.append((m.end(), m.end(), " "))
-    common = _common()
-    for m in _TOKEN.finditer(text):
-        if m.group(0) in common:
+    unknown = set(_TOKEN.findall(text)) - _common()
+    for m in (_TOKEN.finditer(text) if unknown else ()):
+        if m.group(0) not in unknown:
             continue
         s, e = m.span()
         before = text[s - 1] if s else " "
