@@ -29,7 +29,12 @@ def batch_cmd(
     keep_parts: bool = typer.Option(False, "--keep-parts", help="keep OUT/_parts (the per-chunk files) after the run"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
 ) -> None:
-    """Parse every study of a registry dump into trials, criteria, entities, constraints, findings and errors tables."""
+    """Parse every study of a registry dump into trials, criteria, entities, constraints, findings and errors tables.
+
+    Example: critparse batch ctgov_xml.tar.gz --out out/ ; then OUT/<table>/part-0.parquet
+    (or --format jsonl: OUT/<table>.jsonl; --format duckdb: OUT/critparse.duckdb) and
+    OUT/_manifest.json.  Every input study is one row of `trials` (status ok, empty or
+    error); `errors` says why.  Rerun a killed run with --resume."""
     from pathlib import Path
 
     from rich.console import Console
@@ -38,6 +43,8 @@ def batch_cmd(
     from ..batch.engine import run_batch
     from ..batch.readers import InputError
 
+    if scheduler and engine == "local":  # an address means the Dask engine
+        engine = "dask"
     if not Path(input_path).exists():
         raise fail(f"cannot read {input_path}: no such file or folder")
     try:
