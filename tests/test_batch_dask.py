@@ -18,3 +18,17 @@ def test_dask_local_cluster_equals_local_engine(tmp_path):
     assert s.read == 16 and s.chunks == 4
     for t in TABLES:
         assert (local / t / "part-0.parquet").read_bytes() == (dask / t / "part-0.parquet").read_bytes(), t
+
+
+def test_dask_with_a_scheduler_address(tmp_path):
+    from dask.distributed import LocalCluster
+
+    f = _dump(tmp_path, n=10)
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    run_batch(f, local, mode="fast", workers=1, chunk_size=3, progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        s = run_batch(f, dask, mode="fast", chunk_size=3, engine="dask", scheduler=cluster.scheduler_address,
+                      progress=False)
+    assert s.read == 10 and s.chunks == 4
+    for t in TABLES:
+        assert (local / t / "part-0.parquet").read_bytes() == (dask / t / "part-0.parquet").read_bytes(), t
