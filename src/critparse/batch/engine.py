@@ -226,6 +226,19 @@ def _sort_key(table: str):
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 
 
+class _peekable:
+    """An iterator whose first item is read ahead (`first`, None when empty)."""
+
+    def __init__(self, it: Iterator[Any]) -> None:
+        self._it = it
+        self.first = next(it, None)
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.first is not None:
+            yield self.first
+        yield from self._it
+
+
 def _start_workers(pool: ProcessPoolExecutor, n: int) -> None:
     """Spawn all `n` workers now, each with one BLAS/OpenMP thread (the pool is the parallelism;
     the variables are inherited at spawn and restored here afterwards)."""
@@ -358,12 +371,16 @@ def run_batch(
         n_workers = workers or _cpu_count()
         if total:  # no more processes than chunks (each loads the pipeline)
             n_workers = max(1, min(n_workers, -(-total // chunk_size)))
-        if engine == "dask":
+        todo = _peekable(pending())
+        if todo.first is None or len(todo.first[1]) < chunk_size:
+            n_workers = 1  # nothing to do, or a single chunk: no processes to start
+        todo_iter = iter(todo)
+        if engine == "dask" and todo.first is not None:
             from .dask_engine import run_dask
 
-            run_dask(pending(), parts_dir, mode, model, checks, scheduler, n_workers, record)
+            run_dask(todo_iter, parts_dir, mode, model, checks, scheduler, n_workers, record)
         elif n_workers <= 1:
-            for idx, chunk in pending():
+            for idx, chunk in todo_iter:
                 record(process_chunk(idx, chunk, parts_dir, mode, model, checks))
         else:
             import multiprocessing as mp
@@ -373,7 +390,7 @@ def run_batch(
             try:
                 _start_workers(pool, n_workers)
                 inflight = set()
-                for idx, chunk in pending():  # at most 2 chunks per worker in flight: memory stays flat
+                for idx, chunk in todo_iter:  # at most 2 chunks per worker in flight: memory stays flat
                     inflight.add(pool.submit(process_chunk, idx, chunk, parts_dir, mode, model, checks))
                     if len(inflight) >= 2 * n_workers:
                         finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)

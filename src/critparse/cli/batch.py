@@ -57,6 +57,8 @@ def batch_cmd(
     except KeyboardInterrupt:
         raise fail(f"interrupted; the finished chunks are kept in {Path(out).as_posix()}/_parts: "
                    "run the same command with --resume to go on", code=130)
+    if s.read == 0:
+        typer.echo(f"critparse: warning: no studies found in {input_path}", err=True)
     console = Console(stderr=False)
     t = Table(title=f"critparse batch ({mode} mode)", show_header=False)
     t.add_column(no_wrap=True)
