@@ -33,7 +33,9 @@ _NUM_WORDS = {
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "ninety": 90,
 }
-NUM = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|\.\d+|(?i:" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")\b)"
+# a decimal comma ("≥18,5", "< 7,8 mmol/l") only straight after a symbol operator, so
+# lists ("ECOG 0,1 or 2") and thousands ("1,500") keep their reading
+NUM = r"(?:(?:(?<=[<>=])|(?<=[<>=]\s))\d{1,3},\d{1,2}(?![\d,])|\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?|\.\d+|(?i:" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")\b)"
 
 
 def _load_ops() -> Tuple[List[Tuple[str, str]], List[Tuple[str, str]]]:
@@ -65,25 +67,28 @@ _POST_OP_MAP = {p.lower(): o for p, o in _POST_OPS}
 _ULN = (
     r"(?:x|\*|times|fold)?\s*(?:of\s+|the\s+)*(?:institutional\s+|institution's\s+|local\s+)?"
     r"(?P<rel>ULN|UNL|LLN|upper\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?|lower\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+range)?|"
-    r"normal\s+(?:amounts?|values?|range|levels?|limits?)|upper\s+normal\s+limits?|N\b)"
+    r"normal\s+(?:amounts?|values?|range|levels?|limits?)|upper\s+normal\s+limits?|(?<=times\s)normal\b|(?<=x\s)normal\b|N\b)"
 )
 
 
 def _unit_alt() -> str:
     """Alternation of every known unit surface form (longest first); spaces are
-    allowed around '/', '^', '*', 'x', between a number and a letter ("1.73 m2")
-    and before "hg" ("mm Hg")."""
+    allowed around '/', '^', '*', 'x', between a number and a letter ("1.73 m2"),
+    before "hg"/"h2o" ("mm Hg", "cm H2O") and around an inner "per" ("ml per minute")."""
     keys = sorted(units.known_unit_keys(), key=len, reverse=True)
     parts = []
     for k in keys:
-        esc = []
+        esc: List[str] = []
         for i, ch in enumerate(k):
             if ch in "/^*x":
                 esc.append(r"\s*" + re.escape(ch) + r"\s*")
-            elif i > 0 and ((ch.isalpha() and (k[i - 1].isdigit() or k[i - 1] == ".")) or k.startswith("hg", i)) and esc[-1][-3:] != r"\s*":
-                esc.append(r"\s?" + re.escape(ch))
-            else:
-                esc.append(re.escape(ch))
+                continue
+            gap = i > 0 and not esc[-1].endswith(r"\s*") and (
+                (ch.isalpha() and (k[i - 1].isdigit() or k[i - 1] == "."))
+                or k.startswith(("hg", "h2o"), i)
+                or (k.startswith("per", i) and k[i - 1].isalpha() and k[i + 3:i + 4].isalpha())
+                or (i >= 3 and k[i - 3:i] == "per" and k[i - 4:i - 3].isalpha() and ch.isalpha()))
+            esc.append((r"\s?" if gap else "") + re.escape(ch))
         parts.append("".join(esc))
     return "|".join(parts)
 
@@ -98,7 +103,8 @@ _VALUE = (
 )
 
 _PRE = r"(?P<pre>" + _phrase_alt(list(_PRE_OP_MAP)) + r")"
-_POST = r"(?P<post>" + _phrase_alt(list(_POST_OP_MAP)) + r")"
+_POST = r"(?P<post>" + _phrase_alt(list(_POST_OP_MAP)) + r")(?!\s*than\b)"
+_UNIT3 = r"(?P<u3>" + _unit_alt() + r")(?![A-Za-z0-9])"
 
 # one comparison: [pre-op] value [range] [unit | x ULN] [post-op]
 COMPARISON = re.compile(
@@ -107,7 +113,7 @@ COMPARISON = re.compile(
     r"(?:\s*(?i:" + _UNIT + r"|(?P<uln>" + _ULN + r")))?"
     r"(?P<pct2>\s*%)?"
     r"(?:(?i:\s+old|\s+of\s+age))?"
-    r"(?:\s*(?i:" + _POST + r"))?"
+    r"(?:\s*(?i:" + _POST + r"(?:\s*" + _UNIT3 + r")?))?"
 )
 
 # a new line breaks a clause only where a list item or a paragraph starts: criteria
@@ -130,7 +136,7 @@ _WITHIN = re.compile(
     r"|(?:in|during)\s+the|the\s+(?:last|past|previous|preceding))\s+$", re.I)
 _TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 _PERF = {"ecog", "karnofsky", "lansky"}
-_STOP = re.compile(r"^(?:the|a|an|of|in|at|on|with|for|to|and|or|is|are|be|must|should|have|has|had|patients?|subjects?|"
+_STOP = re.compile(r"^(?:the|a|an|of|in|at|on|with|for|to|and|or|is|are|be|must|between|should|have|has|had|patients?|subjects?|"
                    r"participants?|who|which|that|any|all|no|not|by|as|from|per|than|least|more|less|equal)$", re.I)
 _TEMPORAL_LEAD = re.compile(
     r"^(?:(?:concurrent|current|prior|previous|recent|ongoing|active)\s+)?(?:therapy|treatment|use|administration|exposure|vaccination)\s+(?:with|of|to)\s+"
@@ -140,6 +146,25 @@ _DATE_LIKE = re.compile(r"^\s*(?:\(?(?:19|20)\d\d\b|\d{4}\.v\d)")
 
 
 _CARRY_GAP = re.compile(r"^[\s,;]*(?:\([^()]{0,40}\))?[\s,]*(?:and/or|or|and)?\s*(?:\(\s*(?:or\s+)?)?$", re.I)
+
+
+_SHARED_UNIT_GAP = re.compile(r"^\s*,?\s*(?:and|but|or)?\s*$", re.I)
+
+
+def _share_unit(prev: List[Dict[str, Any]], c: Dict[str, Any]) -> None:
+    """Give the bounds in `prev` the unit of the next bound `c` (and its subject,
+    where theirs was only a guessed head phrase)."""
+    for p in prev:
+        if p["category"] in ("other", "count") and c["category"] not in ("other", "count"):
+            p.update(subject=c["subject"], subject_text=c["subject_text"], category=c["category"], code=c["code"])
+        p.update(unit=c["unit"], unit_text=c["unit_text"])
+        subj = lexicon.subjects().get(p["subject"])
+        conv = units.try_convert(p["value"], p["unit"], subj.canonical_unit, subject=subj.name) \
+            if subj is not None and subj.canonical_unit else None
+        p["normalized"] = {"value": round(conv, 4), "unit": subj.canonical_unit} if conv is not None \
+            else ({"value": p["value"], "unit": p["unit"]} if subj is None else None)
+        if p["category"] == "other" and p["unit"] in _TIME_UNITS:
+            p["category"] = "duration"
 
 
 def _renorm(prev: Dict[str, Any], c: Dict[str, Any]) -> Optional[Dict[str, Any]]:
@@ -156,6 +181,8 @@ def _num(s: str) -> float:
     low = s.lower()
     if low in _NUM_WORDS:
         return float(_NUM_WORDS[low])
+    if re.fullmatch(r"\d{1,3},\d{1,2}", s):  # decimal comma (see NUM)
+        return float(s.replace(",", "."))
     return float(s.replace(",", ""))
 
 
@@ -337,6 +364,10 @@ def extract(text: str, subject_hint: Optional[str] = None) -> List[Dict[str, Any
     prev: List[Dict[str, Any]] = []
     for m in _comparisons(text):
         found = _constraints_from(m, text, mentions, subject_hint)
+        if prev and found and found[0]["unit"] and _SHARED_UNIT_GAP.match(text[prev[-1]["end"]:m.start()]) \
+                and all(p["unit"] is None and p["relative_to"] is None and p["category"] != "performance" for p in prev):
+            # "at least 4.5 but no more than 6 years", ">= 20 and <= 40 years": the unit is written once
+            _share_unit(prev, found[0])
         if prev and found and all(c["category"] == "other" for c in found) and _CARRY_GAP.match(text[prev[-1]["end"]:m.start()]):
             # "> 5% (by morphology), and/or > 1% (by flow cytometry)": same subject as before
             heads = list({p["subject"]: p for p in reversed(prev)}.values())[::-1]  # each listed subject once
@@ -359,7 +390,7 @@ def extract(text: str, subject_hint: Optional[str] = None) -> List[Dict[str, Any
 def _constraints_from(m: "re.Match[str]", text: str, mentions, hint: Optional[str] = None) -> List[Dict[str, Any]]:
     v1s, v1e = m.span("v1")
     op, is_range = _op_of(m)
-    unit_text = m.group("unit") or (m.group("u1") if m.group("v2") else None)
+    unit_text = m.group("unit") or (m.group("u1") if m.group("v2") else None) or m.group("u3")
     rel = m.group("rel")
     pct = m.group("pct2") or ("%" if "%" in text[v1e:m.end("v2") if m.group("v2") else v1e + 2] else None)
     # reject numbers glued to letters ("CD19", "HER2") and list markers/dates
@@ -442,8 +473,26 @@ def _constraints_from(m: "re.Match[str]", text: str, mentions, hint: Optional[st
     return results
 
 
+_NOT_AGE_AFTER = re.compile(r"\s*(?:since|after|before|prior|from|following|ago|of\s+(?!age\b)|duration|remission|interval|between)\b", re.I)
+_AGE_WORDS = re.compile(r"\b(?:of\s+age|old|older|younger|age[ds]?|ages|birthdays?)\b", re.I)
+_PERSON = re.compile(r"\b(?:patients?|(?:wo)?men|(?:fe)?males?|subjects?|adults?|children|participants?|volunteers?|"
+                     r"persons?|people|individuals?|adolescents?|boys?|girls?|infants?|child|babies|baby|neonates?|pts?)\b", re.I)
+
+
 def _keyword_subject(text: str, floor: int, cstart: int, cend: int, ucum: Optional[str]) -> Optional[Tuple[int, int, str]]:
     window = text[floor:cstart]
+    if ucum in ("mo", "wk", "d") and _AGE_WORDS.search(text, max(floor, cstart - 15), min(len(text), cend + 8)):
+        # an infant's age: "8 months of age or older", "older than 6 months"
+        ucum = "a"
+    if ucum == "a" and _NOT_AGE_AFTER.match(text, cend) and not re.search(r"\bage[ds]?\b", window, re.I) \
+            and not _AGE_WORDS.search(text, cstart, cend):
+        return None  # "at least 5 years since prior chemotherapy": a duration, not an age
+    if ucum == "a" and not (_AGE_WORDS.search(text, max(floor, cstart - 40), min(len(text), cend + 15))
+                            or _PERSON.search(window)
+                            or all(_STOP.match(w) for w in re.findall(r"[A-Za-z]{2,}", window))):
+        # years of something else ("at least 4.5 but no more than 6 years of adjuvant tamoxifen",
+        # "diabetes for more than 5 years"): an age needs an age word, a person, or nothing before it
+        return None
     if ucum == "a" or re.search(r"\b(?:age[ds]?|years?\s+old|years?\s+of\s+age)\b", text[floor:min(len(text), cend + 20)], re.I):
         if ucum in (None, "a") and (ucum == "a" or re.match(r"\s*(?:years?|yrs)", text[cend:], re.I) or re.search(r"\bage[ds]?\b", window, re.I)):
             am = list(re.finditer(r"\bage[ds]?\b|\byears?\s+old\b|\bpatients?\b|\b(?:wo)?men\b|\b(?:fe)?males?\b|\bsubjects?\b|\badults?\b|\bchildren\b|\bparticipants?\b|\bvolunteers?\b", window, re.I))
