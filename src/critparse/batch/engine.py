@@ -140,6 +140,17 @@ def _finding_rows(parsed) -> List[Dict[str, Any]]:
     return rows
 
 
+#: where each format keeps the criteria text, for the message of a record without it
+_CRITERIA_FIELD = {
+    "ctgov_xml": "<eligibility><criteria><textblock>",
+    "ctgov_v2_json": "protocolSection.eligibilityModule.eligibilityCriteria",
+    "ctgov_jsonl": "the criteria field",
+    "aact": "the criteria column",
+    "table": "the text column",
+    "text": "the file",
+}
+
+
 def _parse_isolated(batch: List[Record], nlp, mode: str):
     """Parse records; an exception affects only the record that raised it."""
     from ..parser import parse_many
@@ -174,7 +185,8 @@ def process_chunk(idx: int, records: List[Record], parts_dir: str, mode: str = "
             rows["errors"].append({"trial_id": rec.trial_id, "stage": "read", "message": rec.error, "source": rec.source})
             stats["failed"] += 1
         elif rec.text is None or not str(rec.text).strip():
-            msg = "no eligibility criteria text in the record"
+            where = _CRITERIA_FIELD.get(rec.info.source_format or "", "criteria text")
+            msg = f"no eligibility criteria text in the record ({where} {'is blank' if rec.text is not None else 'is absent'})"
             rows["trials"].append(_trial_row(rec, "empty", error=msg))
             rows["errors"].append({"trial_id": rec.trial_id, "stage": "read", "message": msg, "source": rec.source})
             stats["empty"] += 1
