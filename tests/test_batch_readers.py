@@ -270,3 +270,13 @@ def test_json_array_streams_in_flat_memory(corpora, tmp_path):
     assert big_size > 7 * small_size
     assert big < 1.5 * small + (1 << 20), (small, big)
     assert big < big_size / 3
+
+
+def test_a_line_that_is_not_utf8_is_one_error(tmp_path):
+    good = {"nct_id": "NCT10000001", "criteria": "Inclusion Criteria:\n- Age >= 18 years"}
+    f = tmp_path / "dump.jsonl"
+    f.write_bytes(json.dumps(good).encode() + b"\n" + b'{"nct_id": "NCT10000002", "criteria": "caf\xe9"}\n'
+                  + json.dumps(dict(good, nct_id="NCT10000003")).encode() + b"\n")
+    recs = list(iter_records(f))
+    assert [r.trial_id for r in recs] == ["NCT10000001", "NCT10000002", "NCT10000003"]
+    assert [bool(r.error) for r in recs] == [False, True, False] and "UTF-8" in recs[1].error

@@ -242,12 +242,19 @@ def _iter_json_array(fh: IO[str], source: str) -> Iterator[Record]:
         yield from_v2_study(obj, f"{source}#{n}")
 
 
-def _iter_jsonl(fh: IO[str], source: str) -> Iterator[Record]:
-    for i, line in enumerate(fh, 1):
-        if not line.strip():
+def _iter_jsonl(fh: IO[bytes], source: str) -> Iterator[Record]:
+    """One study per line; a line that is not UTF-8 or not JSON is one error record."""
+    for i, raw in enumerate(fh, 1):
+        if not raw.strip():
             continue
         try:
+            line = raw.decode("utf-8")
             obj = json.loads(line)
+        except UnicodeDecodeError as e:
+            m = _NCT.search(raw.decode("utf-8", "replace"))
+            yield Record(m.group(0) if m else f"{source}:{i}", None, TrialInfo(source_format="jsonl"), f"{source}:{i}",
+                         error=f"line {i} is not UTF-8: {e.reason} at byte {e.start}")
+            continue
         except json.JSONDecodeError as e:
             m = _NCT.search(line)
             yield Record(m.group(0) if m else f"{source}:{i}", None, TrialInfo(source_format="jsonl"), f"{source}:{i}",
@@ -322,10 +329,13 @@ def _table_record(tid: Any, text: Any, where: str) -> Record:
     return Record(str(tid).strip(), text, info, where)
 
 
+def _open_binary(path: Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
+
+
 def _open_text(path: Path) -> IO[str]:
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
-    return open(path, encoding="utf-8")
+    # a stray byte that is not UTF-8 becomes U+FFFD instead of ending the file
+    return io.TextIOWrapper(_open_binary(path), encoding="utf-8", errors="replace")
 
 
 def _iter_member(fmt: Optional[str], fh: IO[bytes], src: str) -> Iterator[Record]:
@@ -333,12 +343,11 @@ def _iter_member(fmt: Optional[str], fh: IO[bytes], src: str) -> Iterator[Record
     if fmt == "xml":
         yield from_xml(fh.read(), src)
     elif fmt == "json":
-        yield from _iter_json_array(io.TextIOWrapper(fh, encoding="utf-8"), src)
+        yield from _iter_json_array(io.TextIOWrapper(fh, encoding="utf-8", errors="replace"), src)
     elif fmt == "jsonl":
-        raw: IO[bytes] = gzip.GzipFile(fileobj=fh) if src.endswith(".gz") else fh
-        yield from _iter_jsonl(io.TextIOWrapper(raw, encoding="utf-8"), src)
+        yield from _iter_jsonl(gzip.GzipFile(fileobj=fh) if src.endswith(".gz") else fh, src)
     elif fmt == "aact":
-        yield from _iter_aact(io.TextIOWrapper(fh, encoding="utf-8", newline=""), src)
+        yield from _iter_aact(io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline=""), src)
 
 
 _ARCHIVE_FORMATS = ("xml", "json", "jsonl", "aact")
@@ -470,10 +479,10 @@ def _iter_file(f: Path, src: str, id_column: str, text_column: str, on_skip: Opt
             with _open_text(f) as fh:
                 yield from _iter_json_array(fh, src)
         elif fmt == "jsonl":
-            with _open_text(f) as fh:
+            with _open_binary(f) as fh:
                 yield from _iter_jsonl(fh, src)
         elif fmt == "aact":
-            with open(f, newline="", encoding="utf-8") as fh:
+            with open(f, newline="", encoding="utf-8", errors="replace") as fh:
                 yield from _iter_aact(fh, src)
         elif fmt == "table":
             yield from _iter_table(f, src, id_column, text_column)
