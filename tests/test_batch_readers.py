@@ -280,3 +280,14 @@ def test_a_line_that_is_not_utf8_is_one_error(tmp_path):
     recs = list(iter_records(f))
     assert [r.trial_id for r in recs] == ["NCT10000001", "NCT10000002", "NCT10000003"]
     assert [bool(r.error) for r in recs] == [False, True, False] and "UTF-8" in recs[1].error
+
+
+def test_output_of_an_earlier_run_inside_the_input_is_not_read(tmp_path):
+    (tmp_path / "NCT10000001.xml").write_text(
+        "<clinical_study><id_info><nct_id>NCT10000001</nct_id></id_info><eligibility><criteria><textblock>"
+        "Inclusion Criteria: age 18 or older</textblock></criteria></eligibility></clinical_study>")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "_manifest.json").write_text("{}")
+    (out / "trials.jsonl").write_text(json.dumps({"trial_id": "NCT10000001", "status": "ok"}) + "\n")
+    assert [r.trial_id for r in iter_records(tmp_path)] == ["NCT10000001"]

@@ -458,8 +458,12 @@ def iter_records(path: "str | os.PathLike[str]", *, id_column: str = "nct_id", t
 
 def _walk(root: Path) -> Iterator[Path]:
     """Files under `root`, sorted, one folder listing in memory at a time (a registry
-    dump has 500,000+ files); hidden and ``_``-prefixed files and folders (ours) are left out."""
+    dump has 500,000+ files); hidden and ``_``-prefixed files and folders, and the output
+    folders of earlier batch runs (they hold ``_manifest.json``) are left out."""
     for folder, dirs, files in os.walk(root):
+        if folder != str(root) and "_manifest.json" in files:
+            dirs[:] = []  # the output of an earlier `critparse batch` run (`--out` inside the input)
+            continue
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
         for name in sorted(files):
             if not name.startswith((".", "_")):
