@@ -65,3 +65,16 @@ def test_cli(corpora):
     assert '"docs": 3' in res.output
     res = CliRunner().invoke(app, ["eval", "lct", "/nonexistent.tar.gz"])
     assert res.exit_code != 0
+
+
+def test_gold_decimal_comma_and_window_without_operator():
+    assert lct.parse_value("18,5") == 18.5 and lct.parse_value("1,500") == 1500.0
+    doc = "  -  blood donation in the last three months\n"
+    s = doc.index("three")
+    c = doc.index("last")
+    ann = "\n".join([f"T1\tEq-Value {s} {s + 5}\tthree", f"T2\tEq-Temporal-Unit {s + 6} {s + 12}\tmonths",
+                     f"T3\tEq-Comparison {c} {s + 12}\t{doc[c:s + 12]}", "E1\tEq-Comparison:T3 Value:T1 Temporal-Unit:T2"])
+    assert [(v, op, u) for _, _, v, op, u in lct.gold_bounds(ann, doc)] == [(3.0, "<=", "mo")]
+    scores = lct.LctScores()
+    lct.score_document("doc", doc, ann, scores)
+    assert scores.scores["triple"].tp_r == 1

@@ -103,7 +103,8 @@ _VALUE = (
 )
 
 _PRE = r"(?P<pre>" + _phrase_alt(list(_PRE_OP_MAP)) + r")"
-_POST = r"(?P<post>" + _phrase_alt(list(_POST_OP_MAP)) + r")(?!\s*than\b)"
+# not a post-operator when it is the next comparison's operator ("or older than 65", "over 18 and under 75")
+_POST = r"(?P<post>" + _phrase_alt(list(_POST_OP_MAP)) + r")(?!\s*than\b)(?!\s*(?:the\s+age\s+of\s+)?\d)"
 _UNIT3 = r"(?P<u3>" + _unit_alt() + r")(?![A-Za-z0-9])"
 
 # one comparison: [pre-op] value [range] [unit | x ULN] [post-op]
@@ -131,9 +132,9 @@ _FILLER_GAP = re.compile(
 )
 _AGE_CUE = re.compile(r"\b(?:age[ds]?|years?\s+old|years?\s+of\s+age|y/?o|older|younger|adults?|children|patients?\s+aged|men|women|males?|females?|subjects?|participants?|volunteers?)\b", re.I)
 _WITHIN = re.compile(
-    r"\b(?:within(?:\s+the)?(?:\s+(?:last|past|previous|prior|preceding|next|following))?"
-    r"|(?:in|during|over|for)\s+the\s+(?:last|past|previous|prior|preceding)"
-    r"|(?:in|during)\s+the|the\s+(?:last|past|previous|preceding))\s+$", re.I)
+    r"\b(?:within(?:\s+the)?(?:\s+(?:last|past|previous|prior|preceding|next|following|first|recent))?"
+    r"|(?:(?:in|during|over|for)\s+)?(?:the\s+)?(?:last|past|previous|prior|preceding|recent|first)"
+    r"|(?:in|during)\s+the)\s+$", re.I)
 _TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 _PERF = {"ecog", "karnofsky", "lansky"}
 _STOP = re.compile(r"^(?:the|a|an|of|in|at|on|with|for|to|and|or|is|are|be|must|between|should|have|has|had|patients?|subjects?|"
@@ -141,7 +142,8 @@ _STOP = re.compile(r"^(?:the|a|an|of|in|at|on|with|for|to|and|or|is|are|be|must|
 _TEMPORAL_LEAD = re.compile(
     r"^(?:(?:concurrent|current|prior|previous|recent|ongoing|active)\s+)?(?:therapy|treatment|use|administration|exposure|vaccination)\s+(?:with|of|to)\s+"
     r"|^(?:treated|treatment|therapy|received|receiving|use|used|taken|taking|administration)\s+(?:with|of)?\s*"
-    r"|^(?:received|receiving|taken|taking|had|have|has|undergone|underwent)\s+", re.I)
+    r"|^(?:received|receiving|taken|taking|had|have|has|undergone|underwent)\s+"
+    r"|^(?:no|any|without|history\s+of|use\s+of|prior|previous|recent)\s+", re.I)
 _DATE_LIKE = re.compile(r"^\s*(?:\(?(?:19|20)\d\d\b|\d{4}\.v\d)")
 
 
@@ -263,7 +265,7 @@ def _subject_list(mentions, text: str, cstart: int, floor: int) -> List[Tuple[in
     """Mentions that the comparison at `cstart` applies to (nearest + list before it)."""
     before = mentions.within(floor, cstart)
     if not before:
-        return []
+        return _label_subject(mentions, text, cstart, floor)
     last = before[-1]
     gap = text[last[1]:cstart]
     if len(gap) > 80 or not _FILLER_GAP.match(gap):
@@ -293,7 +295,21 @@ def _subject_list(mentions, text: str, cstart: int, floor: int) -> List[Tuple[in
     return out
 
 
-_ANY_NUM = re.compile(r"\d|(?i:\b(?:one|two|three|four|five|six)\b)")
+def _label_subject(mentions, text: str, cstart: int, floor: int) -> List[Tuple[int, int, str]]:
+    """The subject named by a label before a colon ("Serum TG: > 150 mg/dl",
+    "Life expectancy: at least 12 weeks"), when nothing but fillers stands
+    between the colon and the comparison."""
+    colon = floor - 1
+    if colon < 1 or text[colon] != ":" or not _FILLER_GAP.match(text[floor:cstart]):
+        return []
+    lfloor = mentions.floor(colon)
+    found = mentions.within(lfloor, colon)
+    if found and _FILLER_GAP.match(text[found[-1][1]:colon]):
+        return [found[-1]]
+    return []
+
+
+_ANY_NUM = re.compile(r"\d|(?i:\b(?:" + "|".join(_NUM_WORDS) + r")\b)")
 _NUM_START = re.compile(r"\d|\.\d|(?i:\b(?:" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")\b)")
 _PRE_REACH = 60  # a comparison starts at most this far before its number (longest pre-op + spaces)
 
@@ -481,6 +497,8 @@ _PERSON = re.compile(r"\b(?:patients?|(?:wo)?men|(?:fe)?males?|subjects?|adults?
 
 def _keyword_subject(text: str, floor: int, cstart: int, cend: int, ucum: Optional[str]) -> Optional[Tuple[int, int, str]]:
     window = text[floor:cstart]
+    if ucum is None and re.search(r"\b(?:older|younger|years?\s+old|of\s+age)\b", text[cstart:cend], re.I):
+        ucum = "a"  # "men 18 or older"
     if ucum in ("mo", "wk", "d") and _AGE_WORDS.search(text, max(floor, cstart - 15), min(len(text), cend + 8)):
         # an infant's age: "8 months of age or older", "older than 6 months"
         ucum = "a"
@@ -561,7 +579,8 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Tuple[int, int, str
         hp = _head_phrase(text, floor + lead + len(seg.strip()), floor)
         if hp:
             return hp[0], hp[1], hp[2], text[hp[0]:hp[1]]
-    e = s + len(body.rstrip(" ,"))
+    body = re.sub(r"[\s,(]*(?:\(\s*)?(?:\b(?:if|and|or|when|who|that|which|unless|for|during)\b[\s,(]*)*$", "", body)
+    e = s + len(body.rstrip(" ,("))
     phrase = " ".join(text[s:e].lower().split()).strip(" ,")
     return s, e, phrase, text[s:e]
 

@@ -18,7 +18,12 @@ Gold bounds (one Eq-Comparison event):
 * operator: the Eq-Operator text, normalised with `critparse.normalize` (so
   ``≥`` reads ``>=``) and looked up in ``resources/comparators.jsonl`` (any
   position, plus the ``range`` and ``temporal`` rows); no operator means
-  ``=``; an operator the table lacks is ``None`` (never equal to a prediction);
+  ``=``, except a time window written without one ("in the past 3 months",
+  "during the previous 90 days": "last/past/previous/prior/preceding/recent"
+  right before the value), which reads ``<=`` as the extractor reads it (LCT
+  annotates "within 3 months" with operator "within" but "past 3 months" with
+  none; both mean the same window); an operator the table lacks is ``None``
+  (never equal to a prediction);
 * two or more values (``Value2``.. or a repeated ``Value`` role) make a range:
   two bounds, ``>=`` the smallest value and ``<=`` the largest, whatever the
   operator text (``-``, ``to``, ``between``, ``~``, ``or``);
@@ -126,6 +131,8 @@ def parse_value(text: str) -> Optional[float]:
     s2 = s.replace(" ", "")
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", s2):
         s2 = s2.replace(",", "")
+    elif re.fullmatch(r"\d{1,3},\d{1,2}", s2):  # decimal comma: "18,5"
+        s2 = s2.replace(",", ".")
     try:
         return float(s2)
     except ValueError:
@@ -170,6 +177,10 @@ def map_unit(text: Optional[str]) -> Optional[str]:
     return units.to_ucum(t)
 
 
+# a time window written without an operator word: "(in|for|during) the last/past/previous N <unit>"
+_WINDOW = re.compile(r"\b(?:last|past|previous|prior|preceding|recent)\s+$", re.I)
+
+
 def _spans(mid: str) -> Tuple[str, int, int]:
     label, rest = mid.split(" ", 1)
     nums = [int(x) for x in re.findall(r"\d+", rest)]
@@ -210,6 +221,8 @@ def gold_bounds(ann: str, text: str, stats: Optional[LctScores] = None) -> List[
         values = [parse_value(tb[r][3]) for r in value_refs]
         op_text = tb[roles["Operator"]][3] if roles.get("Operator") in tb else None
         op = map_op(op_text)
+        if op_text is None and _WINDOW.search(text, max(0, cs - 30), tb[value_refs[0]][1]):
+            op = "<="  # "in the past 3 months": a window, read as the extractor reads it
         if op is None and stats is not None and len(values) == 1:
             stats.unmapped_ops[op_text] += 1
         uspans = [tb[roles[r]] for r in ("Unit", "Per", "Unit2", "Per2", "Temporal-Unit") if roles.get(r) in tb]
