@@ -97,7 +97,7 @@ _UNIT = r"(?P<unit>" + _unit_alt() + r")(?![A-Za-z0-9])"
 
 _UNIT1 = r"(?P<u1>" + _unit_alt() + r")(?![A-Za-z0-9])"
 _VALUE = (
-    r"(?P<v1>" + NUM + r")\s*(?:%\s*)?"
+    r"(?P<v1>" + NUM + r")(?:\s*/\s*(?P<v1b>\d{2,3})(?![\d.,/]))?\s*(?:%\s*)?"
     r"(?:(?:(?i:" + _UNIT1 + r")(?:\s+old)?\s*(?:\(inclusive\)\s*)?)?"
     r"(?P<range>-|~|to|and|through|–)\s*(?P<v2>" + NUM + r"))?"
 )
@@ -137,6 +137,8 @@ _WITHIN = re.compile(
     r"|(?:in|during)\s+the)\s+$", re.I)
 _TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 _PERF = {"ecog", "karnofsky", "lansky"}
+_SCALE_AFTER = re.compile(r"\s*(?:[\w-]+\s+){0,3}?(?:scale|vas|nrs|numeric|point|likert)\b", re.I)
+_BP = {"blood pressure", "systolic blood pressure", "diastolic blood pressure"}
 _STOP = re.compile(r"^(?:the|a|an|of|in|at|on|with|for|to|and|or|is|are|be|must|between|should|have|has|had|patients?|subjects?|"
                    r"participants?|who|which|that|any|all|no|not|by|as|from|per|than|least|more|less|equal)$", re.I)
 _TEMPORAL_LEAD = re.compile(
@@ -222,16 +224,16 @@ def _head_phrase(text: str, end: int, floor: int) -> Optional[Tuple[int, int, st
 
 
 def _noun_after(text: str, start: int) -> Optional[Tuple[int, int, str]]:
-    m = re.match(r"\s*(?:(?:prior|previous|consecutive|separate|distinct|different|lines?\s+of|cycles?\s+of|measurable|"
-                 r"evaluable|assessable|bi-?dimensionally|target|documented|or\s+more|or\s+greater)\s+)*"
-                 r"([A-Za-z][\w\-]*(?:\s+(?!and\b|or\b|of\b|in\b|with\b|per\b|to\b|at\b|by\b|for\b|prior\b|within\b|after\b|before\b)[A-Za-z][\w\-]*){0,2})",
+    m = re.match(r"\s*(?:(?:prior|previous|consecutive|separate|distinct|different|"
+                 r"documented|or\s+more|or\s+greater)\s+)*"
+                 r"((?:lines?|cycles?|courses?|regimens?)\s+of\s+[A-Za-z][\w\-]*(?:\s+(?!and\b|or\b|in\b|with\b|for\b)[A-Za-z][\w\-]*)?|[A-Za-z][\w\-]*(?:\s+(?!and\b|or\b|of\b|in\b|with\b|per\b|to\b|at\b|by\b|for\b|prior\b|within\b|after\b|before\b)[A-Za-z][\w\-]*){0,2})",
                  text[start:])
     if not m:
         return None
-    s = start + m.start(0) + (len(m.group(0)) - len(m.group(0).lstrip()))
+    s = start + m.start(1)  # "at least 2 prior relapses" -> "relapses"
     e = start + m.end(1)
     phrase = " ".join(text[s:e].lower().split())
-    if _STOP.match(phrase.split()[0]) and len(phrase.split()) == 1:
+    if _STOP.match(phrase.split()[0]):
         return None
     return s, e, phrase
 
@@ -435,6 +437,8 @@ def _constraints_from(m: "re.Match[str]", text: str, mentions, hint: Optional[st
     v2 = _num(m.group("v2")) if m.group("v2") else None
     if is_range and v2 is not None and v2 < v1:
         return []
+    if is_range and v1 == 0 and _SCALE_AFTER.match(text, m.end()):
+        return []  # "on a 0-10 VAS scale": the scale's range, not a threshold
     # subjects
     cstart = m.start()
     floor = mentions.floor(cstart)
@@ -473,15 +477,25 @@ def _constraints_from(m: "re.Match[str]", text: str, mentions, hint: Optional[st
         end -= 1
     if after:
         end = max(end, after[1])
+    if m.group("v1b") and not is_range and any(x[2] in _BP for x in subs):
+        # "BP > 160/100 mmHg": systolic and diastolic thresholds
+        s0, e0 = min(x[0] for x in subs), max(x[1] for x in subs)
+        subs = [(s0, e0, "systolic blood pressure"), (s0, e0, "diastolic blood pressure")]
+        bps = {"systolic blood pressure": [(op, v1, m.group("v1"))],
+               "diastolic blood pressure": [(op, _num(m.group("v1b")), m.group("v1b"))]}
+    else:
+        bps = {}
     for s_start, s_end, name in subs:
         subj = lexicon.subjects().get(name)
         unit = ucum
         if subj and subj.name == "age" and unit is None:
             unit = "a"
+        if subj and subj.name in _BP and unit is None and not ulabel:
+            unit = "mm[Hg]"  # blood pressures are written in mmHg
         cat = category or (subj.category if subj else "other")
         if subj is None and unit in _TIME_UNITS and cat == "other":
             cat = "duration"
-        for bop, bval, btext in bounds:
+        for bop, bval, btext in bps.get(name, bounds):
             if bop is None or bval is None:
                 continue
             results.append(_record(name, text[s_start:s_end], bop, bval, btext, unit, unit_text, ulabel, cat, subj,
