@@ -51,14 +51,20 @@ _PRE_OPS, _POST_OPS = _load_ops()
 
 
 def _phrase_alt(phrases: List[str]) -> str:
-    out = []
-    for p in sorted(phrases, key=len, reverse=True):
+    """Trie regex of comparison phrases: words may be split by any spaces, a
+    phrase that starts or ends with a letter or digit must be a whole word."""
+    seqs = []
+    for p in phrases:
         if re.match(r"^[<>=!]+$", p):
-            out.append(re.escape(p))
-        else:
-            body = re.escape(p).replace(r"\ ", r"\s*" if not p[0].isalnum() else r"\s+")
-            out.append((r"\b" if p[0].isalnum() else "") + body + (r"\b" if p[-1].isalnum() else ""))
-    return "|".join(out)
+            seqs.append([re.escape(ch) for ch in p])
+            continue
+        gap = r"\s*" if not p[0].isalnum() else r"\s+"
+        atoms = [r"\b"] if p[0].isalnum() else []
+        atoms += [gap if ch == " " else re.escape(ch) for ch in p]
+        if p[-1].isalnum():
+            atoms.append(r"\b")
+        seqs.append(atoms)
+    return lexicon.trie_regex(seqs)
 
 
 _PRE_OP_MAP = {p.lower(): o for p, o in _PRE_OPS}
@@ -76,7 +82,7 @@ def _unit_alt() -> str:
     allowed around '/', '^', '*', 'x', between a number and a letter ("1.73 m2"),
     before "hg"/"h2o" ("mm Hg", "cm H2O") and around an inner "per" ("ml per minute")."""
     keys = sorted(units.known_unit_keys(), key=len, reverse=True)
-    parts = []
+    parts: List[List[str]] = []
     for k in keys:
         esc: List[str] = []
         for i, ch in enumerate(k):
@@ -89,13 +95,14 @@ def _unit_alt() -> str:
                 or (k.startswith("per", i) and k[i - 1].isalpha() and k[i + 3:i + 4].isalpha())
                 or (i >= 3 and k[i - 3:i] == "per" and k[i - 4:i - 3].isalpha() and ch.isalpha()))
             esc.append((r"\s?" if gap else "") + re.escape(ch))
-        parts.append("".join(esc))
-    return "|".join(parts)
+        parts.append(esc)
+    return lexicon.trie_regex(parts)
 
 
-_UNIT = r"(?P<unit>" + _unit_alt() + r")(?![A-Za-z0-9])"
+_UNIT_ALT = _unit_alt()
+_UNIT = r"(?P<unit>" + _UNIT_ALT + r")(?![A-Za-z0-9])"
 
-_UNIT1 = r"(?P<u1>" + _unit_alt() + r")(?![A-Za-z0-9])"
+_UNIT1 = r"(?P<u1>" + _UNIT_ALT + r")(?![A-Za-z0-9])"
 _VALUE = (
     r"(?P<v1>" + NUM + r")(?:\s*/\s*(?P<v1b>\d{2,3})(?![\d.,/]))?\s*(?:%\s*)?"
     r"(?:(?:(?i:" + _UNIT1 + r")(?:\s+old)?\s*(?:\(inclusive\)\s*)?)?"
@@ -105,7 +112,7 @@ _VALUE = (
 _PRE = r"(?P<pre>" + _phrase_alt(list(_PRE_OP_MAP)) + r")"
 # not a post-operator when it is the next comparison's operator ("or older than 65", "over 18 and under 75")
 _POST = r"(?P<post>" + _phrase_alt(list(_POST_OP_MAP)) + r")(?!\s*than\b)(?!\s*(?:the\s+age\s+of\s+)?\d)"
-_UNIT3 = r"(?P<u3>" + _unit_alt() + r")(?![A-Za-z0-9])"
+_UNIT3 = r"(?P<u3>" + _UNIT_ALT + r")(?![A-Za-z0-9])"
 
 # one comparison: [pre-op] value [range] [unit | x ULN] [post-op]
 COMPARISON = re.compile(
@@ -340,9 +347,10 @@ def _comparisons(text: str):
             if m is not None:
                 break
         if m is None:
-            m = COMPARISON.search(text, a.start())
-            if m is None:
-                return
+            m = COMPARISON.match(text, a.start())
+            if m is None:  # "CD19": no comparison starts here; go on after this digit
+                pos = a.start() + 1
+                continue
         yield m
         pos = m.end() if m.end() > m.start() else m.start() + 1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, List, Optional, Pattern, Tuple
+from typing import Dict, Iterable, List, Optional, Pattern, Sequence, Tuple
 
 from . import resources
 
@@ -52,9 +52,32 @@ def lookup(surface: str) -> Optional[Subject]:
     return subjects().get(name) if name else None
 
 
+def trie_regex(seqs: Iterable[Sequence[str]]) -> str:
+    """One regex alternation for many sequences of regex atoms, factored as a
+    trie (``ab|ac`` -> ``a(?:b|c)``): Python's `re` tries alternatives one by
+    one, so a flat alternation of hundreds of phrases costs hundreds of tries
+    at every position, a trie only a few.  Where a phrase ends inside a longer
+    one the rest is an optional greedy group (longest first, backtracking to
+    the shorter)."""
+    root: Dict[str, dict] = {}
+    for seq in seqs:
+        node = root
+        for atom in seq:
+            node = node.setdefault(atom, {})
+        node[""] = {}
+
+    def emit(node: Dict[str, dict]) -> str:
+        alts = [a + emit(child) for a, child in sorted(node.items(), key=lambda kv: (kv[0].startswith("\\"), kv[0])) if a]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 and "" not in node else "(?:" + "|".join(alts) + ")"
+        return body + "?" if "" in node else body
+
+    return emit(root)
+
+
 def _alt(words: List[str]) -> str:
-    words = sorted(set(words), key=len, reverse=True)
-    return "|".join(re.escape(w).replace(r"\ ", r"[\s\-]+") for w in words)
+    return trie_regex([[r"[\s\-]+" if ch == " " else re.escape(ch) for ch in w] for w in set(words)])
 
 
 @lru_cache(maxsize=1)
