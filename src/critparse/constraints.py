@@ -126,7 +126,7 @@ COMPARISON = re.compile(
 
 # a new line breaks a clause only where a list item or a paragraph starts: criteria
 # bodies keep the hard wraps of legacy records ("Karnofsky\n    performance status")
-_CLAUSE_BREAK = re.compile(r"[;:]|\n[ \t]*(?:\n|(?=(?:[-*+\u2022]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s))|\.\s|,\s*(?:and|or|but)\s|\bexcept\b|\bunless\b", re.I)
+_CLAUSE_BREAK = re.compile(r"(?=[;:\n.,eu])(?:[;:]|\n[ \t]*(?:\n|(?=(?:[-*+\u2022]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s))|\.\s|,\s*(?:and|or|but)\s|\bexcept\b|\bunless\b)", re.I)
 _LIST_GAP = re.compile(r"^\s*(?:,|/|\band\b|\bor\b|\band/or\b|&|\+)?\s*(?:,|/|\band\b|\bor\b|\band/or\b)?\s*$", re.I)
 _FILLER_GAP = re.compile(
     r"^\)?[\s,]*(?:\([^()]{0,60}\)\s*)?(?:(?:level|levels|value|values|count|score|concentration|is|are|of|must|be|should|"
@@ -319,7 +319,7 @@ def _label_subject(mentions, text: str, cstart: int, floor: int) -> List[Tuple[i
 
 
 _ANY_NUM = re.compile(r"\d|(?i:\b(?:" + "|".join(_NUM_WORDS) + r")\b)")
-_NUM_START = re.compile(r"\d|\.\d|(?i:\b(?:" + "|".join(sorted(_NUM_WORDS, key=len, reverse=True)) + r")\b)")
+_NUM_START = re.compile(r"\d|\.\d|(?i:\b(?=[a-z])(?:" + lexicon.trie_regex([list(w) for w in _NUM_WORDS]) + r")\b)")
 _PRE_REACH = 60  # a comparison starts at most this far before its number (longest pre-op + spaces)
 
 
