@@ -110,3 +110,61 @@ def test_every_xml_record_extracts_with_valid_offsets(corpora):
                 assert c["op"] in ("<", "<=", ">", ">=", "=", "!=")
             n += 1
     assert n == 6786
+
+
+# ---- the seed trial, line by line (issue 2, section 4) ------------------------------------------
+
+SEED_EXPECTED = [
+    # (subject, op, value, unit, relative_to, normalized or None to skip)
+    ("age", ">=", 3.0, "a", None, None), ("age", "<=", 70.0, "a", None, None),
+    ("age", ">=", 18.0, "a", None, None), ("age", "<=", 75.0, "a", None, None),
+    ("relapses", ">=", 2.0, None, None, None), ("cr duration", "<", 12.0, "mo", None, None),
+    ("blasts", ">", 5.0, "%", None, None), ("blasts", ">", 1.0, "%", None, None),
+    ("bilirubin", "<=", 51.0, "umol/L", None, {"value": 51.0, "unit": "umol/L"}),
+    ("alt", "<=", 3.0, None, "ULN", None), ("ast", "<=", 3.0, None, "ULN", None),
+    ("creatinine", "<=", 176.8, "umol/L", None, {"value": 2.0, "unit": "mg/dL"}),
+    ("lvef", ">=", 50.0, "%", None, None), ("spo2", ">=", 92.0, "%", None, None),
+    ("life expectancy", ">=", 3.0, "mo", None, None),  # "Estimated survival time >= 3 months"
+    ("ecog", ">=", 0.0, None, None, None), ("ecog", "<=", 2.0, None, None, None),
+    ("creatinine", ">", 2.5, "mg/dL", None, {"value": 2.5, "unit": "mg/dL"}),
+    ("alt", ">", 3.0, None, "ULN", None), ("ast", ">", 3.0, None, "ULN", None),
+    ("bilirubin", ">", 2.0, "mg/dL", None, {"value": 34.2, "unit": "umol/L"}),
+    ("systemic steroids", "<=", 2.0, "wk", None, None),
+]
+
+
+def _seed_constraints(seed_text):
+    out = []
+    for line in seed_text.splitlines():
+        text = normalize(line).text
+        out += [(c, text) for c in extract(text)]
+    return out
+
+
+def test_seed_line_by_line(seed_text):
+    got = _seed_constraints(seed_text)
+    for subject, op, value, unit, rel, norm in SEED_EXPECTED:
+        hits = [c for c, _ in got if (c["subject"], c["op"], c["value"], c["unit"], c["relative_to"]) == (subject, op, value, unit, rel)]
+        assert hits, (subject, op, value, unit, rel)
+        if norm is not None:
+            assert hits[0]["normalized"]["unit"] == norm["unit"]
+            assert hits[0]["normalized"]["value"] == pytest.approx(norm["value"], abs=0.05)
+    temporal = [c for c, _ in got if c["category"] == "temporal"]
+    assert [(c["subject"], c["unit"]) for c in temporal] == [("systemic steroids", "wk")]
+
+
+def test_seed_spans_are_the_written_words(seed_text):
+    spans = {(c["subject"], c["op"], c["value"]): text[c["start"]:c["end"]] for c, text in _seed_constraints(seed_text)}
+    assert spans[("creatinine", ">", 2.5)] == "Creatinine>2.5mg/dl"
+    assert spans[("lvef", ">=", 50.0)] == "left ventricular ejection fraction (LVEF) >=50%"
+    assert spans[("spo2", ">=", 92.0)] == "blood oxygen saturation in indoor air is >= 92%"
+    assert spans[("systemic steroids", "<=", 2.0)].startswith("systemic steroids within 2 weeks")
+
+
+def test_seed_no_constraint_from_versions_dates_and_markers(seed_text):
+    for c, text in _seed_constraints(seed_text):
+        written = text[c["start"]:c["end"]]
+        for bad in ("2016", "2014", "CD19", "2.v1"):
+            assert bad not in written, (bad, written)
+    # "2 TKI treatments" states a history, not a threshold: no constraint (documented choice)
+    assert not [c for c, _ in _seed_constraints(seed_text) if "tki" in c["subject"]]

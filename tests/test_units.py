@@ -21,6 +21,18 @@ from critparse.normalize import normalize
     (2.0, "wk", "d", None, 14.0),
     (1.0, "a", "mo", None, 12.0),
     (48.0, "h", "d", None, 2.0),
+    (34.2, "umol/L", "mg/dL", "bilirubin", 2.0),
+    (2.0, "mg/dL", "umol/L", "creatinine", 176.8),
+    (20.0, "mg/dL", "mmol/L", "urea", 7.14),          # BUN as urea nitrogen (28.014 g/mol)
+    (10.0, "mg/dL", "mmol/L", "calcium", 2.495),
+    (200.0, "mg/dL", "mmol/L", "total cholesterol", 5.17),
+    (150.0, "mg/dL", "mmol/L", "triglycerides", 1.694),
+    (7.0, "mg/dL", "umol/L", "uric acid", 416.4),
+    (10.0, "g/dL", "mmol/L", "hemoglobin", 6.206),    # Hb monomer 16,114 g/mol
+    (8.0, "mmol/L", "g/dL", "hemoglobin", 12.89),
+    (1.0, "ukat/L", "U/L", None, 60.0),
+    (40.0, "U/L", "ukat/L", None, 0.6667),
+    (1.5, "10*3/uL", "/uL", None, 1500.0),
 ])
 def test_conversions(value, unit, to, subject, expected):
     assert units.convert(value, unit, to, subject=subject) == pytest.approx(expected, rel=2e-3)
@@ -53,3 +65,32 @@ def test_impossible_conversions_raise_clear_errors():
     with pytest.raises(units.UnitError, match="unknown unit"):
         units.convert(1.0, "furlong", "mg/dL")
     assert units.try_convert(1.0, "mg/dL", "wk") is None
+
+
+def test_counts_are_one_quantity():
+    """10*9/L == 10*3/uL == 1000/uL == 1000/mm3 == 1000 cells/mm3."""
+    per_ul = [units.convert(1.0, "10*9/L", "/uL"), units.convert(1.0, "10*3/uL", "/uL"),
+              units.convert(1000.0, units.to_ucum("/mm3"), "/uL"), units.convert(1000.0, units.to_ucum("cells/mm3"), "/uL")]
+    assert per_ul == pytest.approx([1000.0] * 4)
+
+
+@pytest.mark.parametrize("surface,ucum", [
+    ("x10^9/L", "10*9/L"), ("10^9/l", "10*9/L"), ("x 10^3/uL", "10*3/uL"), ("K/uL", "10*3/uL"), ("/cmm", "/uL"),
+    ("mcmol/L", "umol/L"), ("umol/l", "umol/L"), ("U/L", "U/L"), ("IU/L", "U/L"), ("mL/min/1.73m2", "mL/min/{1.73_m2}"),
+    ("kg/m2", "kg/m2"), ("bpm", "/min"), ("months", "mo"), ("days", "d"), ("hours", "h"), ("gm%", "g/dL"),
+])
+def test_more_surface_forms(surface, ucum):
+    assert units.to_ucum(surface) == ucum
+
+
+def test_every_alias_converts_to_its_own_ucum():
+    """Each units.csv row's pint expression is readable, and every UCUM code converts to itself."""
+    for ucum in {units.to_ucum(k) for k in units.known_unit_keys()}:
+        assert units.convert(3.0, ucum, ucum) == 3.0
+        assert units._quantity(1.0, ucum) is not None
+
+
+def test_registry_reads_clinical_definitions():
+    ureg = units.registry()
+    assert ureg.Quantity(1, "IU/L").to("ukat/L").magnitude == pytest.approx(1 / 60)
+    assert units.registry() is ureg  # one registry

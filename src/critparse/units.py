@@ -66,9 +66,8 @@ def registry():
     import pint
 
     ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
-    # clinical units pint lacks, defined once here
-    ureg.define("international_unit = [iu] = IU")
-    ureg.define("katal_activity = 60e6 * IU / minute = _kat_unused")  # placeholder dimension link not used
+    # clinical units pint lacks, defined once in resources/units.txt
+    ureg.load_definitions(str(resources.path("units.txt")))
     return ureg
 
 
