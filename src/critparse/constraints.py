@@ -152,7 +152,7 @@ _TEMPORAL_LEAD = re.compile(
     r"^(?:(?:concurrent|current|prior|previous|recent|ongoing|active)\s+)?(?:therapy|treatment|use|administration|exposure|vaccination)\s+(?:with|of|to)\s+"
     r"|^(?:treated|treatment|therapy|received|receiving|use|used|taken|taking|administration)\s+(?:with|of)?\s*"
     r"|^(?:received|receiving|taken|taking|had|have|has|undergone|underwent)\s+"
-    r"|^(?:no|any|without|history\s+of|use\s+of|prior|previous|recent)\s+", re.I)
+    r"|^(?:no|any|without|history\s+of|use\s+of|using(?:\s+of)?|prior|previous|recent)\s+", re.I)
 _DATE_LIKE = re.compile(r"^\s*(?:\(?(?:19|20)\d\d\b|\d{4}\.v\d)")
 
 
@@ -512,6 +512,8 @@ def _constraints_from(m: "re.Match[str]", text: str, mentions, hint: Optional[st
 
 
 _NOT_AGE_AFTER = re.compile(r"\s*(?:since|after|before|prior|from|following|ago|of\s+(?!age\b)|duration|remission|interval|between)\b", re.I)
+# the next bound of a pair carries the years: "over 18 and under 75 years"
+_YEARS_NEXT = re.compile(r"\s*,?\s*(?:and|or|but)\s+[^\d;:.]{0,30}?\d+\s*(?:years?|yrs)\b", re.I)
 _AGE_WORDS = re.compile(r"\b(?:of\s+age|old|older|younger|age[ds]?|ages|birthdays?)\b", re.I)
 _PERSON = re.compile(r"\b(?:patients?|(?:wo)?men|(?:fe)?males?|subjects?|adults?|children|participants?|volunteers?|"
                      r"persons?|people|individuals?|adolescents?|boys?|girls?|infants?|child|babies|baby|neonates?|pts?)\b", re.I)
@@ -519,8 +521,9 @@ _PERSON = re.compile(r"\b(?:patients?|(?:wo)?men|(?:fe)?males?|subjects?|adults?
 
 def _keyword_subject(text: str, floor: int, cstart: int, cend: int, ucum: Optional[str]) -> Optional[Tuple[int, int, str]]:
     window = text[floor:cstart]
-    if ucum is None and re.search(r"\b(?:older|younger|years?\s+old|of\s+age)\b", text[cstart:cend], re.I):
-        ucum = "a"  # "men 18 or older"
+    if ucum is None and (re.search(r"\b(?:older|younger|years?\s+old|of\s+age)\b", text[cstart:cend], re.I)
+                         or _YEARS_NEXT.match(text, cend)):
+        ucum = "a"  # "men 18 or older", "over 18 and under 75 years of age"
     if ucum in ("mo", "wk", "d") and _AGE_WORDS.search(text, max(floor, cstart - 15), min(len(text), cend + 8)):
         # an infant's age: "8 months of age or older", "older than 6 months"
         ucum = "a"
@@ -594,11 +597,12 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Tuple[int, int, str
         s += m.end()
         body = body[m.end():]
         m = _TEMPORAL_LEAD.match(body)
+    body = re.sub(r"[\s,(]*(?:\(\s*)?(?:\b(?:if|and|or|when|who|that|which|unless|for|during)\b[\s,(]*)*$", "", body)
     words = body.split()
     if not words:
         return wstart, wstart, "time since event", ""
     if len(words) > 6:
-        hp = _head_phrase(text, floor + lead + len(seg.strip()), floor)
+        hp = _head_phrase(text, s + len(body.rstrip(" ,(")), floor)
         if hp:
             return hp[0], hp[1], hp[2], text[hp[0]:hp[1]]
     body = re.sub(r"[\s,(]*(?:\(\s*)?(?:\b(?:if|and|or|when|who|that|which|unless|for|during)\b[\s,(]*)*$", "", body)
