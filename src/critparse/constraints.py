@@ -15,6 +15,26 @@ How it works:
    performance status); else a short head phrase;
 3. values become floats, units UCUM codes, and each constraint gets a value in
    its subject's canonical unit (`normalized`) where the conversion is defined.
+
+Choices (documented so a rule engine knows what it gets):
+* one canonical unit per subject, in labs.jsonl: creatinine mg/dL, bilirubin
+  umol/L, cell counts 10*9/L, enzymes U/L, hemoglobin g/dL, ages ``a``,
+  durations ``mo``; ``normalized`` is ``{"value", "unit"}`` in it, ``x ULN`` /
+  ``x LLN`` for relative thresholds, None where no conversion exists;
+* "life expectancy", "estimated survival time", "expected survival" are one
+  subject, ``life expectancy`` (the issue's "survival >= 3 months");
+* a range gives ``>=`` lower and ``<=`` upper sharing one span; a list of
+  subjects before one threshold gives one constraint each; a unit written once
+  after two bounds ("at least 4.5 but no more than 6 years") applies to both;
+* ``BP > 160/100 mmHg`` gives systolic and diastolic constraints;
+* "within / in the past / last N <time>" is a ``temporal`` constraint ``<=`` on
+  the phrase before it (leading verbs and "no", "history of" trimmed);
+* a years value is an ``age`` only with an age word, a person noun, or nothing
+  else before it ("at least 5 years since prior chemotherapy" is a duration);
+* a number with no comparator states no constraint ("2 TKI treatments", "stage
+  III"), except performance scores ("ECOG 0-1", "ECOG 0 or 1") and windows;
+  list markers, years and versions ("2016.v1", "(2016)", "Lugano 2014") and
+  numbers inside names ("CD19", "HER2") never do.
 """
 
 from __future__ import annotations
