@@ -82,7 +82,7 @@ def _phrase_alt(phrases: List[str]) -> str:
         atoms = [r"\b"] if p[0].isalnum() else []
         atoms += [gap if ch == " " else re.escape(ch) for ch in p]
         if p[-1].isalnum():
-            atoms.append(r"\b")
+            atoms.append(r"(?![A-Za-z])")  # "less than10 days": glued digits still end the phrase
         seqs.append(atoms)
     return lexicon.trie_regex(seqs)
 
@@ -124,9 +124,9 @@ _UNIT = r"(?P<unit>" + _UNIT_ALT + r")(?![A-Za-z0-9])"
 
 _UNIT1 = r"(?P<u1>" + _UNIT_ALT + r")(?![A-Za-z0-9])"
 _VALUE = (
-    r"(?P<v1>" + NUM + r")(?:\s*/\s*(?P<v1b>\d{2,3})(?![\d.,/]))?\s*(?:%\s*)?"
+    r"(?P<v1>" + NUM + r")(?:\s*\(\d{1,3}\))?(?:\s*/\s*(?P<v1b>\d{2,3})(?![\d.,/]))?\s*(?:%\s*)?"
     r"(?:(?:(?i:" + _UNIT1 + r")(?:\s+old)?\s*(?:\(inclusive\)\s*)?)?"
-    r"(?P<range>-|~|to|and|through|–)\s*(?P<v2>" + NUM + r"))?"
+    r"(?P<range>-|~|\uff5e|to|and|through|–)\s*(?P<v2>" + NUM + r"))?"
 )
 
 _PRE = r"(?P<pre>" + _phrase_alt(list(_PRE_OP_MAP)) + r")"
@@ -137,8 +137,9 @@ _UNIT3 = r"(?P<u3>" + _UNIT_ALT + r")(?![A-Za-z0-9])"
 # one comparison: [pre-op] value [range] [unit | x ULN] [post-op]
 COMPARISON = re.compile(
     r"(?i:(?:" + _PRE + r"|(?P<between>\bbetween|\bfrom)\s+)\s*(?:of\s+|a\s+|the\s+)?)?"
-    r"(?<![\w.^*/])" + _VALUE.replace("(?P<range>", "(?P<range>") +
-    r"(?:\s*(?i:" + _UNIT + r"|(?P<uln>" + _ULN + r")))?"
+    # a number starts after a non-word character, or glued to an operator word ("less than10 days")
+    r"(?:(?<![\w.^*/])|(?<=than)|(?<=least)|(?<=above)|(?<=below)|(?<=under)|(?<=over))" + _VALUE +
+    r"(?:(?:\s*|-)(?i:" + _UNIT + r"|(?P<uln>" + _ULN + r")))?"
     r"(?P<pct2>\s*%)?"
     r"(?:(?i:\s+old|\s+of\s+age))?"
     r"(?:\s*(?i:" + _POST + r"(?:\s*" + _UNIT3 + r")?))?"
@@ -153,7 +154,7 @@ _FILLER_GAP = re.compile(
     r"in|on|at|by|the|a|an|indoor|room|air|serum|plasma|blood|total|measured|documented|screening|baseline|result|"
     r"status|grade|class|rate|ratio|as|per|with|without|supplemental|oxygen|echocardiogram|echo|muga|scan|"
     r"calculated|estimated|using|formula|cockcroft|gault|mdrd|ckd-epi|fasting|resting|within|has|have|had|"
-    r"absolute|x|corrected|for|age|institutional|normal|bone|marrow|peripheral|number|percentage|percent|proportion|shows?|showing|greater|equal|\d+\s*hours?|≤|performance)\b[\s,:\-]*"
+    r"absolute|x|corrected|for|age|institutional|normal|bone|marrow|peripheral|number|percentage|percent|proportion|shows?|showing|greater|equal|scores|scale|\d+\s*hours?|≤|performance)\b[\s,:\-]*"
     r"|\([^()]{0,40}\)\s*|[=:]\s*)*$",
     re.I,
 )
@@ -165,6 +166,13 @@ _WITHIN = re.compile(
 _TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 _PERF = {"ecog", "karnofsky", "lansky"}
 _SCALE_AFTER = re.compile(r"\s*(?:[\w-]+\s+){0,3}?(?:scale|vas|nrs|numeric|point|likert)\b", re.I)
+_UNIT_SUBJECT = {"kg": "weight", "[lb_av]": "weight", "kg/m2": "bmi"}
+
+
+def _weight_like(hp: Optional[Tuple[int, int, str]]) -> bool:
+    """No head phrase, or one that is a person or the verb 'weigh' (not "weight loss")."""
+    return hp is None or bool(re.search(r"(?:^|\s)(?:weigh|weighs|weighing|patients?|subjects?|donors?|children|adults?|"
+                                        r"men|women|participants?|volunteers?)$", hp[2]))
 _BP = {"blood pressure", "systolic blood pressure", "diastolic blood pressure"}
 _STOP = re.compile(r"^(?:the|a|an|of|in|at|on|with|for|to|and|or|is|are|be|must|between|should|have|has|had|patients?|subjects?|"
                    r"participants?|who|which|that|any|all|no|not|by|as|from|per|than|least|more|less|equal)$", re.I)
@@ -448,7 +456,8 @@ def _constraints_from(m: "re.Match[str]", text: str, mentions, hint: Optional[st
         return []
     if v1e < len(text) and text[v1e:v1e + 1] in "+" and not m.group("post"):
         # "CD19+", "18+" -> only an age-like "18+ years" is a bound
-        if not re.match(r"\+\s*(?:years?|yrs)", text[v1e:v1e + 8], re.I):
+        if not (re.match(r"\+\s*(?:years?|yrs)", text[v1e:v1e + 8], re.I)
+                or re.search(r"\bage[ds]?\s*:?\s*$", text[max(0, v1s - 12):v1s], re.I)):  # "Age 18+"
             return []
         op = ">="
     ulabel = None
@@ -465,6 +474,8 @@ def _constraints_from(m: "re.Match[str]", text: str, mentions, hint: Optional[st
     v2 = _num(m.group("v2")) if m.group("v2") else None
     if is_range and v2 is not None and v2 < v1:
         return []
+    if m.group("pre") and re.match(r"(?i)(?:over|during|for)\s+(?:a|the)\s+(?!age\b)", text[m.start("pre"):m.start("v1")]):
+        return []  # "over a 12-month period", "over the 3 months": a period, not a bound
     if is_range and v1 == 0 and _SCALE_AFTER.match(text, m.end()):
         return []  # "on a 0-10 VAS scale": the scale's range, not a threshold
     # subjects
@@ -479,6 +490,8 @@ def _constraints_from(m: "re.Match[str]", text: str, mentions, hint: Optional[st
         subj = _keyword_subject(text, floor, m.start("v1"), m.end(), ucum)
         if subj:
             subs = [subj]
+        elif ucum in _UNIT_SUBJECT and _weight_like(_head_phrase(text, cstart, floor)):
+            subs = [(cstart, cstart, _UNIT_SUBJECT[ucum])]  # "Patients > 50 kg", "Weighs at least 50kg"
         elif hint and (hint != "age" or ucum in (None, "a")):
             subs = [(cstart, cstart, hint)]
         elif ucum is None and not ulabel:
@@ -531,8 +544,12 @@ def _constraints_from(m: "re.Match[str]", text: str, mentions, hint: Optional[st
     return results
 
 
-_NOT_AGE_AFTER = re.compile(r"\s*(?:since|after|before|prior|from|following|ago|of\s+(?!age\b)|duration|remission|interval|between)\b", re.I)
+_NOT_AGE_AFTER = re.compile(r"\s*(?:since|after|before|prior|from|following|ago|of\s+(?!age\b)|duration|remission|interval|between|"
+                            r"history|period|course|follow|survival|disease|treatment|therapy|use)\b", re.I)
 # the next bound of a pair carries the years: "over 18 and under 75 years"
+# "Any patient >= 18 who": a person noun straight before a bare comparison
+_PERSON_BEFORE = re.compile(r"\b(?:patients?|(?:wo)?men|subjects?|adults?|participants?|volunteers?|persons?|individuals?)"
+                            r"\s*(?:aged?\s*)?(?:[<>]=?|=|(?:over|above|under|below)\s*)\s*$", re.I)
 _YEARS_NEXT = re.compile(r"\s*,?\s*(?:and|or|but)\s+[^\d;:.]{0,30}?\d+\s*(?:years?|yrs)\b", re.I)
 _AGE_WORDS = re.compile(r"\b(?:of\s+age|old|older|younger|age[ds]?|ages|birthdays?)\b", re.I)
 _PERSON = re.compile(r"\b(?:patients?|(?:wo)?men|(?:fe)?males?|subjects?|adults?|children|participants?|volunteers?|"
@@ -542,7 +559,7 @@ _PERSON = re.compile(r"\b(?:patients?|(?:wo)?men|(?:fe)?males?|subjects?|adults?
 def _keyword_subject(text: str, floor: int, cstart: int, cend: int, ucum: Optional[str]) -> Optional[Tuple[int, int, str]]:
     window = text[floor:cstart]
     if ucum is None and (re.search(r"\b(?:older|younger|years?\s+old|of\s+age)\b", text[cstart:cend], re.I)
-                         or _YEARS_NEXT.match(text, cend)):
+                         or _YEARS_NEXT.match(text, cend) or _PERSON_BEFORE.search(text, floor, cstart)):
         ucum = "a"  # "men 18 or older", "over 18 and under 75 years of age"
     if ucum in ("mo", "wk", "d") and _AGE_WORDS.search(text, max(floor, cstart - 15), min(len(text), cend + 8)):
         # an infant's age: "8 months of age or older", "older than 6 months"
@@ -609,8 +626,8 @@ def _bare(m, text, mentions, ucum, unit_text) -> List[Dict[str, Any]]:
 
 def _temporal_subject(text: str, floor: int, wstart: int) -> Tuple[int, int, str, str]:
     seg = text[floor:wstart]
-    lead = len(seg) - len(seg.lstrip())
-    body = seg.strip()
+    body = re.sub(r"^[\s\-*+\u2022]+", "", seg).rstrip()  # spaces and a bullet
+    lead = len(seg) - len(seg.lstrip()) if not body else seg.index(body)
     s = floor + lead
     m = _TEMPORAL_LEAD.match(body)
     while m and m.end() > 0:
