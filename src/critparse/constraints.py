@@ -154,7 +154,8 @@ _FILLER_GAP = re.compile(
     r"in|on|at|by|the|a|an|indoor|room|air|serum|plasma|blood|total|measured|documented|screening|baseline|result|"
     r"status|grade|class|rate|ratio|as|per|with|without|supplemental|oxygen|echocardiogram|echo|muga|scan|"
     r"calculated|estimated|using|formula|cockcroft|gault|mdrd|ckd-epi|fasting|resting|within|has|have|had|"
-    r"absolute|x|corrected|for|age|institutional|normal|bone|marrow|peripheral|number|percentage|percent|proportion|shows?|showing|greater|equal|scores|scale|\d+\s*hours?|≤|performance)\b[\s,:\-]*"
+    r"absolute|x|corrected|for|age|institutional|normal|bone|marrow|peripheral|number|percentage|percent|proportion|shows?|showing|greater|equal|scores|scale|\d+\s*hours?|≤|performance|stable|consistently|persistently|repeatedly|still|currently|"
+    r"confirmed|value|reading|test|tests)\b[\s,:\-]*"
     r"|\([^()]{0,40}\)\s*|[=:]\s*)*$",
     re.I,
 )
@@ -175,7 +176,8 @@ def _weight_like(hp: Optional[Tuple[int, int, str]]) -> bool:
                                         r"men|women|participants?|volunteers?)$", hp[2]))
 _BP = {"blood pressure", "systolic blood pressure", "diastolic blood pressure"}
 _STOP = re.compile(r"^(?:the|a|an|of|in|at|on|with|for|to|and|or|is|are|be|must|between|should|have|has|had|patients?|subjects?|"
-                   r"participants?|who|which|that|any|all|no|not|by|as|from|per|than|least|more|less|equal)$", re.I)
+                   r"participants?|who|which|that|any|all|no|not|by|as|from|per|than|least|more|less|equal|if|when|unless|while|whose|where|"
+                   r"i\.e|e\.g|ie|eg)$", re.I)
 _TEMPORAL_LEAD = re.compile(
     r"^(?:(?:concurrent|current|prior|previous|recent|ongoing|active)\s+)?(?:therapy|treatment|use|administration|exposure|vaccination)\s+(?:with|of|to)\s+"
     r"|^(?:treated|treatment|therapy|received|receiving|use|used|taken|taking|administration)\s+(?:with|of)?\s*"
@@ -242,9 +244,14 @@ def _op_of(m: "re.Match[str]") -> Tuple[Optional[str], bool]:
 def _head_phrase(text: str, end: int, floor: int) -> Optional[Tuple[int, int, str]]:
     """A short noun phrase ending before `end` (the fallback subject)."""
     seg = text[floor:end]
+    opened = seg.rfind("(")
+    if opened > seg.rfind(")") and any(not _STOP.match(w) for w in re.findall(r"[A-Za-z][\w\-+/']*", seg[opened + 1:])):
+        floor, seg = floor + opened + 1, seg[opened + 1:]  # "diabetes mellitus (glucose consistently > 200"
     words = list(re.finditer(r"[A-Za-z][\w\-+/']*", seg))
     keep: List["re.Match[str]"] = []
     for w in reversed(words):
+        if keep and ("/" in w.group(0) or units.to_ucum(w.group(0))):
+            break  # "1.8 mg/dL Transaminases": a unit ends the phrase before
         if _STOP.match(w.group(0)):
             if keep:
                 break

@@ -82,11 +82,12 @@ def _alt(words: List[str]) -> str:
 
 @lru_cache(maxsize=1)
 def mention_pattern() -> Pattern[str]:
-    """One regex finding every subject mention; group 'ci' (case-insensitive) or 'cs' (exact case)."""
+    """One regex finding every subject mention; group 'ci' (case-insensitive, optionally
+    followed by a plural 's') or 'cs' (exact case)."""
     ci = [w for w in _surface_index() if len(w) > 2 or w in ("hb",)]
     cs = list(_exact_index())
     return re.compile(
-        r"(?<![\w-])(?:(?P<cs>" + _alt(cs) + r")|(?i:(?P<ci>" + _alt(ci) + r")))(?![\w])"
+        r"(?<![\w-])(?:(?P<cs>" + _alt(cs) + r")|(?i:(?P<ci>" + _alt(ci) + r")(?P<pl>s)?))(?![\w])"
     )
 
 
@@ -96,7 +97,7 @@ def find_mentions(text: str, start: int = 0, end: Optional[int] = None) -> List[
     at its start)."""
     out = []
     for m in mention_pattern().finditer(text, start, len(text) if end is None else end):
-        surf = m.group(0)
+        surf = m.group("cs") or m.group("ci")  # a plural "s" ("CD4 cell counts") is not looked up
         name = _exact_index().get(surf) if m.group("cs") else _surface_index().get(" ".join(surf.lower().replace("-", " ").split())) or _surface_index().get(surf.lower())
         if name is None:
             s = lookup(surf.replace("-", " "))
