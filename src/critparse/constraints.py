@@ -109,6 +109,9 @@ def _unit_alt() -> str:
             if ch in "/^*x":
                 esc.append(r"\s*" + re.escape(ch) + r"\s*")
                 continue
+            if ch == "-" and 0 < i < len(k) - 1 and k[i - 1].isalpha() and k[i + 1].isalpha():
+                esc.append(r"[\s\-]?")  # "pack-years", "pack years"
+                continue
             gap = i > 0 and not esc[-1].endswith(r"\s*") and (
                 (ch.isalpha() and (k[i - 1].isdigit() or k[i - 1] == "."))
                 or k.startswith(("hg", "h2o"), i)
@@ -126,7 +129,7 @@ _UNIT1 = r"(?P<u1>" + _UNIT_ALT + r")(?![A-Za-z0-9])"
 _VALUE = (
     r"(?P<v1>" + NUM + r")(?:\s*\(\d{1,3}\))?(?:\s*/\s*(?P<v1b>\d{2,3})(?![\d.,/]))?\s*(?:%\s*)?"
     r"(?:(?:(?i:" + _UNIT1 + r")(?:\s+old)?\s*(?:\(inclusive\)\s*)?)?"
-    r"(?P<range>-|~|\uff5e|to|and|through|–)\s*(?P<v2>" + NUM + r"))?"
+    r"(?P<range>-|~|\uff5e|to|and|through|–)\s*(?P<rop><=?(?!=))?\s*(?P<v2>" + NUM + r"))?"
 )
 
 _PRE = r"(?P<pre>" + _phrase_alt(list(_PRE_OP_MAP)) + r")"
@@ -139,7 +142,7 @@ COMPARISON = re.compile(
     r"(?i:(?:" + _PRE + r"|(?P<between>\bbetween|\bfrom)\s+)\s*(?:of\s+|a\s+|the\s+)?)?"
     # a number starts after a non-word character, or glued to an operator word ("less than10 days")
     r"(?:(?<![\w.^*/])|(?<=than)|(?<=least)|(?<=above)|(?<=below)|(?<=under)|(?<=over))" + _VALUE +
-    r"(?:(?:\s*|-)(?i:" + _UNIT + r"|(?P<uln>" + _ULN + r")))?"
+    r"(?:(?:\s*|-)(?i:(?:(?:consecutive|continuous|full|calendar|complete|completed)\s+)?" + _UNIT + r"|(?P<uln>" + _ULN + r")))?"
     r"(?P<pct2>\s*%)?"
     r"(?:(?i:\s+old|\s+of\s+age))?"
     r"(?:\s*(?i:" + _POST + r"(?:\s*" + _UNIT3 + r")?))?"
@@ -518,7 +521,7 @@ def _constraints_from(m: "re.Match[str]", text: str, mentions, hint: Optional[st
             subs = [hp]
             category = "other"
     results = []
-    bounds = [(">=", v1, m.group("v1")), ("<=", v2, m.group("v2"))] if is_range else [(op, v1, m.group("v1"))]
+    bounds = [(">=", v1, m.group("v1")), (m.group("rop") or "<=", v2, m.group("v2"))] if is_range else [(op, v1, m.group("v1"))]
     end = m.end()
     # trailing whitespace is not part of the span
     while end > m.start() and text[end - 1].isspace():
