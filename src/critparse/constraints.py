@@ -180,7 +180,7 @@ def _weight_like(hp: Optional[Tuple[int, int, str]]) -> bool:
 _BP = {"blood pressure", "systolic blood pressure", "diastolic blood pressure"}
 _STOP = re.compile(r"^(?:the|a|an|of|in|at|on|with|for|to|and|or|is|are|be|must|between|should|have|has|had|patients?|subjects?|"
                    r"participants?|who|which|that|any|all|no|not|by|as|from|per|than|least|more|less|equal|if|when|unless|while|whose|where|"
-                   r"i\.e|e\.g|ie|eg)$", re.I)
+                   r"i\.e|e\.g|ie|eg|[a-z])$", re.I)
 _TEMPORAL_LEAD = re.compile(
     r"^(?:(?:concurrent|current|prior|previous|recent|ongoing|active)\s+)?(?:therapy|treatment|use|administration|exposure|vaccination)\s+(?:with|of|to)\s+"
     r"|^(?:treated|treatment|therapy|received|receiving|use|used|taken|taking|administration)\s+(?:with|of)?\s*"
