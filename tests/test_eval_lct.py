@@ -78,3 +78,20 @@ def test_gold_decimal_comma_and_window_without_operator():
     scores = lct.LctScores()
     lct.score_document("doc", doc, ann, scores)
     assert scores.scores["triple"].tp_r == 1
+
+
+def test_folder_reads_like_the_archive(corpora, tmp_path):
+    import itertools
+    import tarfile
+
+    path = corpus_file(corpora, "lct/original/lct_trainval.tar.gz")
+    names = [n for n, _, _ in itertools.islice(lct.iter_documents(path), 3)]
+    with tarfile.open(path, "r:*") as tf:
+        for n in names:
+            for member in (n, n[:-4] + ".ann"):
+                data = tf.extractfile(member).read()
+                out = tmp_path / member
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_bytes(data)
+    a, b = lct.evaluate(path, limit=3), lct.evaluate(tmp_path)
+    assert a.as_dict() == b.as_dict() and b.docs == 3
