@@ -412,6 +412,57 @@ class _Floors:
         return self._ends[i] if i >= 0 else 0
 
 
+_SCALE_CUE = re.compile(r"NYHA|ASA|New York Heart|Anesthesiologist", re.I)
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6,
+          "\u2160": 1, "\u2161": 2, "\u2162": 3, "\u2163": 4, "\u2164": 5, "\u2165": 6}
+_RN = r"(?:vi|v|iv|i{1,3}|[\u2160-\u2165\u2170-\u2175]|[1-6])(?:[ab])?(?![\w\u2160-\u2165\u2170-\u2175])"
+# named ordinal scales written with Roman numerals: "NYHA class III or IV", "ASA I-II", "ASA >= III"
+_SCALE = re.compile(
+    r"(?i)\b(?P<scale>NYHA|New\s+York\s+Heart\s+Association|ASA|American\s+Society\s+of\s+Anesthesiologists?)\b"
+    r"(?P<mid>(?:\s*\((?:NYHA|ASA)\))?(?:\s+(?:physical|functional|status|class(?:ification)?|grade|score|of|heart\s+failure|"
+    r"symptoms?))*)\s*"
+    r"(?:(?P<pre><=|>=|<|>|=)\s*)?(?P<vals>" + _RN + r"(?:\s*(?:-|to|through|or|and|,|/)\s*(?:class\s+)?" + _RN + r")*)"
+    r"(?P<post>\s+or\s+(?:higher|greater|more|above|worse|less|lower|below|better))?")
+
+
+def _roman(v: str) -> float:
+    v = v.rstrip("abAB")
+    v = v if v in _ROMAN else v.lower()
+    if v in _ROMAN:
+        return float(_ROMAN[v])
+    if "\u2170" <= v <= "\u2175":  # small Roman numeral characters
+        return float(ord(v) - 0x2170 + 1)
+    return float(v)
+
+
+def _scale_constraints(text: str) -> Tuple[List[Dict[str, Any]], List[Tuple[int, int]]]:
+    """Constraints on NYHA class and ASA status (Roman or Arabic numerals), and their spans."""
+    out, spans = [], []
+    for m in _SCALE.finditer(text):
+        vals = [_roman(v) for v in re.findall(r"(?i)" + _RN, m.group("vals"))]
+        if not vals:
+            continue
+        name = "nyha" if m.group("scale").lower().startswith(("nyha", "new")) else "asa"
+        subj = lexicon.subjects().get(name)
+        end = m.end()
+        while text[end - 1].isspace():
+            end -= 1
+        post = (m.group("post") or "").lower()
+        if len(vals) > 1:
+            bounds = [(">=", min(vals)), ("<=", max(vals))]
+        elif m.group("pre"):
+            bounds = [(m.group("pre"), vals[0])]
+        elif post:
+            bounds = [(">=" if any(w in post for w in ("higher", "greater", "more", "above", "worse")) else "<=", vals[0])]
+        else:
+            bounds = [("=", vals[0])]
+        for op, v in bounds:
+            out.append(_record(name, text[m.start("scale"):m.end("scale")], op, v, None, None, None, None, "score", subj,
+                               m.start(), end))
+        spans.append((m.start(), end))
+    return out, spans
+
+
 def extract(text: str, subject_hint: Optional[str] = None) -> List[Dict[str, Any]]:
     """Constraints found in one criterion's text, offsets local to `text`.
 
@@ -421,12 +472,17 @@ def extract(text: str, subject_hint: Optional[str] = None) -> List[Dict[str, Any
     Each dict: subject, subject_text, op, value, unit, unit_text, value_text,
     relative_to, category, code, normalized ({value, unit} or None), negated,
     start, end."""
-    if not text or not _ANY_NUM.search(text):
+    if not text or not (_ANY_NUM.search(text) or _SCALE_CUE.search(text)):
         return []
     mentions = _LazyMentions(text)
     out: List[Dict[str, Any]] = []
     prev: List[Dict[str, Any]] = []
+    scale_spans: List[Tuple[int, int]] = []
+    if _SCALE_CUE.search(text):
+        out, scale_spans = _scale_constraints(text)
     for m in _comparisons(text):
+        if scale_spans and any(a <= m.start("v1") < b for a, b in scale_spans):
+            continue
         found = _constraints_from(m, text, mentions, subject_hint)
         if prev and found and found[0]["unit"] and _SHARED_UNIT_GAP.match(text[prev[-1]["end"]:m.start()]) \
                 and all(p["unit"] is None and p["relative_to"] is None and p["category"] != "performance" for p in prev):
