@@ -168,3 +168,23 @@ def test_seed_no_constraint_from_versions_dates_and_markers(seed_text):
             assert bad not in written, (bad, written)
     # "2 TKI treatments" states a history, not a threshold: no constraint (documented choice)
     assert not [c for c, _ in _seed_constraints(seed_text) if "tki" in c["subject"]]
+
+
+@pytest.mark.parametrize("text,expected", [
+    # LCT NCT03862118, NCT03866226, NCT03922906; XML NCT00003181-style NYHA exclusions
+    ("Patient with Fitzpatrick skin types III-IV", {("fitzpatrick skin type", ">=", 3.0), ("fitzpatrick skin type", "<=", 4.0)}),
+    ("History of heart failure, that is New York heart association (NYHA) Class Ⅲ-Ⅳ", {("nyha", ">=", 3.0), ("nyha", "<=", 4.0)}),
+    ("ASA ≥ III", {("asa", ">=", 3.0)}),
+    ("Evidence of NYHA class III or greater cardiac disease", {("nyha", ">=", 3.0)}),
+    ("stage IIIB or IV non-small cell lung cancer", {("stage", ">=", 3.0), ("stage", "<=", 4.0)}),
+    ("confirmed diagnosis of supratentorial WHO Grade III or IV Glioma", {("who grade", ">=", 3.0), ("who grade", "<=", 4.0)}),
+])
+def test_ordinal_scales(text, expected):
+    assert {(c["subject"], c["op"], c["value"]) for c in _got(text)} == expected
+    assert all(c["category"] == "score" and c["unit"] is None for c in _got(text))
+
+
+@pytest.mark.parametrize("text", ["type I diabetes mellitus", "class I antiarrhythmic drugs", "aspirin (ASA) 81 mg daily",
+                                  "Grade 3 neuropathy", "stage 2 disease"])
+def test_ordinal_scales_not_read(text):
+    assert _got(text) == []

@@ -412,21 +412,42 @@ class _Floors:
         return self._ends[i] if i >= 0 else 0
 
 
-_SCALE_CUE = re.compile(r"NYHA|ASA|New York Heart|Anesthesiologist", re.I)
+def _named_cue(low: str) -> bool:
+    """Cheap test (plain substring search) before the NYHA/ASA regex."""
+    return "nyha" in low or "asa" in low or "new york heart" in low or "anesthesiolog" in low
+
+
+def _ord_cue(low: str, text: str) -> bool:
+    """Cheap test before the stage/grade regex: a scale word, then an upper-case Roman numeral."""
+    return ("stage" in low or "grade" in low or "type" in low or "class" in low) and _ORD_CUE.search(text) is not None
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6,
           "\u2160": 1, "\u2161": 2, "\u2162": 3, "\u2163": 4, "\u2164": 5, "\u2165": 6}
 _RN = r"(?:vi|v|iv|i{1,3}|[\u2160-\u2165\u2170-\u2175]|[1-6])(?:[ab])?(?![\w\u2160-\u2165\u2170-\u2175])"
 # named ordinal scales written with Roman numerals: "NYHA class III or IV", "ASA I-II", "ASA >= III"
 _SCALE = re.compile(
     r"(?i)\b(?P<scale>NYHA|New\s+York\s+Heart\s+Association|ASA|American\s+Society\s+of\s+Anesthesiologists?)\b"
-    r"(?P<mid>(?:\s*\((?:NYHA|ASA)\))?(?:\s+(?:physical|functional|status|class(?:ification)?|grade|score|of|heart\s+failure|"
+    r"(?P<mid>(?:\s*\((?:NYHA|ASA)\))?(?:\s+(?:physical|functional|status|class(?:ification)?|grade|stage|score|of|heart\s+failure|"
     r"symptoms?))*)\s*"
     r"(?:(?P<pre><=|>=|<|>|=)\s*)?(?P<vals>" + _RN + r"(?:\s*(?:-|to|through|or|and|,|/)\s*(?:class\s+)?" + _RN + r")*)"
     r"(?P<post>\s+or\s+(?:higher|greater|more|above|worse|less|lower|below|better))?")
 
 
+_RU = r"(?:VI|V|IV|I{1,3}|[\u2160-\u2165])(?:[ABC])?(?![\w\u2160-\u2165])"
+# stages, grades and named classes written with upper-case Roman numerals: "stage I-III", "WHO grade III or IV",
+# "Fitzpatrick skin type III-IV", "Killip class II or higher"; "type I diabetes" and drug classes are not scales
+_QUAL = re.compile(
+    r"\b(?:TNM|WHO|FIGO|AJCC|ISS|R-ISS|Ann\s+Arbor|Tanner|Fitzpatrick|Killip|Mallampati|Braunwald|CCS|GOLD|"
+    r"Rai|Binet|Durie-Salmon|Enneking|Masaoka|Gleason|Hoehn\s+(?:and|&)\s+Yahr|KDIGO|CKD)\s+$")
+_ORD_CUE = re.compile(r"(?i:stages?|grades?|types?|class)\s*(?:[<>]=?\s*)?[IV\u2160-\u2165]")
+_ORDINAL = re.compile(
+    r"\b(?P<word>(?i:stages?|grades?|skin\s+types?|(?<=Killip\s)class|(?<=Mallampati\s)class|(?<=Braunwald\s)class|"
+    r"(?<=CCS\s)class|(?<=Tanner\s)stage))\s*(?:(?P<pre><=|>=|<|>)\s*)?"
+    r"(?P<vals>" + _RU + r"(?:\s*(?:-|to|through|or|and|,|/)\s*(?:(?i:stages?|grades?)\s+)?" + _RU + r")*)"
+    r"(?P<post>\s+or\s+(?:higher|greater|more|above|worse|less|lower|below|better))?")
+
+
 def _roman(v: str) -> float:
-    v = v.rstrip("abAB")
+    v = v.rstrip("abcABC")
     v = v if v in _ROMAN else v.lower()
     if v in _ROMAN:
         return float(_ROMAN[v])
@@ -437,30 +458,45 @@ def _roman(v: str) -> float:
 
 def _scale_constraints(text: str) -> Tuple[List[Dict[str, Any]], List[Tuple[int, int]]]:
     """Constraints on NYHA class and ASA status (Roman or Arabic numerals), and their spans."""
-    out, spans = [], []
-    for m in _SCALE.finditer(text):
+    out: List[Dict[str, Any]] = []
+    spans: List[Tuple[int, int]] = []
+    low = text.lower()
+    for m in (_SCALE.finditer(text) if _named_cue(low) else ()):
         vals = [_roman(v) for v in re.findall(r"(?i)" + _RN, m.group("vals"))]
-        if not vals:
+        if vals:
+            name = "nyha" if m.group("scale").lower().startswith(("nyha", "new")) else "asa"
+            _bounds_out(out, spans, m, text, name, vals, m.start("scale"))
+    for m in (_ORDINAL.finditer(text) if _ord_cue(low, text) else ()):
+        vals = [_roman(v) for v in re.findall(_RU, m.group("vals"))]
+        if not vals or any(a < m.end() and m.start() < b for a, b in spans):
             continue
-        name = "nyha" if m.group("scale").lower().startswith(("nyha", "new")) else "asa"
-        subj = lexicon.subjects().get(name)
-        end = m.end()
-        while text[end - 1].isspace():
-            end -= 1
-        post = (m.group("post") or "").lower()
-        if len(vals) > 1:
-            bounds = [(">=", min(vals)), ("<=", max(vals))]
-        elif m.group("pre"):
-            bounds = [(m.group("pre"), vals[0])]
-        elif post:
-            bounds = [(">=" if any(w in post for w in ("higher", "greater", "more", "above", "worse")) else "<=", vals[0])]
-        else:
-            bounds = [("=", vals[0])]
-        for op, v in bounds:
-            out.append(_record(name, text[m.start("scale"):m.end("scale")], op, v, None, None, None, None, "score", subj,
-                               m.start(), end))
-        spans.append((m.start(), end))
+        word = re.sub(r"(?<=[ey])s$", "", " ".join(m.group("word").lower().split()))  # "stages" -> "stage"
+        q = _QUAL.search(text, max(0, m.start() - 25), m.start())  # "WHO grade", "TNM stage"
+        name = (" ".join(q.group(0).lower().split()) + " " + word) if q else word
+        _bounds_out(out, spans, m, text, name, vals, q.start() if q else m.start("word"))
     return out, spans
+
+
+def _bounds_out(out: List[Dict[str, Any]], spans: List[Tuple[int, int]], m: "re.Match[str]", text: str, name: str,
+                vals: List[float], sstart: int) -> None:
+    """Bounds of an ordinal scale match: a list or range gives >= min and <= max."""
+    subj = lexicon.subjects().get(name)
+    end = m.end()
+    while text[end - 1].isspace():
+        end -= 1
+    post = (m.group("post") or "").lower()
+    if len(vals) > 1:
+        bounds = [(">=", min(vals)), ("<=", max(vals))]
+    elif m.group("pre"):
+        bounds = [(m.group("pre"), vals[0])]
+    elif post:
+        bounds = [(">=" if any(w in post for w in ("higher", "greater", "more", "above", "worse")) else "<=", vals[0])]
+    else:
+        bounds = [("=", vals[0])]
+    for op, v in bounds:
+        out.append(_record(name, text[sstart:m.start("vals")].rstrip(" <>="), op, v, None, None, None, None, "score", subj,
+                           min(sstart, m.start()), end))
+    spans.append((m.start(), end))
 
 
 def extract(text: str, subject_hint: Optional[str] = None) -> List[Dict[str, Any]]:
@@ -472,13 +508,15 @@ def extract(text: str, subject_hint: Optional[str] = None) -> List[Dict[str, Any
     Each dict: subject, subject_text, op, value, unit, unit_text, value_text,
     relative_to, category, code, normalized ({value, unit} or None), negated,
     start, end."""
-    if not text or not (_ANY_NUM.search(text) or _SCALE_CUE.search(text)):
+    low = text.lower() if text else ""
+    has_scale = bool(text) and (_named_cue(low) or _ord_cue(low, text))
+    if not text or not (has_scale or _ANY_NUM.search(text)):
         return []
     mentions = _LazyMentions(text)
     out: List[Dict[str, Any]] = []
     prev: List[Dict[str, Any]] = []
     scale_spans: List[Tuple[int, int]] = []
-    if _SCALE_CUE.search(text):
+    if has_scale:
         out, scale_spans = _scale_constraints(text)
     for m in _comparisons(text):
         if scale_spans and any(a <= m.start("v1") < b for a, b in scale_spans):
@@ -665,7 +703,7 @@ def _bare(m, text, mentions, ucum, unit_text) -> List[Dict[str, Any]]:
         subj = _temporal_subject(text, floor, wstart)
         return [_record(subj[2], subj[3], "<=", v1, m.group("v1"), ucum, unit_text, None, "temporal", None,
                         min(subj[0], wstart), end)]
-    if not _PERF_CUE.search(text, floor, start):
+    if not _PERF_CUE.search(text, max(floor, start - 80), start):
         return []
     subs = _subject_list(mentions, text, start, floor)
     if subs and all(s[2] in _PERF for s in subs) and ucum in (None, "%"):
