@@ -27,6 +27,11 @@ Choices (documented so a rule engine knows what it gets):
   subjects before one threshold gives one constraint each; a unit written once
   after two bounds ("at least 4.5 but no more than 6 years") applies to both;
 * ``BP > 160/100 mmHg`` gives systolic and diastolic constraints;
+* ordinal scales with Roman numerals are ``score`` constraints: "NYHA class III
+  or IV" (nyha >= 3, <= 4), "ASA I-II", "stage IIIB or IV", "WHO grade III";
+  "type I diabetes" and drug classes are not scales;
+* "minimum"/"maximum" a few words before a bare number is its operator
+  ("a minimum life expectancy of 12 weeks", "Minimum age: 18 years");
 * "within / in the past / last N <time>" is a ``temporal`` constraint ``<=`` on
   the phrase before it (leading verbs and "no", "history of" trimmed);
 * a years value is an ``age`` only with an age word, a person noun, or nothing
@@ -170,6 +175,9 @@ _WITHIN = re.compile(
 _TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 _PERF = {"ecog", "karnofsky", "lansky"}
 _SCALE_AFTER = re.compile(r"\s*(?:[\w-]+\s+){0,3}?(?:scale|vas|nrs|numeric|point|likert)\b", re.I)
+# "minimum"/"maximum" a few words before an operator-less number
+_DEFERRED_OP = re.compile(r"(?<![\w/])(?P<w>minimum|maximum|minimal|maximal|min\.|max\.)[\s:]+(?:[A-Za-z][\w\-]*[\s:]+){0,3}?"
+                          r"(?:of\s+|is\s+|=\s*)?$", re.I)
 _UNIT_SUBJECT = {"kg": "weight", "[lb_av]": "weight", "kg/m2": "bmi"}
 
 
@@ -572,8 +580,12 @@ def _constraints_from(m: "re.Match[str]", text: str, mentions, hint: Optional[st
     if pct and not ucum and not ulabel:
         ucum = "%"
     if op is None and not is_range:
-        # a bare number: only a count / performance score / temporal window can stand without an operator
-        return _bare(m, text, mentions, ucum, unit_text)
+        d = _DEFERRED_OP.search(text, max(0, m.start() - 60), m.start())
+        if d is None:
+            # a bare number: only a count / performance score / temporal window can stand without an operator
+            return _bare(m, text, mentions, ucum, unit_text)
+        # "a minimum life expectancy of 12 weeks", "Minimum age: 18 years"
+        op = ">=" if d.group("w").lower().startswith("min") else "<="
     v1 = _num(m.group("v1"))
     v2 = _num(m.group("v2")) if m.group("v2") else None
     if is_range and v2 is not None and v2 < v1:
