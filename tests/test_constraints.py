@@ -98,6 +98,20 @@ def test_empty_and_numberless_text():
     assert extract("No history of stroke") == []
 
 
+@pytest.mark.parametrize("bad", [None, 42, b"ALT < 3 x ULN", ["ALT < 3 x ULN"]])
+def test_non_text_input_names_the_problem(bad):
+    with pytest.raises(TypeError, match="expects the criterion text as str"):
+        extract(bad)
+
+
+def test_record_fields_and_types():
+    (c,) = _got("creatinine <= 176.8 umol/L")
+    assert set(c) == {"subject", "subject_text", "op", "value", "unit", "unit_text", "value_text", "relative_to", "category",
+                      "code", "normalized", "negated", "start", "end"}
+    assert (c["subject_text"], c["value_text"], c["unit_text"], c["code"], c["negated"]) == ("creatinine", "176.8", "umol/L", "2160-0", False)
+    assert c["normalized"] == {"value": pytest.approx(2.0, abs=0.005), "unit": "mg/dL"}
+
+
 def test_every_xml_record_extracts_with_valid_offsets(corpora):
     path = corpus_file(corpora, "ctgov_xml_2023/derived/eligibility.jsonl.gz")
     n = 0

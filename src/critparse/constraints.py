@@ -516,6 +516,8 @@ def extract(text: str, subject_hint: Optional[str] = None) -> List[Dict[str, Any
     Each dict: subject, subject_text, op, value, unit, unit_text, value_text,
     relative_to, category, code, normalized ({value, unit} or None), negated,
     start, end."""
+    if not isinstance(text, str):
+        raise TypeError(f"critparse.constraints.extract expects the criterion text as str, not {type(text).__name__}")
     low = text.lower() if text else ""
     has_scale = bool(text) and (_named_cue(low) or _ord_cue(low, text))
     if not text or not (has_scale or _ANY_NUM.search(text)):
