@@ -175,6 +175,12 @@ _WITHIN = re.compile(
 _TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 _PERF = {"ecog", "karnofsky", "lansky"}
 _SCALE_AFTER = re.compile(r"\s*(?:[\w-]+\s+){0,3}?(?:scale|vas|nrs|numeric|point|likert)\b", re.I)
+# "N weeks since prior chemotherapy", "since completion of radiotherapy", "from the last dose of X"
+_SINCE = re.compile(
+    r"\s+(?:have\s+)?(?:elapsed\s+)?(?:since|from|after)\s+(?:the\s+)?(?:(?:completion|end|start|last\s+dose|last\s+administration|"
+    r"discontinuation|date)\s+of\s+)?(?:(?:any|all|the|their|his|her|last|prior|previous|most\s+recent|other|or\s+concurrent)\s+)*"
+    r"(?P<what>[A-Za-z][\w\-]*(?:(?:[ \t]+|[ \t]*\n[ \t]*(?!\n))(?!(?:and|or|with|to|for|at|in|within|before|prior|unless|except|if|"
+    r"no|not|none|during|until|while|is|are|was|must|should)\b)[A-Za-z][\w\-]*){0,3})", re.I)
 # "minimum"/"maximum" a few words before an operator-less number
 _DEFERRED_OP = re.compile(r"(?<![\w/])(?P<w>minimum|maximum|minimal|maximal|min\.|max\.)[\s:]+(?:[A-Za-z][\w\-]*[\s:]+){0,3}?"
                           r"(?:of\s+|is\s+|=\s*)?$", re.I)
@@ -606,7 +612,14 @@ def _constraints_from(m: "re.Match[str]", text: str, mentions, hint: Optional[st
         if ucum == "a" or (ucum is None and _AGE_CUE.search(text[floor:cstart]) and re.match(r"\s*(?:years?|yrs)", text[m.end():], re.I)):
             pass
         subj = _keyword_subject(text, floor, m.start("v1"), m.end(), ucum)
-        if subj:
+        since = _SINCE.match(text, m.end()) if ucum in _TIME_UNITS and not subj and _head_phrase(text, cstart, floor) is None else None
+        if since:
+            # "At least 4 weeks since prior chemotherapy": the time since an event
+            s0, e0 = since.span("what")
+            subs = [(s0, e0, " ".join(text[s0:e0].lower().split()))]
+            category = "temporal"
+            after = (s0, e0, "")
+        elif subj:
             subs = [subj]
         elif ucum in _UNIT_SUBJECT and _weight_like(_head_phrase(text, cstart, floor)):
             subs = [(cstart, cstart, _UNIT_SUBJECT[ucum])]  # "Patients > 50 kg", "Weighs at least 50kg"
