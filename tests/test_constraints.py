@@ -202,3 +202,10 @@ def test_ordinal_scales(text, expected):
                                   "Grade 3 neuropathy", "stage 2 disease"])
 def test_ordinal_scales_not_read(text):
     assert _got(text) == []
+
+
+def test_count_noun_does_not_reach_the_next_label():
+    # legacy NCI layout (NCT00003367 style): "Age:" / "- 18 and over" / "Performance status:"
+    text = "Age:\n\n          -  18 and over\n\n        Performance status:\n\n          -  ECOG 0-1"
+    assert not [c for c in _got(text) if c["subject"] == "performance status" or c["category"] == "count"]
+    assert {(c["subject"], c["op"], c["value"]) for c in _got("Performance status: SWOG 0-2")} == {("ecog", ">=", 0.0), ("ecog", "<=", 2.0)}

@@ -291,8 +291,15 @@ def _noun_after(text: str, start: int) -> Optional[Tuple[int, int, str]]:
         return None
     s = start + m.start(1)  # "at least 2 prior relapses" -> "relapses"
     e = start + m.end(1)
+    if "\n" in text[start:s] and re.search(r"\n[ \t]*(?:\n|[-*+\u2022]\s)", text[start:s]):
+        return None  # the noun is past a blank line or a new list item: another criterion
+    nl = re.search(r"\n[ \t]*(?:\n|[-*+\u2022]\s)", text[s:e])
+    if nl:
+        e = s + nl.start()
+    if re.match(r"[ \t]*:", text[e:]) or re.match(r"[^\n]*:[ \t]*$", text[s:e]):
+        return None  # "Performance status:": the label of the next item
     phrase = " ".join(text[s:e].lower().split())
-    if _STOP.match(phrase.split()[0]):
+    if not phrase or _STOP.match(phrase.split()[0]):
         return None
     return s, e, phrase
 
