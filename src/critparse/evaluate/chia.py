@@ -22,40 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
+from .metrics import PRF
 from ..normalize import normalize
 from ..train.brat import LABELS, Line, Stats, is_dev, read_lines
 
 Span3 = Tuple[int, int, str]
-
-
-@dataclass
-class PRF:
-    tp_p: int = 0  # predictions counted correct
-    n_pred: int = 0
-    tp_r: int = 0  # gold spans found
-    n_gold: int = 0
-
-    @property
-    def p(self) -> float:
-        return self.tp_p / self.n_pred if self.n_pred else 0.0
-
-    @property
-    def r(self) -> float:
-        return self.tp_r / self.n_gold if self.n_gold else 0.0
-
-    @property
-    def f(self) -> float:
-        p, r = self.p, self.r
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def add(self, other: "PRF") -> None:
-        self.tp_p += other.tp_p
-        self.n_pred += other.n_pred
-        self.tp_r += other.tp_r
-        self.n_gold += other.n_gold
-
-    def as_dict(self) -> Dict[str, float]:
-        return {"p": round(self.p, 4), "r": round(self.r, 4), "f": round(self.f, 4), "n_gold": self.n_gold, "n_pred": self.n_pred}
 
 
 @dataclass

@@ -66,6 +66,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
+from .metrics import PRF
 from .. import resources, units
 from ..constraints import extract
 from ..normalize import normalize
@@ -74,31 +75,6 @@ KEYS = ("triple", "span", "value", "op", "unit")
 
 # (start, end, value, op, unit)
 Bound = Tuple[int, int, Optional[float], Optional[str], Optional[str]]
-
-
-@dataclass
-class PRF:
-    tp_p: int = 0
-    n_pred: int = 0
-    tp_r: int = 0
-    n_gold: int = 0
-
-    @property
-    def p(self) -> float:
-        return self.tp_p / self.n_pred if self.n_pred else 0.0
-
-    @property
-    def r(self) -> float:
-        return self.tp_r / self.n_gold if self.n_gold else 0.0
-
-    @property
-    def f(self) -> float:
-        p, r = self.p, self.r
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def as_dict(self) -> Dict[str, float]:
-        return {"p": round(self.p, 4), "r": round(self.r, 4), "f": round(self.f, 4),
-                "tp": self.tp_r, "n_gold": self.n_gold, "n_pred": self.n_pred}
 
 
 @dataclass
