@@ -157,6 +157,27 @@ class TermRuler:
         return doc
 
 
+# -- abbreviations ------------------------------------------------------------------
+def register_abbreviation_detector() -> str:
+    """Register (once) and return the factory name of scispaCy's abbreviation detector that
+    skips Docs without a "(": it only finds "long form (SF)" / "SF (long form)" pairs, so
+    on such Docs it finds nothing and ``doc._.abbreviations`` keeps its default (``[]``)."""
+    name = "critparse_abbreviation_detector"
+    if Language.has_factory(name):
+        return name
+    from scispacy.abbreviation import AbbreviationDetector
+
+    class ParenthesisAbbreviationDetector(AbbreviationDetector):
+        def __call__(self, doc: Doc) -> Doc:
+            if "(" not in doc.text:
+                return doc
+            return super().__call__(doc)
+
+    Language.factory(name, assigns=["doc._.abbreviations"],
+                     default_config={"make_serializable": False})(ParenthesisAbbreviationDetector)
+    return name
+
+
 # -- clauses -----------------------------------------------------------------------
 CLAUSE_ENDS = frozenset({";", ".", "!", "?"})
 
