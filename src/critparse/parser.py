@@ -7,6 +7,7 @@ index the raw text.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from .errors import Errors
@@ -51,10 +52,12 @@ def parse_many(
 
     Criteria of several trials share one `nlp.pipe` call, which is what makes
     batch runs fast."""
-    if nlp is None:
+    direct = mode == "fast" and (nlp is None or _is_stock_fast(nlp))
+    if nlp is None and not direct:
         from .pipeline import load
 
         nlp = load(mode)
+    run = _run_fast if direct else _run
     pending: List[Tuple[str, Optional[str], Optional[TrialInfo], NormalizedText, List[Segment]]] = []
     n_segments = 0
     for text, trial_id, info in items:
@@ -64,10 +67,48 @@ def parse_many(
         pending.append((text, trial_id, info, nt, segs))
         n_segments += len(segs)
         if n_segments >= batch_size:
-            yield from _run(pending, nlp)
+            yield from run(pending, nlp)
             pending, n_segments = [], 0
     if pending:
-        yield from _run(pending, nlp)
+        yield from run(pending, nlp)
+
+
+def _is_stock_fast(nlp: Any) -> bool:
+    """Is `nlp` the pipeline `load("fast")` returns? (then fast mode needs no Doc)"""
+    from .pipeline import load
+
+    return nlp is load("fast")
+
+
+#: distinct criterion bodies whose fast-mode results are kept (registry text repeats a lot of boilerplate)
+FAST_CACHE_SIZE = 50_000
+
+
+@lru_cache(maxsize=FAST_CACHE_SIZE)
+def _fast_body(body: str, subject_hint: Optional[str]) -> Tuple[Dict[str, Any], ...]:
+    """Constraint dicts (offsets local to `body`, ``negated`` set) of one criterion body, without a Doc:
+    what the fast pipeline's components and `records_from_doc` give.  Cached: treat them as read-only."""
+    from .constraints import extract
+    from .negation import negate_constraints
+
+    raw = extract(body)
+    if subject_hint and all(rc.get("category") in ("other", "count") or rc.get("subject") == "duration" for rc in raw):
+        return tuple(extract(body, subject_hint=subject_hint))
+    return tuple(negate_constraints(body, raw))
+
+
+def _run_fast(pending, nlp=None) -> Iterator[ParsedTrial]:
+    """Fast mode without spaCy: rule constraints and their negation straight from each criterion body."""
+    for text, trial_id, info, nt, segs in pending:
+        parsed = ParsedTrial(trial_id=trial_id, text=text, info=info or TrialInfo())
+        parsed.criteria = [s.criterion for s in segs]
+        by_id = {c.id: c for c in parsed.criteria}
+        for seg in segs:
+            body = nt.text[seg.body[0]:seg.body[1]]
+            raw = _fast_body(body, _subject_hint(seg.criterion, by_id))
+            if raw:
+                parsed.constraints.extend(constraint_records(raw, seg, nt))
+        yield parsed
 
 
 def _run(pending, nlp) -> Iterator[ParsedTrial]:
@@ -96,25 +137,14 @@ def _subject_hint(crit: Criterion, by_id: Dict[str, Criterion]) -> Optional[str]
     return subj.name if subj else None
 
 
-def records_from_doc(doc: Any, seg: Segment, nt: NormalizedText,
-                     subject_hint: Optional[str] = None) -> Tuple[List[Constraint], List[Entity]]:
-    """Turn one criterion's Doc into Constraint and Entity records with
-    offsets into the original text."""
+def constraint_records(raw_cons: Sequence[Dict[str, Any]], seg: Segment, nt: NormalizedText) -> List[Constraint]:
+    """Constraint records, with offsets into the original text, from one criterion's constraint dicts."""
     crit = seg.criterion
     base = seg.body[0]
     original = nt.original
-
-    def span(a: int, b: int) -> Tuple[int, int]:
-        return nt.to_original(base + a, base + b)
-
     constraints: List[Constraint] = []
-    raw_cons = list(getattr(doc._, "constraints", None) or [])
-    if subject_hint and all(rc.get("category") in ("other", "count") or rc.get("subject") == "duration" for rc in raw_cons):
-        from .constraints import extract
-
-        raw_cons = extract(doc.text, subject_hint=subject_hint)
     for i, rc in enumerate(raw_cons, 1):
-        s, e = span(rc["start"], rc["end"])
+        s, e = nt.to_original(base + rc["start"], base + rc["end"])
         norm = rc.get("normalized")
         constraints.append(
             Constraint(
@@ -139,6 +169,26 @@ def records_from_doc(doc: Any, seg: Segment, nt: NormalizedText,
                 unit_text=rc.get("unit_text"),
             )
         )
+    return constraints
+
+
+def records_from_doc(doc: Any, seg: Segment, nt: NormalizedText,
+                     subject_hint: Optional[str] = None) -> Tuple[List[Constraint], List[Entity]]:
+    """Turn one criterion's Doc into Constraint and Entity records with
+    offsets into the original text."""
+    crit = seg.criterion
+    base = seg.body[0]
+    original = nt.original
+
+    def span(a: int, b: int) -> Tuple[int, int]:
+        return nt.to_original(base + a, base + b)
+
+    raw_cons = list(getattr(doc._, "constraints", None) or [])
+    if subject_hint and all(rc.get("category") in ("other", "count") or rc.get("subject") == "duration" for rc in raw_cons):
+        from .constraints import extract
+
+        raw_cons = extract(doc.text, subject_hint=subject_hint)
+    constraints = constraint_records(raw_cons, seg, nt)
 
     entities: List[Entity] = []
     abbrevs = _abbreviation_map(doc)

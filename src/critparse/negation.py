@@ -1,0 +1,336 @@
+"""Negation of constraints without a spaCy Doc: medspaCy ConText's algorithm on character offsets.
+
+Fast mode needs one flag per constraint, ``negated``, which the spaCy pipeline
+gets from medspaCy ConText (rules ``resources/context_rules.json``) and
+`critparse.pipeline.components.mark_negated`.  This module computes the same
+flag from the text alone, with the same rules read from the same data file:
+
+* every rule literal (and the token ``pattern`` rule) becomes part of one
+  case-insensitive regex matched at word starts; a match must end at a word
+  boundary, as ConText's phrase matcher matches whole tokens; the words of a
+  phrase are apart by exactly one space (spaCy makes a newline or a second
+  space a token of its own, which breaks a phrase).  ``cannot`` is
+  two tokens for spaCy (``can`` ``not``), so ``not`` matches inside it and
+  ``cannot be`` matches ``can not be``.  The ``,`` and ``;`` TERMINATE rules
+  match those characters unless they sit between two digits (``1,000`` is one
+  token);
+* overlapping matches are pruned as medspaCy does (the longer in tokens wins);
+* clauses end after ``;`` ``.`` ``!`` ``?`` where the tokenizer makes them a
+  token of their own (the ``critparse_clauses`` component): ``.`` after a
+  lower-case letter, a digit, a closing bracket or quote or two capitals,
+  followed by a space, a closing bracket or the end, and not the end of a
+  tokenizer exception such as ``e.g.``;
+* scopes: FORWARD from the trigger to the clause end, BACKWARD from the clause
+  start to the trigger, limited by TERMINATE matches and by the next/previous
+  trigger of the same category (ConText's ``limit_scope``, pair by pair in
+  match order);
+* `mark_negated`: a constraint is negated when its subject span
+  (``subject_start``/``subject_end``) overlaps the scope of a NEGATED_EXISTENCE
+  trigger that is not inside the constraint's own text ("not exceeding").
+
+It agrees with the ConText path on the ``negated`` flag of >= 99 % of the
+constraints of the legacy-XML corpus (``tools/fast_snapshot.py --compare``);
+the rest are tokenization corner cases (``dL.`` is one token for spaCy).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+NEGATION_CATEGORY = "NEGATED_EXISTENCE"
+
+# a modifier: [start, end, category, direction, n_tokens, scope_start, scope_end] (scope on token starts)
+_Mod = List[Any]
+
+
+@lru_cache(maxsize=1)
+def _tokenizer_exceptions() -> Dict[str, List[str]]:
+    """spaCy's English tokenizer exceptions: chunk -> its tokens ("cannot" -> can, not; "and/or" -> and/or)."""
+    from spacy.lang.en import English
+    from spacy.symbols import ORTH
+
+    return {k: [t[ORTH] for t in v] for k, v in English.Defaults.tokenizer_exceptions.items()}
+
+
+def _literal_tokens(literal: str) -> List[str]:
+    """The tokens spaCy's tokenizer makes of a rule literal (``and/or`` is one, ``cannot`` two)."""
+    exc = _tokenizer_exceptions()
+    out: List[str] = []
+    for chunk in literal.lower().split():
+        if chunk in exc:
+            out.extend(t.lower() for t in exc[chunk])
+        else:
+            out.extend(re.findall(r"\w+|[^\w\s]", chunk))
+    return out
+
+
+def _key(s: str) -> str:
+    return " ".join(_literal_tokens(s))
+
+
+def _token_regex(tokens: Sequence[str]) -> List[str]:
+    """Regex atoms for a token sequence: words apart by one space, punctuation glued; ``can not`` also ``cannot``."""
+    atoms: List[str] = []
+    prev = None
+    for tok in tokens:
+        if prev is not None:
+            if prev == "can" and tok == "not":
+                atoms.append(" ?")
+            elif prev[-1].isalnum() and tok[0].isalnum():
+                atoms.append(" ")  # one space: any other whitespace is a token of its own for spaCy
+            else:
+                atoms.append(" ?")
+        atoms.append(re.escape(tok))
+        prev = tok
+    return atoms
+
+
+def _pattern_alternatives(pattern: List[Dict[str, Any]]) -> List[List[str]]:
+    """Token sequences of a spaCy token pattern made of LOWER (string or {IN: [...]}) attributes only."""
+    seqs: List[List[str]] = [[]]
+    for spec in pattern:
+        if set(spec) != {"LOWER"}:
+            raise ValueError(f"context rule pattern {pattern!r}: only LOWER attributes are supported here")
+        val = spec["LOWER"]
+        words = [val] if isinstance(val, str) else list(val.get("IN", ()))
+        if not words or (not isinstance(val, str) and set(val) != {"IN"}):
+            raise ValueError(f"context rule pattern {pattern!r}: LOWER must be a string or {{IN: [...]}}")
+        seqs = [s + [w.lower()] for s in seqs for w in words]
+    return seqs
+
+
+# a rule matches whole tokens: it starts at a word start (not after a hyphen that begins a chunk,
+# "-No" is one token) or at "not" inside "cannot", and ends at a word end (not before a hyphen and
+# a digit or a period and a digit: "NO-3", "No.101" are one token)
+_START = r"(?:(?<!\w)(?<!\s-)(?<!^-)|(?<=can)(?=not(?!\w)))"
+_END = r"(?!\w)(?!-\d)(?!\.\d)"
+
+
+class _Rules:
+    def __init__(self, data: Dict[str, Any]):
+        from .lexicon import trie_regex
+
+        self.by_key: Dict[str, Tuple[str, str, int]] = {}
+        word_seqs: List[List[str]] = []
+        self.punct_terminators = []
+        # one-token literals with punctuation inside ("and/or") are tokens only as the exception is written
+        self.exact_case = set()
+        for r in data["context_rules"]:
+            cat, direction = r["category"].upper(), r["direction"].upper()
+            if r.get("pattern") is not None:
+                token_seqs = _pattern_alternatives(r["pattern"])
+            else:
+                token_seqs = [_literal_tokens(r["literal"])]
+            for toks in token_seqs:
+                key = " ".join(toks)
+                if key in self.by_key:  # the first rule of a duplicate wins, as in ConText's matcher
+                    continue
+                self.by_key[key] = (cat, direction, len(toks))
+                if not toks[0][0].isalnum():
+                    if len(toks) != 1 or direction != "TERMINATE":
+                        raise ValueError(f"context rule {r!r}: a rule starting with punctuation must be one "
+                                         "TERMINATE character")
+                    self.punct_terminators.append(toks[0])
+                    continue
+                if len(toks) == 1 and not toks[0].isalnum():
+                    self.exact_case.add(key)
+                word_seqs.append(_token_regex(toks))
+        # every match starts at a word start (or at "not" inside "cannot") and ends at a word end
+        self.words = re.compile(_START + r"(?=(" + trie_regex(word_seqs) + ")" + _END + ")", re.I)
+        if self.punct_terminators:
+            alt = "[" + re.escape("".join(self.punct_terminators)) + "]"
+            self.punct = re.compile(r"(?<!\d)" + alt + "|" + alt + r"(?!\d)")
+        else:
+            self.punct = None
+        # does the text contain a negation trigger at all? (cheap pre-test)
+        neg = [_token_regex(k.split()) for k, v in self.by_key.items() if v[0] == NEGATION_CATEGORY and k[0].isalnum()]
+        self.any_negation = re.compile(_START + "(?:" + trie_regex(neg) + ")" + _END, re.I)
+
+
+@lru_cache(maxsize=1)
+def rules() -> _Rules:
+    from . import resources
+
+    return _Rules(json.loads(resources.read_text("context_rules.json")))
+
+
+@lru_cache(maxsize=1)
+def _exceptions() -> frozenset:
+    """Tokenizer exceptions ending in '.' ("e.g.", "Dr.", "a."): no clause end there."""
+    return frozenset(k for k in _tokenizer_exceptions() if k.endswith(".") and len(k) > 1)
+
+
+_CLAUSE_END = re.compile(
+    r"(?<!\d);|;(?!\d)"  # ";" (not inside "5;6")
+    r"|(?:(?<=[a-z0-9)\]\"'%])|(?<=[A-Z][A-Z]))\.(?=[\s)\]\"']|$)"  # "." split off by the tokenizer
+    r"|(?<=\S)[!?](?=[\s)\]\"']|$)|(?<!\S)[;.!?](?=\s|$)"
+)
+_CHUNK_OPEN = frozenset(" \t\n\r([\"'")
+
+
+def clause_ends(text: str) -> List[int]:
+    """End offsets of the clause-end tokens (``;`` ``.`` ``!`` ``?``) of `text`."""
+    out = []
+    exc = None
+    for m in _CLAUSE_END.finditer(text):
+        if m.group(0) == ".":
+            # the whitespace-delimited chunk ending here, without opening brackets or quotes
+            i = m.start()
+            while i > 0 and text[i - 1] not in _CHUNK_OPEN:
+                i -= 1
+            chunk = text[i:m.end()]
+            if exc is None:
+                exc = _exceptions()
+            if chunk in exc:
+                continue
+        out.append(m.end())
+    return out
+
+
+def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
+    # medspaCy's util.tuple_overlaps (not symmetric: kept as it is)
+    return a0 <= b0 < a1 or a0 < b1 <= a1
+
+
+def _prune(matches: List[_Mod]) -> List[_Mod]:
+    """medspaCy's prune_overlapping_matches ("longest", in tokens), on [start, end, ..., n_tokens] lists."""
+    while True:
+        if not matches:
+            return matches
+        unpruned = sorted(matches, key=lambda x: (x[0], x[1]))
+        pruned: List[_Mod] = []
+        curr = unpruned.pop(0)
+        while True:
+            if not unpruned:
+                pruned.append(curr)
+                break
+            nxt = unpruned.pop(0)
+            if _overlaps(curr[0], curr[1], nxt[0], nxt[1]):
+                pruned.append(max(curr, nxt, key=lambda x: x[4]))
+                if not unpruned:
+                    break
+                curr = unpruned.pop(0)
+            else:
+                pruned.append(curr)
+                curr = nxt
+        if len(pruned) == len(matches):
+            return pruned
+        matches = pruned
+
+
+def _limit_scope(me: _Mod, other: _Mod, text: str) -> None:
+    """ConTextModifier.limit_scope (no terminating_types, no allowed/excluded types in the rules)."""
+    if not _overlaps(me[5], me[6], other[5], other[6]):
+        return
+    if me[3] == "TERMINATE":
+        return
+    if other[3] != "TERMINATE" and other[2] != me[2]:
+        return
+    if me[3] == "FORWARD" and other[0] > me[0]:
+        me[6] = min(me[6], other[0])
+    if me[3] == "BACKWARD" and other[1] < me[1]:
+        me[5] = max(me[5], _next_token(text, other[1]))
+
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def _next_token(text: str, i: int) -> int:
+    """Start of the token after offset `i` (an end of a token): one space is that token's trailing
+    whitespace; any other whitespace is a token of its own for spaCy."""
+    return i + 1 if i < len(text) and text[i] == " " else i
+
+
+def scopes(text: str) -> List[Tuple[int, int, int, int]]:
+    """(trigger start, trigger end, scope start, scope end) of the negation triggers of `text`,
+    as `critparse.pipeline.components.negation_scopes` gives them from ConText.
+
+    Scopes are computed on token starts (a scope ``[a, b)`` runs from the start
+    of its first token to the start of the token after it), which keeps
+    ConText's token-index comparisons; the scope end returned is the end of its
+    last non-space character."""
+    r = rules()
+    if not r.any_negation.search(text):
+        return []
+    mods: List[_Mod] = []
+    exact = r.exact_case
+    for m in r.words.finditer(text):
+        s, g = m.start(1), m.group(1)
+        # the longest match at this start, and the shorter rules it begins with ("not" in "not resolved"):
+        # ConText's matcher finds them all, and its pruning depends on all of them
+        for t in _TOKEN.finditer(g):
+            sub = g[:t.end()]
+            key = _key(sub)
+            rule = r.by_key.get(key)
+            if rule is None or (key in exact and sub not in _tokenizer_exceptions()):
+                continue  # "AND/OR" is three tokens
+            mods.append([s, s + len(sub), rule[0], rule[1], rule[2], 0, 0])
+    if r.punct is not None:
+        for m in r.punct.finditer(text):
+            cat, direction, ntok = r.by_key[m.group(0)]
+            mods.append([m.start(), m.end(), cat, direction, ntok, 0, 0])
+    mods = _prune(mods)
+    if not any(m[2] == NEGATION_CATEGORY for m in mods):
+        return []
+    n = len(text)
+    starts = [_next_token(text, c) for c in clause_ends(text)]
+    for m in mods:
+        # the clause of the trigger: from the token after the last clause end before it to the next one
+        ss, se = 0, n
+        for c in starts:
+            if c <= m[0]:
+                ss = c
+            else:
+                se = c
+                break
+        if m[3] == "FORWARD":
+            m[5], m[6] = _next_token(text, m[1]), se
+        elif m[3] == "BACKWARD":
+            m[5], m[6] = ss, m[0]
+        else:  # TERMINATE, PSEUDO: the whole clause
+            m[5], m[6] = ss, se
+    for i in range(len(mods) - 1):
+        for j in range(i + 1, len(mods)):
+            _limit_scope(mods[i], mods[j], text)
+            _limit_scope(mods[j], mods[i], text)
+    out = []
+    for m in mods:
+        if m[2] != NEGATION_CATEGORY or m[3] in ("PSEUDO", "TERMINATE"):
+            continue
+        if m[6] <= m[5]:
+            continue
+        body = text[m[5]:m[6]].rstrip()
+        out.append((m[0], m[1], m[5], m[5] + len(body) if body else m[6]))
+    return out
+
+
+def mark_negated(constraints: List[Dict[str, Any]], scope_list: Sequence[Tuple[int, int, int, int]],
+                 negated_spans: Sequence[Tuple[int, int]] = ()) -> None:
+    """Set ``negated`` on constraint dicts (in place) from negation scopes and negated spans
+    (the rule of `critparse.pipeline.components.mark_negated`)."""
+    for c in constraints:
+        s = c.get("subject_start", c.get("start"))
+        e = c.get("subject_end", c.get("end"))
+        if s is None or e is None:
+            continue
+        neg = bool(c.get("negated", False))
+        for ms, me, ss, se in scope_list:
+            # a negation word inside the constraint text itself ("not exceeding") negates nothing
+            if c.get("start", s) <= ms and me <= c.get("end", e):
+                continue
+            if s < se and ss < e:
+                neg = True
+        for es, ee in negated_spans:
+            if s < ee and es < e:
+                neg = True
+        c["negated"] = neg
+
+
+def negate_constraints(text: str, constraints: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Set ``negated`` on the constraint dicts of `text` (in place) and return them."""
+    if constraints:
+        mark_negated(constraints, scopes(text))
+    return constraints
