@@ -66,8 +66,11 @@ _INFLECTIONS = ("s", "es", "ed", "d", "ing", "ly", "al", "ic", "ies")
 
 _TOKEN = re.compile(r"[a-z]{5,}")
 _URLISH = "@/._\\"
-_COMMA = re.compile(r"(?<=[a-z]),(?=[a-z]{2,})|(?<=[a-z)]),(?=[A-Z][a-z])|(?<=[a-z]\))(?=([a-z]{2,})(?![A-Za-z]))")
-_CAMEL = re.compile(r"(?<![A-Za-z])[A-Z]{2,}(?=([A-Z][a-z]{3,})(?![A-Za-z]))")
+# each pattern starts with the character it is about (not with a look-behind), so that `re` can skip
+# quickly to the candidates: "a,b" / "a),B" (a comma), "prolymphocyte)in" (a ")": the space goes after it),
+# "ASCOPositive" (upper case not after a letter)
+_COMMA = re.compile(r",(?:(?<=[a-z],)(?=[a-z]{2,})|(?<=[a-z)],)(?=[A-Z][a-z]))|(?<=[a-z])\)(?=([a-z]{2,})(?![A-Za-z]))")
+_CAMEL = re.compile(r"[A-Z](?<![A-Za-z][A-Z])[A-Z]+(?=([A-Z][a-z]{3,})(?![A-Za-z]))")
 
 
 @lru_cache(maxsize=1)
@@ -208,14 +211,14 @@ def edits(text: str) -> List[Tuple[int, int, str]]:
         if m.group(0) == ",":
             out.append((m.end(), m.end(), " "))
         elif m.group(1) in FUNCTION or v.get(m.group(1), 0) >= MIN_CONTENT:  # "prolymphocyte)in", not "a(nta)gonists"
-            out.append((m.start(), m.start(), " "))
+            out.append((m.end(), m.end(), " "))
     for m in _CAMEL.finditer(text):
         tail = m.group(1).lower()
         if v.get(tail, 0) >= MIN_CONTENT and not known(text[m.start():m.end() + len(tail)].lower()):
             out.append((m.end(), m.end(), " "))
-    unknown = set(_TOKEN.findall(text)) - _common()
-    for m in (_TOKEN.finditer(text) if unknown else ()):
-        if m.group(0) not in unknown:
+    common = _common()
+    for m in _TOKEN.finditer(text):
+        if m.group(0) in common:
             continue
         s, e = m.span()
         before = text[s - 1] if s else " "

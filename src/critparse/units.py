@@ -111,6 +111,13 @@ def try_convert(value: float, unit: Optional[str], to_unit: Optional[str], *, su
     """`convert`, or None when it cannot be done."""
     if unit is None or to_unit is None:
         return None
+    return _try_convert(value, unit, to_unit, subject)
+
+
+@lru_cache(maxsize=16384)
+def _try_convert(value: float, unit: str, to_unit: str, subject: Optional[str]) -> Optional[float]:
+    # memoised: registry text repeats the same few limits ("1.5 mg/dL") and pint parses its unit
+    # expressions on every call; the result is the same float either way
     try:
         return convert(value, unit, to_unit, subject=subject)
     except (UnitError, Exception):  # pint raises several types
