@@ -57,24 +57,6 @@ class NormalizedText:
             n = len(self.text)
             self.pieces = [(0, n, 0, n, True)] if n else []
         self._starts = [p[0] for p in self.pieces]
-        self._omap: Optional[Tuple[List[int], List[int]]] = None
-        self._lookups = 0  # the offset maps are built once a text has been looked up often
-
-    def _maps(self) -> Tuple[List[int], List[int]]:
-        """Per normalised offset: its original index as a start (``[i]``, i < len(text)) and as an
-        end (``[i]``, 0 < i <= len(text)); the pieces are contiguous and cover the text."""
-        starts: List[int] = []
-        ends: List[int] = [self.pieces[0][2] if self.pieces else 0]
-        for ns, ne, os_, oe, ident in self.pieces:
-            n = ne - ns
-            if ident:
-                starts.extend(range(os_, os_ + n))
-                ends.extend(range(os_ + 1, os_ + n + 1))
-            else:
-                starts.extend([os_] * n)
-                ends.extend([oe] * n)
-        self._omap = (starts, ends)
-        return self._omap
 
     # -- mapping -----------------------------------------------------------
     def _piece(self, i: int) -> Tuple[int, int, int, int, bool]:
@@ -85,12 +67,6 @@ class NormalizedText:
 
     def orig_index(self, i: int, *, end: bool = False) -> int:
         """Original index for normalised index `i` (as a start, or as an end)."""
-        if self._omap is not None or self._lookups > 24:
-            if 0 < i < len(self.text) and self.pieces:
-                starts, ends = self._omap or self._maps()
-                return ends[i] if end else starts[i]
-        else:
-            self._lookups += 1
         if not self.pieces:
             return 0 if not end else len(self.original)
         if end:
@@ -105,8 +81,18 @@ class NormalizedText:
 
     def to_original(self, start: int, end: int) -> Tuple[int, int]:
         """Map the normalised span [start, end) to the original string."""
-        start = max(0, min(start, len(self.text)))
-        end = max(start, min(end, len(self.text)))
+        n = len(self.text)
+        start = max(0, min(start, n))
+        end = max(start, min(end, n))
+        if start < end:
+            # the common case, inlined: both ends inside the text
+            pieces, starts = self.pieces, self._starts
+            ns, ne, os_, oe, ident = pieces[bisect_right(starts, start) - 1]
+            if ident:
+                os_ += start - ns
+            ns, ne, o2, oe, ident = pieces[bisect_right(starts, end - 1) - 1]
+            oe = o2 + (end - ns) if ident else oe
+            return os_, max(os_, oe)
         os_ = self.orig_index(start)
         if end == start:
             return os_, os_

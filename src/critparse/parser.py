@@ -10,7 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
+from .constraints import extract
 from .errors import Errors
+from .lexicon import lookup
+from .negation import negate_constraints
 from .normalize import NormalizedText, normalize
 from .records import Constraint, Criterion, Entity, Normalized, ParsedTrial, TrialInfo
 from .segment import Segment, segment
@@ -88,9 +91,6 @@ FAST_CACHE_SIZE = 50_000
 def _fast_body(body: str, subject_hint: Optional[str]) -> Tuple[Dict[str, Any], ...]:
     """Constraint dicts (offsets local to `body`, ``negated`` set) of one criterion body, without a Doc:
     what the fast pipeline's components and `records_from_doc` give.  Cached: treat them as read-only."""
-    from .constraints import extract
-    from .negation import negate_constraints
-
     raw = extract(body)
     if subject_hint and all(rc.get("category") in ("other", "count") or rc.get("subject") == "duration" for rc in raw):
         return tuple(extract(body, subject_hint=subject_hint))
@@ -103,9 +103,10 @@ def _run_fast(pending, nlp=None) -> Iterator[ParsedTrial]:
         parsed = ParsedTrial(trial_id=trial_id, text=text, info=info or TrialInfo())
         parsed.criteria = [s.criterion for s in segs]
         by_id = {c.id: c for c in parsed.criteria}
+        ntext = nt.text
         for seg in segs:
-            body = nt.text[seg.body[0]:seg.body[1]]
-            raw = _fast_body(body, _subject_hint(seg.criterion, by_id))
+            crit = seg.criterion
+            raw = _fast_body(ntext[seg.body[0]:seg.body[1]], _subject_hint(crit, by_id) if crit.parent else None)
             if raw:
                 parsed.constraints.extend(constraint_records(raw, seg, nt))
         yield parsed
@@ -131,8 +132,6 @@ def _subject_hint(crit: Criterion, by_id: Dict[str, Criterion]) -> Optional[str]
     parent = by_id.get(crit.parent) if crit.parent else None
     if parent is None or parent.role != "group" or parent.number is not None:
         return None
-    from .lexicon import lookup
-
     subj = lookup(parent.clean_text.rstrip(": "))
     return subj.name if subj else None
 

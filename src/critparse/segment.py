@@ -117,6 +117,8 @@ _STARTER = re.compile(r"(?<=[a-z0-9%%)\]]) +(?=(?:%s)\b(?!\.))" % "|".join(
 _INLINE_HEAD = re.compile(r"(?<!\S)(?:--\s*[A-Za-z][A-Za-z/ ]{3,40}?\s*--|(?:DISEASE|PATIENT)\s+CHARACTERISTICS\s*:|"
                           r"PRIOR\s*(?:/|\s)\s*CONCURRENT\s+THERAPY\s*:)")
 _HEAD_HINT = ("inclu", "exclu", "criteri", "characteristics", "concurrent", "eligib", "entry", "enrol", "selection")
+_HEAD_HINT_RE = re.compile("|".join(map(re.escape, _HEAD_HINT)))
+_ALNUM = re.compile(r"[^\W_]")  # a character for which str.isalnum() is true
 _CONNECTOR = frozenset("or and with of than if to in by for from the a an nor but".split())
 _NCI_SECTION = re.compile(r"characteristics|concurrent\s+therap|protocol\s+entry", re.I)
 
@@ -187,15 +189,15 @@ def _lines(text: str) -> List[_Line]:
     out = []
     pos = 0
     for raw in text.split("\n"):
-        a, b = pos, pos + len(raw)
-        pos = b + 1
-        stripped = raw.strip()
-        if not stripped:
+        a = pos
+        pos += len(raw) + 1
+        left = raw.lstrip()
+        if not left:
             out.append(_Line(a, a, 0, ""))
             continue
-        lead = len(raw) - len(raw.lstrip())
-        trail = len(raw) - len(raw.rstrip())
-        out.append(_Line(a + lead, b - trail, lead, stripped))
+        stripped = left.rstrip()
+        lead = len(raw) - len(left)
+        out.append(_Line(a + lead, a + lead + len(stripped), lead, stripped))
     return out
 
 
@@ -261,7 +263,7 @@ def _heading(text: str, a: int, b: int) -> Optional[_Heading]:
     if b - a > 160:
         return None
     head = text[a:min(b, a + 70)].lower()
-    if not any(k in head for k in _HEAD_HINT):
+    if not _HEAD_HINT_RE.search(head):
         return None
     s = a
     while s < b and text[s] in "-*_#=[ \u2013":
@@ -450,7 +452,7 @@ class _Builder:
         blank_before = True
         while i < n:
             ln = lines[i]
-            if not ln.text or not any(ch.isalnum() for ch in ln.text):  # blank, or a lone "-" / "*" / "---"
+            if not _ALNUM.search(ln.text):  # blank, or a lone "-" / "*" / "---"
                 blank_before = True
                 i += 1
                 continue
@@ -746,9 +748,10 @@ def _emit(roots: List[_Node], nt: NormalizedText) -> List[Segment]:
         while b > a and text[b - 1].isspace():
             b -= 1
         s, e = nt.to_original(a, b)
-        own = " ".join(text[x:y] for x, y in node.body)
+        body = node.body
+        own = text[body[0][0]:body[0][1]] if len(body) == 1 else " ".join(text[x:y] for x, y in body)
         logic = None
-        if any(c.role != "note" for c in node.children):
+        if node.children and any(c.role != "note" for c in node.children):
             logic = node.logic or ("any" if _ANY.search(own) else "all")
         crit = Criterion(
             id=cid, parent=parent_id, kind=node.kind, cohort=node.cohort, logic=logic, number=node.number,
