@@ -139,15 +139,19 @@ class _Rules:
                     self.exact_case.add(key)
                 word_seqs.append(_token_regex(toks))
         # every match starts at a word start (or at "not" inside "cannot") and ends at a word end
-        self.words = re.compile(_START + r"(?=(" + trie_regex(word_seqs) + ")" + _END + ")", re.I)
+        # matched against the lower-cased text (much faster than re.I), or with re.I where lower-casing
+        # would change the length of the text
+        words = _START + r"(?=(" + trie_regex(word_seqs) + ")" + _END + ")"
+        self.words, self.words_i = re.compile(words), re.compile(words, re.I)
         if self.punct_terminators:
             alt = "[" + re.escape("".join(self.punct_terminators)) + "]"
-            self.punct = re.compile(r"(?<!\d)" + alt + "|" + alt + r"(?!\d)")
+            self.punct = re.compile(alt + "(?:(?<!\\d" + alt + r")|(?!\d))")
         else:
             self.punct = None
         # does the text contain a negation trigger at all? (cheap pre-test)
         neg = [_token_regex(k.split()) for k, v in self.by_key.items() if v[0] == NEGATION_CATEGORY and k[0].isalnum()]
-        self.any_negation = re.compile(_START + "(?:" + trie_regex(neg) + ")" + _END, re.I)
+        any_neg = _START + "(?:" + trie_regex(neg) + ")" + _END
+        self.any_negation, self.any_negation_i = re.compile(any_neg), re.compile(any_neg, re.I)
 
 
 @lru_cache(maxsize=1)
@@ -163,10 +167,11 @@ def _exceptions() -> frozenset:
     return frozenset(k for k in _tokenizer_exceptions() if k.endswith(".") and len(k) > 1)
 
 
+# each alternative starts with its character, so that `re` skips quickly to the candidates
 _CLAUSE_END = re.compile(
-    r"(?<!\d);|;(?!\d)"  # ";" (not inside "5;6")
-    r"|(?:(?<=[a-z0-9)\]\"'%])|(?<=[A-Z][A-Z]))\.(?=[\s)\]\"']|$)"  # "." split off by the tokenizer
-    r"|(?<=\S)[!?](?=[\s)\]\"']|$)|(?<!\S)[;.!?](?=\s|$)"
+    r";(?:(?<!\d;)|(?!\d))"  # ";" (not inside "5;6")
+    r"|\.(?:(?<=[a-z0-9)\]\"'%]\.)|(?<=[A-Z][A-Z]\.))(?=[\s)\]\"']|$)"  # "." split off by the tokenizer
+    r"|[!?](?<=\S[!?])(?=[\s)\]\"']|$)|[;.!?](?<!\S[;.!?])(?=\s|$)"
 )
 _CHUNK_OPEN = frozenset(" \t\n\r([\"'")
 
@@ -253,12 +258,18 @@ def scopes(text: str) -> List[Tuple[int, int, int, int]]:
     ConText's token-index comparisons; the scope end returned is the end of its
     last non-space character."""
     r = rules()
-    if not r.any_negation.search(text):
+    low = text.lower()
+    if len(low) == len(text):
+        any_negation, words = r.any_negation, r.words
+    else:
+        low, any_negation, words = text, r.any_negation_i, r.words_i
+    if not any_negation.search(low):
         return []
     mods: List[_Mod] = []
     exact = r.exact_case
-    for m in r.words.finditer(text):
-        s, g = m.start(1), m.group(1)
+    for m in words.finditer(low):
+        s = m.start(1)
+        g = text[s:m.end(1)]
         # the longest match at this start, and the shorter rules it begins with ("not" in "not resolved"):
         # ConText's matcher finds them all, and its pruning depends on all of them
         for t in _TOKEN.finditer(g):
