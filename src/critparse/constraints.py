@@ -378,6 +378,19 @@ def _label_subject(mentions, text: str, cstart: int, floor: int) -> List[Tuple[i
 
 
 _ANY_NUM = re.compile(r"\d|(?i:\b(?:" + "|".join(_NUM_WORDS) + r")\b)")
+_DIGIT = re.compile(r"\d")
+_NUM_WORD = re.compile(r"(?i:\b(?:" + "|".join(_NUM_WORDS) + r")\b)")
+_NUM_WORD_LOW = re.compile(r"\b(?:" + "|".join(_NUM_WORDS) + r")\b")
+
+
+def _any_num(text: str, low: str) -> bool:
+    """`_ANY_NUM.search(text)`, faster: a digit first, then the number words in the lower-cased text
+    (re.I is slow; for ASCII text the two agree exactly)."""
+    if _DIGIT.search(text):
+        return True
+    if text.isascii():
+        return _NUM_WORD_LOW.search(low) is not None
+    return _NUM_WORD.search(text) is not None
 _NUM_START = re.compile(r"\d|\.\d|(?i:\b(?=[a-z])(?:" + lexicon.trie_regex([list(w) for w in _NUM_WORDS]) + r")\b)")
 _PRE_REACH = 60  # a comparison starts at most this far before its number (longest pre-op + spaces)
 
@@ -533,7 +546,7 @@ def extract(text: str, subject_hint: Optional[str] = None) -> List[Dict[str, Any
         raise TypeError(f"critparse.constraints.extract expects the criterion text as str, not {type(text).__name__}")
     low = text.lower() if text else ""
     has_scale = bool(text) and (_named_cue(low) or _ord_cue(low, text))
-    if not text or not (has_scale or _ANY_NUM.search(text)):
+    if not text or not (has_scale or _any_num(text, low)):
         return []
     mentions = _LazyMentions(text)
     out: List[Dict[str, Any]] = []

@@ -756,9 +756,11 @@ def _emit(roots: List[_Node], nt: NormalizedText) -> List[Segment]:
         crit = Criterion(
             id=cid, parent=parent_id, kind=node.kind, cohort=node.cohort, logic=logic, number=node.number,
             text=nt.original[s:e], start=s, end=e, role=node.role, depth=depth, section=node.section,
-            clean_text=collapse_ws(own),
+            clean_text=" ".join(own.split()),  # collapse_ws
         )
         out.append(Segment(crit, (a, b)))
+        if not node.children:
+            return
         k = notes = 0
         for ch in _flatten(node.children):
             if ch.role == "note":
