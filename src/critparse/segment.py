@@ -747,6 +747,8 @@ def _emit(roots: List[_Node], nt: NormalizedText) -> List[Segment]:
         a, b = node.body[0][0], node.body[-1][1]
         while b > a and text[b - 1].isspace():
             b -= 1
+        while a < b and text[a].isspace():  # "\x1f" after a marker or a sentence end is whitespace too
+            a += 1
         s, e = nt.to_original(a, b)
         body = node.body
         own = text[body[0][0]:body[0][1]] if len(body) == 1 else " ".join(text[x:y] for x, y in body)
