@@ -98,7 +98,7 @@ def _dicts(trials):
 
 def test_direct_fast_path_equals_the_spacy_pipeline(seed_text):
     items = [(seed_text, "seed", None), ("Age:\n\n- 18 and over\n\nNo HIV. Bilirubin < 2 mg/dL", "t2", None)]
-    parser._fast_body.cache_clear()
+    parser.clear_fast_cache()
     direct = list(critparse.parse_many(items, mode="fast"))
     assert _dicts(direct) == _dicts(_spacy_fast(items))
     # and again from the cache
@@ -113,7 +113,7 @@ def test_direct_fast_path_on_xml_sample(corpora):
             r = json.loads(line)
             if (r.get("criteria") or "").strip():
                 items.append((r["criteria"], r["nct_id"], None))
-    parser._fast_body.cache_clear()
+    parser.clear_fast_cache()
     cold = _dicts(critparse.parse_many(items, mode="fast"))
     assert cold == _dicts(_spacy_fast(items))
     assert _dicts(critparse.parse_many(items, mode="fast")) == cold  # warm cache

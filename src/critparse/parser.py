@@ -7,7 +7,7 @@ index the raw text.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections import OrderedDict
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from .constraints import extract
@@ -54,13 +54,21 @@ def parse_many(
     """Parse many (text, trial_id, info) triples, streaming, in input order.
 
     Criteria of several trials share one `nlp.pipe` call, which is what makes
-    batch runs fast."""
+    batch runs fast.  Fast mode with the stock pipeline needs no Doc: each
+    trial is parsed as it comes (`_run_fast`), and `batch_size` is not used."""
     direct = mode == "fast" and (nlp is None or _is_stock_fast(nlp))
-    if nlp is None and not direct:
+    if direct:
+        # one trial at a time: its objects die young, which keeps the garbage collector's work small
+        for text, trial_id, info in items:
+            _check_inputs(text, trial_id)
+            nt = normalize(text)
+            yield from _run_fast(((text, trial_id, info, nt, segment(nt)),))
+        return
+    if nlp is None:
         from .pipeline import load
 
         nlp = load(mode)
-    run = _run_fast if direct else _run
+    run = _run
     pending: List[Tuple[str, Optional[str], Optional[TrialInfo], NormalizedText, List[Segment]]] = []
     n_segments = 0
     for text, trial_id, info in items:
@@ -86,15 +94,87 @@ def _is_stock_fast(nlp: Any) -> bool:
 #: distinct criterion bodies whose fast-mode results are kept (registry text repeats a lot of boilerplate)
 FAST_CACHE_SIZE = 50_000
 
+# (body, subject hint) -> rows, least recently used first.  Rows are tuples of plain values (see `_row`):
+# the garbage collector stops tracking them, so a full cache does not make its full collections slow
+_FAST_CACHE: "OrderedDict[Tuple[str, Optional[str]], Tuple[tuple, ...]]" = OrderedDict()
 
-@lru_cache(maxsize=FAST_CACHE_SIZE)
-def _fast_body(body: str, subject_hint: Optional[str]) -> Tuple[Dict[str, Any], ...]:
+
+def clear_fast_cache() -> None:
+    """Forget the cached fast-mode results (tests, benchmarks)."""
+    _FAST_CACHE.clear()
+
+
+def _fast_body(body: str, subject_hint: Optional[str]) -> List[Dict[str, Any]]:
     """Constraint dicts (offsets local to `body`, ``negated`` set) of one criterion body, without a Doc:
-    what the fast pipeline's components and `records_from_doc` give.  Cached: treat them as read-only."""
+    what the fast pipeline's components and `records_from_doc` give."""
     raw = extract(body)
     if subject_hint and all(rc.get("category") in ("other", "count") or rc.get("subject") == "duration" for rc in raw):
-        return tuple(extract(body, subject_hint=subject_hint))
-    return tuple(negate_constraints(body, raw))
+        return extract(body, subject_hint=subject_hint)
+    return negate_constraints(body, raw)
+
+
+def _row(rc: Dict[str, Any]) -> tuple:
+    """A constraint dict as a tuple of the values `constraint_records` reads (in `_row_records` order)."""
+    norm = rc.get("normalized")
+    return (rc["subject"], rc.get("subject_text"), rc["op"], float(rc["value"]), rc.get("unit"),
+            rc.get("relative_to"), (norm["value"], norm["unit"]) if norm else None, bool(rc.get("negated", False)),
+            rc["start"], rc["end"], rc.get("category", "other"), rc.get("code"), rc.get("value_text"),
+            rc.get("unit_text"))
+
+
+def _fast_rows(body: str, subject_hint: Optional[str]) -> Tuple[tuple, ...]:
+    key = (body, subject_hint)
+    rows = _FAST_CACHE.get(key)
+    if rows is not None:
+        try:
+            _FAST_CACHE.move_to_end(key)
+        except KeyError:  # evicted meanwhile by another thread
+            pass
+        return rows
+    rows = tuple(_row(rc) for rc in _fast_body(body, subject_hint))
+    _FAST_CACHE[key] = rows
+    while len(_FAST_CACHE) > FAST_CACHE_SIZE:
+        try:
+            _FAST_CACHE.popitem(last=False)
+        except KeyError:
+            break
+    return rows
+
+
+def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> List[Constraint]:
+    """`constraint_records` for rows made by `_row`."""
+    crit = seg.criterion
+    cid, kind, cohort = crit.id, crit.kind, crit.cohort
+    base = seg.body[0]
+    original = nt.original
+    out: List[Constraint] = []
+    for i, (subject, subject_text, op, value, unit, rel, norm, negated, a, b, category, code, value_text,
+            unit_text) in enumerate(rows, 1):
+        s, e = nt.to_original(base + a, base + b)
+        out.append(
+            Constraint(
+                id=f"{cid}#c{i}",
+                criterion=cid,
+                kind=kind,
+                cohort=cohort,
+                subject=subject,
+                subject_text=subject_text,
+                op=op,
+                value=value,
+                unit=unit,
+                relative_to=rel,
+                normalized=Normalized(value=norm[0], unit=norm[1]) if norm else None,
+                negated=negated,
+                text=original[s:e],
+                start=s,
+                end=e,
+                category=category,
+                code=code,
+                value_text=value_text,
+                unit_text=unit_text,
+            )
+        )
+    return out
 
 
 def _run_fast(pending, nlp=None) -> Iterator[ParsedTrial]:
@@ -106,9 +186,9 @@ def _run_fast(pending, nlp=None) -> Iterator[ParsedTrial]:
         ntext = nt.text
         for seg in segs:
             crit = seg.criterion
-            raw = _fast_body(ntext[seg.body[0]:seg.body[1]], _subject_hint(crit, by_id) if crit.parent else None)
-            if raw:
-                parsed.constraints.extend(constraint_records(raw, seg, nt))
+            rows = _fast_rows(ntext[seg.body[0]:seg.body[1]], _subject_hint(crit, by_id) if crit.parent else None)
+            if rows:
+                parsed.constraints.extend(_row_records(rows, seg, nt))
         yield parsed
 
 
