@@ -8,7 +8,9 @@ absent.  Words = whitespace-separated words of the input.  Reported in the same
 run: spaCy's blank("en") tokenizer, the critparse tokenizer, then the pipeline
 truncated after each component (cumulative), with the marginal cost of each
 layer, and `critparse.parse_many` end to end (normalise + segment + pipeline).
-Timings are the best of `--repeat` runs.
+Timings are the best of `--repeat` runs.  ``gemm`` says which matrix product the
+trained components use (``numpy``: numpy's BLAS, critparse's default;
+``blis``: thinc's default, with ``CRITPARSE_BLIS=1``).
 """
 
 from __future__ import annotations
@@ -43,6 +45,15 @@ def texts(n_lines: int):
         while len(out) < n_lines:
             out.extend(lines)
     return out[:n_lines]
+
+
+def gemm_backend(nlp) -> str:
+    """'numpy' (critparse's default: numpy's BLAS), 'blis' (thinc's default, CRITPARSE_BLIS=1) or '-'."""
+    for _, pipe in nlp.pipeline:
+        model = getattr(pipe, "model", None)
+        if model is not None and hasattr(model, "ops"):
+            return "blis" if getattr(model.ops, "use_blis", False) else "numpy"
+    return "-"
 
 
 def best(fn, repeat: int) -> float:
@@ -106,6 +117,7 @@ def main() -> None:
     t_parse = best(lambda: critparse.parse(trial, nlp=nlp), 1)
     res["parse_wps"] = round(words / t_parse)
     res["pipes"] = names
+    res["gemm"] = gemm_backend(nlp)
     print(json.dumps(res, indent=1))
     if a.json:
         with open(a.json, "w") as f:
