@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from .parser import parse, parse_many
-from .pipeline import load
+from functools import wraps
+
+from . import pipeline as _pipeline
+from .parser import parse, parse_many, prepare
 from .records import (
     SCHEMA_VERSION,
     Constraint,
@@ -15,6 +17,13 @@ from .records import (
 )
 
 __version__ = "0.1.0"
+
+
+@wraps(_pipeline.load)
+def load(mode: str = "full", model=None):
+    nlp = _pipeline.load(mode, model)
+    prepare()  # the rule resources too, so that the first parse does not pay for them
+    return nlp
 
 
 def screen(parsed, patient):

@@ -101,6 +101,8 @@ def _load_sections() -> List[Tuple["re.Pattern[str]", str]]:
 
 
 _SECTIONS = _load_sections()
+# does any section pattern match here? (one regex instead of ten tries on most lines with a hint word)
+_ANY_SECTION = re.compile("|".join("(?:%s)" % p.pattern for p, _ in _SECTIONS), re.I)
 
 
 def _load_words(key: str) -> List[str]:
@@ -268,6 +270,8 @@ def _heading(text: str, a: int, b: int) -> Optional[_Heading]:
     s = a
     while s < b and text[s] in "-*_#=[ \u2013":
         s += 1
+    if not _ANY_SECTION.match(text, s, b):
+        return None
     for pat, kind in _SECTIONS:
         m = pat.match(text, s, b)
         if not m:
