@@ -89,7 +89,7 @@ def _spacy_fast(items):
     for text, tid, info in items:
         nt = normalize(text)
         pending.append((text, tid, info, nt, segment(nt)))
-    return list(parser._run(pending, nlp))
+    return list(parser._run_docs(pending, nlp))
 
 
 def _dicts(trials):

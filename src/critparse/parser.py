@@ -7,6 +7,7 @@ index the raw text.
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
@@ -203,7 +204,121 @@ def _run_fast(pending, nlp=None) -> Iterator[ParsedTrial]:
         yield parsed
 
 
+#: distinct (criterion body, label hint) results kept per pipeline in full mode (0: no cache, one Doc per criterion)
+DOC_CACHE_SIZE = 50_000
+_DOC_CACHES: "weakref.WeakKeyDictionary[Any, OrderedDict]" = weakref.WeakKeyDictionary()
+
+
+def clear_doc_cache() -> None:
+    """Forget the cached per-criterion results of every pipeline."""
+    _DOC_CACHES.clear()
+
+
+def _doc_rows(doc: Any, subject_hint: Optional[str]) -> Tuple[Tuple[tuple, ...], Tuple[tuple, ...]]:
+    """What `records_from_doc` reads from one criterion's Doc, as plain tuples: constraint rows (`_row`) and
+    entity rows (start_char, end_char, label, negated, historical, hypothetical, source, expansion,
+    indices of the constraints it overlaps)."""
+    raw_cons = list(getattr(doc._, "constraints", None) or [])
+    if subject_hint and all(rc.get("category") in ("other", "count") or rc.get("subject") == "duration" for rc in raw_cons):
+        raw_cons = extract(doc.text, subject_hint=subject_hint)
+    abbrevs = _abbreviation_map(doc)
+    ents = []
+    for ent in _entity_spans(doc):
+        a, b = ent.start_char, ent.end_char
+        ext = ent._
+        ents.append((a, b, ent.label_, bool(getattr(ext, "is_negated", False)),
+                     bool(getattr(ext, "is_historical", False)), bool(getattr(ext, "is_hypothetical", False)),
+                     _source(ent), abbrevs.get((a, b)),
+                     tuple(k for k, rc in enumerate(raw_cons) if a < rc["end"] and rc["start"] < b)))
+    return tuple(_row(rc) for rc in raw_cons), tuple(ents)
+
+
+def _rows_records(rows: Tuple[Tuple[tuple, ...], Tuple[tuple, ...]], seg: Segment,
+                  nt: NormalizedText) -> Tuple[List[Constraint], List[Entity]]:
+    """`records_from_doc` from `_doc_rows`."""
+    constraints = _row_records(rows[0], seg, nt)
+    crit = seg.criterion
+    base = seg.body[0]
+    original = nt.original
+    entities: List[Entity] = []
+    for j, (a, b, label, negated, historical, hypothetical, source, expansion, linked) in enumerate(rows[1], 1):
+        s, e = nt.to_original(base + a, base + b)
+        entities.append(
+            Entity(
+                id=f"{crit.id}#e{j}",
+                criterion=crit.id,
+                label=label,
+                text=original[s:e],
+                start=s,
+                end=e,
+                negated=negated,
+                historical=historical,
+                hypothetical=hypothetical,
+                constraints=[constraints[k].id for k in linked],
+                source=source,
+                expansion=expansion,
+            )
+        )
+    return constraints, entities
+
+
 def _run(pending, nlp) -> Iterator[ParsedTrial]:
+    """Records of a batch of trials through `nlp`: each distinct criterion body goes through
+    `nlp.pipe` once, within the batch and, through a per-pipeline LRU cache of plain rows, across
+    batches (registry text repeats much boilerplate)."""
+    if DOC_CACHE_SIZE <= 0:
+        yield from _run_docs(pending, nlp)
+        return
+    try:
+        cache = _DOC_CACHES.setdefault(nlp, OrderedDict())
+    except TypeError:  # a pipeline object that cannot be weakly referenced: no cache
+        yield from _run_docs(pending, nlp)
+        return
+    work = []
+    local: Dict[Tuple[str, Optional[str]], Tuple[tuple, tuple]] = {}
+    todo: Dict[str, List[Optional[str]]] = {}  # body -> hints wanted, in first-seen order
+    for text, trial_id, info, nt, segs in pending:
+        crits = [s.criterion for s in segs]
+        by_id = {c.id: c for c in crits}
+        keys = [(nt.text[s.body[0]:s.body[1]], _subject_hint(s.criterion, by_id) if s.criterion.parent else None)
+                for s in segs]
+        for key in keys:
+            if key in local:
+                continue
+            hit = cache.get(key)
+            if hit is not None:
+                local[key] = hit
+                try:
+                    cache.move_to_end(key)
+                except KeyError:
+                    pass
+            else:
+                todo.setdefault(key[0], []).append(key[1])
+                local[key] = None  # filled below
+        work.append((text, trial_id, info, nt, segs, crits, keys))
+    if todo:
+        for body, doc in zip(todo, nlp.pipe(list(todo))):
+            for hint in todo[body]:
+                rows = _doc_rows(doc, hint)
+                local[(body, hint)] = rows
+                cache[(body, hint)] = rows
+        while len(cache) > DOC_CACHE_SIZE:
+            try:
+                cache.popitem(last=False)
+            except KeyError:
+                break
+    for text, trial_id, info, nt, segs, crits, keys in work:
+        parsed = ParsedTrial(trial_id=trial_id, text=text, info=info or TrialInfo())
+        parsed.criteria = crits
+        for seg, key in zip(segs, keys):
+            cons, ents = _rows_records(local[key], seg, nt)
+            parsed.constraints.extend(cons)
+            parsed.entities.extend(ents)
+        yield parsed
+
+
+def _run_docs(pending, nlp) -> Iterator[ParsedTrial]:
+    """`_run` without the cache: one Doc per criterion."""
     bodies = [nt.text[s.body[0]:s.body[1]] for (_, _, _, nt, segs) in pending for s in segs]
     docs = iter(nlp.pipe(bodies)) if bodies else iter(())
     for text, trial_id, info, nt, segs in pending:
