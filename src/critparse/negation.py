@@ -6,8 +6,11 @@ gets from medspaCy ConText (rules ``resources/context_rules.json``) and
 flag from the text alone, with the same rules read from the same data file:
 
 * every rule literal (and the token ``pattern`` rule) becomes part of one
-  case-insensitive regex matched at word starts; a match must end at a word
-  boundary, as ConText's phrase matcher matches whole tokens; the words of a
+  regex (matched against the lower-cased text) at word starts, not after a
+  hyphen that begins a chunk (``-No``); a match must end at a word boundary,
+  not before ``-`` or ``.`` and a digit (``NO-3``, ``No.101``), as ConText's
+  phrase matcher matches whole tokens; all matches at a start count, the
+  shorter ones too (medspaCy's pruning depends on them); the words of a
   phrase are apart by exactly one space (spaCy makes a newline or a second
   space a token of its own, which breaks a phrase).  ``cannot`` is
   two tokens for spaCy (``can`` ``not``), so ``not`` matches inside it and
@@ -28,9 +31,12 @@ flag from the text alone, with the same rules read from the same data file:
   (``subject_start``/``subject_end``) overlaps the scope of a NEGATED_EXISTENCE
   trigger that is not inside the constraint's own text ("not exceeding").
 
-It agrees with the ConText path on the ``negated`` flag of >= 99 % of the
-constraints of the legacy-XML corpus (``tools/fast_snapshot.py --compare``);
-the rest are tokenization corner cases (``dL.`` is one token for spaCy).
+Scopes are kept on token starts, so ConText's token-index comparisons hold.
+Over the legacy-XML corpus (``tools/fast_snapshot.py``) the ``negated`` flag
+agrees with the ConText path on all 54,476 constraints, and the negation
+scopes on all criterion bodies checked (``--scopes``); what remains possible
+are tokenization corner cases this module does not model (a ``.`` glued to a
+word that the tokenizer keeps whole, unusual hyphenation).
 """
 
 from __future__ import annotations
