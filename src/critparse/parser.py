@@ -3,6 +3,13 @@
 raw text -> normalise (offsets kept) -> segment (criteria tree) -> one spaCy
 Doc per criterion -> records (criteria, constraints, entities) whose offsets
 index the raw text.
+
+Fast mode with the stock pipeline builds no Doc: per criterion,
+`constraints.extract` and `negation.negate_constraints` (ConText's negation
+rules on character offsets) give what the fast pipeline's components give.
+Both modes cache per-criterion results keyed by the criterion text (and the
+label hint), as plain tuples in bounded LRUs: registry text repeats a lot of
+boilerplate (about half the criteria of the legacy-XML corpus are repeats).
 """
 
 from __future__ import annotations
