@@ -23,7 +23,8 @@ its peak memory is its own):
   fmt="parquet")``: reading the gzip, worker start-up and model loading,
   parsing, writing and merging the Parquet tables are all inside the time.
 
-Single-process rows time the parse only (model loading is the ``load s``
+Single-process rows (``blank``, ``medspacy``, ``fast-1``, ``full-1``) run pinned to the same
+core (``--no-pin`` to run them unpinned), and time the parse only (model loading is the ``load s``
 column).  Peak memory is ``resource.getrusage(...).ru_maxrss`` of the stage's
 own process and, for pool / engine rows, of its largest child process.
 medspaCy's PyRuSH logs every sentence at DEBUG level through loguru by default;
@@ -152,6 +153,18 @@ def _chunks(items, n):
 
 # ------------------------------------------------------------------ stages --
 
+SINGLE = ("blank", "medspacy", "fast-1", "full-1")
+
+
+def pin_one_core() -> None:
+    """Pin this process to one core, the same for every single-process stage (no migrations
+    between cores mid-run; the ratios compare like with like)."""
+    try:
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[-1]})
+    except (AttributeError, OSError):  # not Linux: run unpinned
+        pass
+
+
 def run_stage(stage: str, args) -> dict:
     """Run one stage in this process; return its measurements."""
     studies, empty = load_studies(Path(args.input), args.limit)
@@ -163,6 +176,8 @@ def run_stage(stage: str, args) -> dict:
         texts = [t for _, t in sample]
         res.update(studies=len(texts), words=words(texts), extrapolated=len(texts) < len(studies))
     c0 = None  # CPU seconds at the start of the timed part
+    if stage in SINGLE and not args.no_pin:
+        pin_one_core()
     if stage in ("blank", "medspacy"):
         t0 = time.perf_counter()
         if stage == "blank":
@@ -237,6 +252,8 @@ def spawn_stage(stage: str, args) -> dict:
         cmd += ["--limit", str(args.limit)]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
+    if args.no_pin:
+        cmd += ["--no-pin"]
     b0, w0 = machine_busy_s(), time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True)
     b1, w1 = machine_busy_s(), time.perf_counter()
@@ -329,7 +346,7 @@ def render(results: dict, args, meta: dict) -> str:
         lines.append(f"\\* medspaCy ran on an even sample of {med['studies']:,} of the {meta['n_studies']:,} studies "
                      "(every k-th study); its studies/s and words/s are per study and per word of that sample, "
                      "extrapolated to the corpus, and the x medspaCy ratios use that rate.")
-    lines.append("Single-process rows time the parse only (model loading is `load s`); the `run_batch` rows time the "
+    lines.append("Single-process rows run pinned to one core (the same for all) and time the parse only (model loading is `load s`); the `run_batch` rows time the "
                  "engine end to end (reading the gzip, spawning workers, loading the model in each, parsing, writing "
                  "and merging the Parquet tables; it also reads the records without criteria). "
                  "`CPU s` is user + system time of the stage's process and its workers over the timed part; "
@@ -411,6 +428,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None, help="processes for the all-cores rows (default: nproc)")
     ap.add_argument("--stages", default=",".join(STAGES), help=f"comma-separated subset of {','.join(STAGES)}")
     ap.add_argument("--results", default=str(Path(__file__).with_name("RESULTS.md")), help="Markdown output ('' = none)")
+    ap.add_argument("--no-pin", action="store_true", help="do not pin the single-process stages to one core")
     ap.add_argument("--stage", default=None, help=argparse.SUPPRESS)  # internal: run one stage, print JSON
     args = ap.parse_args()
     args.input = args.input or str(default_input())
