@@ -327,7 +327,9 @@ def scopes(text: str) -> List[Tuple[int, int, int, int]]:
 def mark_negated(constraints: List[Dict[str, Any]], scope_list: Sequence[Tuple[int, int, int, int]],
                  negated_spans: Sequence[Tuple[int, int]] = ()) -> None:
     """Set ``negated`` on constraint dicts (in place) from negation scopes and negated spans
-    (the rule of `critparse.pipeline.components.mark_negated`)."""
+    (character offsets): a constraint is negated when its subject overlaps a scope whose trigger is
+    not inside the constraint's own text, or overlaps a negated span.  Full mode calls it too, with
+    ConText's scopes (`critparse.pipeline.components.mark_negated`)."""
     for c in constraints:
         s = c.get("subject_start", c.get("start"))
         e = c.get("subject_end", c.get("end"))

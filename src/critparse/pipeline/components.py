@@ -279,23 +279,11 @@ def negation_scopes(doc: Doc) -> List[Tuple[int, int, int, int]]:
 
 def mark_negated(constraints: List[Dict[str, Any]], scopes: Sequence[Tuple[int, int, int, int]],
                  negated_ents: Sequence[Tuple[int, int]]) -> None:
-    """Set ``negated`` on constraint dicts (in place) from negation scopes and negated entities."""
-    for c in constraints:
-        s = c.get("subject_start", c.get("start"))
-        e = c.get("subject_end", c.get("end"))
-        if s is None or e is None:
-            continue
-        neg = bool(c.get("negated", False))
-        for ms, me, ss, se in scopes:
-            # a negation word inside the constraint text itself ("not exceeding") negates nothing
-            if c.get("start", s) <= ms and me <= c.get("end", e):
-                continue
-            if s < se and ss < e:
-                neg = True
-        for es, ee in negated_ents:
-            if s < ee and es < e:
-                neg = True
-        c["negated"] = neg
+    """Set ``negated`` on constraint dicts (in place) from negation scopes and negated entities:
+    the one rule of `critparse.negation.mark_negated`, which fast mode applies to its own scopes."""
+    from ..negation import mark_negated as _mark
+
+    _mark(constraints, scopes, negated_ents)
 
 
 class ConstraintNegation:
