@@ -203,7 +203,11 @@ _TEMPORAL_LEAD = re.compile(
 _DATE_LIKE = re.compile(r"^\s*(?:\(?(?:19|20)\d\d\b|\d{4}\.v\d)")
 
 
-_CARRY_GAP = re.compile(r"^[\s,;]*(?:\([^()]{0,40}\))?[\s,]*(?:and/or|or|and)?\s*(?:\(\s*(?:or\s+)?)?$", re.I)
+# between two comparisons of one subject: a parenthesis, a conjunction, and a population the first bound is
+# for ("> 1.5 mg/dL in men or > 1.4 mg/dL in women", "< 13 g/dL for males and < 12 g/dL for females")
+_CARRY_GAP = re.compile(r"^[\s,;]*(?:\([^()]{0,40}\))?[\s,]*"
+                        r"(?:(?:in|for)\s+(?:(?:wo)?men|(?:fe)?males?|boys|girls|children|adults|adolescents)\b[\s,]*)?"
+                        r"(?:and/or|or|and)?\s*(?:\(\s*(?:or\s+)?)?$", re.I)
 
 
 _SHARED_UNIT_GAP = re.compile(r"^\s*,?\s*(?:and|but|or)?\s*$", re.I)
