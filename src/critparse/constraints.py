@@ -262,6 +262,9 @@ def _op_of(m: "re.Match[str]") -> Tuple[Optional[str], bool]:
     return None, False
 
 
+_PHRASE_BREAK = re.compile(r"[\d<>=%,;]")
+
+
 def _head_phrase(text: str, end: int, floor: int) -> Optional[Tuple[int, int, str]]:
     """A short noun phrase ending before `end` (the fallback subject)."""
     seg = text[floor:end]
@@ -277,6 +280,8 @@ def _head_phrase(text: str, end: int, floor: int) -> Optional[Tuple[int, int, st
             if keep:
                 break
             continue
+        if keep and _PHRASE_BREAK.search(seg, w.end(), keep[0].start()):
+            break  # "ER < 1%, PR < 1%": a number, comparator or comma between words ends the phrase
         keep.insert(0, w)
         if len(keep) >= 4:
             break
