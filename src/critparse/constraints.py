@@ -210,6 +210,10 @@ _CARRY_GAP = re.compile(r"^[\s,;]*(?:\([^()]{0,40}\))?[\s,]*"
                         r"(?:and/or|or|and)?\s*(?:\(\s*(?:or\s+)?)?$", re.I)
 
 
+# "NT-proBNP >= 600 pg/mL at screening (>= 900 pg/mL for ...)": an alternative bound in the same unit, in parentheses
+_ALT_GAP = re.compile(r"^\s+(?:[A-Za-z][\w-]*\s+){0,3}\(\s*(?:or\s+)?$")
+
+
 _SHARED_UNIT_GAP = re.compile(r"^\s*,?\s*(?:and|but|or)?\s*$", re.I)
 
 
@@ -571,7 +575,10 @@ def extract(text: str, subject_hint: Optional[str] = None) -> List[Dict[str, Any
                 and all(p["unit"] is None and p["relative_to"] is None and p["category"] != "performance" for p in prev):
             # "at least 4.5 but no more than 6 years", ">= 20 and <= 40 years": the unit is written once
             _share_unit(prev, found[0])
-        if prev and found and all(c["category"] == "other" for c in found) and _CARRY_GAP.match(text[prev[-1]["end"]:m.start()]):
+        if prev and found and all(c["category"] == "other" for c in found) and (
+                _CARRY_GAP.match(text[prev[-1]["end"]:m.start()])
+                or (found[0]["unit"] and found[0]["unit"] == prev[-1]["unit"]
+                    and _ALT_GAP.match(text[prev[-1]["end"]:m.start()]))):
             # "> 5% (by morphology), and/or > 1% (by flow cytometry)": same subject as before
             heads = list({p["subject"]: p for p in reversed(prev)}.values())[::-1]  # each listed subject once
             found = [dict(c, subject=p0["subject"], subject_text=p0["subject_text"], category=p0["category"],
