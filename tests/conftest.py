@@ -31,6 +31,23 @@ def corpus_file(corpora: Path, rel: str) -> Path:
     return p
 
 
+def xml_sample(corpora: Path, start: int, stop: int, step: int):
+    """(criteria, nct_id, None) items of every `step`-th record in [start, stop) of the legacy-XML
+    corpus that has criteria text (skips where the corpus is absent)."""
+    import gzip
+    import json
+    from itertools import islice
+
+    path = corpus_file(corpora, "ctgov_xml_2023/derived/eligibility.jsonl.gz")
+    items = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in islice(fh, start, stop, step):
+            r = json.loads(line)
+            if (r.get("criteria") or "").strip():
+                items.append((r["criteria"], r["nct_id"], None))
+    return items
+
+
 @pytest.fixture(scope="session")
 def seed_text() -> str:
     p = examples_dir() / f"{SEED_ID}.eligibility.md"

@@ -3,9 +3,7 @@ checked against the spaCy fast pipeline (medspaCy ConText + critparse_constraint
 
 from __future__ import annotations
 
-import gzip
 import json
-from itertools import islice
 
 import pytest
 
@@ -15,7 +13,7 @@ from critparse.constraints import extract
 from critparse.pipeline import context_rules, load
 from critparse.pipeline.components import negation_scopes
 
-from conftest import corpus_file
+from conftest import xml_sample
 
 
 @pytest.fixture(scope="module")
@@ -106,13 +104,7 @@ def test_direct_fast_path_equals_the_spacy_pipeline(seed_text):
 
 
 def test_direct_fast_path_on_xml_sample(corpora):
-    path = corpus_file(corpora, "ctgov_xml_2023/derived/eligibility.jsonl.gz")
-    items = []
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in islice(fh, 0, 3000, 15):
-            r = json.loads(line)
-            if (r.get("criteria") or "").strip():
-                items.append((r["criteria"], r["nct_id"], None))
+    items = xml_sample(corpora, 0, 3000, 15)
     parser.clear_fast_cache()
     cold = _dicts(critparse.parse_many(items, mode="fast"))
     assert cold == _dicts(_spacy_fast(items))

@@ -3,16 +3,14 @@ cold and warm, on the seed trial and a sample of legacy-XML records."""
 
 from __future__ import annotations
 
-import gzip
 import json
-from itertools import islice
 
 import pytest
 
 import critparse
 from critparse import parser
 
-from conftest import corpus_file
+from conftest import xml_sample
 
 
 def _dicts(trials):
@@ -48,13 +46,7 @@ def test_cache_is_invisible_on_the_seed_trial(full, seed_text):
 
 
 def test_cache_is_invisible_on_xml_records(full, corpora):
-    path = corpus_file(corpora, "ctgov_xml_2023/derived/eligibility.jsonl.gz")
-    items = []
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in islice(fh, 0, 6000, 60):
-            r = json.loads(line)
-            if (r.get("criteria") or "").strip():
-                items.append((r["criteria"], r["nct_id"], None))
+    items = xml_sample(corpora, 0, 6000, 60)
     _check(items, full)
 
 

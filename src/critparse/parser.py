@@ -110,12 +110,37 @@ def _is_stock_fast(nlp: Any) -> bool:
     return nlp is load("fast")
 
 
+class _LRU(OrderedDict):
+    """A bounded mapping, least recently used first (the per-criterion result caches)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def lookup(self, key: Any) -> Any:
+        rows = self.get(key)
+        if rows is not None:
+            try:
+                self.move_to_end(key)
+            except KeyError:  # evicted meanwhile by another thread
+                pass
+        return rows
+
+    def store(self, key: Any, rows: Any) -> None:
+        self[key] = rows
+        while len(self) > self.size:
+            try:
+                self.popitem(last=False)
+            except KeyError:
+                break
+
+
 #: distinct criterion bodies whose fast-mode results are kept (registry text repeats a lot of boilerplate)
 FAST_CACHE_SIZE = 50_000
 
-# (body, subject hint) -> rows, least recently used first.  Rows are tuples of plain values (see `_row`):
-# the garbage collector stops tracking them, so a full cache does not make its full collections slow
-_FAST_CACHE: "OrderedDict[Tuple[str, Optional[str]], Tuple[tuple, ...]]" = OrderedDict()
+# (body, subject hint) -> rows.  Rows are tuples of plain values (see `_row`): the garbage collector
+# stops tracking them, so a full cache does not make its full collections slow
+_FAST_CACHE = _LRU(FAST_CACHE_SIZE)
 
 
 def clear_fast_cache() -> None:
@@ -123,17 +148,24 @@ def clear_fast_cache() -> None:
     _FAST_CACHE.clear()
 
 
+def _hinted(raw: List[Dict[str, Any]], body: str, subject_hint: Optional[str]) -> Optional[List[Dict[str, Any]]]:
+    """Under an unnumbered label ("Age:", "Performance status:") whose subject the criterion's own
+    constraints do not name, the constraints re-read with that subject; None where the label does not apply."""
+    if subject_hint and all(rc.get("category") in ("other", "count") or rc.get("subject") == "duration" for rc in raw):
+        return extract(body, subject_hint=subject_hint)
+    return None
+
+
 def _fast_body(body: str, subject_hint: Optional[str]) -> List[Dict[str, Any]]:
     """Constraint dicts (offsets local to `body`, ``negated`` set) of one criterion body, without a Doc:
     what the fast pipeline's components and `records_from_doc` give."""
     raw = extract(body)
-    if subject_hint and all(rc.get("category") in ("other", "count") or rc.get("subject") == "duration" for rc in raw):
-        return extract(body, subject_hint=subject_hint)
-    return negate_constraints(body, raw)
+    hinted = _hinted(raw, body, subject_hint)
+    return hinted if hinted is not None else negate_constraints(body, raw)
 
 
 def _row(rc: Dict[str, Any]) -> tuple:
-    """A constraint dict as a tuple of the values `constraint_records` reads (in `_row_records` order)."""
+    """A constraint dict as a tuple of the values `_row_records` reads, in its order."""
     norm = rc.get("normalized")
     return (rc["subject"], rc.get("subject_text"), rc["op"], float(rc["value"]), rc.get("unit"),
             rc.get("relative_to"), (norm["value"], norm["unit"]) if norm else None, bool(rc.get("negated", False)),
@@ -143,25 +175,15 @@ def _row(rc: Dict[str, Any]) -> tuple:
 
 def _fast_rows(body: str, subject_hint: Optional[str]) -> Tuple[tuple, ...]:
     key = (body, subject_hint)
-    rows = _FAST_CACHE.get(key)
-    if rows is not None:
-        try:
-            _FAST_CACHE.move_to_end(key)
-        except KeyError:  # evicted meanwhile by another thread
-            pass
-        return rows
-    rows = tuple(_row(rc) for rc in _fast_body(body, subject_hint))
-    _FAST_CACHE[key] = rows
-    while len(_FAST_CACHE) > FAST_CACHE_SIZE:
-        try:
-            _FAST_CACHE.popitem(last=False)
-        except KeyError:
-            break
+    rows = _FAST_CACHE.lookup(key)
+    if rows is None:
+        rows = tuple(_row(rc) for rc in _fast_body(body, subject_hint))
+        _FAST_CACHE.store(key, rows)
     return rows
 
 
 def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> List[Constraint]:
-    """`constraint_records` for rows made by `_row`."""
+    """Constraint records, with offsets into the original text, from one criterion's rows (`_row`)."""
     crit = seg.criterion
     cid, kind, cohort = crit.id, crit.kind, crit.cohort
     base = seg.body[0]
@@ -213,7 +235,7 @@ def _run_fast(pending, nlp=None) -> Iterator[ParsedTrial]:
 
 #: distinct (criterion body, label hint) results kept per pipeline in full mode (0: no cache, one Doc per criterion)
 DOC_CACHE_SIZE = 50_000
-_DOC_CACHES: "weakref.WeakKeyDictionary[Any, OrderedDict]" = weakref.WeakKeyDictionary()
+_DOC_CACHES: "weakref.WeakKeyDictionary[Any, _LRU]" = weakref.WeakKeyDictionary()
 
 
 def clear_doc_cache() -> None:
@@ -226,8 +248,9 @@ def _doc_rows(doc: Any, subject_hint: Optional[str]) -> Tuple[Tuple[tuple, ...],
     entity rows (start_char, end_char, label, negated, historical, hypothetical, source, expansion,
     indices of the constraints it overlaps)."""
     raw_cons = list(getattr(doc._, "constraints", None) or [])
-    if subject_hint and all(rc.get("category") in ("other", "count") or rc.get("subject") == "duration" for rc in raw_cons):
-        raw_cons = extract(doc.text, subject_hint=subject_hint)
+    hinted = _hinted(raw_cons, doc.text, subject_hint)
+    if hinted is not None:
+        raw_cons = hinted
     abbrevs = _abbreviation_map(doc)
     ents = []
     for ent in _entity_spans(doc):
@@ -277,7 +300,9 @@ def _run(pending, nlp) -> Iterator[ParsedTrial]:
         yield from _run_docs(pending, nlp)
         return
     try:
-        cache = _DOC_CACHES.setdefault(nlp, OrderedDict())
+        cache = _DOC_CACHES.get(nlp)
+        if cache is None or cache.size != DOC_CACHE_SIZE:
+            cache = _DOC_CACHES[nlp] = _LRU(DOC_CACHE_SIZE)
     except TypeError:  # a pipeline object that cannot be weakly referenced: no cache
         yield from _run_docs(pending, nlp)
         return
@@ -292,13 +317,9 @@ def _run(pending, nlp) -> Iterator[ParsedTrial]:
         for key in keys:
             if key in local:
                 continue
-            hit = cache.get(key)
+            hit = cache.lookup(key)
             if hit is not None:
                 local[key] = hit
-                try:
-                    cache.move_to_end(key)
-                except KeyError:
-                    pass
             else:
                 todo.setdefault(key[0], []).append(key[1])
                 local[key] = None  # filled below
@@ -308,12 +329,7 @@ def _run(pending, nlp) -> Iterator[ParsedTrial]:
             for hint in todo[body]:
                 rows = _doc_rows(doc, hint)
                 local[(body, hint)] = rows
-                cache[(body, hint)] = rows
-        while len(cache) > DOC_CACHE_SIZE:
-            try:
-                cache.popitem(last=False)
-            except KeyError:
-                break
+                cache.store((body, hint), rows)
     for text, trial_id, info, nt, segs, crits, keys in work:
         parsed = ParsedTrial(trial_id=trial_id, text=text, info=info or TrialInfo())
         parsed.criteria = crits
@@ -349,86 +365,11 @@ def _subject_hint(crit: Criterion, by_id: Dict[str, Criterion]) -> Optional[str]
     return subj.name if subj else None
 
 
-def constraint_records(raw_cons: Sequence[Dict[str, Any]], seg: Segment, nt: NormalizedText) -> List[Constraint]:
-    """Constraint records, with offsets into the original text, from one criterion's constraint dicts."""
-    crit = seg.criterion
-    base = seg.body[0]
-    original = nt.original
-    constraints: List[Constraint] = []
-    for i, rc in enumerate(raw_cons, 1):
-        s, e = nt.to_original(base + rc["start"], base + rc["end"])
-        norm = rc.get("normalized")
-        constraints.append(
-            Constraint(
-                id=f"{crit.id}#c{i}",
-                criterion=crit.id,
-                kind=crit.kind,
-                cohort=crit.cohort,
-                subject=rc["subject"],
-                subject_text=rc.get("subject_text"),
-                op=rc["op"],
-                value=float(rc["value"]),
-                unit=rc.get("unit"),
-                relative_to=rc.get("relative_to"),
-                normalized=Normalized(**norm) if norm else None,
-                negated=bool(rc.get("negated", False)),
-                text=original[s:e],
-                start=s,
-                end=e,
-                category=rc.get("category", "other"),
-                code=rc.get("code"),
-                value_text=rc.get("value_text"),
-                unit_text=rc.get("unit_text"),
-            )
-        )
-    return constraints
-
-
 def records_from_doc(doc: Any, seg: Segment, nt: NormalizedText,
                      subject_hint: Optional[str] = None) -> Tuple[List[Constraint], List[Entity]]:
     """Turn one criterion's Doc into Constraint and Entity records with
     offsets into the original text."""
-    crit = seg.criterion
-    base = seg.body[0]
-    original = nt.original
-
-    def span(a: int, b: int) -> Tuple[int, int]:
-        return nt.to_original(base + a, base + b)
-
-    raw_cons = list(getattr(doc._, "constraints", None) or [])
-    if subject_hint and all(rc.get("category") in ("other", "count") or rc.get("subject") == "duration" for rc in raw_cons):
-        from .constraints import extract
-
-        raw_cons = extract(doc.text, subject_hint=subject_hint)
-    constraints = constraint_records(raw_cons, seg, nt)
-
-    entities: List[Entity] = []
-    abbrevs = _abbreviation_map(doc)
-    for j, ent in enumerate(_entity_spans(doc), 1):
-        s, e = span(ent.start_char, ent.end_char)
-        linked = [
-            constraints[k].id
-            for k, rc in enumerate(raw_cons)
-            if ent.start_char < rc["end"] and rc["start"] < ent.end_char
-        ]
-        ext = ent._
-        entities.append(
-            Entity(
-                id=f"{crit.id}#e{j}",
-                criterion=crit.id,
-                label=ent.label_,
-                text=original[s:e],
-                start=s,
-                end=e,
-                negated=bool(getattr(ext, "is_negated", False)),
-                historical=bool(getattr(ext, "is_historical", False)),
-                hypothetical=bool(getattr(ext, "is_hypothetical", False)),
-                constraints=linked,
-                source=_source(ent),
-                expansion=abbrevs.get((ent.start_char, ent.end_char)),
-            )
-        )
-    return constraints, entities
+    return _rows_records(_doc_rows(doc, subject_hint), seg, nt)
 
 
 def _entity_spans(doc: Any) -> Sequence[Any]:
