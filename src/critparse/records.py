@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional
 SCHEMA_VERSION = "1.0"
 
 #: comparison operators, ASCII, as used in `Constraint.op`
-OPS = ("<", "<=", ">", ">=", "=", "!=")
+OPS = ("<", "<=", ">", ">=", "=", "!=", "in")
 KINDS = ("inclusion", "exclusion")
 LOGICS = ("all", "any")
 #: role of a criterion in the tree
@@ -73,6 +73,9 @@ class Constraint:
     code: Optional[str] = None  # LOINC code of the subject where well known
     value_text: Optional[str] = None  # the value as written ("176.8", "2.0")
     unit_text: Optional[str] = None  # the unit as written ("umol/L", "mg/dl")
+    concept: Optional[str] = None  # id in the measurable-concept vocabulary (resources/concepts.jsonl), or None
+    values: Optional[List[str]] = None  # op "in": the members of an enumeration ("IIIB", "IIIC", "IVA"); `value` is then unused (0)
+    any_of: Optional[str] = None  # constraints of one criterion sharing this key are alternatives ("Lansky or Karnofsky >= 70")
 
 
 @dataclass
