@@ -30,7 +30,7 @@ def test_schema_is_valid_and_versioned():
     assert s["properties"]["schema_version"]["const"] == SCHEMA_VERSION
     assert set(s["$defs"]) >= {"Criterion", "Constraint", "Entity", "Normalized", "TrialInfo"}
     con = s["$defs"]["Constraint"]
-    assert con["properties"]["op"]["enum"] == ["<", "<=", ">", ">=", "=", "!="]
+    assert con["properties"]["op"]["enum"] == ["<", "<=", ">", ">=", "=", "!=", "in"]
     assert con["properties"]["normalized"]["anyOf"][0] == {"$ref": "#/$defs/Normalized"}
     assert "subject" in con["required"] and "code" not in con["required"]
 
