@@ -92,6 +92,7 @@ class Entity:
     constraints: List[str] = field(default_factory=list)  # ids of constraints it belongs to
     source: str = "model"  # "model" | "rule"
     expansion: Optional[str] = None  # long form of an abbreviation ("absolute neutrophil count")
+    codes: List[Dict[str, Any]] = field(default_factory=list)  # best first: {"system", "code", "display", "score"}
 
 
 @dataclass
