@@ -393,6 +393,94 @@ def test_real_v2_markdown_escapes(v2_records):
     assert by["inc.6"].clean_text.startswith("mRSS > 10")
 
 
+# -- sub-headings inside a section (issue 9, item 5) -------------------------------------------
+
+def test_real_v2_sub_headings_group_their_numbered_items(v2_records):
+    cs, by = real(v2_records, "NCT05879653")  # "Medical Conditions", then two headings indented under the item above
+    groups = [c for c in cs if c.kind == "exclusion" and c.role == "group"]
+    assert [(c.id, c.clean_text) for c in groups] == [
+        ("exc.1", "Medical Conditions"), ("exc.2", "Prior/Concomitant Therapy"), ("exc.3", "Diagnostic Assessments")]
+    assert [c.number for c in kids(cs, "exc.1")] == [f"{i}." for i in range(1, 7)]
+    assert [c.number for c in kids(cs, "exc.2")] == [f"{i}." for i in range(7, 12)]
+    assert [c.number for c in kids(cs, "exc.3")] == [f"{i}." for i in range(12, 31)]
+    # the heading is not glued onto item 6
+    assert by["exc.1.6"].clean_text == "Has a history of radiation therapy to the pelvic region for any reason."
+    assert by["exc.2.1"].clean_text.startswith("Has received prior pelvic/local radiation therapy")
+    assert all(c.logic == "all" and c.number is None for c in groups)
+
+
+def test_real_v2_age_and_type_of_participant_headings(v2_records):
+    cs, by = real(v2_records, "NCT05809934")
+    assert by["inc.note1"].clean_text.startswith("Participants are eligible to be included")
+    assert by["inc.1"].clean_text == "Age" and by["inc.1"].role == "group"
+    assert [c.number for c in kids(cs, "inc.1")] == ["1."]
+    assert by["inc.2"].clean_text == "Type of Participant and Disease Characteristics" and by["inc.2"].role == "group"
+    assert [c.number for c in kids(cs, "inc.2")] == ["2.", "3."] and len(kids(cs, "inc.2.2")) == 2
+    assert by["inc.1.1"].clean_text == ("Participant must be 18 to 75 years of age (inclusive) at the time of signing "
+                                        "the informed consent.")
+    assert by["exc.1"].clean_text == "Medical Conditions" and by["exc.1.5"].logic == "any"
+    assert len(kids(cs, "exc.1.5")) == 4
+
+
+def test_real_v2_lower_case_sub_headings(v2_records):
+    cs, by = real(v2_records, "NCT05813925")  # "Obesity-related", "Diabetes-related for participant with T2D"
+    assert [(c.id, c.clean_text) for c in cs if c.role == "group"] == [
+        ("inc.4", "Diabetes-related for participant with T2D"), ("exc.1", "Obesity-related"),
+        ("exc.2", "Glycaemia-related for participant without T2D"), ("exc.3", "Diabetes-related for participant with T2D")]
+    assert [len(kids(cs, g)) for g in ("inc.4", "exc.1", "exc.2", "exc.3")] == [4, 1, 2, 3]
+    assert by["inc.3"].role == "item" and by["inc.3"].number == "*"
+
+
+def test_real_bracketed_and_legacy_sub_headings(v2_records, xml_records):
+    cs, by = real(v2_records, "NCT05907980")
+    assert by["exc.11"].role == "group" and by["exc.11"].text == "[Expansion Part\\]" and len(kids(cs, "exc.11")) == 2
+    cs, by = real(xml_records, "NCT00462189")  # "Life expectancy" alone above a bullet
+    assert by["inc.5"].role == "group" and [c.clean_text for c in kids(cs, "inc.5")] == [
+        "Life expectancy of greater than 6 months, as assessed by the principal investigator"]
+    cs, by = real(xml_records, "NCT00001246")  # a short line shaped like a sentence stays an item
+    assert by["inc.1.1"].clean_text == "Subjects consenting to participation in the study" and by["inc.1.1"].role == "item"
+    assert by["inc.1.2"].parent == "inc.1"
+
+
+def test_heading_right_after_an_item_starts_a_group_without_blank_line():
+    cs = crits("Exclusion Criteria:\n\nMedical Conditions\n1. Has active hepatitis.\n"
+               "2. Has a history of radiation therapy to the pelvis.\nPrior/Concomitant Therapy\n"
+               "3. Has received prior therapy with an anti-PD-1 agent.\n4. Has received a live vaccine within 30 days of\n"
+               "Planned Start Of Treatment\n")
+    assert [(c.id, c.number, c.clean_text) for c in cs] == [
+        ("exc.1", None, "Medical Conditions"),
+        ("exc.1.1", "1.", "Has active hepatitis."),
+        ("exc.1.2", "2.", "Has a history of radiation therapy to the pelvis."),
+        ("exc.2", None, "Prior/Concomitant Therapy"),
+        ("exc.2.1", "3.", "Has received prior therapy with an anti-PD-1 agent."),
+        ("exc.2.2", "4.", "Has received a live vaccine within 30 days of Planned Start Of Treatment")]
+
+
+# -- robustness (issue 10) ----------------------------------------------------------------------
+
+@pytest.mark.issue(10)
+def test_nesting_1000_levels_deep():
+    text = "".join(" " * i + f"- level {i}\n" for i in range(1000))
+    cs = crits(text)
+    assert len(cs) == 1000 and cs[-1].depth == 999 and cs[-1].clean_text == "level 999"
+    assert cs[-1].id == "inc.1" + ".1" * 999 and cs[-1].parent == cs[-2].id
+
+
+@pytest.mark.issue(10)
+def test_numbered_items_from_100_up_are_items():
+    cs = crits("Inclusion Criteria:\n" + "".join(f"{i}. Criterion number {i}\n" for i in range(1, 121)))
+    assert [c.number for c in cs] == [f"{i}." for i in range(1, 121)]
+    assert [c.id for c in cs] == [f"inc.{i}" for i in range(1, 121)]
+    assert cs[99].clean_text == "Criterion number 100" and cs[119].clean_text == "Criterion number 120"
+
+
+@pytest.mark.issue(10)
+def test_three_digit_number_in_wrapped_text_is_not_a_marker():
+    cs = crits("1. Platelet count of at least\n100. Patients with a prior transfusion are excluded.\n2. Age 18 or more\n")
+    assert [c.number for c in cs] == ["1.", "2."]
+    assert cs[0].clean_text == "Platelet count of at least 100. Patients with a prior transfusion are excluded."
+
+
 # -- every corpus record ------------------------------------------------------------------------
 
 def test_every_legacy_record_segments(xml_records):

@@ -21,7 +21,8 @@ Sections
     a top-level cohort group.  "Inclusion criteria: age >= 18" keeps the text
     after the colon as an item.
 Items
-    A line starting with a marker: numbered ``1.`` ``1)`` ``(1)`` ``1.2``,
+    A line starting with a marker: numbered ``1.`` ``1)`` ``(1)`` ``1.2`` (up to
+    three digits; ``100.`` only right after an item ``99.``, so wrapped text is safe),
     lettered ``a.`` ``(b)`` ``A)``, roman ``i.`` ``(ii)`` (``i``/``v``/``x``
     after ``h``/``u``/``w`` are letters), bulleted ``*`` ``-`` ``•`` ``o`` ``+``
     ``▪``.  Nesting follows indentation; at equal indentation a different marker
@@ -42,7 +43,13 @@ Labels
     have:", "Excluded:"), or a short line with no final punctuation right
     above a deeper list ("Biologic therapy"), is a group (role ``group``,
     ``number`` None) over what follows; a label right under another label nests
-    in it ("Concurrent Medication:" > "Excluded:").  A label or note that says
+    in it ("Concurrent Medication:" > "Excluded:").  A sub-heading standing alone
+    above a list at its own indentation ("Medical Conditions", "Age",
+    "Obesity-related", "[Expansion Part]": capitalised, no final punctuation, no
+    comparison, title case or no verb-shaped word) is a group too, as is a title-case
+    line right above the next item ("Prior/Concomitant Therapy" between items 6 and
+    7, indented under 6 or not): it is never glued onto the item before it, and the
+    items under it keep their source numbers ("7.", "8.", ...).  A label or note that says
     "excluded" / "not eligible" makes its subtree (a top-level note: the rest of
     the section) exclusion; one that says "must have" / "required", inclusion.
 Cohorts
@@ -122,6 +129,7 @@ _HEAD_HINT = ("inclu", "exclu", "criteri", "characteristics", "concurrent", "eli
 _HEAD_HINT_RE = re.compile("|".join(map(re.escape, _HEAD_HINT)))
 _ALNUM = re.compile(r"[^\W_]")  # a character for which str.isalnum() is true
 _CONNECTOR = frozenset("or and with of than if to in by for from the a an nor but".split())
+_VERBISH = re.compile(r"(?<![\w-])[a-z]{2,}(?:ing|ed)\b")  # "consenting", "unprimed"; not "Diabetes-related"
 _NCI_SECTION = re.compile(r"characteristics|concurrent\s+therap|protocol\s+entry", re.I)
 
 # -- patterns -----------------------------------------------------------------
@@ -129,8 +137,8 @@ _NCI_SECTION = re.compile(r"characteristics|concurrent\s+therap|protocol\s+entry
 _MARKER = re.compile(
     r"(?P<marker>"
     r"(?P<dot>\d{1,2}(?:\.\d{1,2})+)\.?(?=\s)"
-    r"|(?P<num>\d{1,2})[.)](?=\s|[A-Z(])"
-    r"|\((?P<pnum>\d{1,2})\)"
+    r"|(?P<num>\d{1,3})[.)](?=\s|[A-Z(])"
+    r"|\((?P<pnum>\d{1,3})\)"
     r"|(?P<alpha>[A-Za-z]|[ivx]{2,5}|[IVX]{2,5})[.)](?=\s)"
     r"|\((?P<palpha>[A-Za-z]|[ivx]{2,5}|[IVX]{2,5})\)(?=\s)"
     r"|(?P<bul>[*\u2022\u25aa\u25ba\u25cf\u25e6\u2023\u2219\u25a0\u25a1\u2043\u27a2\u2713\-+o])(?=\s)"
@@ -431,6 +439,13 @@ class _Builder:
                     st.pop()
         return st[-1] if st else None
 
+    def _counted(self, mk: Optional[_Marker]) -> Optional[_Marker]:
+        """A three-digit number ("100.") is a marker only after the item numbered one less ("99."), not in wrapped text."""
+        if mk is None or mk.mtype not in ("num", "pnum") or len(mk.value) < 3:
+            return mk
+        ok = any(n.mtype == mk.mtype and _follows(n.value, mk.value) for n in self.stack)
+        return mk if ok else None
+
     def _resolve_roman(self, mk: _Marker, indent: int) -> None:
         """"i." after "h." is a letter; "v." after "iv." is roman."""
         if not mk.mtype.endswith("rom") or len(mk.value) != 1:
@@ -460,7 +475,7 @@ class _Builder:
                 blank_before = True
                 i += 1
                 continue
-            mk = _marker(ln.text)
+            mk = self._counted(_marker(ln.text))
             if mk is not None and mk.length >= len(ln.text) and not mk.mtype.startswith("bul"):
                 mk = _Marker(mk.number, mk.mtype, mk.value, len(ln.text))  # marker alone on its line
             # section heading (also "- INCLUSION CRITERIA:")
@@ -490,6 +505,13 @@ class _Builder:
                 i += 1
                 blank_before = True
                 last = None
+                continue
+            sub = _subheading(lines, i, blank_before)
+            if sub is not None:  # "Medical Conditions" over the numbered list below it
+                self._label(ln, sub)
+                last = None
+                blank_before = False
+                i += 1
                 continue
             if last is not None and self._continues(last, ln, blank_before):
                 last.body.append((ln.start, ln.end))
@@ -594,7 +616,10 @@ class _Builder:
     def _own(self, node: _Node) -> str:
         return self.text[node.body[0][0]:node.body[-1][1]] if node.body else ""
 
-    def _label(self, ln: _Line) -> None:
+    def _label(self, ln: _Line, indent: Optional[int] = None) -> None:
+        """A group over what follows; `indent`: the column of its list when that is left of the line."""
+        if indent is not None and indent < ln.indent:
+            ln = _Line(ln.start, ln.end, indent, ln.text)
         st = self.stack
         cohort_head = bool(_COHORT.search(ln.text) or (_COMMON.match(ln.text) and ln.text.endswith(":")))
         permission = bool(_PERMISSION.match(ln.text))
@@ -715,6 +740,33 @@ class _Builder:
         return last
 
 
+def _subheading(lines: List[_Line], i: int, blank_before: bool) -> Optional[int]:
+    """The indentation of the list that a stand-alone sub-heading line at `i` heads, else None.
+
+    "Medical Conditions" / "Age" / "Obesity-related" alone between blank lines above a list at its indentation, or
+    "Type of Participant and Disease Characteristics" right above an item that dedents to a sibling of the item
+    before it (the v2 Markdown form): short, capitalised, no final punctuation, no comparison.
+    """
+    ln = lines[i]
+    t = ln.text
+    words = t.split()
+    if len(words) > 7 or not (t[:1].isupper() or t[:1] == "[") or t[-1:] in ".;,:!?" or _NOTE.match(t) \
+            or re.search(r"[<>=\u2264\u2265]", t):
+        return None
+    j = i + 1
+    while j < len(lines) and not _ALNUM.search(lines[j].text):
+        j += 1
+    if j == len(lines) or _marker(lines[j].text) is None or lines[j].indent > ln.indent:
+        return None
+    nxt = lines[j]
+    titled = all(w[:1].isupper() or w.lower() in _CONNECTOR for w in re.split(r"[\s/]+", t) if len(w) > 3)
+    if j > i + 1 and blank_before:  # alone between blank lines: title case, or no word shaped like a verb
+        return nxt.indent if titled or t[:1] == "[" or not _VERBISH.search(t) else None
+    if j == i + 1 and (blank_before or lines[i - 1].text[-1:] in ".;"):  # right above the next item
+        return nxt.indent if titled else None
+    return None
+
+
 def _kind_hint(t: str) -> Optional[str]:
     if _EXCL_HINT.search(t):
         return "exclusion"
@@ -742,59 +794,72 @@ def _sentences(text: str, a: int, b: int) -> List[Tuple[int, int]]:
 # -- output ---------------------------------------------------------------------
 
 def _emit(roots: List[_Node], nt: NormalizedText) -> List[Segment]:
+    """Criteria in document order (a parent before its children), with their ids; iterative, so any depth works."""
     out: List[Segment] = []
-    text = nt.text
     top = {"inclusion": 0, "exclusion": 0}
     top_notes = {"inclusion": 0, "exclusion": 0}
-
-    def walk(node: _Node, parent_id: Optional[str], cid: str, depth: int) -> None:
-        a, b = node.body[0][0], node.body[-1][1]
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        while a < b and text[a].isspace():  # "\x1f" after a marker or a sentence end is whitespace too
-            a += 1
-        s, e = nt.to_original(a, b)
-        body = node.body
-        own = text[body[0][0]:body[0][1]] if len(body) == 1 else " ".join(text[x:y] for x, y in body)
-        logic = None
-        if node.children and any(c.role != "note" for c in node.children):
-            logic = node.logic or ("any" if _ANY.search(own) else "all")
-        crit = Criterion(
-            id=cid, parent=parent_id, kind=node.kind, cohort=node.cohort, logic=logic, number=node.number,
-            text=nt.original[s:e], start=s, end=e, role=node.role, depth=depth, section=node.section,
-            clean_text=" ".join(own.split()),  # collapse_ws
-        )
-        out.append(Segment(crit, (a, b)))
-        if not node.children:
-            return
-        k = notes = 0
-        for ch in _flatten(node.children):
-            if ch.role == "note":
-                notes += 1
-                walk(ch, cid, f"{cid}.note{notes}", depth + 1)
-            else:
-                k += 1
-                walk(ch, cid, f"{cid}.{k}", depth + 1)
-
+    todo: List[Tuple[_Node, Optional[str], str, int]] = []
     for node in _flatten(roots):
         prefix = "inc" if node.kind == "inclusion" else "exc"
         if node.role == "note":
             top_notes[node.kind] += 1
-            walk(node, None, f"{prefix}.note{top_notes[node.kind]}", 0)
+            todo.append((node, None, f"{prefix}.note{top_notes[node.kind]}", 0))
         else:
             top[node.kind] += 1
-            walk(node, None, f"{prefix}.{top[node.kind]}", 0)
+            todo.append((node, None, f"{prefix}.{top[node.kind]}", 0))
+    todo.reverse()
+    while todo:
+        node, parent_id, cid, depth = todo.pop()
+        out.append(_segment_of(node, nt, parent_id, cid, depth))
+        todo.extend(reversed(_child_ids(node, cid, depth)))
     return out
 
 
-def _flatten(nodes: List[_Node]) -> List[_Node]:
-    """Nodes with no words of their own (a marker alone on a line) give way to their children."""
+def _child_ids(node: _Node, cid: str, depth: int) -> List[Tuple[_Node, Optional[str], str, int]]:
+    """`<cid>.M` for the M-th child that is not a note, `<cid>.noteK` for the K-th note."""
     out = []
-    for n in nodes:
+    k = notes = 0
+    for ch in _flatten(node.children):
+        if ch.role == "note":
+            notes += 1
+            out.append((ch, cid, f"{cid}.note{notes}", depth + 1))
+        else:
+            k += 1
+            out.append((ch, cid, f"{cid}.{k}", depth + 1))
+    return out
+
+
+def _segment_of(node: _Node, nt: NormalizedText, parent_id: Optional[str], cid: str, depth: int) -> Segment:
+    text = nt.text
+    a, b = node.body[0][0], node.body[-1][1]
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    while a < b and text[a].isspace():  # "\x1f" after a marker or a sentence end is whitespace too
+        a += 1
+    s, e = nt.to_original(a, b)
+    body = node.body
+    own = text[body[0][0]:body[0][1]] if len(body) == 1 else " ".join(text[x:y] for x, y in body)
+    logic = None
+    if node.children and any(c.role != "note" for c in node.children):
+        logic = node.logic or ("any" if _ANY.search(own) else "all")
+    crit = Criterion(
+        id=cid, parent=parent_id, kind=node.kind, cohort=node.cohort, logic=logic, number=node.number,
+        text=nt.original[s:e], start=s, end=e, role=node.role, depth=depth, section=node.section,
+        clean_text=" ".join(own.split()),  # collapse_ws
+    )
+    return Segment(crit, (a, b))
+
+
+def _flatten(nodes: List[_Node]) -> List[_Node]:
+    """Nodes with no words of their own (a marker alone on a line) give way to their children (iteratively)."""
+    out = []
+    todo = list(reversed(nodes))
+    while todo:
+        n = todo.pop()
         if n.body:
             out.append(n)
         else:
-            out.extend(_flatten(n.children))
+            todo.extend(reversed(n.children))
     return out
 
 
