@@ -7,7 +7,7 @@ import pytest
 from spacy.tokens import Span
 
 from critparse.pipeline import context_rules, load
-from critparse.pipeline.components import mark_negated
+from critparse.negation import mark_negated
 
 
 @pytest.fixture(scope="module")
@@ -90,14 +90,14 @@ def test_constraint_negated_in_negation_scope(fast):
 
 def test_constraint_negated_through_negated_entity():
     cons = [{"start": 10, "end": 20}, {"start": 30, "end": 40}]
-    mark_negated(cons, scopes=[], negated_ents=[(12, 15)])
+    mark_negated(cons, [], [(12, 15)])
     assert [c["negated"] for c in cons] == [True, False]
 
 
 def test_negation_word_inside_the_constraint_negates_nothing():
     # "not exceeding" inside the constraint span, even if a rule matched it as a negation
     cons = [{"start": 0, "end": 24}]
-    mark_negated(cons, scopes=[(4, 17, 18, 24)], negated_ents=[])
+    mark_negated(cons, [(4, 17, 18, 24)], [])
     assert cons[0]["negated"] is False
 
 

@@ -9,7 +9,7 @@ from spacy.tokens import DocBin
 import critparse
 from critparse.errors import CritparseError
 from critparse.pipeline import MODEL_NAME, load, model_path
-from critparse.pipeline.components import clause_starts, lexicon_terms, pattern_terms
+from critparse.pipeline.components import lexicon_terms, pattern_terms
 from critparse.pipeline.tokenizer import blank
 
 FULL_PIPES = ["tok2vec", "ner", "critparse_term_ruler", "critparse_clauses", "abbreviation_detector",
@@ -127,8 +127,11 @@ def test_abbreviations_resolve(full):
     assert ("ANC", "absolute neutrophil count") in pairs
 
 
-def test_clause_starts():
-    assert clause_starts(["No", "fever", ";", "ALT", "<", "3", ".", "x"]) == [True, False, False, True, False, False, False, True]
+def test_clause_starts(fast):
+    doc = fast.make_doc("No fever; ALT < 3. x")
+    doc = fast.get_pipe("critparse_clauses")(doc)
+    assert [bool(t.is_sent_start) for t in doc] == [True, False, False, True, False, False, False, True]
+    assert [s.text for s in doc.sents] == ["No fever;", "ALT < 3.", "x"]
 
 
 def test_span_extensions_survive_docbin(full):

@@ -13,9 +13,5 @@ class Errors:
     E007 = "[E007] Corpus folder {path} not found. Set CRITPARSE_CORPORA to the folder that holds chia/, lct/, ctgov_xml_2023/ ..."
 
 
-class Warnings:
-    W001 = "[W001] Unit {unit!r} of {subject!r} could not be converted to {target!r}: {reason}"
-
-
 class CritparseError(ValueError):
     """Bad input or configuration, with a message that says what to do."""

@@ -26,8 +26,6 @@ from .normalize import NormalizedText, normalize
 from .records import Constraint, Criterion, Entity, Normalized, ParsedTrial, TrialInfo
 from .segment import Segment, segment
 
-MODES = ("full", "fast")
-
 
 def _check_inputs(text: Any, trial_id: Any) -> None:
     if not isinstance(text, str):

@@ -50,32 +50,38 @@ def context_rules():
     """medspaCy ConTextRules from ``resources/context_rules.json``."""
     from medspacy.context import ConTextRule
 
-    from .. import resources
+    from .components import context_rule_dicts
 
-    import json
+    return [ConTextRule.from_dict(r) for r in context_rule_dicts()]
 
-    data = json.loads(resources.read_text("context_rules.json"))
-    return [ConTextRule.from_dict(r) for r in data["context_rules"]]
+
+#: where the rule components' data come from when a config is initialised (`nlp.initialize()`)
+INITIALIZE = {
+    "critparse_term_ruler": {"patterns": {"@misc": "critparse.term_patterns.v1"}},
+    "medspacy_context": {"rules": {"@misc": "critparse.context_rules.v1"}},
+}
 
 
 def add_rule_layers(nlp, *, entities: bool = True):
-    """Append the rule components to `nlp` (in place) and return it."""
+    """Append the rule components to `nlp` (in place), initialise them with the shipped rules
+    and return it.  The rules are saved with the pipeline (`nlp.to_disk`), and the config's
+    ``[initialize.components]`` names where they came from."""
     # medspaCy's and scispaCy's internal matchers are legitimately empty for some rule types
     warnings.filterwarnings("ignore", message=r"\[W036\]")
-    from . import components  # noqa: F401  (registers factories)
+    from . import components  # noqa: F401  (registers the factories)
 
     if entities:
-        nlp.add_pipe("critparse_term_ruler")
+        nlp.add_pipe("critparse_term_ruler").initialize(nlp=nlp)
     nlp.add_pipe("critparse_clauses")
     if entities:
-        # scispaCy's detector, skipping Docs without a parenthesis (same results, less work)
-        nlp.add_pipe(components.register_abbreviation_detector(), name="abbreviation_detector")
-    from medspacy.context import ConText  # noqa: F401  (registers medspacy_context)
-
-    ctx = nlp.add_pipe("medspacy_context", config={"rules": None})
-    ctx.add(context_rules())
+        nlp.add_pipe("critparse_abbreviation_detector", name="abbreviation_detector")
+    nlp.add_pipe("critparse_context", name="medspacy_context").initialize(nlp=nlp)
     nlp.add_pipe("critparse_constraints")
     nlp.add_pipe("critparse_constraint_negation")
+    init = nlp.config["initialize"].setdefault("components", {})
+    for name, cfg in INITIALIZE.items():
+        if name in nlp.pipe_names:
+            init[name] = dict(cfg)
     return nlp
 
 

@@ -3,32 +3,45 @@
 Each component is a thin class over plain functions:
 
 * ``critparse_constraints``: ``doc._.constraints`` from `critparse.constraints.extract`.
-* ``critparse_term_ruler``: rule entities from data files (the lab/vital
-  lexicon ``resources/labs.jsonl`` as Measurement, and
-  ``resources/entity_patterns.jsonl``), added only where no entity is yet.
+* ``critparse_term_ruler``: rule entities (by default the lab/vital lexicon
+  ``resources/labs.jsonl`` as Measurement, and ``resources/entity_patterns.jsonl``),
+  added where no entity is yet or, for curated terms, over the model's; the
+  rules are set by ``initialize`` and saved by ``to_disk``.
 * ``critparse_clauses``: clause boundaries (``;`` and sentence ends) as
   sentence starts, the scope limit medspaCy ConText needs.
+* ``critparse_abbreviation_detector``: scispaCy's detector, cheaper
+  (`critparse.pipeline.abbreviations`).
+* ``critparse_context``: medspaCy ConText whose rules are saved with the
+  pipeline (`critparse.pipeline.context`).
 * ``critparse_constraint_negation``: ``negated=True`` on constraint dicts whose
   subject lies in the scope of a ConText negation modifier or overlaps a
-  negated entity.
+  negated entity (`critparse.negation.mark_negated`).
+
+Every factory is registered when this module is imported (and, through the
+``spacy_factories`` entry points, when spaCy loads a saved pipeline); the
+factories of the scispaCy and medspaCy components import those libraries
+only when they run.
 """
 
+import json
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
-
+import srsly
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from spacy.util import filter_spans, registry
 
 from .. import constraints as _constraints
 from .. import resources
+from ..negation import NEGATION_CATEGORY, mark_negated
 from . import extensions  # noqa: F401  (declares the ._ extensions)
 
 #: lexicon categories that name a measurement (Chia's Measurement label)
 MEASUREMENT_CATEGORIES = ("lab", "vital", "score", "performance")
-NEGATION_CATEGORY = "NEGATED_EXISTENCE"
+#: the term ruler's file in a saved pipeline
+PATTERNS_FILE = "patterns.jsonl"
 
 
 # -- constraints ----------------------------------------------------------------
@@ -110,35 +123,81 @@ def add_rule_entities(doc: Doc, spans: Iterable[Span], overrides: Iterable[Span]
     return doc
 
 
+@registry.misc("critparse.term_patterns.v1")
+def default_terms(lexicon: bool = True, patterns: Optional[str] = "entity_patterns.jsonl") -> List[Dict[str, Any]]:
+    """The term ruler's shipped rules: the lexicon's measurement names and a resources patterns file."""
+    return (lexicon_terms() if lexicon else []) + (pattern_terms(patterns) if patterns else [])
+
+
 @Language.factory(
     "critparse_term_ruler",
     assigns=["doc.ents", "span._.critparse_source", "span._.critparse_rule"],
-    default_config={"lexicon": True, "patterns": "entity_patterns.jsonl"},
 )
-def make_term_ruler(nlp: Language, name: str, lexicon: bool, patterns: Optional[str]):
-    terms = (lexicon_terms() if lexicon else []) + (pattern_terms(patterns) if patterns else [])
-    return TermRuler(nlp, terms)
+def make_term_ruler(nlp: Language, name: str):
+    return TermRuler(nlp, name=name)
+
+
+TERM_KEYS = ("id", "label", "text", "case", "override")
 
 
 class TermRuler:
-    """Phrase rules (case-insensitive or exact) from data files.
+    """Phrase rules (case-insensitive or exact): {id, label, text, case: "lower"|"exact", override}.
 
     Rules marked ``override`` (curated terms whose label is unambiguous) replace
-    overlapping model entities; the others only fill gaps left by the model."""
+    overlapping model entities; the others only fill gaps left by the model.
+    The rules come from `initialize` (default: `default_terms`) or `add_patterns`,
+    and are saved by `to_disk` as ``patterns.jsonl``."""
 
-    def __init__(self, nlp: Language, terms: Sequence[Dict[str, Any]]):
-        self.terms = list(terms)
-        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+    def __init__(self, nlp: Language, name: str = "critparse_term_ruler", terms: Sequence[Dict[str, Any]] = ()):
+        self.nlp = nlp
+        self.name = name
+        self.clear()
+        self.add_patterns(terms)
+
+    def clear(self) -> None:
+        self.terms: List[Dict[str, Any]] = []
+        self.lower = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.exact = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         self._meta: Dict[int, Tuple[str, str, bool]] = {}
+
+    def add_patterns(self, terms: Iterable[Dict[str, Any]]) -> None:
         by_key: Dict[Tuple[str, str, str, bool], List[str]] = {}
-        for t in self.terms:
-            by_key.setdefault((t["case"], t["label"], t["id"], bool(t.get("override"))), []).append(t["text"])
+        for t in terms:
+            t = {"id": t.get("id", t["text"]), "label": t["label"], "text": t["text"], "case": t.get("case", "lower"),
+                 "override": bool(t.get("override", False))}
+            if t["case"] not in ("lower", "exact"):
+                raise ValueError(f"term {t!r}: case must be 'lower' or 'exact'")
+            self.terms.append(t)
+            by_key.setdefault((t["case"], t["label"], t["id"], t["override"]), []).append(t["text"])
         for (case, label, rid, override), texts in by_key.items():
             key = f"{label}|{rid}|{int(override)}"
-            docs = list(nlp.tokenizer.pipe(texts))
+            docs = list(self.nlp.tokenizer.pipe(texts))
             (self.exact if case == "exact" else self.lower).add(key, docs)
-            self._meta[nlp.vocab.strings[key]] = (label, rid, override)
+            self._meta[self.nlp.vocab.strings[key]] = (label, rid, override)
+
+    def initialize(self, get_examples: Optional[Callable[[], Iterable[Any]]] = None, *,
+                   nlp: Optional[Language] = None, patterns: Optional[Sequence[Dict[str, Any]]] = None) -> None:
+        """Replace the rules with `patterns` (default: `default_terms()`, the shipped ones)."""
+        self.clear()
+        self.add_patterns(default_terms() if patterns is None else patterns)
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        return srsly.msgpack_dumps({"patterns": self.terms})
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> "TermRuler":
+        self.clear()
+        self.add_patterns(srsly.msgpack_loads(data)["patterns"])
+        return self
+
+    def to_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_jsonl(path / PATTERNS_FILE, self.terms)
+
+    def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = ()) -> "TermRuler":
+        self.clear()
+        self.add_patterns(srsly.read_jsonl(Path(path) / PATTERNS_FILE))
+        return self
 
     def spans(self, doc: Doc) -> Tuple[List[Span], List[Span]]:
         """(gap-filling spans, overriding spans)."""
@@ -158,65 +217,40 @@ class TermRuler:
 
 
 # -- abbreviations ------------------------------------------------------------------
-def register_abbreviation_detector() -> str:
-    """Register (once) and return the factory name of scispaCy's abbreviation detector that
-    skips Docs without a "(": it only finds "long form (SF)" / "SF (long form)" pairs, so
-    on such Docs it finds nothing and ``doc._.abbreviations`` keeps its default (``[]``)."""
-    name = "critparse_abbreviation_detector"
-    if Language.has_factory(name):
-        return name
-    from scispacy.abbreviation import AbbreviationDetector
+@Language.factory(
+    "critparse_abbreviation_detector",
+    assigns=["doc._.abbreviations"],
+    default_config={"make_serializable": False},
+)
+def make_abbreviation_detector(nlp: Language, name: str, make_serializable: bool):
+    """scispaCy's detector, skipping Docs without a "(" (`critparse.pipeline.abbreviations`)."""
+    from .abbreviations import ParenthesisAbbreviationDetector
 
-    from collections import defaultdict
+    return ParenthesisAbbreviationDetector(nlp, name=name, make_serializable=make_serializable)
 
-    from scispacy.abbreviation import find_abbreviation
-    from spacy.attrs import ORTH
 
-    class ParenthesisAbbreviationDetector(AbbreviationDetector):
-        def __init__(self, nlp: Language, name: str = "abbreviation_detector", make_serializable: bool = False):
-            super().__init__(nlp, name=name, make_serializable=make_serializable)
-            self._paren = nlp.vocab.strings.add("(")
+# -- ConText -----------------------------------------------------------------------
+@Language.factory(
+    "critparse_context",
+    assigns=["doc._.context_graph", "span._.modifiers", "span._.is_negated", "span._.is_historical",
+             "span._.is_hypothetical", "span._.is_family", "span._.is_uncertain"],
+    default_config={"phrase_matcher_attr": "LOWER", "max_scope": None, "max_targets": None,
+                    "prune_on_modifier_overlap": True, "prune_on_target_overlap": False},
+)
+def make_context(nlp: Language, name: str, phrase_matcher_attr: str, max_scope: Optional[int],
+                 max_targets: Optional[int], prune_on_modifier_overlap: bool, prune_on_target_overlap: bool):
+    """medspaCy ConText whose rules are saved with the pipeline (`critparse.pipeline.context`)."""
+    from .context import CritparseContext
 
-        def __call__(self, doc: Doc) -> Doc:
-            # scispaCy's matcher needs a "(" token: without one it finds nothing
-            if not len(doc) or not (doc.to_array(ORTH) == self._paren).any():
-                return doc
-            return super().__call__(doc)
+    return CritparseContext(nlp, name=name, phrase_matcher_attr=phrase_matcher_attr, max_scope=max_scope,
+                            max_targets=max_targets, prune_on_modifier_overlap=prune_on_modifier_overlap,
+                            prune_on_target_overlap=prune_on_target_overlap)
 
-        def find_matches_for(self, filtered, doc: Doc):
-            """scispaCy's method, with its per-Doc global Matcher (one ``Matcher.add`` and
-            ``remove`` per abbreviation found, which dominated its cost) replaced by a direct
-            search for every occurrence of each short form's token sequence: same results."""
-            rules = {}
-            all_occurences = defaultdict(set)
-            already_seen_long, already_seen_short = set(), set()
-            shorts = []
-            for long_candidate, short_candidate in filtered:
-                short, long = find_abbreviation(long_candidate, short_candidate)
-                new_long = long.text not in already_seen_long if long else False
-                new_short = short.text not in already_seen_short
-                if long is not None and new_long and new_short:
-                    already_seen_long.add(long.text)
-                    already_seen_short.add(short.text)
-                    all_occurences[long].add(short)
-                    rules[long.text] = long
-                    shorts.append((long.text, [t.orth for t in short]))
-            if shorts:
-                orths = [t.orth for t in doc]
-                n = len(orths)
-                for key, pattern in shorts:
-                    k = len(pattern)
-                    if not k:
-                        continue
-                    first = pattern[0]
-                    for i in range(n - k + 1):
-                        if orths[i] == first and orths[i:i + k] == pattern:
-                            all_occurences[rules[key]].add(doc[i:i + k])
-            return list((k, v) for k, v in all_occurences.items())
 
-    Language.factory(name, assigns=["doc._.abbreviations"],
-                     default_config={"make_serializable": False})(ParenthesisAbbreviationDetector)
-    return name
+@registry.misc("critparse.context_rules.v1")
+def context_rule_dicts() -> List[Dict[str, Any]]:
+    """critparse's ConText rules (``resources/context_rules.json``) as medspaCy rule dicts."""
+    return json.loads(resources.read_text("context_rules.json"))["context_rules"]
 
 
 # -- clauses -----------------------------------------------------------------------
@@ -228,17 +262,9 @@ def make_clauses(nlp: Language, name: str):
     return ClauseSplitter()
 
 
-def clause_starts(words: Sequence[str]) -> List[bool]:
-    """True where a clause starts: the first token and the token after ``;`` or a sentence end."""
-    out = [False] * len(words)
-    if words:
-        out[0] = True
-    for i in range(1, len(words)):
-        out[i] = words[i - 1] in CLAUSE_ENDS
-    return out
-
-
 class ClauseSplitter:
+    """Sentence starts at the first token and after ``;`` or a sentence end (`CLAUSE_ENDS`)."""
+
     def __call__(self, doc: Doc) -> Doc:
         # only the starts are set; other tokens stay "unknown", which spaCy reads as "not a start"
         # (doc[1] is always set, so that spaCy sees the annotation even for one-clause docs)
@@ -275,15 +301,6 @@ def negation_scopes(doc: Doc) -> List[Tuple[int, int, int, int]]:
             continue
         out.append((doc[ms].idx, doc[me - 1].idx + len(doc[me - 1]), doc[ss].idx, doc[se - 1].idx + len(doc[se - 1])))
     return out
-
-
-def mark_negated(constraints: List[Dict[str, Any]], scopes: Sequence[Tuple[int, int, int, int]],
-                 negated_ents: Sequence[Tuple[int, int]]) -> None:
-    """Set ``negated`` on constraint dicts (in place) from negation scopes and negated entities:
-    the one rule of `critparse.negation.mark_negated`, which fast mode applies to its own scopes."""
-    from ..negation import mark_negated as _mark
-
-    _mark(constraints, scopes, negated_ents)
 
 
 class ConstraintNegation:
