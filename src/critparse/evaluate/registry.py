@@ -18,10 +18,11 @@ them (neither right nor wrong).
 
 Misses and spurious items get an error class: an unmatched gold item and an unmatched system
 constraint whose spans overlap are one error named after what disagrees (``wrong value``, ``wrong
-op``, ``wrong unit``, ``wrong section``, ``split/merged range`` when a gold range bound met a
-single-sided or other-sided bound); an agreeing pair with disagreeing subjects is ``wrong subject``;
-what is left is ``missed`` or ``spurious`` (``spurious enumeration`` where the text names a stage,
-grade or class).
+op``, ``wrong unit`` or ``wrong unit (none)`` where the system has no unit, ``wrong section``,
+``split/merged range`` when a gold range bound met a single-sided or other-sided bound); an agreeing
+pair with disagreeing subjects is ``wrong subject: words`` (one name holds the other's words plus
+more) or ``wrong subject: other``; what is left is ``missed <kind>`` or ``spurious`` (``spurious
+enumeration`` where the text names a stage, grade or class).
 """
 
 from __future__ import annotations
@@ -329,10 +330,17 @@ def diagnose(g: GoldItem, s: SysItem, gold: Sequence[GoldItem]) -> str:
         same_unit = (g.relative_to or None) == (s.relative_to or None) and (
             not _gold_unit(g.unit) or _gold_unit(g.unit) == s.unit
             or units.try_convert(1.0, s.unit, _gold_unit(g.unit), subject=s.subject) is not None)
-        wrong.append("value" if same_unit else "unit")
+        wrong.append("value" if same_unit else ("unit (none)" if not s.unit and not s.relative_to else "unit"))
     if "op" in wrong and _is_range_bound(g, gold):
         return "split/merged range"
-    return "wrong " + ", ".join(wrong) if wrong else "wrong subject"
+    return "wrong " + ", ".join(wrong) if wrong else subject_error(g, s)
+
+
+def subject_error(g: GoldItem, s: SysItem) -> str:
+    """``wrong subject: words`` where one name holds the other's words plus more (a boundary
+    error), ``wrong subject: other`` where the system names another thing."""
+    gw, sw = name_tokens(g.subject), name_tokens(s.subject)
+    return "wrong subject: words" if gw and sw and (gw <= sw or sw <= gw) else "wrong subject: other"
 
 
 def _leftover_errors(m: StudyMatch, nct: str) -> List[ErrorRow]:
@@ -348,7 +356,7 @@ def _leftover_errors(m: StudyMatch, nct: str) -> List[ErrorRow]:
             used_g.add(gi)
             used_s.add(si)
             rows.append(ErrorRow(nct, diagnose(m.gold[gi], m.system[si], m.gold), m.gold[gi], m.system[si]))
-    rows += [ErrorRow(nct, "missed", m.gold[gi], None) for gi in free_g if gi not in used_g]
+    rows += [ErrorRow(nct, f"missed {m.gold[gi].kind}".strip(), m.gold[gi], None) for gi in free_g if gi not in used_g]
     for si in free_s:
         if si not in used_s:
             s = m.system[si]
@@ -357,7 +365,8 @@ def _leftover_errors(m: StudyMatch, nct: str) -> List[ErrorRow]:
 
 
 def study_errors(m: StudyMatch, nct: str) -> List[ErrorRow]:
-    rows = [ErrorRow(nct, "wrong subject", m.gold[gi], m.system[si]) for gi, si, subj in m.pairs if not subj]
+    rows = [ErrorRow(nct, subject_error(m.gold[gi], m.system[si]), m.gold[gi], m.system[si])
+            for gi, si, subj in m.pairs if not subj]
     return rows + _leftover_errors(m, nct)
 
 
