@@ -127,6 +127,7 @@ def seed_like(text: str, info: Optional[TrialInfo] = None) -> ParsedTrial:
                                               source_format="text"))
 
 
+SEED_PATH = __import__("pathlib").Path(__file__).resolve().parents[1] / "corpora" / "demo" / "NCT04532203.eligibility.md"
 SEED_INFO = TrialInfo(sex="all", minimum_age="3 Years", maximum_age="75 Years", source_format="ctgov_v2_json")
 PATIENTS_DIR = __import__("pathlib").Path(__file__).parent / "data" / "patients"
 
@@ -138,11 +139,9 @@ def load_patient(name: str) -> dict:
 
 
 def seed_variant(request, seed_text: str) -> ParsedTrial:
-    """The seed trial, hand-built ("handbuilt") or from critparse.parse ("parsed", skipped while the
-    parser does not yet produce the constraints these tests need); structured fields 3-75 years."""
+    """The seed trial, hand-built ("handbuilt") or from critparse.parse ("parsed"; a parse that lost the
+    constraints or cohorts these tests need fails here); structured fields 3-75 years."""
     import copy
-
-    import pytest
 
     if request.param == "handbuilt":
         return seed_like(seed_text, copy.deepcopy(SEED_INFO))
@@ -150,6 +149,6 @@ def seed_variant(request, seed_text: str) -> ParsedTrial:
 
     parsed = critparse.parse(seed_text, trial_id="NCT04532203", info=copy.deepcopy(SEED_INFO), mode="fast")
     subjects = {c.subject for c in parsed.constraints}
-    if not {"creatinine", "bilirubin", "age"} <= subjects or len(parsed.cohorts) < 2:
-        pytest.skip("the parser does not yet give the seed's constraints and cohorts")
+    assert {"creatinine", "bilirubin", "age"} <= subjects, sorted(subjects)
+    assert parsed.cohorts == ["B-ALL", "B-NHL"], parsed.cohorts
     return parsed

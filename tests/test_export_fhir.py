@@ -108,7 +108,7 @@ def test_structured_sex_as_characteristic(seed_text):
 
 
 def test_corpus_exports_validate(corpora):
-    from critparse.checks import xml_records
+    from critparse.corpora import xml_records
     from critparse.parser import parse_many
 
     path = corpora / "ctgov_xml_2023" / "derived" / "eligibility.jsonl.gz"

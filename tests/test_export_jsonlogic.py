@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from critparse.export.jsonlogic import patient_data, to_jsonlogic
-from critparse.screen import screen
+from critparse.screening import screen
 
-from _trials import load_patient, seed_like, seed_variant, SEED_INFO
+from _trials import SEED_INFO, SEED_PATH, load_patient, seed_like, seed_variant
 
 json_logic = pytest.importorskip("json_logic")
 jsonLogic = json_logic.jsonLogic
@@ -98,12 +98,7 @@ def test_uln_from_absolute_value():
 
 
 def _seed_text():
-    from critparse.config import examples_dir
-
-    p = examples_dir() / "NCT04532203.eligibility.md"
-    if not p.exists():
-        pytest.skip("seed trial not found")
-    return p.read_text(encoding="utf-8")
+    return SEED_PATH.read_text(encoding="utf-8")
 
 
 _units = st.sampled_from([("mg/dL", 1.0), ("umol/L", 88.42)])
@@ -128,19 +123,17 @@ def test_jsonlogic_equals_screen_on_complete_data(age, creat, cu, bili, alt, ast
                "life expectancy": {"value": le, "unit": "mo"}, "cr duration": {"value": crd, "unit": "mo"},
                "systemic steroids": {"value": steroid, "unit": "wk"}}
     assert run(_DOC, patient) == (screen(trial, patient).verdict != "ineligible")
+    assert _PARSED and {"creatinine", "bilirubin", "age"} <= {c.subject for c in _PARSED[0][0].constraints}
     for parsed, doc in _PARSED:  # the same on the real parse of the seed
         assert run(doc, patient) == (screen(parsed, patient).verdict != "ineligible")
 
 
 def _load_seed():
-    from critparse.config import examples_dir
-
-    p = examples_dir() / "NCT04532203.eligibility.md"
-    return seed_like(p.read_text(encoding="utf-8"), SEED_INFO) if p.exists() else None
+    return seed_like(SEED_PATH.read_text(encoding="utf-8"), SEED_INFO)
 
 
 _SEED = _load_seed()
-_DOC = to_jsonlogic(_SEED) if _SEED is not None else None
+_DOC = to_jsonlogic(_SEED)
 
 
 def _load_parsed():
@@ -148,18 +141,11 @@ def _load_parsed():
 
     import critparse
 
-    if _SEED is None:
-        return []
     p = critparse.parse(_SEED.text, trial_id="NCT04532203", info=copy.deepcopy(SEED_INFO), mode="fast")
-    if not {"creatinine", "bilirubin", "age"} <= {c.subject for c in p.constraints}:
-        return []
     return [(p, to_jsonlogic(p))]
 
 
 _PARSED = _load_parsed()
-if _SEED is None:  # pragma: no cover
-    test_jsonlogic_equals_screen_on_complete_data = pytest.mark.skip("seed trial not found")(
-        test_jsonlogic_equals_screen_on_complete_data)
 
 
 def test_cli_export_jsonlogic(tmp_path, seed_text):

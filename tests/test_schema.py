@@ -67,7 +67,7 @@ def test_invalid_documents_fail(seed_text):
 
 
 def test_corpus_records_validate(corpora):
-    from critparse.checks import xml_records
+    from critparse.corpora import xml_records
     from critparse.parser import parse_many
 
     path = corpora / "ctgov_xml_2023" / "derived" / "eligibility.jsonl.gz"

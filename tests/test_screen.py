@@ -10,7 +10,7 @@ import pytest
 
 import critparse
 from critparse.records import Constraint, Criterion, Normalized, ParsedTrial
-from critparse.screen import screen
+from critparse.screening import screen
 
 from _trials import PATIENTS_DIR, load_patient, seed_variant
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from functools import wraps
 
+# the exporters and the checks register ParsedTrial's methods (to_frames, to_jsonlogic, to_fhir,
+# to_sql_rows, check) with `records.provide` when imported: records itself imports nothing above it
+from . import checks as _checks  # noqa: F401
 from . import pipeline as _pipeline
+from .export import fhir as _fhir  # noqa: F401
+from .export import frames as _frames  # noqa: F401
+from .export import jsonlogic as _jsonlogic  # noqa: F401
 from .parser import parse, parse_many, prepare
 from .records import (
     SCHEMA_VERSION,
@@ -15,6 +21,7 @@ from .records import (
     ParsedTrial,
     TrialInfo,
 )
+from .screening import screen
 
 __version__ = "0.1.0"
 
@@ -24,13 +31,6 @@ def load(mode: str = "full", model=None):
     nlp = _pipeline.load(mode, model)
     prepare()  # the rule resources too, so that the first parse does not pay for them
     return nlp
-
-
-def screen(parsed, patient):
-    """Screen a patient (dict) against a parsed trial: see `critparse.screen`."""
-    from .screen import screen as _screen
-
-    return _screen(parsed, patient)
 
 
 __all__ = [

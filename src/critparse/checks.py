@@ -26,16 +26,13 @@ start, end, text into the original text; structured fields have no offsets).
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
-from .export.logic import Node, TrialLogic, constraint_expr, convert, parse_age, to_years
-from .records import Constraint, ParsedTrial, TrialInfo
+from .logic import Node, TrialLogic, constraint_expr, convert, parse_age, to_years
+from .records import Constraint, ParsedTrial, TrialInfo, provide
 
 KINDS = ("contradiction", "redundancy", "gap", "age_mismatch", "sex_mismatch")
 _EPS = 1e-6
@@ -324,8 +321,8 @@ def age_range(scope: _Scope) -> Tuple[Optional[float], Optional[float], List[Con
 
 def _age_findings(parsed: ParsedTrial, logic: TrialLogic, scopes: List[_Scope]) -> List[Finding]:
     info = parsed.info or TrialInfo()
-    smin = parse_age(info.minimum_age)
-    smax = parse_age(info.maximum_age)
+    smin = parse_age(info.minimum_age)[2]  # in years
+    smax = parse_age(info.maximum_age)[2]
     if smin is None and smax is None:
         return []
     ranges = [age_range(s) for s in scopes]
@@ -346,8 +343,7 @@ def _age_findings(parsed: ParsedTrial, logic: TrialLogic, scopes: List[_Scope]) 
     for name, structured, text_v in (("minimum_age", smin, lo), ("maximum_age", smax, hi)):
         if structured is None or text_v is None:
             continue
-        sy = to_years(*structured)
-        if sy is None or abs(sy - text_v) <= 0.01:
+        if abs(structured - text_v) <= 0.01:
             continue
         lower_side = name == "minimum_age"
         spans = [_span(c) for c in used if ((c.op in (">", ">=")) != (c.kind == "exclusion")) == lower_side]
@@ -427,6 +423,7 @@ def _sex_findings(parsed: ParsedTrial) -> List[Finding]:
 
 # -- entry points --------------------------------------------------------------------
 
+@provide("check")
 def check(parsed: ParsedTrial) -> List[Finding]:
     """All consistency findings of one parsed trial."""
     if isinstance(parsed, dict):
@@ -442,47 +439,21 @@ def check(parsed: ParsedTrial) -> List[Finding]:
     return out
 
 
-def xml_records(path: Optional[Path] = None, limit: Optional[int] = None) -> Iterator[Tuple[str, str, TrialInfo]]:
-    """(criteria text, nct id, TrialInfo) from the derived JSONL of the 6,786 legacy XML records."""
-    if path is None:
-        from .config import corpora_dir
-
-        path = corpora_dir() / "ctgov_xml_2023" / "derived" / "eligibility.jsonl.gz"
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    n = 0
-    with opener(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            if limit is not None and n >= limit:
-                return
-            d = json.loads(line)
-            hv = d.get("healthy_volunteers")
-            info = TrialInfo(sex=(d.get("gender") or None) and d["gender"].lower(),
-                             minimum_age=d.get("minimum_age"), maximum_age=d.get("maximum_age"),
-                             healthy_volunteers=None if hv is None else hv.lower().startswith("accepts"),
-                             source_format="ctgov_xml")
-            n += 1
-            yield d.get("criteria") or "", d.get("nct_id"), info
-
-
 def check_many(parsed_trials: Iterable[ParsedTrial]) -> Iterator[Tuple[ParsedTrial, List[Finding]]]:
     for p in parsed_trials:
         yield p, check(p)
 
 
-def check_corpus(path: Optional[Path] = None, limit: Optional[int] = None, mode: str = "fast",
-                 nlp: Any = None) -> Dict[str, Any]:
-    """Parse the legacy XML records (fast mode) and count findings by kind.
+def count_findings(parsed_trials: Iterable[ParsedTrial]) -> Dict[str, Any]:
+    """Check many parsed trials and count the findings by kind (`critparse check --corpus`).
 
     Returns {"records": n, "records_with_findings": m, "counts": {kind: count},
     "records_by_kind": {kind: records having it}, "examples": {kind: [first few]}}."""
-    from .parser import parse_many
-
     counts: Counter = Counter()
     per_record: Counter = Counter()
     examples: Dict[str, List[Dict[str, Any]]] = {}
     n = with_findings = 0
-    for parsed, findings in check_many(parse_many(xml_records(path, limit), mode=mode, nlp=nlp)):
+    for parsed, findings in check_many(parsed_trials):
         n += 1
         if findings:
             with_findings += 1

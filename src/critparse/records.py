@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 SCHEMA_VERSION = "1.0"
 
@@ -165,32 +165,47 @@ class ParsedTrial:
     def from_json(cls, s: str) -> "ParsedTrial":
         return cls.from_dict(json.loads(s))
 
-    def to_frames(self) -> Dict[str, "Any"]:
-        """A dict of pandas DataFrames: criteria, constraints, entities."""
-        from .export.frames import trial_frames
-
-        return trial_frames(self)
+    # -- operations of the layers above (see `provide`) ----------------------
+    def to_frames(self) -> Dict[str, Any]:
+        """A dict of pandas DataFrames: criteria, constraints, entities (`critparse.export.frames`)."""
+        return _provided("to_frames")(self)
 
     def to_jsonlogic(self, **kw: Any) -> Dict[str, Any]:
-        """The trial as one JSON Logic rule over patient variables (see `critparse.export.jsonlogic`)."""
-        from .export.jsonlogic import to_jsonlogic
-
-        return to_jsonlogic(self, **kw)
+        """The trial as one JSON Logic rule over patient variables (`critparse.export.jsonlogic`)."""
+        return _provided("to_jsonlogic")(self, **kw)
 
     def to_fhir(self, resource: str = "bundle") -> Dict[str, Any]:
-        """FHIR R5 Group / EvidenceVariable (see `critparse.export.fhir`)."""
-        from .export.fhir import to_fhir
-
-        return to_fhir(self, resource)
+        """FHIR R5 Group / EvidenceVariable (`critparse.export.fhir`)."""
+        return _provided("to_fhir")(self, resource)
 
     def to_sql_rows(self, table: str = "constraints") -> List[Dict[str, Any]]:
         """Flat rows of one table (criteria | constraints | entities), the columns of `to_frames()`."""
-        from .export.frames import ROWS
-
-        return ROWS[table](self)
+        return _provided("to_sql_rows")(self, table)
 
     def check(self) -> List[Any]:
-        """Consistency findings (see `critparse.checks`)."""
-        from .checks import check
+        """Consistency findings (`critparse.checks`)."""
+        return _provided("check")(self)
 
-        return check(self)
+
+#: operations on a ParsedTrial that live in the layers above records (exporters, checks): name -> function.
+#: Filled by `provide` when those modules are imported; `critparse/__init__` imports them, and Python runs
+#: the package's `__init__` before any of its modules, so they are there whenever records is.
+_PROVIDED: Dict[str, Callable[..., Any]] = {}
+
+
+def provide(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: register `fn` as the ParsedTrial method `name` (used by the modules above records)."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        _PROVIDED[name] = fn
+        return fn
+
+    return register
+
+
+def _provided(name: str) -> Callable[..., Any]:
+    fn = _PROVIDED.get(name)
+    if fn is None:
+        raise RuntimeError(f"ParsedTrial.{name} is provided by a critparse module that is not imported: "
+                           f"import critparse (the package imports its exporters and checks)")
+    return fn

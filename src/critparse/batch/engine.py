@@ -125,10 +125,8 @@ def _trial_row(rec: Record, status: str, parsed=None, error: Optional[str] = Non
 
 
 def _finding_rows(parsed) -> List[Dict[str, Any]]:
-    try:
-        from ..checks import check
-    except ImportError:  # pragma: no cover - checks are optional
-        return []
+    from ..checks import check
+
     rows = []
     for f in check(parsed):
         d = f.to_dict() if hasattr(f, "to_dict") else dict(f.__dict__)

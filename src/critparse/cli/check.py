@@ -26,7 +26,7 @@ def check_cmd(
 ) -> None:
     """Report contradictions, redundancies and gaps between inclusion and exclusion bounds, and text vs structured
     age / sex fields. Exit status 1 when a file has findings."""
-    from ..checks import check, check_corpus
+    from ..checks import check, count_findings
 
     if fmt not in ("text", "json"):
         raise fail(f"unknown --format {fmt!r}: use text or json")
@@ -34,7 +34,10 @@ def check_cmd(
         if corpus_file is not None and not corpus_file.exists():
             raise fail(f"cannot read {corpus_file}: no such file")
         try:
-            res = check_corpus(corpus_file, limit=limit, mode=mode)
+            from ..corpora import xml_records
+            from ..parser import parse_many
+
+            res = count_findings(parse_many(xml_records(corpus_file, limit), mode=mode))
         except FileNotFoundError as e:
             raise fail(f"corpus not found: {e.filename} (set CRITPARSE_CORPORA)")
         if fmt == "json":

@@ -23,7 +23,7 @@ def screen_cmd(
     """Screen a patient: a verdict (eligible | ineligible | undetermined), per cohort and per criterion.
 
     Exit status 0 whatever the verdict; 2 on bad input."""
-    from ..screen import screen
+    from ..screening import screen
 
     if fmt not in ("json", "table"):
         raise fail(f"unknown --format {fmt!r}: use json or table")

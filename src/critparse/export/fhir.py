@@ -29,8 +29,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from ..records import SCHEMA_VERSION, Constraint, Criterion
-from .logic import Node, TrialLogic, loinc
+from ..records import SCHEMA_VERSION, Constraint, Criterion, provide
+from ..logic import Node, TrialLogic, loinc
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..records import ParsedTrial
@@ -273,6 +273,7 @@ def to_evidence_variable(parsed: "ParsedTrial") -> Dict[str, Any]:
     }
 
 
+@provide("to_fhir")
 def to_fhir(parsed: "ParsedTrial", resource: str = "bundle") -> Dict[str, Any]:
     """`resource`: bundle (Group + EvidenceVariable in a collection Bundle) | group | evidencevariable."""
     r = resource.lower().replace("_", "").replace("-", "")

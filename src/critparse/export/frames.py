@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List
 
+from ..records import provide
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -98,5 +100,12 @@ def frame(table: str, rows: Iterable[Dict[str, Any]]) -> "pd.DataFrame":
     return df.astype({c: dtypes[t] for c, t in cols})
 
 
+@provide("to_sql_rows")
+def table_rows(parsed: "ParsedTrial", table: str = "constraints") -> List[Dict[str, Any]]:
+    """Flat rows of one table (criteria | constraints | entities), the columns of `to_frames()`."""
+    return ROWS[table](parsed)
+
+
+@provide("to_frames")
 def trial_frames(parsed: "ParsedTrial") -> Dict[str, "pd.DataFrame"]:
     return {name: frame(name, fn(parsed)) for name, fn in ROWS.items()}

@@ -30,8 +30,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from ..records import SCHEMA_VERSION, Constraint, Criterion
-from .logic import Node, TrialLogic, canonical_unit, convert, loinc, to_years, var_name
+from ..records import SCHEMA_VERSION, Constraint, Criterion, provide
+from ..logic import Node, TrialLogic, canonical_unit, convert, loinc, to_years, var_name
+from ..patient import Patient
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..records import ParsedTrial
@@ -135,6 +136,7 @@ class _Builder:
         raise ValueError(f"unexpected node {op}")
 
 
+@provide("to_jsonlogic")
 def to_jsonlogic(parsed: "ParsedTrial", with_info: bool = True) -> Dict[str, Any]:
     """The trial as a JSON Logic document: {rule, cohorts, variables, unevaluable, ...}."""
     logic = TrialLogic(parsed)
@@ -156,8 +158,6 @@ def to_jsonlogic(parsed: "ParsedTrial", with_info: bool = True) -> Dict[str, Any
 def patient_data(patient: Dict[str, Any], doc: Dict[str, Any]) -> Dict[str, Any]:
     """A `critparse.screen` patient dict as JSON Logic data for `doc`'s variables
     (values converted to each variable's unit; ULN multiples as `<name>_xuln`)."""
-    from ..screen import Patient
-
     p = Patient(patient)
     data: Dict[str, Any] = {}
     if p.sex:

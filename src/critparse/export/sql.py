@@ -106,7 +106,7 @@ def connect_parquet(folder: str, database: str = ":memory:") -> "duckdb.DuckDBPy
 
 def patient_value(subject: str, value: float, unit: str) -> Dict[str, Any]:
     """Query parameters for a patient value: subject, value in the subject's canonical unit, unit."""
-    from .logic import canonical_subject, canonical_unit, convert, ucum
+    from ..logic import canonical_subject, canonical_unit, convert, ucum
 
     subj = canonical_subject(subject)
     to = canonical_unit(subj)

@@ -1,4 +1,5 @@
-"""The logical reading of a parsed trial, shared by screening and the exporters.
+"""The logical reading of a parsed trial: the domain's trial logic, shared by screening
+(`critparse.screening`), the consistency checks and the exporters.
 
 One place decides how criteria and constraints combine, so that
 `critparse.screen`, the JSON Logic rule and the FHIR Group say the same thing:
@@ -28,10 +29,10 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
-from ..records import Constraint, Criterion
+from .records import Constraint, Criterion
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..records import ParsedTrial
+    from .records import ParsedTrial
 
 _OR = re.compile(r"\bor\b", re.I)
 _AND = re.compile(r"\band\b|;", re.I)
@@ -88,7 +89,7 @@ def convert(value: float, unit: Optional[str], to_unit: Optional[str], subject: 
         raise ValueError(f"cannot convert {unit!r} to {to_unit!r}")
     if unit in _YEARS_PER and to_unit in _YEARS_PER:
         return float(value) * _YEARS_PER[unit] / _YEARS_PER[to_unit]
-    from ..units import convert as units_convert
+    from .units import convert as units_convert
 
     try:
         return float(units_convert(value, unit, to_unit, subject=subject))
@@ -102,14 +103,14 @@ def ucum(unit: Optional[str]) -> Optional[str]:
         return None
     if unit in ("ULN", "LLN"):
         return unit
-    from ..units import to_ucum
+    from .units import to_ucum
 
     return to_ucum(unit) or unit
 
 
 def lookup_lab(name: str) -> Any:
     """The lexicon's `Subject` for a lab name or synonym, or None."""
-    from ..lexicon import lookup, subjects
+    from .lexicon import lookup, subjects
 
     name = str(name).strip()
     return subjects().get(name.lower()) or lookup(name) or lookup(name.replace("_", " "))
@@ -250,10 +251,9 @@ class TrialLogic:
                              number=None, text=f"sex: {info.sex} (structured field)", start=0, end=0)
             out.append(Node("crit", [Node("sex", value=sex, criterion=crit)], criterion=crit, kind="inclusion"))
         for name, op in (("minimum_age", ">="), ("maximum_age", "<=")):
-            parsed_age = parse_age(getattr(info, name))
-            if parsed_age is None:
+            value, unit, _years = parse_age(getattr(info, name))
+            if unit is None:
                 continue
-            value, unit = parsed_age
             cid = f"info.{name}"
             crit = Criterion(id=cid, parent=None, kind="inclusion", cohort=None, logic=None, number=None,
                              text=f"{name.replace('_', ' ')}: {getattr(info, name)} (structured field)",
@@ -277,11 +277,6 @@ class TrialLogic:
         if exc:
             parts.append(Node("not", [or_(exc)]))
         return and_(parts)
-
-    def trial_node(self, with_info: bool = True) -> Node:
-        if not self.cohorts:
-            return self.cohort_node(None, with_info)
-        return or_([self.cohort_node(c, with_info) for c in self.cohorts])
 
     def unevaluable(self) -> List[Criterion]:
         """Criteria that are neither constraints nor groups of tested children."""
@@ -308,21 +303,36 @@ def _covers(label: str, others: List[str]) -> bool:
 
 
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)?\s*$")
+#: unit word of a structured age -> (UCUM code, years per unit)
+_AGE_UNITS = {
+    "year": ("a", 1.0), "years": ("a", 1.0), "yr": ("a", 1.0), "yrs": ("a", 1.0), "y": ("a", 1.0),
+    "month": ("mo", 1 / 12), "months": ("mo", 1 / 12), "mo": ("mo", 1 / 12),
+    "week": ("wk", 7 / 365.25), "weeks": ("wk", 7 / 365.25), "wk": ("wk", 7 / 365.25),
+    "day": ("d", 1 / 365.25), "days": ("d", 1 / 365.25),
+    "hour": ("h", 1 / 8766), "hours": ("h", 1 / 8766),
+    "minute": ("min", 1 / 525960), "minutes": ("min", 1 / 525960),
+}
 
 
-def parse_age(s: Optional[str]) -> Optional[Tuple[float, str]]:
-    """'18 Years' -> (18.0, 'a'); '6 Months' -> (6.0, 'mo'); 'N/A' / None -> None."""
-    if not s:
-        return None
-    m = _AGE.match(str(s))
+def parse_age(text: Optional[str]) -> Tuple[Optional[float], Optional[str], Optional[float]]:
+    """(value, UCUM unit, value in years) of a registry's structured age, or Nones for "N/A"/missing.
+
+    >>> parse_age("18 Years")
+    (18.0, 'a', 18.0)
+    >>> parse_age("6 Months")
+    (6.0, 'mo', 0.5)
+    """
+    if not text:
+        return None, None, None
+    m = _AGE.match(str(text))
     if not m:
-        return None
-    unit = (m.group(2) or "years").lower()
-    code = {"year": "a", "years": "a", "month": "mo", "months": "mo", "week": "wk", "weeks": "wk",
-            "day": "d", "days": "d", "hour": "h", "hours": "h", "minute": "min", "minutes": "min"}.get(unit)
-    if code is None:
-        return None
-    return float(m.group(1)), code
+        return None, None, None
+    value = float(m.group(1))
+    unit_word = (m.group(2) or "years").lower()
+    if unit_word not in _AGE_UNITS:
+        return value, None, None
+    code, per_year = _AGE_UNITS[unit_word]
+    return value, code, round(value * per_year, 6)
 
 
 def to_years(value: float, unit: Optional[str]) -> Optional[float]:

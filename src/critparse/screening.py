@@ -39,7 +39,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from .export.logic import Node, TrialLogic, canonical_subject, convert, to_years, ucum
+from .logic import Node, TrialLogic, canonical_subject, convert, to_years
+from .patient import Patient, word_pattern
 from .records import Constraint, ParsedTrial
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
@@ -87,46 +88,6 @@ class ScreeningResult:
 
     def by_criterion(self) -> Dict[str, CriterionResult]:
         return {r.criterion: r for r in self.criteria}
-
-
-# -- the patient --------------------------------------------------------------
-
-class Patient:
-    """A patient dict, with lab names resolved to subjects and units to UCUM."""
-
-    def __init__(self, d: Dict[str, Any]) -> None:
-        if not isinstance(d, dict):
-            raise TypeError(f"patient must be a dict, got {type(d).__name__}")
-        self.raw = d
-        self.sex = (str(d["sex"]).strip().lower() if d.get("sex") else None)
-        self.conditions = [str(c) for c in (d.get("conditions") or [])]
-        self.answers = {str(k): bool(v) for k, v in (d.get("answers") or {}).items()}
-        self.values: Dict[str, Dict[str, Any]] = {}
-        if d.get("age") is not None:
-            self.values["age"] = self._value(d["age"], default_unit="a")
-        for k, v in (d.get("labs") or {}).items():
-            self.values[canonical_subject(k)] = self._value(v)
-        for k, v in d.items():
-            if k in ("age", "sex", "labs", "conditions", "answers", "id", "name"):
-                continue
-            if isinstance(v, (int, float, dict)) and not isinstance(v, bool):
-                self.values.setdefault(canonical_subject(k), self._value(v))
-
-    @staticmethod
-    def _value(v: Any, default_unit: Optional[str] = None) -> Dict[str, Any]:
-        if isinstance(v, dict):
-            out = dict(v)
-            out["unit"] = ucum(out.get("unit")) if out.get("unit") is not None else default_unit
-            return out
-        return {"value": v, "unit": default_unit}
-
-    def has_condition(self, label: str) -> bool:
-        pat = _word(label)
-        return any(pat.search(c) or _word(c).search(label) for c in self.conditions)
-
-
-def _word(s: str) -> "re.Pattern[str]":
-    return re.compile(r"(?<![\w-])" + re.escape(s.strip()) + r"(?![\w-])", re.I)
 
 
 # -- constraints --------------------------------------------------------------
@@ -285,7 +246,7 @@ class _Evaluator:
     def _condition(self, crit) -> Tuple[str, str]:
         """Text criterion: a patient condition named in it decides where clear."""
         text = crit.clean_text or crit.text
-        hits = [c for c in self.patient.conditions if _word(c).search(text)]
+        hits = [c for c in self.patient.conditions if word_pattern(c).search(text)]
         if hits and not _NEGATION.search(text):
             return MET, f"patient condition {hits[0]!r} named in the criterion"
         return UNKNOWN, "unevaluable text: no constraint to test" + (
@@ -371,14 +332,3 @@ def screen(parsed: ParsedTrial, patient: Dict[str, Any]) -> ScreeningResult:
     if best == "undetermined" and missing:
         reasons.append("missing data: " + ", ".join(missing))
     return ScreeningResult(parsed.trial_id, best, cohort_verdicts, crits, reasons, missing)
-
-
-class _CallableModule(__import__("types").ModuleType):
-    """Importing this module replaces the `critparse.screen` function on the package with the
-    module; making the module callable keeps `critparse.screen(parsed, patient)` working."""
-
-    def __call__(self, parsed: ParsedTrial, patient: Dict[str, Any]) -> ScreeningResult:
-        return screen(parsed, patient)
-
-
-__import__("sys").modules[__name__].__class__ = _CallableModule
