@@ -46,7 +46,7 @@ def test_real_seed_parse_validates(seed_text, mode):
 
     try:
         parsed = critparse.parse(seed_text, trial_id="NCT04532203", mode=mode)
-    except CritparseError as e:  # full mode needs the trained model in models/
+    except CritparseError as e:  # full mode needs the trained model in src/critparse/models/
         pytest.skip(str(e)[:120])
     validate(json.loads(parsed.to_json()))
 

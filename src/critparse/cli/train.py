@@ -35,7 +35,7 @@ def _overrides(items: List[str]) -> dict:
 @train_app.command("chia")
 def train_chia(
     corpus: Optional[Path] = typer.Argument(None, help="Chia BRAT folder or zip (default: $CRITPARSE_CORPORA/chia/original/chia_without_scope_trainval.zip)"),
-    out: Path = typer.Option(Path("models/critparse_chia_ner"), "--out", "-o", help="where the best pipeline is written"),
+    out: Path = typer.Option(Path("src/critparse/models/critparse_chia_ner"), "--out", "-o", help="where the best pipeline is written"),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="spaCy config (default: the shipped chia_ner.cfg)"),
     override: List[str] = typer.Option([], "--set", help="config override, e.g. --set training.max_epochs=5"),
     limit: Optional[int] = typer.Option(None, help="convert only the first N criterion lines (smoke runs)"),

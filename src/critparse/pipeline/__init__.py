@@ -11,8 +11,8 @@ Component order (full)::
     -> critparse_constraint_negation
 
 The model directory is found from, in order: the `model` argument (a path),
-``$CRITPARSE_MODEL``, ``critparse/models/<name>`` inside the installed package
-(wheels), and ``models/<name>`` of the source checkout (editable installs).
+``$CRITPARSE_MODEL``, and ``critparse/models/<name>`` inside the package (package
+data: wheels carry it).
 """
 
 from __future__ import annotations
@@ -30,20 +30,14 @@ MODES = ("full", "fast")
 
 
 def model_path(model: Optional[str] = None) -> Path:
-    """Where the trained model is (it may not exist: `load` checks)."""
+    """Where the trained model is (it may not exist: `load` checks): `model`, ``$CRITPARSE_MODEL``, or
+    the copy shipped inside the package (``critparse/models/<name>``, package data of the wheel)."""
     if model:
         return Path(model)
     env = os.environ.get("CRITPARSE_MODEL")
     if env:
         return Path(env)
-    pkg = Path(__file__).resolve().parents[1]  # src/critparse
-    inside = pkg / "models" / MODEL_NAME
-    if inside.is_dir():
-        return inside
-    for parent in pkg.parents:
-        if (parent / "pyproject.toml").is_file() and (parent / "models").is_dir():
-            return parent / "models" / MODEL_NAME
-    return inside
+    return Path(__file__).resolve().parents[1] / "models" / MODEL_NAME
 
 
 def context_rules():

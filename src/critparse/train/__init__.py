@@ -1,6 +1,6 @@
 """Training of the critparse entity model (one command, CPU).
 
-``python -m critparse.train chia --out models/critparse_chia_ner`` (or
+``python -m critparse.train chia --out src/critparse/models/critparse_chia_ner`` (or
 ``critparse train chia --out ...``) converts the Chia corpus (``train/brat.py``)
 to DocBins, trains the spaCy config ``chia_ner.cfg`` and copies the best
 pipeline (by dev F1) to ``--out`` with a ``training.json`` of the figures.
@@ -26,7 +26,7 @@ def default_corpus() -> Path:
 
 def train(
     corpus: Union[str, Path, None] = None,
-    out: Union[str, Path] = "models/critparse_chia_ner",
+    out: Union[str, Path] = "src/critparse/models/critparse_chia_ner",
     *,
     config: Union[str, Path, None] = None,
     overrides: Optional[Dict[str, object]] = None,
@@ -79,7 +79,7 @@ def train(
         info = {"conversion": stats, "init_tok2vec": bool(init_tok2vec), "performance": meta.get("performance", {}), "overrides": {k: str(v) for k, v in ov.items() if not k.startswith("paths.")},
                 "corpus": corpus.name}
         meta["name"] = out.name.replace("-", "_")
-        meta["description"] = "critparse entity model trained on Chia (see models/README.md)"
+        meta["description"] = "critparse entity model trained on Chia (see src/critparse/models/README.md)"
         meta["license"] = "CC BY 4.0 (training data: Chia, Kury et al. 2020)"
         (out / "meta.json").write_text(json.dumps(meta, indent=2))
         (out / "training.json").write_text(json.dumps(info, indent=2))

@@ -1,4 +1,4 @@
-"""``python -m critparse.train chia --out models/critparse_chia_ner``: the same as ``critparse train chia``."""
+"""``python -m critparse.train chia --out src/critparse/models/critparse_chia_ner``: the same as ``critparse train chia``."""
 
 from ..cli.train import train_app
 
