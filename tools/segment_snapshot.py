@@ -4,7 +4,7 @@
     python tools/segment_snapshot.py --compare A.jsonl.gz B.jsonl.gz [--show N]
 
 A record's tree is the list of its criteria as (id, parent, kind, cohort, logic, number, role, depth,
-section, start, end).  `--compare` counts the records whose tree differs and prints the first N diffs.
+section, start, end, clean_text, body span).  `--compare` counts the records whose tree differs and prints the first N diffs.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ def tree(text: str):
     from critparse.normalize import normalize
     from critparse.segment import segment
 
-    return [[c.id, c.parent, c.kind, c.cohort, c.logic, c.number, c.role, c.depth, c.section, c.start, c.end]
-            for c in (s.criterion for s in segment(normalize(text)))]
+    return [[c.id, c.parent, c.kind, c.cohort, c.logic, c.number, c.role, c.depth, c.section, c.start, c.end,
+             c.clean_text, list(s.body)] for s, c in ((s, s.criterion) for s in segment(normalize(text)))]
 
 
 def snapshot(out: Path) -> None:

@@ -1,0 +1,196 @@
+"""Line classification: lines, list markers, stand-alone labels and sub-headings, paragraph and sentence ends.
+
+`classify` tells what a line is from the text alone (blank, section heading, marked item, AND/OR line,
+sub-heading, label, or plain text); whether plain text continues the item above is the builder's call.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, List, Optional, Tuple
+
+from .headings import Heading, read_heading
+from .patterns import (ALNUM, AND_LINE, CONNECTOR, LABEL_WORDS, MARKER, NO_SPLIT_BEFORE, NOTE, OR_LINE, ROMAN, SENT_END,
+                       VERBISH)
+
+
+@dataclass
+class Line:
+    start: int  # normalised offsets of the stripped content
+    end: int
+    indent: int
+    text: str  # stripped content
+
+
+def split_lines(text: str) -> List[Line]:
+    """The lines of `text`, each with its stripped content, offsets and indentation."""
+    out = []
+    pos = 0
+    for raw in text.split("\n"):
+        a = pos
+        pos += len(raw) + 1
+        left = raw.lstrip()
+        if not left:
+            out.append(Line(a, a, 0, ""))
+            continue
+        stripped = left.rstrip()
+        lead = len(raw) - len(left)
+        out.append(Line(a + lead, a + lead + len(stripped), lead, stripped))
+    return out
+
+
+@dataclass
+class Marker:
+    number: str  # as written
+    mtype: str
+    value: Optional[str]
+    length: int  # marker plus following spaces
+
+
+def read_marker(content: str) -> Optional[Marker]:
+    """The list marker that starts `content` ("1.", "(b)", "ii)", "*", "-"), if any."""
+    m = MARKER.match(content)
+    if not m or m.end() >= len(content) and m.group("bul") == "o":
+        return None
+    g = m.lastgroup
+    for name in ("dot", "num", "pnum", "alpha", "palpha", "bul", "bul2"):
+        if m.group(name):
+            g = name
+            break
+    val = m.group(g)
+    if g in ("bul", "bul2"):
+        mtype, val = "bul" + val, None
+    elif g in ("num", "pnum"):
+        mtype = g
+    elif g == "dot":
+        mtype = "dot%d" % val.count(".")
+    else:
+        paren = "p" if g == "palpha" else ""
+        low = val.lower()
+        if len(val) > 1 or (low in "ivx" and ROMAN.match(low)):
+            mtype = paren + "rom"  # resolved against the list above in `Tree.resolve_roman`
+        else:
+            mtype = paren + ("letU" if val.isupper() else "letl")
+    return Marker(m.group("marker"), mtype, val, m.end())
+
+
+def follows(prev: Optional[str], cur: Optional[str]) -> bool:
+    """`cur` is the marker value right after `prev` ("3" -> "4", "b" -> "c")."""
+    if prev is None or cur is None:
+        return False
+    if prev.isdigit() and cur.isdigit():
+        return int(cur) == int(prev) + 1
+    if len(prev) == 1 and len(cur) == 1:
+        return ord(cur.lower()) == ord(prev.lower()) + 1
+    return False
+
+
+@dataclass
+class LineClass:
+    kind: str  # "blank" | "heading" | "marked" | "and" | "or" | "subheading" | "label" | "text"
+    marker: Optional[Marker] = None
+    heading: Optional[Heading] = None
+    indent: Optional[int] = None  # a sub-heading: the indentation of the list it heads
+
+
+def classify(text: str, lines: List[Line], i: int, blank_before: bool,
+             counted: Callable[[Marker], bool]) -> LineClass:
+    """What line `i` is; `counted` says whether a three-digit number marker continues the list above."""
+    ln = lines[i]
+    if not ALNUM.search(ln.text):  # blank, or a lone "-" / "*" / "---"
+        return LineClass("blank")
+    mk = read_marker(ln.text)
+    if mk is not None and mk.mtype in ("num", "pnum") and len(mk.value) >= 3 and not counted(mk):
+        mk = None  # "100." in wrapped text, not after an item "99."
+    if mk is not None and mk.length >= len(ln.text) and not mk.mtype.startswith("bul"):
+        mk = Marker(mk.number, mk.mtype, mk.value, len(ln.text))  # marker alone on its line
+    # section heading (also "- INCLUSION CRITERIA:")
+    hd = read_heading(text, ln.start + (mk.length if mk else 0), ln.end) if ln.end - ln.start <= 160 else None
+    if hd is not None:
+        return LineClass("heading", mk, hd)
+    if mk is not None:
+        return LineClass("marked", mk)
+    if AND_LINE.match(ln.text):
+        return LineClass("and")
+    if OR_LINE.match(ln.text):
+        return LineClass("or")
+    sub = subheading(lines, i, blank_before)
+    if sub is not None:
+        return LineClass("subheading", indent=sub)
+    return LineClass("label" if is_label_line(lines, i) else "text")
+
+
+def subheading(lines: List[Line], i: int, blank_before: bool) -> Optional[int]:
+    """The indentation of the list that a stand-alone sub-heading line at `i` heads, else None.
+
+    "Medical Conditions" / "Age" / "Obesity-related" alone between blank lines above a list at its indentation, or
+    "Type of Participant and Disease Characteristics" right above an item that dedents to a sibling of the item
+    before it (the v2 Markdown form): short, capitalised, no final punctuation, no comparison.
+    """
+    ln = lines[i]
+    t = ln.text
+    words = t.split()
+    if len(words) > 7 or not (t[:1].isupper() or t[:1] == "[") or t[-1:] in ".;,:!?" or NOTE.match(t) \
+            or re.search(r"[<>=\u2264\u2265]", t):
+        return None
+    j = i + 1
+    while j < len(lines) and not ALNUM.search(lines[j].text):
+        j += 1
+    if j == len(lines) or read_marker(lines[j].text) is None or lines[j].indent > ln.indent:
+        return None
+    nxt = lines[j]
+    titled = all(w[:1].isupper() or w.lower() in CONNECTOR for w in re.split(r"[\s/]+", t) if len(w) > 3)
+    if j > i + 1 and blank_before:  # alone between blank lines: title case, or no word shaped like a verb
+        return nxt.indent if titled or t[:1] == "[" or not VERBISH.search(t) else None
+    if j == i + 1 and (blank_before or lines[i - 1].text[-1:] in ".;"):  # right above the next item
+        return nxt.indent if titled else None
+    return None
+
+
+def is_label_line(lines: List[Line], i: int) -> bool:
+    """A short unmarked line ending in ":" ("Age:", "Excluded:"), or a short line with no final punctuation right
+    above a deeper list ("Biologic therapy")."""
+    ln = lines[i]
+    t = ln.text
+    words = t.split()
+    if NOTE.match(t) or len(words) > LABEL_WORDS or t[:1].islower() or not t[:1].isalnum() and t[:1] not in "([":
+        return False
+    if t.endswith(":"):
+        return not re.search(r"[.;]\s", t)  # not "Sentence one. Sentence two:"
+    if len(words) > 5 or t[-1:] in ".;,)" or t[:1].islower():
+        return False
+    # "Biologic therapy" over a deeper list
+    for nxt in lines[i + 1:i + 4]:
+        if not nxt.text:
+            continue
+        return nxt.indent > ln.indent and read_marker(nxt.text) is not None
+    return False
+
+
+def paragraph_end(text: str, lines: List[Line], j: int) -> int:
+    """Index after the unmarked, non-blank lines from `j` on that continue a paragraph."""
+    n = len(lines)
+    while j < n and lines[j].text and read_marker(lines[j].text) is None \
+            and not OR_LINE.match(lines[j].text) and not AND_LINE.match(lines[j].text) \
+            and read_heading(text, lines[j].start, lines[j].end) is None \
+            and not (lines[j - 1].text[-1:] in ".:;!?" and is_label_line(lines, j)):
+        j += 1
+    return j
+
+
+def sentences(text: str, a: int, b: int) -> List[Tuple[int, int]]:
+    """Sentence spans of text[a:b] ("e.g.", "Dr.", initials, decimals and open brackets do not end one)."""
+    out = []
+    s = a
+    for m in SENT_END.finditer(text, a, b):
+        e = m.end()
+        if NO_SPLIT_BEFORE.search(text[max(a, e - 8):e]) or text.count("(", s, e) > text.count(")", s, e):
+            continue
+        out.append((s, e))
+        s = e
+        while s < b and text[s] in " \n":
+            s += 1
+    if s < b:
+        out.append((s, b))
+    return [(x, y) for x, y in out if y > x]
