@@ -8,18 +8,18 @@ workers share.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Iterator, Optional
 
-from .readers import Record
+from .executors import Chunk, ChunkFn, RecordFn
 
 
-def run_dask(chunks: Iterator[Tuple[int, List[Record]]], parts_dir: str, mode: str, model: Optional[str],
-             checks: bool, scheduler: Optional[str], n_workers: int, record: Callable[[Dict[str, int]], None]) -> None:
+def run_dask(chunks: Iterator[Chunk], fn: ChunkFn, record: RecordFn, scheduler: Optional[str], n_workers: int) -> None:
+    """Run `fn(idx, chunk)` for each chunk on the cluster at `scheduler` (or a LocalCluster of
+    `n_workers` processes), at most two chunks per worker in flight; `record(stats)` per chunk."""
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError as e:  # pragma: no cover
         raise RuntimeError("the dask engine needs the extra: pip install 'critparse[dask]'") from e
-    from .engine import process_chunk
 
     cluster = None
     if scheduler:
@@ -32,7 +32,7 @@ def run_dask(chunks: Iterator[Tuple[int, List[Record]]], parts_dir: str, mode: s
         ac = as_completed()
         inflight = 0
         for idx, chunk in chunks:
-            ac.add(client.submit(process_chunk, idx, chunk, parts_dir, mode, model, checks, pure=False))
+            ac.add(client.submit(fn, idx, chunk, pure=False))
             inflight += 1
             if inflight >= window:
                 fut = next(ac)

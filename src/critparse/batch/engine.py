@@ -11,18 +11,22 @@ killed run, restarted, ends with the same tables as an uninterrupted one.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from ..export.frames import COLUMNS, ROWS
+from . import outdir
 from .ages import parse_age
-from .readers import Record, _walk, count_hint, iter_records
+from .budget import RecordTimeout, deadline
+from .executors import run_pool, run_serial
+from .readers import Record, _walk, count_hint, iter_records, special_file
 
 TRIALS_COLUMNS = [
     ("trial_id", "string"), ("status", "string"), ("source_format", "string"), ("source", "string"),
@@ -70,6 +74,7 @@ class Summary:
         return (self.read - self.resumed_records) / self.seconds if self.seconds else 0.0
 
     skipped_files: List[str] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)  # inputs read with a fallback (a CSV that is not UTF-8)
 
     def add(self, stats: Dict[str, Any]) -> None:
         for k, v in stats.items():
@@ -148,77 +153,123 @@ _CRITERIA_FIELD = {
 }
 
 
-def _parse_isolated(batch: List[Record], nlp, mode: str):
-    """Parse records; an exception affects only the record that raised it."""
+def _parse_isolated(batch: List[Record], nlp, mode: str, timeout: Optional[float] = None):
+    """(parsed, error, stage) per record, in order; an exception or a timeout affects only its record.
+
+    The records go through `parse_many` together; each step (one ``next``, which may parse one
+    internal batch of several records) must end within `timeout` seconds. When a step fails or
+    runs out of time, the records not returned yet are parsed one by one, each with its own
+    `timeout`: a record still over it is stage ``timeout``, one that raises stage ``parse``."""
     from ..parser import parse_many
 
     triples = [(r.text, r.trial_id, r.info) for r in batch]
+    out: List[Tuple[Any, Optional[str], Optional[str]]] = []
     try:
-        return [(p, None) for p in parse_many(triples, nlp=nlp, mode=mode)]
-    except Exception:
-        out = []
-        for t in triples:
-            try:
-                out.append((next(iter(parse_many([t], nlp=nlp, mode=mode))), None))
-            except Exception as e:  # keep going: the error is a row, not a crash
-                out.append((None, f"{type(e).__name__}: {e}"))
+        it = iter(parse_many(triples, nlp=nlp, mode=mode))
+        while len(out) < len(triples):
+            with deadline(timeout):
+                parsed = next(it)
+            out.append((parsed, None, None))
         return out
+    except Exception:  # RecordTimeout included: go on one record at a time
+        pass
+    for t in triples[len(out):]:
+        try:
+            with deadline(timeout):
+                parsed = next(iter(parse_many([t], nlp=nlp, mode=mode)))
+            out.append((parsed, None, None))
+        except RecordTimeout:
+            out.append((None, f"parsing took more than {timeout:g} s (the per-record time budget, --timeout): "
+                              "stopped", "timeout"))
+        except Exception as e:  # keep going: the error is a row, not a crash
+            out.append((None, f"{type(e).__name__}: {e}", "parse"))
+    return out
+
+
+Rows = Dict[str, List[Dict[str, Any]]]
+
+
+def _error_rows(rec: Record, stage: str, message: str, status: str = "error") -> Rows:
+    return {"trials": [_trial_row(rec, status, error=message)],
+            "errors": [{"trial_id": rec.trial_id, "stage": stage, "message": message, "source": rec.source}]}
+
+
+def _record_rows(rec: Record, parsed, checks: bool) -> Rows:
+    rows: Rows = {"errors": [], "findings": []}
+    if checks:
+        try:
+            rows["findings"] = _finding_rows(parsed)
+        except Exception as e:
+            rows["errors"].append({"trial_id": rec.trial_id, "stage": "check", "message": f"{type(e).__name__}: {e}",
+                                   "source": rec.source})
+    rows["trials"] = [_trial_row(rec, "ok", parsed, n_findings=len(rows["findings"]))]
+    for table, fn in ROWS.items():
+        rows[table] = list(fn(parsed))
+    return rows
+
+
+_PY_TYPES = {"string": (str,), "int64": (int,), "int32": (int,), "float64": (float, int), "bool": (bool,)}
+
+
+def unwritable(rows: Rows) -> Optional[str]:
+    """Why a record's rows cannot be written as they are (a value of the wrong type for its
+    column, NaN or Infinity: not JSON, and a wrong threshold), or None."""
+    for table, table_rows in rows.items():
+        cols = TABLES[table]
+        for r in table_rows:
+            for col, typ in cols:
+                v = r.get(col)
+                if v is None:
+                    continue
+                if not isinstance(v, _PY_TYPES[typ]) or (typ != "bool" and isinstance(v, bool)):
+                    return f"{table}.{col} holds {type(v).__name__} {str(v)[:40]!r}, not {typ}"
+                if typ == "float64" and not math.isfinite(v):
+                    return f"{table}.{col} is {v!r}: not a finite number (not valid JSON)"
+    return None
 
 
 def process_chunk(idx: int, records: List[Record], parts_dir: str, mode: str = "full",
-                  model: Optional[str] = None, checks: bool = True) -> Dict[str, int]:
-    """Parse one chunk and write its parts; returns counts. Runs in any worker."""
+                  model: Optional[str] = None, checks: bool = True, timeout: Optional[float] = None) -> Dict[str, Any]:
+    """Parse one chunk and write its parts; returns counts. Runs in any worker.
+
+    Every record gives its rows or error rows (stage ``read``, ``parse``, ``timeout``,
+    ``output``): never an exception for one record."""
     from ..pipeline import load
 
-    parts = Path(parts_dir)
     nlp = load(mode, model)
-    rows: Dict[str, List[Dict[str, Any]]] = {t: [] for t in TABLES}
+    per_record: List[Rows] = []
     stats = {"read": len(records), "parsed": 0, "empty": 0, "failed": 0, "criteria": 0, "constraints": 0,
              "entities": 0, "findings": 0, "words": 0}
     todo: List[Record] = []
     for rec in records:
         if rec.error:
-            rows["trials"].append(_trial_row(rec, "error", error=rec.error))
-            rows["errors"].append({"trial_id": rec.trial_id, "stage": "read", "message": rec.error, "source": rec.source})
+            per_record.append(_error_rows(rec, "read", rec.error))
             stats["failed"] += 1
         elif rec.text is None or not str(rec.text).strip():
             where = _CRITERIA_FIELD.get(rec.info.source_format or "", "criteria text")
             msg = f"no eligibility criteria text in the record ({where} {'is blank' if rec.text is not None else 'is absent'})"
-            rows["trials"].append(_trial_row(rec, "empty", error=msg))
-            rows["errors"].append({"trial_id": rec.trial_id, "stage": "read", "message": msg, "source": rec.source})
+            per_record.append(_error_rows(rec, "read", msg, status="empty"))
             stats["empty"] += 1
         else:
             todo.append(rec)
-    for rec, (parsed, err) in zip(todo, _parse_isolated(todo, nlp, mode)):
-        if parsed is None:
-            rows["trials"].append(_trial_row(rec, "error", error=err))
-            rows["errors"].append({"trial_id": rec.trial_id, "stage": "parse", "message": err, "source": rec.source})
+    for rec, (parsed, err, stage) in zip(todo, _parse_isolated(todo, nlp, mode, timeout)):
+        rows = _record_rows(rec, parsed, checks) if parsed is not None else None
+        bad = unwritable(rows) if rows is not None else None
+        if parsed is None or bad:
+            per_record.append(_error_rows(rec, stage or "output", err or f"output refused: {bad}"))
             stats["failed"] += 1
             continue
-        findings = []
-        if checks:
-            try:
-                findings = _finding_rows(parsed)
-            except Exception as e:
-                rows["errors"].append({"trial_id": rec.trial_id, "stage": "check", "message": f"{type(e).__name__}: {e}", "source": rec.source})
-        rows["findings"].extend(findings)
-        rows["trials"].append(_trial_row(rec, "ok", parsed, n_findings=len(findings)))
-        for table, fn in ROWS.items():
-            rows[table].extend(fn(parsed))
+        per_record.append(rows)
         stats["parsed"] += 1
         stats["criteria"] += len(parsed.criteria)
         stats["constraints"] += len(parsed.constraints)
         stats["entities"] += len(parsed.entities)
-        stats["findings"] += len(findings)
+        stats["findings"] += len(rows["findings"])
         stats["words"] += len(rec.text.split())
-    for table in TABLES:
-        d = parts / table
-        d.mkdir(parents=True, exist_ok=True)
-        rows[table].sort(key=_sort_key(table))
-        _write_parquet_atomic(rows[table], table, d / f"part-{idx:06d}.parquet")
+    _write_chunk(Path(parts_dir), idx, per_record)
     ids = [r.trial_id for r in records]
     stats["first_id"], stats["last_id"] = (min(ids), max(ids)) if ids else (None, None)
-    done = parts / "_done"
+    done = Path(parts_dir) / "_done"
     done.mkdir(parents=True, exist_ok=True)
     tmp = done / f"chunk-{idx:06d}.tmp"
     tmp.write_text(json.dumps(stats))
@@ -226,13 +277,19 @@ def process_chunk(idx: int, records: List[Record], parts_dir: str, mode: str = "
     return stats
 
 
+def _write_chunk(parts: Path, idx: int, per_record: List[Rows]) -> None:
+    for table in TABLES:
+        rows = [r for rec_rows in per_record for r in rec_rows.get(table, ())]
+        d = parts / table
+        d.mkdir(parents=True, exist_ok=True)
+        rows.sort(key=_sort_key(table))
+        _write_parquet_atomic(rows, table, d / f"part-{idx:06d}.parquet")
+
+
 def _sort_key(table: str):
     """Python sort key matching the ORDER BY of `finalize` (None first, as DuckDB's NULLS FIRST)."""
     keys = SORT_KEYS.get(table, ["trial_id", "id"])
     return lambda r: tuple((r.get(k) is not None, r.get(k) if r.get(k) is not None else "") for k in keys)
-
-
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
 
 
 class _peekable:
@@ -248,29 +305,8 @@ class _peekable:
         yield from self._it
 
 
-def _start_workers(pool: ProcessPoolExecutor, n: int) -> None:
-    """Spawn all `n` workers now, each with one BLAS/OpenMP thread (the pool is the parallelism;
-    the variables are inherited at spawn and restored here afterwards)."""
-    saved = {k: os.environ.get(k) for k in _THREAD_VARS}
-    for k in _THREAD_VARS:
-        os.environ.setdefault(k, "1")
-    try:
-        for f in [pool.submit(int) for _ in range(n)]:  # one spawn per submit until max_workers
-            f.result()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-def _init_worker(mode: str, model: Optional[str]) -> None:
-    import signal
-
+def _warm_worker(mode: str, model: Optional[str]) -> None:
     from ..pipeline import load
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent, which stops the pool
 
     load(mode, model)  # warm the pipeline once per worker
 
@@ -288,27 +324,54 @@ def chunked(records: Iterable[Record], size: int) -> Iterator[Tuple[int, List[Re
 
 # ---------------------------------------------------------------- engines --
 
-def run_batch(
-    input_path: "str | os.PathLike[str]",
-    out_dir: "str | os.PathLike[str]",
-    *,
-    fmt: str = "parquet",
-    mode: str = "full",
-    model: Optional[str] = None,
-    workers: Optional[int] = None,
-    chunk_size: int = 200,
-    resume: bool = False,
-    limit: Optional[int] = None,
-    engine: str = "local",
-    scheduler: Optional[str] = None,
-    progress: bool = True,
-    id_column: str = "nct_id",
-    text_column: str = "criteria",
-    checks: bool = True,
-    compact: bool = True,
-    keep_parts: bool = False,
-) -> Summary:
-    """Parse every study of `input_path` into tables under `out_dir`.
+@dataclass
+class BatchSettings:
+    """What a batch run is asked to do, validated up front (`check`)."""
+
+    input_path: str
+    out_dir: str
+    fmt: str = "parquet"
+    mode: str = "full"
+    model: Optional[str] = None
+    workers: Optional[int] = None
+    chunk_size: int = 200
+    resume: bool = False
+    overwrite: bool = False
+    limit: Optional[int] = None
+    engine: str = "local"
+    scheduler: Optional[str] = None
+    progress: bool = True
+    id_column: str = "nct_id"
+    text_column: str = "criteria"
+    checks: bool = True
+    compact: bool = True
+    keep_parts: bool = False
+    timeout: Optional[float] = 60.0  # seconds per record (None: no budget)
+
+    def check(self) -> None:
+        if self.fmt not in FORMATS:
+            raise ValueError(f"unknown output format {self.fmt!r}: use one of {', '.join(FORMATS)}")
+        if self.mode not in ("full", "fast"):
+            raise ValueError(f"unknown mode {self.mode!r}: use full or fast")
+        if self.engine not in ("local", "dask"):
+            raise ValueError(f"unknown engine {self.engine!r}: use local or dask")
+        if self.chunk_size < 1:
+            raise ValueError("chunk_size must be >= 1")
+        if not self.compact and self.fmt != "parquet":
+            raise ValueError("compact=False (one file per chunk) is for the parquet format only")
+        if self.timeout is not None and not self.timeout > 0:
+            raise ValueError("timeout must be a positive number of seconds (or None)")
+
+    def fingerprint(self) -> Dict[str, Any]:
+        """What makes two runs' chunks interchangeable (checked by --resume)."""
+        return {"input": str(Path(self.input_path).resolve()),
+                "input_signature": _input_signature(Path(self.input_path)), "mode": self.mode,
+                "model": _model_info(self.mode, self.model), "chunk_size": self.chunk_size, "limit": self.limit,
+                "checks": self.checks, "id_column": self.id_column, "text_column": self.text_column}
+
+
+def run_batch(input_path: "str | os.PathLike[str]", out_dir: "str | os.PathLike[str]", **options: Any) -> Summary:
+    """Parse every study of `input_path` into tables under `out_dir` (options: `BatchSettings`).
 
     Each chunk of `chunk_size` records is parsed by `process_chunk` (in this
     process, a pool of `workers` processes, or on Dask) and written to
@@ -316,25 +379,35 @@ def run_batch(
     end the parts become one table per output format, rows sorted by trial id
     (``compact=False`` keeps one Parquet file per chunk instead, each sorted).
     ``resume=True`` skips the chunks an interrupted run finished; it refuses
-    to mix runs whose input, settings or model differ."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown output format {fmt!r}: use one of {', '.join(FORMATS)}")
-    if mode not in ("full", "fast"):
-        raise ValueError(f"unknown mode {mode!r}: use full or fast")
-    if engine not in ("local", "dask"):
-        raise ValueError(f"unknown engine {engine!r}: use local or dask")
-    if chunk_size < 1:
-        raise ValueError("chunk_size must be >= 1")
-    if not compact and fmt != "parquet":
-        raise ValueError("compact=False (one file per chunk) is for the parquet format only")
+    to mix runs whose input, settings or model differ. The output folder is
+    locked for the run; one holding another run's output is refused unless
+    ``overwrite=True``, and only files critparse writes are ever removed."""
+    s = BatchSettings(str(input_path), str(out_dir), **options)
+    s.check()
     t0 = time.perf_counter()
     out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise outdir.OutputError(f"cannot create the output folder {out}: {e.strerror or e}") from e
+    with outdir.OutputLock(out):
+        outdir.prepare(out, TABLES, resume=s.resume, overwrite=s.overwrite)
+        settings = s.fingerprint()
+        summary, n_workers = _run_chunks(s, out, settings)
+        counts = finalize(out, s.fmt, compact=s.compact)
+        summary.duplicate_ids = counts.pop("_duplicate_ids", 0)
+        summary.seconds = time.perf_counter() - t0
+        _write_manifest(out, s, settings, summary, counts, n_workers)
+        if not s.keep_parts:
+            shutil.rmtree(out / "_parts", ignore_errors=True)
+    return summary
+
+
+def _open_parts(out: Path, s: BatchSettings, settings: Dict[str, Any]) -> Path:
+    """OUT/_parts ready for this run (kept for --resume when the settings match); its absolute path."""
     parts = out / "_parts"
-    settings = {"input": str(Path(input_path).resolve()), "input_signature": _input_signature(Path(input_path)),
-                "mode": mode, "model": _model_info(mode, model), "chunk_size": chunk_size, "limit": limit,
-                "checks": checks, "id_column": id_column, "text_column": text_column}
     settings_file = parts / "_settings.json"
-    if resume and settings_file.exists():
+    if s.resume and settings_file.exists():
         old = json.loads(settings_file.read_text())
         if old != settings:
             diff = sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
@@ -343,102 +416,84 @@ def run_batch(
     elif parts.exists():
         shutil.rmtree(parts)
     parts.mkdir(parents=True, exist_ok=True)
-    parts_dir = str(parts.resolve())  # absolute: workers (Dask ones too) may run elsewhere, sharing the storage
     _atomic_text(settings_file, json.dumps(settings, sort_keys=True))
+    return parts.resolve()  # absolute: workers (Dask ones too) may run elsewhere, sharing the storage
+
+
+def _run_chunks(s: BatchSettings, out: Path, settings: Dict[str, Any]) -> Tuple[Summary, int]:
+    """Read, chunk and parse the input with the chosen executor; chunks a killed run finished are skipped."""
+    parts = _open_parts(out, s, settings)
     summary = Summary(out=str(out))
-    records: Iterable[Record] = iter_records(input_path, id_column=id_column, text_column=text_column,
-                                             on_skip=lambda src, why: summary.skipped_files.append(f"{src} ({why})"))
-    if limit is not None:
-        records = islice(records, limit)
-    done_dir = parts / "_done"
-    total = count_hint(input_path, id_column, text_column)
-    if limit is not None:
-        total = min(total, limit) if total else limit
+    records: Iterable[Record] = iter_records(
+        s.input_path, id_column=s.id_column, text_column=s.text_column,
+        on_skip=lambda src, why: summary.skipped_files.append(f"{src} ({why})"),
+        on_note=lambda src, why: summary.notes.append(f"{src} ({why})"))
+    if s.limit is not None:
+        records = islice(records, s.limit)
+    total = count_hint(s.input_path, s.id_column, s.text_column)
+    if s.limit is not None:
+        total = min(total, s.limit) if total else s.limit
+    bar = _Progress(total, s.progress)
 
-    bar = _Progress(total, progress)
+    def pending() -> Iterator[Tuple[int, List[Record]]]:
+        for idx, chunk in chunked(records, s.chunk_size):
+            marker = parts / "_done" / f"chunk-{idx:06d}.json"
+            if s.resume and marker.exists():
+                stats = json.loads(marker.read_text())
+                summary.add(stats)
+                summary.skipped_chunks += 1
+                summary.resumed_records += stats["read"]
+                summary.chunks += 1
+                bar.advance(stats["read"])
+                continue
+            yield idx, chunk
+
+    def record(stats: Dict[str, Any]) -> None:
+        summary.add(stats)
+        summary.chunks += 1
+        bar.advance(stats["read"])
+
     try:
-        chunks = chunked(records, chunk_size)
-
-        def pending() -> Iterator[Tuple[int, List[Record]]]:
-            for idx, chunk in chunks:
-                marker = done_dir / f"chunk-{idx:06d}.json"
-                if resume and marker.exists():
-                    stats = json.loads(marker.read_text())
-                    summary.add(stats)
-                    summary.skipped_chunks += 1
-                    summary.resumed_records += stats["read"]
-                    summary.chunks += 1
-                    bar.advance(stats["read"])
-                    continue
-                yield idx, chunk
-
-        def record(stats: Dict[str, int]) -> None:
-            summary.add(stats)
-            summary.chunks += 1
-            bar.advance(stats["read"])
-
-        n_workers = workers or _cpu_count()
+        n_workers = s.workers or _cpu_count()
         if total:  # no more processes than chunks (each loads the pipeline)
-            n_workers = max(1, min(n_workers, -(-total // chunk_size)))
+            n_workers = max(1, min(n_workers, -(-total // s.chunk_size)))
         todo = _peekable(pending())
-        if todo.first is None or len(todo.first[1]) < chunk_size:
+        if todo.first is None or len(todo.first[1]) < s.chunk_size:
             n_workers = 1  # nothing to do, or a single chunk: no processes to start
-        todo_iter = iter(todo)
-        if engine == "dask" and todo.first is not None:
+        fn = partial(process_chunk, parts_dir=str(parts), mode=s.mode, model=s.model, checks=s.checks,
+                     timeout=s.timeout)
+        if s.engine == "dask" and todo.first is not None:
             from .dask_engine import run_dask
 
-            run_dask(todo_iter, parts_dir, mode, model, checks, scheduler, n_workers, record)
+            run_dask(iter(todo), fn, record, s.scheduler, n_workers)
         elif n_workers <= 1:
-            for idx, chunk in todo_iter:
-                record(process_chunk(idx, chunk, parts_dir, mode, model, checks))
+            run_serial(iter(todo), fn, record)
         else:
-            import multiprocessing as mp
-
-            pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=mp.get_context("spawn"),
-                                       initializer=_init_worker, initargs=(mode, model))
-            try:
-                _start_workers(pool, n_workers)
-                inflight = set()
-                for idx, chunk in todo_iter:  # at most 2 chunks per worker in flight: memory stays flat
-                    inflight.add(pool.submit(process_chunk, idx, chunk, parts_dir, mode, model, checks))
-                    if len(inflight) >= 2 * n_workers:
-                        finished, inflight = wait(inflight, return_when=FIRST_COMPLETED)
-                        for f in finished:
-                            record(f.result())
-                for f in inflight:
-                    record(f.result())
-            except BaseException:  # Ctrl-C, a failed worker: stop now; finished chunks stay for --resume
-                procs = list((getattr(pool, "_processes", None) or {}).values())
-                pool.shutdown(wait=False, cancel_futures=True)
-                for proc in procs:
-                    proc.terminate()
-                raise
-            pool.shutdown(wait=True)
+            run_pool(iter(todo), fn, record, n_workers, initializer=_warm_worker, initargs=(s.mode, s.model))
     finally:
         bar.close()
-    counts = finalize(out, fmt, compact=compact)
-    summary.duplicate_ids = counts.pop("_duplicate_ids", 0)
-    summary.seconds = time.perf_counter() - t0
+    return summary, n_workers
+
+
+def _write_manifest(out: Path, s: BatchSettings, settings: Dict[str, Any], summary: Summary,
+                    counts: Dict[str, int], n_workers: int) -> None:
     chunk_list = []
-    for marker in sorted(done_dir.glob("chunk-*.json")):
+    for marker in sorted((out / "_parts" / "_done").glob("chunk-*.json")):
         st = json.loads(marker.read_text())
         chunk_list.append({"chunk": int(marker.stem.split("-")[1]), "records": st["read"],
                            "first_id": st.get("first_id"), "last_id": st.get("last_id"),
                            "failed": st.get("failed", 0), "empty": st.get("empty", 0)})
     manifest = {
-        **settings, "format": fmt, "compact": compact, "engine": engine, "workers": n_workers,
-        "critparse_version": _version(), "versions": _versions(),
-        "tables": {t: {"rows": counts.get(t, 0), "path": _table_path(fmt, t, compact)} for t in TABLES},
+        **settings, "format": s.fmt, "compact": s.compact, "engine": s.engine, "workers": n_workers,
+        "timeout": s.timeout, "critparse_version": _version(), "versions": _versions(),
+        "tables": {t: {"rows": counts.get(t, 0), "path": _table_path(s.fmt, t, s.compact)} for t in TABLES},
         "counts": {k: v for k, v in summary.to_dict().items()
                    if k not in ("seconds", "studies_per_s", "out", "skipped_chunks", "skipped_files",
-                                "resumed_records")},
-        "skipped_files": summary.skipped_files, "resumed_chunks": summary.skipped_chunks,
+                                "resumed_records", "notes")},
+        "skipped_files": summary.skipped_files, "notes": summary.notes, "resumed_chunks": summary.skipped_chunks,
         "seconds": round(summary.seconds, 2), "chunk_list": chunk_list,
     }
-    _atomic_text(out / "_manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
-    if not keep_parts:
-        shutil.rmtree(parts, ignore_errors=True)
-    return summary
+    _atomic_text(out / "_manifest.json", json.dumps(manifest, indent=2, sort_keys=True, allow_nan=False))
 
 
 def _atomic_text(path: Path, text: str) -> None:
@@ -461,6 +516,8 @@ def _input_signature(p: Path) -> Dict[str, int]:
         return {"files": 1, "bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
     files = size = latest = 0
     for f in _walk(p):
+        if special_file(f):
+            continue  # a FIFO or a broken link: an error row, not part of the signature
         st = f.stat()
         files += 1
         size += st.st_size
@@ -523,6 +580,11 @@ def _table_path(fmt: str, table: str, compact: bool) -> str:
     return f"{table}/part-0.parquet" if compact else f"{table}/part-*.parquet"
 
 
+def _sql_str(s: str) -> str:
+    """A SQL string literal (a path with a quote, such as --out "o'q", stays one literal)."""
+    return "'" + s.replace("'", "''") + "'"
+
+
 def finalize(out: Path, fmt: str, compact: bool = True) -> Dict[str, int]:
     """Merge the chunk parts into one dataset per table, rows sorted by trial id; returns row counts."""
     import duckdb
@@ -532,7 +594,7 @@ def finalize(out: Path, fmt: str, compact: bool = True) -> Dict[str, int]:
     con.execute("SET threads=1")  # deterministic output order and bytes
     con.execute("SET preserve_insertion_order=true")
     spill = parts / "_duckdb_tmp"  # where a sort larger than memory spills (removed with the parts)
-    con.execute(f"SET temp_directory='{spill.as_posix()}'")
+    con.execute(f"SET temp_directory={_sql_str(spill.as_posix())}")
     counts: Dict[str, int] = {}
     if fmt == "duckdb":
         dbfile = out / "critparse.duckdb"
@@ -542,13 +604,13 @@ def finalize(out: Path, fmt: str, compact: bool = True) -> Dict[str, int]:
         tmpdb = out / "critparse.duckdb.tmp"
         if tmpdb.exists():
             tmpdb.unlink()
-        con.execute(f"ATTACH '{tmpdb.as_posix()}' AS outdb")
+        con.execute(f"ATTACH {_sql_str(tmpdb.as_posix())} AS outdb")
     for table in TABLES:
         files = sorted((parts / table).glob("part-*.parquet"))
         keys = SORT_KEYS.get(table, ["trial_id", "id"])
         order = ", ".join(f'"{k}" NULLS FIRST' for k in keys)
         if files:
-            src = "read_parquet([" + ", ".join(f"'{f.as_posix()}'" for f in files) + "])"
+            src = "read_parquet([" + ", ".join(_sql_str(f.as_posix()) for f in files) + "])"
         else:  # no chunks at all (an empty input): empty tables with their columns
             import pyarrow as pa
 
@@ -558,12 +620,12 @@ def finalize(out: Path, fmt: str, compact: bool = True) -> Dict[str, int]:
         query = f"SELECT * FROM {src} ORDER BY {order}"
         if fmt == "parquet":
             d = out / table
-            if d.exists():
-                shutil.rmtree(d)
-            d.mkdir(parents=True)
+            for old in d.glob("part-*.parquet"):  # the table's own files only: never a user's file
+                old.unlink()
+            d.mkdir(parents=True, exist_ok=True)
             if compact or not files:
                 tmp = d / "part-0.parquet.tmp"
-                con.execute(f"COPY ({query}) TO '{tmp.as_posix()}' (FORMAT parquet, COMPRESSION zstd)")
+                con.execute(f"COPY ({query}) TO {_sql_str(tmp.as_posix())} (FORMAT parquet, COMPRESSION zstd)")
                 os.replace(tmp, d / "part-0.parquet")
             else:  # one sorted file per chunk, as written by the workers
                 for f in files:
@@ -571,12 +633,12 @@ def finalize(out: Path, fmt: str, compact: bool = True) -> Dict[str, int]:
         elif fmt == "jsonl":
             target = out / f"{table}.jsonl"
             tmp = out / f"{table}.jsonl.tmp"
-            con.execute(f"COPY ({query}) TO '{tmp.as_posix()}' (FORMAT json)")
+            con.execute(f"COPY ({query}) TO {_sql_str(tmp.as_posix())} (FORMAT json)")
             os.replace(tmp, target)
         else:
             con.execute(f'CREATE OR REPLACE TABLE outdb."{table}" AS {query}')
     if counts.get("trials"):
-        src = "read_parquet([" + ", ".join(f"'{f.as_posix()}'" for f in sorted((parts / "trials").glob("part-*.parquet"))) + "])"
+        src = "read_parquet([" + ", ".join(_sql_str(f.as_posix()) for f in sorted((parts / "trials").glob("part-*.parquet"))) + "])"
         counts["_duplicate_ids"] = con.execute(f"SELECT count(*) - count(DISTINCT trial_id) FROM {src}").fetchone()[0]
     if fmt == "duckdb":
         con.execute("DETACH outdb")
