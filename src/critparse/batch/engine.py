@@ -115,8 +115,8 @@ def _write_parquet_atomic(rows: List[Dict[str, Any]], table: str, path: Path) ->
 
 def _trial_row(rec: Record, status: str, parsed=None, error: Optional[str] = None, n_findings: int = 0) -> Dict[str, Any]:
     info = parsed.info if parsed is not None else rec.info
-    mn = parse_age(info.minimum_age)
-    mx = parse_age(info.maximum_age)
+    mn = _finite_age(info.minimum_age)
+    mx = _finite_age(info.maximum_age)
     return {
         "trial_id": rec.trial_id, "status": status, "source_format": info.source_format, "source": rec.source,
         "sex": info.sex, "minimum_age": info.minimum_age, "maximum_age": info.maximum_age,
@@ -127,6 +127,12 @@ def _trial_row(rec: Record, status: str, parsed=None, error: Optional[str] = Non
         "n_criteria": len(parsed.criteria) if parsed else 0, "n_constraints": len(parsed.constraints) if parsed else 0,
         "n_entities": len(parsed.entities) if parsed else 0, "n_findings": n_findings, "error": error,
     }
+
+
+def _finite_age(text: Optional[str]) -> Tuple[Optional[float], Optional[str], Optional[float]]:
+    """`parse_age`, with an age that is not a finite number (400 digits: inf) read as no age."""
+    age = parse_age(text)
+    return age if all(v is None or math.isfinite(v) for v in (age[0], age[2])) else (None, None, None)
 
 
 def _finding_rows(parsed) -> List[Dict[str, Any]]:
