@@ -15,15 +15,25 @@ boundaries (Chia, LCT) fall on token boundaries:
 
 The tokenizer is plain spaCy `Tokenizer` data (prefix/suffix/infix regexes), so
 it serialises with the pipeline and runs at native speed.
+
+One guard on top (`CritparseTokenizer`): spaCy strips prefixes and suffixes one
+at a time, searching the rest of the token each time, so a long run of
+punctuation without spaces ("<<<<...", ",,,,...") costs time quadratic in its
+length (8,000 '<' took 9 s). Runs longer than `RUN_LIMIT` characters are cut
+into pieces of at most `RUN_LIMIT` characters, each tokenized on its own:
+linear time, the same text and offsets (``doc.text == text``), and the same
+tokens for runs that spaCy splits into single characters anyway.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+import re
+from typing import Callable, List
 
 import spacy
 from spacy.lang.en import English
 from spacy.tokenizer import Tokenizer
+from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex, registry
 
 _CMP = r"(?:<=|>=|=<|=>|!=|<>|[<>=\u2264\u2265\u2260~])"
@@ -52,12 +62,48 @@ EXTRA_INFIXES = [
 ]
 
 
+#: the longest run of punctuation (no letters, digits or spaces) tokenized in one piece
+RUN_LIMIT = 32
+_LONG_RUN = re.compile(r"[^\w\s]{%d,}" % (RUN_LIMIT + 1))
+
+
+class CritparseTokenizer(Tokenizer):
+    """spaCy's Tokenizer, linear on long runs of punctuation (see the module doc)."""
+
+    def __call__(self, text: str) -> Doc:
+        if len(text) <= RUN_LIMIT or _LONG_RUN.search(text) is None:
+            return super().__call__(text)
+        words: List[str] = []
+        spaces: List[bool] = []
+        for start, end in _pieces(text):
+            for t in super().__call__(text[start:end]):
+                words.append(t.text)
+                spaces.append(bool(t.whitespace_))
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+
+def _pieces(text: str):
+    """(start, end) spans covering `text` in order: the text between long punctuation runs, and
+    each run cut into pieces of at most RUN_LIMIT characters."""
+    pos = 0
+    for m in _LONG_RUN.finditer(text):
+        if m.start() > pos:
+            yield pos, m.start()
+        # one space after the run goes with its last piece: it is that token's whitespace, as in one call
+        end = m.end() + 1 if text[m.end():m.end() + 1] == " " else m.end()
+        for a in range(m.start(), m.end(), RUN_LIMIT):
+            yield a, (end if a + RUN_LIMIT >= m.end() else a + RUN_LIMIT)
+        pos = end
+    if pos < len(text):
+        yield pos, len(text)
+
+
 def _build(nlp) -> Tokenizer:
     d = English.Defaults
     prefixes = EXTRA_PREFIXES + list(d.prefixes)
     suffixes = EXTRA_SUFFIXES + list(d.suffixes)
     infixes = EXTRA_INFIXES + list(d.infixes)
-    return Tokenizer(
+    return CritparseTokenizer(
         nlp.vocab,
         rules=dict(d.tokenizer_exceptions),
         prefix_search=compile_prefix_regex(prefixes).search,
