@@ -105,3 +105,8 @@ def find_mentions(text: str, start: int = 0, end: Optional[int] = None) -> List[
         if name:
             out.append((m.start(), m.end(), name))
     return out
+
+
+def warm_up() -> None:
+    """Build the subject lexicon and its indexes now rather than on first use (`critparse.prepare`)."""
+    subjects(), _surface_index(), _exact_index(), mention_pattern()

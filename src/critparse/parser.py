@@ -90,15 +90,17 @@ def parse_many(
         yield from run(pending, nlp)
 
 
-def prepare() -> None:
+def prepare(mode: Optional[str] = None) -> None:
     """Load the rule resources parsing uses (unit registry, lexicons, word lists, negation rules) now
-    rather than on the first parse; `critparse.load` calls it.  Idempotent (all are cached)."""
+    rather than on the first parse; `critparse.load` calls it.  Mode "full" skips the regex negation
+    rules, which only fast mode uses (full mode negates through medspaCy ConText); None loads all.
+    Idempotent (all are cached)."""
     from . import glue, lexicon, negation, units
 
-    glue.vocab(), glue.english(), glue._common(), glue._sorted(), glue._total()
-    lexicon.subjects(), lexicon._surface_index(), lexicon._exact_index(), lexicon.mention_pattern()
-    negation.rules(), negation._exceptions()
-    units._aliases(), units._ucum_to_pint(), units.molar_masses(), units.registry()
+    for module in (glue, lexicon, units):
+        module.warm_up()
+    if mode != "full":
+        negation.warm_up()
 
 
 def _is_stock_fast(nlp: Any) -> bool:
