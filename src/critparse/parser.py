@@ -25,13 +25,16 @@ from .negation import negate_constraints
 from .normalize import NormalizedText, normalize
 from .records import Constraint, Criterion, Entity, Normalized, ParsedTrial, TrialInfo
 from .segment import Segment, segment
+from .textsafe import clean_text
 
 
-def _check_inputs(text: Any, trial_id: Any) -> None:
+def _check_inputs(text: Any, trial_id: Any) -> Tuple[str, Optional[str]]:
+    """(text, trial_id) with lone surrogates replaced by U+FFFD (same length: offsets hold)."""
     if not isinstance(text, str):
         raise TypeError(Errors.E001.format(type=type(text).__name__))
     if trial_id is not None and not isinstance(trial_id, str):
         raise TypeError(Errors.E002.format(type=type(trial_id).__name__))
+    return clean_text(text), clean_text(trial_id)
 
 
 def parse(
@@ -66,7 +69,7 @@ def parse_many(
     if direct:
         # one trial at a time: its objects die young, which keeps the garbage collector's work small
         for text, trial_id, info in items:
-            _check_inputs(text, trial_id)
+            text, trial_id = _check_inputs(text, trial_id)
             nt = normalize(text)
             yield from _run_fast(((text, trial_id, info, nt, segment(nt)),))
         return
@@ -78,7 +81,7 @@ def parse_many(
     pending: List[Tuple[str, Optional[str], Optional[TrialInfo], NormalizedText, List[Segment]]] = []
     n_segments = 0
     for text, trial_id, info in items:
-        _check_inputs(text, trial_id)
+        text, trial_id = _check_inputs(text, trial_id)
         nt = normalize(text)
         segs = segment(nt)
         pending.append((text, trial_id, info, nt, segs))

@@ -19,3 +19,14 @@ def fail(message: str, code: int = 2) -> "typer.Exit":
     """Print a one-line error to stderr and return the Exit to raise."""
     typer.echo(f"critparse: error: {message}", err=True)
     return typer.Exit(code)
+
+
+def json_text(doc, **kw) -> str:
+    """JSON for output: NaN or Infinity (not JSON) is a one-line error, never written."""
+    import json
+
+    kw.setdefault("ensure_ascii", False)
+    try:
+        return json.dumps(doc, allow_nan=False, **kw)
+    except ValueError as e:
+        raise fail(f"the result holds a number JSON cannot write ({e}): please report the input")
