@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from .app import app, eval_app, fail  # noqa: F401
+from .app import console as make_console
 
 
 @app.command("batch")
@@ -43,7 +44,6 @@ def batch_cmd(
     folder (one line on stderr); 130 interrupted."""
     from pathlib import Path
 
-    from rich.console import Console
     from rich.table import Table
 
     from ..batch.engine import run_batch
@@ -72,7 +72,7 @@ def batch_cmd(
         raise fail(f"writing the tables in {out} failed: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
     if s.read == 0:
         typer.echo(f"critparse: warning: no studies found in {input_path}", err=True)
-    console = Console(stderr=False)
+    console = make_console()
     t = Table(title=f"critparse batch ({mode} mode)", show_header=False)
     t.add_column(no_wrap=True)
     t.add_column(overflow="fold")

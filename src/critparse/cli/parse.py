@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from .app import app, fail, json_text
+from .app import console as make_console
 from .trial_io import read_text_arg
 
 
@@ -42,11 +43,10 @@ def parse_cmd(
 
 
 def print_tables(parsed) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.tree import Tree
 
-    console = Console()
+    console = make_console()
     root = Tree(f"[bold]{parsed.trial_id or 'trial'}[/bold]")
     nodes = {None: root}
     for c in parsed.criteria:

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from .app import app, fail, json_text
+from .app import console as make_console
 from .trial_io import load_trial
 from .trial_io import read_text_arg
 
@@ -43,10 +44,9 @@ def screen_cmd(
     if fmt == "json":
         typer.echo(json_text(res.to_dict(), indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = make_console()
     colour = {"eligible": "green", "ineligible": "red", "undetermined": "yellow"}
     console.print(f"[bold]{parsed.trial_id or 'trial'}[/bold]: [{colour[res.verdict]}]{res.verdict}[/]")
     for c, v in res.cohorts.items():
