@@ -197,3 +197,15 @@ def test_cli_writes_the_errors_file(tmp_path):
     assert "Weight > 150 kg" in lines[1]
     res = CliRunner().invoke(app, ["eval", "lct", str(folder), "--mode", "slow"])
     assert res.exit_code != 0
+
+
+def test_gold_window_without_operator_in_the_n_units_prior():
+    doc = "  -  Ocular surgery in the 3 months preceding the study\n  -  two parents in the home for 3 months\n"
+    rows = []
+    for k, (after, tail) in enumerate([("in the ", "months"), ("for ", "months")]):
+        s = doc.index("3", doc.index(after, doc.index("-", 10 * k)))
+        rows += [f"T{3 * k + 1}\tEq-Value {s} {s + 1}\t3", f"T{3 * k + 2}\tEq-Temporal-Unit {s + 2} {s + 8}\tmonths",
+                 f"T{3 * k + 3}\tEq-Comparison {s} {s + 8}\t3 months",
+                 f"E{k + 1}\tEq-Comparison:T{3 * k + 3} Value:T{3 * k + 1} Temporal-Unit:T{3 * k + 2}"]
+    # "in the 3 months preceding" is a window; "for 3 months" (a duration) keeps LCT's "no operator"
+    assert [(b.value, b.op, b.unit) for b in lct.gold_bounds("\n".join(rows), doc)] == [(3.0, "<=", "mo"), (3.0, "=", "mo")]

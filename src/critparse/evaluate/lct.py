@@ -23,8 +23,9 @@ Gold bounds (one Eq-Comparison event):
   ``≥`` reads ``>=``) and looked up in ``resources/comparators.jsonl`` (any
   position, plus the ``range`` and ``temporal`` rows); no operator means
   ``=``, except a time window written without one ("in the past 3 months",
-  "during the previous 90 days": "last/past/previous/prior/preceding/recent"
-  right before the value), which reads ``<=`` as the extractor reads it (LCT
+  "during the previous 90 days": "last/past/previous/prior/preceding/recent/
+  within" right before the value; "in/during/over the 6 months prior to /
+  preceding / before ..."), which reads ``<=`` as the extractor reads it (LCT
   annotates "within 3 months" with operator "within" but "past 3 months" with
   none; both mean the same window); an operator the table lacks is ``None``
   (never equal to a prediction);
@@ -247,7 +248,17 @@ def map_unit(text: Optional[str]) -> Optional[str]:
 
 
 # a time window written without an operator word: "(in|for|during) the last/past/previous N <unit>"
-_WINDOW = re.compile(r"\b(?:last|past|previous|prior|preceding|recent)\s+$", re.I)
+_WINDOW = re.compile(r"\b(?:last|past|previous|prior|preceding|recent|within)\s+$", re.I)
+# ... or "in/during the N <unit> prior to / preceding / before X"
+_WINDOW_THE = re.compile(r"\b(?:in|during|over)\s+the\s+$", re.I)
+_WINDOW_AFTER = re.compile(r"[\w\s-]{0,25}?\b(?:prior|preceding|before)\b", re.I)
+
+
+def _is_window(text: str, cs: int, ce: int, vs: int) -> bool:
+    """A time window written without an operator word, around a comparison span (cs, ce) whose value starts at vs."""
+    if _WINDOW.search(text, max(0, cs - 30), vs):
+        return True
+    return bool(_WINDOW_THE.search(text, max(0, cs - 30), vs) and _WINDOW_AFTER.match(text, vs, ce + 12))
 
 
 def _spans(mid: str) -> Tuple[str, int, int]:
@@ -348,7 +359,7 @@ def _comparison_bounds(brat: _Brat, comp_id: str, text: str, stats: Optional[Lct
     values = [parse_value(brat.tb[r][3]) for r in value_refs]
     op_text = brat.tb[roles["Operator"]][3] if roles.get("Operator") in brat.tb else None
     op = map_op(op_text)
-    if op_text is None and _WINDOW.search(text, max(0, cs - 30), brat.tb[value_refs[0]][1]):
+    if op_text is None and _is_window(text, cs, ce, brat.tb[value_refs[0]][1]):
         op = "<="  # "in the past 3 months": a window, read as the extractor reads it
     if op is None and stats is not None and len(values) == 1:
         stats.unmapped_ops[op_text] += 1
