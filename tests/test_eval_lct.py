@@ -75,6 +75,7 @@ def test_cli(corpora):
 
 def test_gold_decimal_comma_and_window_without_operator():
     assert lct.parse_value("18,5") == 18.5 and lct.parse_value("1,500") == 1500.0
+    assert lct.parse_value("Ⅳ") == 4.0 and lct.parse_value("III") == 3.0 and lct.parse_value("IIIB") is None
     doc = "  -  blood donation in the last three months\n"
     s = doc.index("three")
     c = doc.index("last")

@@ -17,7 +17,8 @@ Gold bounds (one Eq-Comparison event):
 * events without a ``Value`` (``previously``, ``first``) are not numeric
   thresholds and are skipped; only the first ``Operator`` is read;
 * value: the Eq-Value text as a float (digits with thousands commas, number
-  words "one".."twenty", Roman numerals I..X); an unreadable value stays
+  words "one".."twenty", Roman numerals I..X, also as the Unicode numerals
+  "Ⅲ", "Ⅳ"); an unreadable value stays
   ``None`` (the bound still counts as gold and can only be found by span);
 * operator: the Eq-Operator text, normalised with `critparse.normalize` (so
   ``≥`` reads ``>=``) and looked up in ``resources/comparators.jsonl`` (any
@@ -83,6 +84,7 @@ from __future__ import annotations
 
 import re
 import tarfile
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,7 +195,7 @@ _WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six"
 
 
 def parse_value(text: str) -> Optional[float]:
-    s = normalize(text).text.strip().lower().rstrip(".")
+    s = unicodedata.normalize("NFKC", normalize(text).text).strip().lower().rstrip(".")  # NFKC: "Ⅲ" -> "III"
     if s in _WORDS:
         return float(_WORDS[s])
     if s in _ROMAN:
