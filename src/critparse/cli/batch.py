@@ -67,7 +67,7 @@ def batch_cmd(
         raise fail(f"interrupted; the finished chunks are kept in {Path(out).as_posix()}/_parts: "
                    "run the same command with --resume to go on", code=130)
     except Exception as e:
-        if type(e).__module__.split(".")[0] != "duckdb":
+        if type(e).__module__.lstrip("_").split(".")[0] != "duckdb":  # duckdb.IOException and kin
             raise
         raise fail(f"writing the tables in {out} failed: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
     if s.read == 0:
