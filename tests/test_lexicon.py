@@ -1,4 +1,4 @@
-"""Subject lexicon (resources/labs.jsonl): synonyms, case rules, mentions, and the trie regex."""
+"""Subject lexicon over the concept vocabulary (resources/concepts.jsonl): synonyms, case rules, mentions, and the trie regex."""
 
 from __future__ import annotations
 

@@ -1,4 +1,10 @@
-"""Subjects of constraints (labs, vitals, scores) and their synonyms, from resources/labs.jsonl."""
+"""Subjects of constraints (labs, vitals, scores...) and their written forms, from the concept
+vocabulary (resources/concepts.jsonl, read by `critparse.concepts`), and the mention finder.
+
+A `Subject` is a concept seen from the constraint extractor: ``name`` is the concept's constraint
+subject ("platelet count"), ``concept`` its concept id ("platelet_count").  `find_mentions` and
+`find_concept_mentions` find every written form in one regex pass (linear in the text length).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Pattern, Sequence, Tuple
 
-from . import resources
+from . import concepts as _concepts
 
 
 @dataclass(frozen=True)
@@ -18,26 +24,39 @@ class Subject:
     loinc: Optional[str]
     synonyms: Tuple[str, ...] = field(default=())
     exact: Tuple[str, ...] = field(default=())
+    concept: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A written form of a concept in a text: offsets, the constraint subject and the concept id."""
+    start: int
+    end: int
+    subject: str
+    concept: str
 
 
 @lru_cache(maxsize=1)
 def subjects() -> Dict[str, Subject]:
-    out: Dict[str, Subject] = {}
-    for row in resources.read_jsonl("labs.jsonl"):
-        if "name" not in row:
-            continue
-        out[row["name"]] = Subject(row["name"], row["category"], row.get("canonical_unit"), row.get("loinc"),
-                                   tuple(row.get("synonyms", ())), tuple(row.get("exact", ())))
-    return out
+    """Every concept as a `Subject`, by subject name."""
+    return {c.subject: Subject(c.subject, c.category, c.unit, c.loinc, c.forms(), c.abbreviations, c.id)
+            for c in _concepts.all_concepts()}
+
+
+def concept_of(subject: str) -> Optional[str]:
+    """The concept id of a subject name, or None."""
+    s = subjects().get(subject)
+    return s.concept if s is not None else None
 
 
 @lru_cache(maxsize=1)
 def _surface_index() -> Dict[str, str]:
+    """Written form (normalised key) -> subject name."""
+    norm = _concepts.normaliser()
     idx: Dict[str, str] = {}
     for s in subjects().values():
-        idx.setdefault(s.name.lower(), s.name)
         for syn in s.synonyms:
-            idx.setdefault(syn.lower(), s.name)
+            idx.setdefault(norm.key(syn), s.name)
     return idx
 
 
@@ -47,9 +66,9 @@ def _exact_index() -> Dict[str, str]:
 
 
 def lookup(surface: str) -> Optional[Subject]:
-    """The subject named by `surface` (any synonym, case-insensitive; short forms case-sensitive)."""
-    name = _exact_index().get(surface.strip()) or _surface_index().get(" ".join(surface.lower().split()))
-    return subjects().get(name) if name else None
+    """The subject named by `surface` (any written form, see `critparse.concepts.lookup`)."""
+    c = _concepts.lookup(surface)
+    return subjects().get(c.subject) if c is not None else None
 
 
 def trie_regex(seqs: Iterable[Sequence[str]]) -> str:
@@ -76,37 +95,48 @@ def trie_regex(seqs: Iterable[Sequence[str]]) -> str:
     return emit(root)
 
 
-def _alt(words: List[str]) -> str:
-    return trie_regex([[r"[\s\-]+" if ch == " " else re.escape(ch) for ch in w] for w in set(words)])
+def _alt(words: Iterable[str]) -> str:
+    return trie_regex([[r"[\s\-]+" if ch in " -" else re.escape(ch) for ch in w] for w in set(words)])
 
 
 @lru_cache(maxsize=1)
 def mention_pattern() -> Pattern[str]:
-    """One regex finding every subject mention; group 'ci' (case-insensitive, optionally
-    followed by a plural 's') or 'cs' (exact case)."""
-    ci = [w for w in _surface_index() if len(w) > 2 or w in ("hb",)]
-    cs = list(_exact_index())
+    """One regex finding every subject mention: an optional filler before ("serum"), then group
+    'cs' (an abbreviation, exact case) or 'ci' (any other form and its British spelling,
+    case-insensitive, optionally followed by a plural 's'), then an optional filler after ("level")."""
+    norm = _concepts.normaliser()
+    ci = {v for w in _surface_index() if len(w) > 2 or w in ("hb",) for v in _concepts.spelling_variants(w)}
+    before = r"(?i:(?:" + "|".join(map(re.escape, norm.before)) + r")[\s\-]+)?" if norm.before else ""
+    after = r"(?i:[\s\-]+(?:" + "|".join(map(re.escape, norm.after)) + r")(?![\w]))?" if norm.after else ""
     return re.compile(
-        r"(?<![\w-])(?:(?P<cs>" + _alt(cs) + r")|(?i:(?P<ci>" + _alt(ci) + r")(?P<pl>s)?))(?![\w])"
+        r"(?<![\w-])" + before + r"(?:(?P<cs>" + _alt(_exact_index()) + r")|(?i:(?P<ci>" + _alt(ci) + r")(?P<pl>s)?))(?![\w])" + after
     )
+
+
+def _subject_of(m: "re.Match[str]") -> Optional[str]:
+    if m.group("cs"):
+        return _exact_index().get(m.group("cs"))
+    surf = m.group("ci")  # a plural "s" ("CD4 cell counts") is not looked up
+    name = _surface_index().get(_concepts.normaliser().key(surf))
+    if name is None:
+        s = lookup(surf)
+        name = s.name if s else None
+    return name
 
 
 def find_mentions(text: str, start: int = 0, end: Optional[int] = None) -> List[Tuple[int, int, str]]:
     """(start, end, subject name) of every subject mention in `text[start:end]`, left to right
     (offsets into `text`; the characters around the slice still decide word boundaries
     at its start)."""
+    return [(m.start, m.end, m.subject) for m in find_concept_mentions(text, start, end)]
+
+
+def find_concept_mentions(text: str, start: int = 0, end: Optional[int] = None) -> List[Mention]:
+    """Every concept mention in `text[start:end]`, left to right, with its concept id."""
     out = []
+    by_name = subjects()
     for m in mention_pattern().finditer(text, start, len(text) if end is None else end):
-        surf = m.group("cs") or m.group("ci")  # a plural "s" ("CD4 cell counts") is not looked up
-        name = _exact_index().get(surf) if m.group("cs") else _surface_index().get(" ".join(surf.lower().replace("-", " ").split())) or _surface_index().get(surf.lower())
-        if name is None:
-            s = lookup(surf.replace("-", " "))
-            name = s.name if s else None
+        name = _subject_of(m)
         if name:
-            out.append((m.start(), m.end(), name))
+            out.append(Mention(m.start(), m.end(), name, by_name[name].concept or ""))
     return out
-
-
-def warm_up() -> None:
-    """Build the subject lexicon and its indexes now rather than on first use (`critparse.prepare`)."""
-    subjects(), _surface_index(), _exact_index(), mention_pattern()

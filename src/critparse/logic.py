@@ -108,30 +108,41 @@ def ucum(unit: Optional[str]) -> Optional[str]:
     return to_ucum(unit) or unit
 
 
-def lookup_lab(name: str) -> Any:
-    """The lexicon's `Subject` for a lab name or synonym, or None."""
-    from .lexicon import lookup, subjects
+def lookup_concept(name: str) -> Any:
+    """The measurable concept (`critparse.concepts.Concept`) a lab key, constraint subject, concept
+    id or written form names ("platelet count", "platelet_count", "PLT", "serum creatinine"), or None."""
+    from . import concepts
 
     name = str(name).strip()
-    return subjects().get(name.lower()) or lookup(name) or lookup(name.replace("_", " "))
+    return concepts.by_subject(name.lower()) or concepts.get(name) or concepts.lookup(name)
+
+
+def lookup_lab(name: str) -> Any:
+    """The lexicon's `Subject` (a concept seen by the constraint extractor) for a lab name, concept
+    id or written form, or None."""
+    from .lexicon import subjects
+
+    hit = lookup_concept(name)
+    return subjects().get(hit.subject) if hit is not None else None
 
 
 def canonical_unit(subject: str) -> Optional[str]:
-    """The lexicon's canonical unit for `subject`, or None where unknown."""
-    hit = lookup_lab(subject)
-    return hit.canonical_unit if hit is not None else None
+    """The concept's canonical unit for `subject`, or None where unknown."""
+    hit = lookup_concept(subject)
+    return hit.unit if hit is not None else None
 
 
 def loinc(subject: str) -> Optional[str]:
-    hit = lookup_lab(subject)
+    """The concept's LOINC code for `subject`, or None."""
+    hit = lookup_concept(subject)
     return hit.loinc if hit is not None else None
 
 
 def canonical_subject(name: str) -> str:
-    """A patient's lab key or a constraint subject, as the lexicon's canonical name."""
-    hit = lookup_lab(name)
+    """A patient's lab key or a constraint subject, as its concept's constraint subject."""
+    hit = lookup_concept(name)
     if hit is not None:
-        return hit.name
+        return hit.subject
     return " ".join(str(name).strip().lower().replace("_", " ").split())
 
 

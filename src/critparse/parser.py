@@ -18,6 +18,7 @@ import weakref
 from collections import OrderedDict
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
+from .concepts import for_constraint
 from .constraints import extract
 from .errors import Errors
 from .lexicon import lookup
@@ -25,16 +26,13 @@ from .negation import negate_constraints
 from .normalize import NormalizedText, normalize
 from .records import Constraint, Criterion, Entity, Normalized, ParsedTrial, TrialInfo
 from .segment import Segment, segment
-from .textsafe import clean_text
 
 
-def _check_inputs(text: Any, trial_id: Any) -> Tuple[str, Optional[str]]:
-    """(text, trial_id) with lone surrogates replaced by U+FFFD (same length: offsets hold)."""
+def _check_inputs(text: Any, trial_id: Any) -> None:
     if not isinstance(text, str):
         raise TypeError(Errors.E001.format(type=type(text).__name__))
     if trial_id is not None and not isinstance(trial_id, str):
         raise TypeError(Errors.E002.format(type=type(trial_id).__name__))
-    return clean_text(text), clean_text(trial_id)
 
 
 def parse(
@@ -69,7 +67,7 @@ def parse_many(
     if direct:
         # one trial at a time: its objects die young, which keeps the garbage collector's work small
         for text, trial_id, info in items:
-            text, trial_id = _check_inputs(text, trial_id)
+            _check_inputs(text, trial_id)
             nt = normalize(text)
             yield from _run_fast(((text, trial_id, info, nt, segment(nt)),))
         return
@@ -81,7 +79,7 @@ def parse_many(
     pending: List[Tuple[str, Optional[str], Optional[TrialInfo], NormalizedText, List[Segment]]] = []
     n_segments = 0
     for text, trial_id, info in items:
-        text, trial_id = _check_inputs(text, trial_id)
+        _check_inputs(text, trial_id)
         nt = normalize(text)
         segs = segment(nt)
         pending.append((text, trial_id, info, nt, segs))
@@ -93,17 +91,16 @@ def parse_many(
         yield from run(pending, nlp)
 
 
-def prepare(mode: Optional[str] = None) -> None:
+def prepare() -> None:
     """Load the rule resources parsing uses (unit registry, lexicons, word lists, negation rules) now
-    rather than on the first parse; `critparse.load` calls it.  Mode "full" skips the regex negation
-    rules, which only fast mode uses (full mode negates through medspaCy ConText); None loads all.
-    Idempotent (all are cached)."""
-    from . import glue, lexicon, negation, units
+    rather than on the first parse; `critparse.load` calls it.  Idempotent (all are cached)."""
+    from . import concepts, glue, lexicon, negation, units
 
-    for module in (glue, lexicon, units):
-        module.warm_up()
-    if mode != "full":
-        negation.warm_up()
+    glue.vocab(), glue.english(), glue._common(), glue._sorted(), glue._total()
+    lexicon.subjects(), lexicon._surface_index(), lexicon._exact_index(), lexicon.mention_pattern()
+    concepts.all_concepts()
+    negation.rules(), negation._exceptions()
+    units._aliases(), units._ucum_to_pint(), units.molar_masses(), units.registry()
 
 
 def _is_stock_fast(nlp: Any) -> bool:
@@ -170,10 +167,11 @@ def _fast_body(body: str, subject_hint: Optional[str]) -> List[Dict[str, Any]]:
 def _row(rc: Dict[str, Any]) -> tuple:
     """A constraint dict as a tuple of the values `_row_records` reads, in its order."""
     norm = rc.get("normalized")
+    concept = for_constraint(rc["subject"], rc.get("unit"), rc.get("relative_to"), rc.get("category"))
     return (rc["subject"], rc.get("subject_text"), rc["op"], float(rc["value"]), rc.get("unit"),
             rc.get("relative_to"), (norm["value"], norm["unit"]) if norm else None, bool(rc.get("negated", False)),
-            rc["start"], rc["end"], rc.get("category", "other"), rc.get("code"), rc.get("value_text"),
-            rc.get("unit_text"))
+            rc["start"], rc["end"], rc.get("category", "other"), concept.loinc if concept else None, rc.get("value_text"),
+            rc.get("unit_text"), concept.id if concept else None)
 
 
 def _fast_rows(body: str, subject_hint: Optional[str]) -> Tuple[tuple, ...]:
@@ -193,7 +191,7 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
     original = nt.original
     out: List[Constraint] = []
     for i, (subject, subject_text, op, value, unit, rel, norm, negated, a, b, category, code, value_text,
-            unit_text) in enumerate(rows, 1):
+            unit_text, concept) in enumerate(rows, 1):
         s, e = nt.to_original(base + a, base + b)
         out.append(
             Constraint(
@@ -214,6 +212,7 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
                 end=e,
                 category=category,
                 code=code,
+                concept=concept,
                 value_text=value_text,
                 unit_text=unit_text,
             )

@@ -3,10 +3,11 @@
 Each component is a thin class over plain functions:
 
 * ``critparse_constraints``: ``doc._.constraints`` from `critparse.constraints.extract`.
-* ``critparse_term_ruler``: rule entities (by default the lab/vital lexicon
-  ``resources/labs.jsonl`` as Measurement, and ``resources/entity_patterns.jsonl``),
-  added where no entity is yet or, for curated terms, over the model's; the
-  rules are set by ``initialize`` and saved by ``to_disk``.
+* ``critparse_term_ruler``: rule entities (by default the lab/vital concept
+  vocabulary ``resources/concepts.jsonl`` as Measurement, and
+  ``resources/entity_patterns.jsonl``), added where no entity is yet or, for
+  curated terms, over the model's; the rules are set by ``initialize`` and
+  saved by ``to_disk``.
 * ``critparse_clauses``: clause boundaries (``;`` and sentence ends) as
   sentence starts, the scope limit medspaCy ConText needs.
 * ``critparse_abbreviation_detector``: scispaCy's detector, cheaper
@@ -38,7 +39,7 @@ from .. import resources
 from ..negation import NEGATION_CATEGORY, mark_negated
 from . import extensions  # noqa: F401  (declares the ._ extensions)
 
-#: lexicon categories that name a measurement (Chia's Measurement label)
+#: concept categories that name a measurement (Chia's Measurement label)
 MEASUREMENT_CATEGORIES = ("lab", "vital", "score", "performance")
 #: the term ruler's file in a saved pipeline
 PATTERNS_FILE = "patterns.jsonl"
@@ -60,20 +61,23 @@ class ConstraintExtractor:
 
 # -- rule entities ----------------------------------------------------------------
 def lexicon_terms(categories: Sequence[str] = MEASUREMENT_CATEGORIES) -> List[Dict[str, Any]]:
-    """Phrase rules from the lab lexicon: {id, label, text, case} (empty if the lexicon is absent)."""
+    """Phrase rules from the concept vocabulary (resources/concepts.jsonl): {id, label, text, case}
+    (empty if the vocabulary is absent)."""
+    from .. import concepts
+
     try:
-        rows = resources.read_jsonl("labs.jsonl")
+        rows = concepts.all_concepts()
     except (FileNotFoundError, OSError):
         return []
     out = []
-    for row in rows:
-        if "name" not in row or row.get("category") not in categories:
+    for c in rows:
+        if c.category not in categories:
             continue
-        rid = f"labs:{row['name']}"
-        for syn in {row["name"], *row.get("synonyms", ())}:
+        rid = f"concepts:{c.id}"
+        for syn in c.forms():
             if len(syn) >= 3:
                 out.append({"id": rid, "label": "Measurement", "text": syn, "case": "lower", "override": False})
-        for ex in row.get("exact", ()):
+        for ex in c.abbreviations:
             out.append({"id": rid, "label": "Measurement", "text": ex, "case": "exact", "override": False})
     return out
 
