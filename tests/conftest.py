@@ -49,6 +49,22 @@ def xml_sample(corpora: Path, start: int, stop: int, step: int):
 
 
 @pytest.fixture(scope="session")
+def full():
+    """critparse.load("full"): the shipped model and the rule layers."""
+    import critparse
+
+    return critparse.load("full")
+
+
+@pytest.fixture(scope="session")
+def fast():
+    """critparse.load("fast"): the rule layers alone."""
+    import critparse
+
+    return critparse.load("fast")
+
+
+@pytest.fixture(scope="session")
 def seed_text() -> str:
     p = examples_dir() / f"{SEED_ID}.eligibility.md"
     if not p.exists():

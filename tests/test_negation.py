@@ -6,18 +6,8 @@ from __future__ import annotations
 import pytest
 from spacy.tokens import Span
 
-from critparse.pipeline import context_rules, load
+from critparse.pipeline import context_rules
 from critparse.negation import mark_negated
-
-
-@pytest.fixture(scope="module")
-def full():
-    return load("full")
-
-
-@pytest.fixture(scope="module")
-def fast():
-    return load("fast")
 
 
 def _context(nlp, text, targets, constraints=None):

@@ -16,11 +16,6 @@ from critparse.pipeline.components import negation_scopes
 from conftest import xml_sample
 
 
-@pytest.fixture(scope="module")
-def fast():
-    return load("fast")
-
-
 TRICKY = [
     "Patients without platelet count < 50 x 10^9/L",
     "No active infection, blood oxygen saturation >= 92%",

@@ -26,11 +26,6 @@ def _uncached(items, nlp):
         parser.DOC_CACHE_SIZE = old
 
 
-@pytest.fixture(scope="module")
-def full():
-    return critparse.load("full")
-
-
 def _check(items, nlp):
     parser.clear_doc_cache()
     cold = _dicts(critparse.parse_many(items, nlp=nlp, mode="full", batch_size=64))

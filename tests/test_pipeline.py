@@ -16,16 +16,6 @@ FULL_PIPES = ["tok2vec", "ner", "critparse_term_ruler", "critparse_clauses", "ab
               "medspacy_context", "critparse_constraints", "critparse_constraint_negation"]
 
 
-@pytest.fixture(scope="module")
-def full():
-    return load("full")
-
-
-@pytest.fixture(scope="module")
-def fast():
-    return load("fast")
-
-
 @pytest.mark.parametrize(
     "text,tokens",
     [

@@ -77,21 +77,15 @@ SUBPROCESS = textwrap.dedent(
 
 
 @pytest.fixture(scope="module")
-def full():
-    return critparse.load("full")
-
-
-@pytest.fixture(scope="module")
 def seed_path(seed_text, tmp_path_factory) -> Path:
     p = tmp_path_factory.mktemp("seed") / "seed.md"
     p.write_text(seed_text, encoding="utf-8")
     return p
 
 
-def test_every_factory_has_an_entry_point(full):
+def test_every_factory_has_an_entry_point(full, fast):
     declared = set(_pyproject()["project"]["entry-points"]["spacy_factories"])
-    used = {full.get_pipe_meta(n).factory for n in full.pipe_names} | \
-        {critparse.load("fast").get_pipe_meta(n).factory for n in critparse.load("fast").pipe_names}
+    used = {nlp.get_pipe_meta(n).factory for nlp in (full, fast) for n in nlp.pipe_names}
     ours = {f for f in used if f.startswith("critparse_")}
     assert ours and ours <= declared
     # registered at import of the components module, none lazily inside a function
@@ -163,3 +157,14 @@ def test_initialize_with_given_patterns():
 def test_py_typed_ships():
     assert (SRC / "critparse" / "py.typed").is_file()
     assert "py.typed" in _pyproject()["tool"]["setuptools"]["package-data"]["critparse"]
+
+
+def test_config_alone_rebuilds_the_pipeline_with_its_rules(fast):
+    # the config names the rule sources ([initialize.components]): nlp.initialize() on a pipeline built
+    # from the config alone loads the same ConText rules, and the pipeline works the same
+    nlp = spacy.util.load_model_from_config(fast.config, auto_fill=True)
+    assert len(nlp.get_pipe("medspacy_context").rules) == 0
+    nlp.initialize()
+    assert nlp.get_pipe("medspacy_context").rule_dicts() == fast.get_pipe("medspacy_context").rule_dicts()
+    text = "No history of hepatitis; ALT <= 3 x ULN"
+    assert nlp(text)._.constraints == fast(text)._.constraints
