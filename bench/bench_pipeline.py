@@ -24,10 +24,11 @@ os.environ.setdefault("MKL_NUM_THREADS", "1")
 import argparse  # noqa: E402
 import json  # noqa: E402
 import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 
 def texts(n_lines: int):
-    from critparse.config import corpora_dir, examples_dir
+    from critparse.config import corpora_dir
     from critparse.normalize import normalize
 
     z = corpora_dir() / "chia/original/chia_without_scope_trainval.zip"
@@ -40,7 +41,7 @@ def texts(n_lines: int):
             if len(out) >= n_lines:
                 break
     else:
-        seed = (examples_dir() / "NCT04532203.eligibility.md").read_text(encoding="utf-8")
+        seed = (Path(__file__).resolve().parents[1] / "corpora" / "demo" / "NCT04532203.eligibility.md").read_text(encoding="utf-8")
         lines = [normalize(x).text.strip() for x in seed.splitlines() if x.strip()]
         while len(out) < n_lines:
             out.extend(lines)

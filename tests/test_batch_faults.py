@@ -202,3 +202,26 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def test_a_duckdb_io_error_is_one_line(tmp_path, monkeypatch):
+    import duckdb
+
+    def broken(*a, **k):
+        raise duckdb.IOException("IO Error: Could not write file \"x.parquet\": No space left on device")
+
+    monkeypatch.setattr(engine, "finalize", broken)
+    res = _cli("batch", str(_jsonl(tmp_path / "d.jsonl")), "--out", str(tmp_path / "o"), "--mode", "fast", "-q",
+               "-w", "1")
+    assert res.exit_code == 2 and "writing the tables" in res.output and "No space left" in res.output
+    assert "Traceback" not in res.output
+
+
+def test_a_400_digit_structured_age_is_no_age_not_infinity(tmp_path):
+    rec = json.dumps({"nct_id": "NCT40000000", "criteria": CRIT, "minimum_age": "9" * 400 + " Years"})
+    out = tmp_path / "out"
+    s = _run(_jsonl(tmp_path / "d.jsonl", 2, [rec]), out)
+    assert s.parsed == 3
+    row = next(t for t in _rows(out, "trials") if t["trial_id"] == "NCT40000000")
+    assert row["minimum_age_years"] is None and row["minimum_age"].startswith("999")
+    assert "Infinity" not in (out / "trials.jsonl").read_text()

@@ -219,3 +219,16 @@ def test_other_query_in_the_same_folder_is_refused(tmp_path):
         download_ctgov(tmp_path, base_url=api.base_url, max_pages=1, progress=False)
         r = _cli("--out", str(tmp_path), "--base-url", api.base_url, "--query-cond", "asthma", "-q")
     assert r.exit_code == 2 and "another query" in r.stderr
+
+
+@pytest.mark.issue(10)
+def test_a_study_with_a_lone_surrogate_is_written_as_valid_utf8(tmp_path):
+    from critparse.download import _study_line
+
+    study = {"protocolSection": {"identificationModule": {"nctId": "NCT00000001"},
+                                 "eligibilityModule": {"eligibilityCriteria": "Age \udfff>= 18 caf\u00e9"}}}
+    line = _study_line(study)
+    line.decode("utf-8")
+    (tmp_path / "page-00001.jsonl").write_bytes(line)
+    (rec,) = iter_records(tmp_path / "page-00001.jsonl")
+    assert rec.text == "Age \ufffd>= 18 caf\u00e9" and rec.error is None

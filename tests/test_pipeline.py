@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 import spacy
 from spacy.tokens import DocBin
@@ -149,3 +154,25 @@ def test_parse_returns_entities_with_original_offsets(full):
     for e in parsed.entities:
         assert text[e.start:e.end] == e.text
     assert any(e.text == "≥ 50%" and e.label == "Value" for e in parsed.entities)
+
+
+def test_cold_start_defers_nltk_and_fast_only_rules():
+    # medspaCy imports QuickUMLS, which imports NLTK (~2 s) that critparse never uses: it is deferred
+    # until first use, and load("full") does not compile the regex negation rules only fast mode uses
+    code = (
+        "import sys, critparse\n"
+        "from critparse import negation\n"
+        "nlp = critparse.load('full')\n"
+        "doc = nlp('No active infection')\n"
+        "assert any(e._.is_negated for e in doc.ents)\n"
+        "assert 'nltk.corpus' not in sys.modules and 'sklearn' not in sys.modules\n"
+        "assert negation.rules.cache_info().currsize == 0\n"
+        "import nltk\n"
+        "from nltk.tokenize import wordpunct_tokenize\n"
+        "assert wordpunct_tokenize('a-b') == ['a', '-', 'b'] and nltk.__version__\n"
+        "print('ok')\n"
+    )
+    src = str(Path(critparse.__file__).resolve().parents[1])
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": src})
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]

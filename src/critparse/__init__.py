@@ -29,7 +29,7 @@ __version__ = "0.1.0"
 @wraps(_pipeline.load)
 def load(mode: str = "full", model=None):
     nlp = _pipeline.load(mode, model)
-    prepare()  # the rule resources too, so that the first parse does not pay for them
+    prepare(mode)  # the rule resources too, so that the first parse does not pay for them
     return nlp
 
 

@@ -21,9 +21,3 @@ def corpora_dir() -> Path:
             return cand
     return Path.cwd().parent / "shared" / "corpora"
 
-
-def examples_dir() -> Path:
-    env = os.environ.get("CRITPARSE_EXAMPLES")
-    if env:
-        return Path(env)
-    return corpora_dir().parent / "examples"

@@ -145,20 +145,8 @@ def download_ctgov(
     if max_pages is not None and max_pages < 0:
         raise ValueError("max_pages must be >= 0")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    state_path = out / STATE_FILE
-    for stale in out.glob(".*.tmp-*"):  # left by a run killed in the middle of a write
-        stale.unlink(missing_ok=True)
-    query = _query(query_cond, query_term, page_size)
     base = base_url.rstrip("/")
-    state = _read_state(state_path)
-    if state is not None:
-        if state.get("query") != query:  # page tokens belong to one query
-            raise DownloadError(
-                f"{out} holds a download of another query ({state.get('query')}); use another --out folder or delete it")
-    else:
-        state = {"base_url": base, "query": query, "pages": 0, "studies": 0, "next_page_token": None,
-                 "complete": False, "total_count": None}
+    state = _open_state(out, _query(query_cond, query_term, page_size), base)
     result = DownloadResult(out, pages=int(state["pages"]), complete=bool(state.get("complete")),
                             total_count=state.get("total_count"))
     say = log or (lambda m: None)
@@ -167,67 +155,116 @@ def download_ctgov(
         return result
     if state["pages"]:
         say(f"{out}: resuming after page {state['pages']} ({state.get('studies', 0)} studies so far)")
-
-    bar = None
-    task = None
-    if progress:
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
-
-        bar = Progress(TextColumn("[bold]download[/] {task.fields[page]} page(s)"), BarColumn(),
-                       MofNCompleteColumn(), TextColumn("studies"), TimeElapsedColumn(), TimeRemainingColumn(),
-                       transient=False)
-        bar.start()
-        task = bar.add_task("download", total=state.get("total_count"), completed=state.get("studies", 0),
-                            page=state["pages"])
-
-    def on_retry(n: int, reason: str) -> None:
-        msg = f"retry {n}/{retries} after {reason}"
-        if bar is not None:
-            bar.console.print(f"[yellow]{msg}[/]")
-        else:
-            say(msg)
-
+    bar = _Bar(state, say, retries) if progress else _Bar(None, say, retries)
     try:
         while max_pages is None or result.pages_this_run < max_pages:
-            params = dict(query)
-            first = state["pages"] == 0
-            if first:
-                params["countTotal"] = "true"
-            elif not state.get("next_page_token"):  # a state without a token is a finished download
+            url = _next_url(base, state)
+            if url is None:  # a state without a token is a finished download
                 state["complete"] = True
-                _atomic_write(state_path, json.dumps(state, indent=1, sort_keys=True).encode("utf-8"))
+                _save_state(out, state)
                 break
-            else:
-                params["pageToken"] = state["next_page_token"]
-            url = f"{base}/studies?{urllib.parse.urlencode(params)}"
-            data = fetch_json(url, retries=retries, backoff=backoff, timeout=timeout, sleep=sleep, on_retry=on_retry)
-            if not isinstance(data, dict) or not isinstance(data.get("studies"), list):
-                raise DownloadError(f"unexpected answer from {url}: no 'studies' list")
-            studies = data["studies"]
-            n = state["pages"] + 1
-            path = out / page_name(n)
-            payload = "".join(json.dumps(s, ensure_ascii=False, separators=(",", ":")) + "\n" for s in studies)
-            _atomic_write(path, payload.encode("utf-8"))
-            token = data.get("nextPageToken") or None
-            if first and isinstance(data.get("totalCount"), int):
-                state["total_count"] = data["totalCount"]
-                if bar is not None and task is not None:
-                    bar.update(task, total=data["totalCount"])
-            state.update(pages=n, studies=int(state.get("studies", 0)) + len(studies), next_page_token=token,
-                         complete=token is None)
-            _atomic_write(state_path, json.dumps(state, indent=1, sort_keys=True).encode("utf-8"))
-            result.pages_this_run += 1
-            result.studies += len(studies)
-            result.files.append(path)
-            if bar is not None and task is not None:
-                bar.update(task, advance=len(studies), page=n)
+            data = fetch_json(url, retries=retries, backoff=backoff, timeout=timeout, sleep=sleep,
+                              on_retry=bar.retry)
+            token = _store_page(out, state, data, url, result)
+            bar.page(state, len(data["studies"]))
             if token is None:
                 break
     finally:
-        if bar is not None:
-            bar.stop()
+        bar.stop()
     result.pages = int(state["pages"])
     result.complete = bool(state.get("complete"))
     result.total_count = state.get("total_count")
     return result
+
+
+def _open_state(out: Path, query: Dict[str, Any], base: str) -> Dict[str, Any]:
+    """The download state of `out` (a new one for an empty folder); another query's state is an error."""
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob(".*.tmp-*"):  # left by a run killed in the middle of a write
+        stale.unlink(missing_ok=True)
+    state = _read_state(out / STATE_FILE)
+    if state is None:
+        return {"base_url": base, "query": query, "pages": 0, "studies": 0, "next_page_token": None,
+                "complete": False, "total_count": None}
+    if state.get("query") != query:  # page tokens belong to one query
+        raise DownloadError(
+            f"{out} holds a download of another query ({state.get('query')}); use another --out folder or delete it")
+    return state
+
+
+def _save_state(out: Path, state: Dict[str, Any]) -> None:
+    _atomic_write(out / STATE_FILE, json.dumps(state, indent=1, sort_keys=True).encode("utf-8"))
+
+
+def _next_url(base: str, state: Dict[str, Any]) -> Optional[str]:
+    """The URL of the next page, or None when the state says there is none."""
+    params = dict(state["query"])
+    if state["pages"] == 0:
+        params["countTotal"] = "true"
+    elif not state.get("next_page_token"):
+        return None
+    else:
+        params["pageToken"] = state["next_page_token"]
+    return f"{base}/studies?{urllib.parse.urlencode(params)}"
+
+
+def _store_page(out: Path, state: Dict[str, Any], data: Any, url: str, result: DownloadResult) -> Optional[str]:
+    """Write one answer's studies as the next page file, then the state; returns the next page token."""
+    if not isinstance(data, dict) or not isinstance(data.get("studies"), list):
+        raise DownloadError(f"unexpected answer from {url}: no 'studies' list")
+    studies = data["studies"]
+    n = state["pages"] + 1
+    path = out / page_name(n)
+    _atomic_write(path, b"".join(_study_line(st) for st in studies))
+    token = data.get("nextPageToken") or None
+    if state["pages"] == 0 and isinstance(data.get("totalCount"), int):
+        state["total_count"] = data["totalCount"]
+    state.update(pages=n, studies=int(state.get("studies", 0)) + len(studies), next_page_token=token,
+                 complete=token is None)
+    _save_state(out, state)
+    result.pages_this_run += 1
+    result.studies += len(studies)
+    result.files.append(path)
+    return token
+
+
+def _study_line(study: Any) -> bytes:
+    """One JSON Lines line; a study holding a lone surrogate keeps it as a JSON escape (valid UTF-8)."""
+    line = json.dumps(study, ensure_ascii=False, separators=(",", ":")) + "\n"
+    try:
+        return line.encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(study, separators=(",", ":")) + "\n").encode("ascii")
+
+
+class _Bar:
+    """The download's progress bar (rich) and its retry messages; silent without a state."""
+
+    def __init__(self, state: Optional[Dict[str, Any]], say: Callable[[str], None], retries: int) -> None:
+        self.say, self.retries, self.bar, self.task = say, retries, None, None
+        if state is None:
+            return
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                                   TimeElapsedColumn, TimeRemainingColumn)
+
+        self.bar = Progress(TextColumn("[bold]download[/] {task.fields[page]} page(s)"), BarColumn(),
+                            MofNCompleteColumn(), TextColumn("studies"), TimeElapsedColumn(), TimeRemainingColumn(),
+                            transient=False)
+        self.bar.start()
+        self.task = self.bar.add_task("download", total=state.get("total_count"), completed=state.get("studies", 0),
+                                      page=state["pages"])
+
+    def retry(self, n: int, reason: str) -> None:
+        msg = f"retry {n}/{self.retries} after {reason}"
+        if self.bar is not None:
+            self.bar.console.print(f"[yellow]{msg}[/]")
+        else:
+            self.say(msg)
+
+    def page(self, state: Dict[str, Any], n_studies: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, total=state.get("total_count"), advance=n_studies, page=state["pages"])
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -234,3 +234,8 @@ def edits(text: str) -> List[Tuple[int, int, str]]:
                 out.append((pos, pos, " "))
     out.sort()
     return out
+
+
+def warm_up() -> None:
+    """Load the word lists now rather than on first use (`critparse.prepare`)."""
+    vocab(), english(), _common(), _sorted(), _total()

@@ -140,3 +140,8 @@ def find_concept_mentions(text: str, start: int = 0, end: Optional[int] = None) 
         if name:
             out.append(Mention(m.start(), m.end(), name, by_name[name].concept or ""))
     return out
+
+
+def warm_up() -> None:
+    """Build the subject lexicon and its indexes now rather than on first use (`critparse.prepare`)."""
+    subjects(), _surface_index(), _exact_index(), mention_pattern()

@@ -353,3 +353,8 @@ def negate_constraints(text: str, constraints: List[Dict[str, Any]]) -> List[Dic
     if constraints:
         mark_negated(constraints, scopes(text))
     return constraints
+
+
+def warm_up() -> None:
+    """Compile the negation rules now rather than on first use (`critparse.prepare`)."""
+    rules(), _exceptions()

@@ -26,13 +26,16 @@ from .negation import negate_constraints
 from .normalize import NormalizedText, normalize
 from .records import Constraint, Criterion, Entity, Normalized, ParsedTrial, TrialInfo
 from .segment import Segment, segment
+from .textsafe import clean_text
 
 
-def _check_inputs(text: Any, trial_id: Any) -> None:
+def _check_inputs(text: Any, trial_id: Any) -> Tuple[str, Optional[str]]:
+    """(text, trial_id) with lone surrogates replaced by U+FFFD (same length: offsets hold)."""
     if not isinstance(text, str):
         raise TypeError(Errors.E001.format(type=type(text).__name__))
     if trial_id is not None and not isinstance(trial_id, str):
         raise TypeError(Errors.E002.format(type=type(trial_id).__name__))
+    return clean_text(text), clean_text(trial_id)
 
 
 def parse(
@@ -67,7 +70,7 @@ def parse_many(
     if direct:
         # one trial at a time: its objects die young, which keeps the garbage collector's work small
         for text, trial_id, info in items:
-            _check_inputs(text, trial_id)
+            text, trial_id = _check_inputs(text, trial_id)
             nt = normalize(text)
             yield from _run_fast(((text, trial_id, info, nt, segment(nt)),))
         return
@@ -79,7 +82,7 @@ def parse_many(
     pending: List[Tuple[str, Optional[str], Optional[TrialInfo], NormalizedText, List[Segment]]] = []
     n_segments = 0
     for text, trial_id, info in items:
-        _check_inputs(text, trial_id)
+        text, trial_id = _check_inputs(text, trial_id)
         nt = normalize(text)
         segs = segment(nt)
         pending.append((text, trial_id, info, nt, segs))
@@ -91,16 +94,17 @@ def parse_many(
         yield from run(pending, nlp)
 
 
-def prepare() -> None:
+def prepare(mode: Optional[str] = None) -> None:
     """Load the rule resources parsing uses (unit registry, lexicons, word lists, negation rules) now
-    rather than on the first parse; `critparse.load` calls it.  Idempotent (all are cached)."""
-    from . import concepts, glue, lexicon, negation, units
+    rather than on the first parse; `critparse.load` calls it.  Mode "full" skips the regex negation
+    rules, which only fast mode uses (full mode negates through medspaCy ConText); None loads all.
+    Idempotent (all are cached)."""
+    from . import glue, lexicon, negation, units
 
-    glue.vocab(), glue.english(), glue._common(), glue._sorted(), glue._total()
-    lexicon.subjects(), lexicon._surface_index(), lexicon._exact_index(), lexicon.mention_pattern()
-    concepts.all_concepts()
-    negation.rules(), negation._exceptions()
-    units._aliases(), units._ucum_to_pint(), units.molar_masses(), units.registry()
+    for module in (glue, lexicon, units):
+        module.warm_up()
+    if mode != "full":
+        negation.warm_up()
 
 
 def _is_stock_fast(nlp: Any) -> bool:

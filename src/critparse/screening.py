@@ -41,6 +41,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .logic import Node, TrialLogic, canonical_subject, convert, to_years
 from .patient import Patient, word_pattern
+from .inputs import screening_inputs
 from .records import Constraint, ParsedTrial
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
@@ -289,8 +290,7 @@ def _verdict(status: str) -> str:
 
 def screen(parsed: ParsedTrial, patient: Dict[str, Any]) -> ScreeningResult:
     """Screen one patient against a parsed trial (see the module doc)."""
-    if isinstance(parsed, dict):
-        parsed = ParsedTrial.from_dict(parsed)
+    parsed, patient = screening_inputs(parsed, patient)  # InputValidationError naming a bad field
     p = Patient(patient)
     logic = TrialLogic(parsed)
     results: Dict[str, CriterionResult] = {}

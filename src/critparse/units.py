@@ -122,3 +122,8 @@ def _try_convert(value: float, unit: str, to_unit: str, subject: Optional[str]) 
         return convert(value, unit, to_unit, subject=subject)
     except (UnitError, Exception):  # pint raises several types
         return None
+
+
+def warm_up() -> None:
+    """Build the unit registry and tables now rather than on first use (`critparse.prepare`)."""
+    _aliases(), _ucum_to_pint(), molar_masses(), registry()

@@ -392,8 +392,10 @@ def _iter_aact(fh: IO[str], source: str) -> Iterator[Record]:
     reader = csv.DictReader(fh, delimiter="|", quotechar='"')
     if reader.fieldnames is None:
         return
-    if "nct_id" not in reader.fieldnames:
-        raise InputError(f"{source} has no nct_id column: not an AACT eligibilities file")
+    if "nct_id" not in reader.fieldnames:  # one error record: the other files of a folder are read
+        yield Record(_id_from(source), None, TrialInfo(source_format="aact"), source,
+                     error=f"{source} has no nct_id column: not an AACT eligibilities file")
+        return
     for i, here, row, err in _csv_rows(reader, source, "|"):
         row = row or {}
         nct = str(row.get("nct_id") or "").strip()

@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from .app import app, eval_app, fail  # noqa: F401
+from .app import console as make_console
 
 
 @app.command("batch")
@@ -43,7 +44,6 @@ def batch_cmd(
     folder (one line on stderr); 130 interrupted."""
     from pathlib import Path
 
-    from rich.console import Console
     from rich.table import Table
 
     from ..batch.engine import run_batch
@@ -67,12 +67,12 @@ def batch_cmd(
         raise fail(f"interrupted; the finished chunks are kept in {Path(out).as_posix()}/_parts: "
                    "run the same command with --resume to go on", code=130)
     except Exception as e:
-        if type(e).__module__.split(".")[0] != "duckdb":
+        if type(e).__module__.lstrip("_").split(".")[0] != "duckdb":  # duckdb.IOException and kin
             raise
         raise fail(f"writing the tables in {out} failed: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
     if s.read == 0:
         typer.echo(f"critparse: warning: no studies found in {input_path}", err=True)
-    console = Console(stderr=False)
+    console = make_console()
     t = Table(title=f"critparse batch ({mode} mode)", show_header=False)
     t.add_column(no_wrap=True)
     t.add_column(overflow="fold")

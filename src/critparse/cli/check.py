@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from .app import app, fail
-from .export import load_trial
+from .app import app, fail, json_text
+from .trial_io import load_trial
 
 
 @app.command("check")
@@ -41,7 +40,7 @@ def check_cmd(
         except FileNotFoundError as e:
             raise fail(f"corpus not found: {e.filename} (set CRITPARSE_CORPORA)")
         if fmt == "json":
-            typer.echo(json.dumps(res, indent=2))
+            typer.echo(json_text(res, indent=2))
         else:
             typer.echo(f"{res['records']} records, {res['records_with_findings']} with findings")
             for k, v in res["counts"].items():
@@ -70,6 +69,6 @@ def check_cmd(
                 where = f"{s.start}-{s.end}" if s.start is not None else "structured"
                 typer.echo(f"      {s.criterion or ''} {where}: {s.text[:100]}")
     if fmt == "json":
-        typer.echo(json.dumps(out if len(out) != 1 else out[0], indent=2, ensure_ascii=False))
+        typer.echo(json_text(out if len(out) != 1 else out[0], indent=2))
     if any_findings:
         raise typer.Exit(1)

@@ -2,48 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from .app import app, fail
-from .parse import read_text_arg
+from .app import app, fail, json_text
+from .trial_io import load_trial  # noqa: F401 - also imported from here
 
 FORMATS = ("jsonlogic", "fhir", "json", "schema")
-
-
-def load_trial(path: str, trial_id: Optional[str] = None, mode: str = "full"):
-    """A ParsedTrial from `critparse parse` JSON output, or by parsing a criteria text file ('-' = stdin)."""
-    from ..parser import parse
-    from ..records import ParsedTrial
-
-    text = read_text_arg(path)
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise fail(f"cannot read {path}: invalid JSON ({e.msg} at line {e.lineno})")
-        if not isinstance(d, dict) or "criteria" not in d or "text" not in d:
-            raise fail(f"{path} is JSON but not a critparse parse result (no 'criteria'/'text')")
-        try:
-            parsed = ParsedTrial.from_dict(d)
-        except TypeError as e:
-            raise fail(f"{path}: not a critparse parse result of this version ({e})")
-        if trial_id:
-            parsed.trial_id = trial_id
-        return parsed
-    if mode not in ("full", "fast"):
-        raise fail(f"unknown --mode {mode!r}: use full or fast")
-    tid = trial_id or (Path(path).name.split(".")[0] if path != "-" else None)
-    from ..errors import CritparseError
-
-    try:
-        return parse(text, trial_id=tid, mode=mode)
-    except CritparseError as e:  # e.g. no trained model for mode=full
-        raise fail(str(e))
 
 
 @app.command("export")
@@ -79,12 +46,15 @@ def export_cmd(
             doc = parsed.to_fhir(resource)
         except ValueError as e:
             raise fail(str(e))
-    _emit(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
+    _emit(json_text(doc, indent=2) + "\n", output)
 
 
 def _emit(s: str, output: Optional[Path]) -> None:
     if output is None:
         typer.echo(s, nl=False)
     else:
-        output.write_text(s, encoding="utf-8")
+        try:
+            output.write_text(s, encoding="utf-8")
+        except OSError as e:
+            raise fail(f"cannot write {output}: {e.strerror or e}")
         typer.echo(f"wrote {output}", err=True)

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Optional
 
 import typer
 
-from .app import app, fail
-
-
-def read_text_arg(path: str) -> str:
-    """Text of a file argument ('-' for stdin), or a one-line error exit."""
-    if path == "-":
-        return sys.stdin.read()
-    p = Path(path)
-    try:
-        return p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise fail(f"cannot read {path}: no such file")
-    except IsADirectoryError:
-        raise fail(f"cannot read {path}: it is a directory (use `critparse batch` for folders)")
-    except UnicodeDecodeError as e:
-        raise fail(f"cannot read {path}: not UTF-8 text ({e.reason} at byte {e.start})")
-    except OSError as e:
-        raise fail(f"cannot read {path}: {e.strerror or e}")
+from .app import app, fail, json_text
+from .app import console as make_console
+from .trial_io import read_text_arg
 
 
 @app.command("parse")
@@ -35,29 +18,35 @@ def parse_cmd(
     fmt: str = typer.Option("json", "--format", "-f", help="json | table | jsonl"),
     mode: str = typer.Option("full", "--mode", help="full (rules + model) | fast (rules only)"),
 ) -> None:
-    """Parse one trial's eligibility criteria; JSON to stdout by default."""
-    from ..parser import parse
+    """Parse one trial's eligibility criteria; JSON to stdout by default. An API v2 study JSON file
+    is read as the registry writes it: its eligibility criteria, nctId, sex and ages."""
+    from .trial_io import json_object, parse_text, study_criteria
 
     if fmt not in ("json", "table", "jsonl"):
         raise fail(f"unknown --format {fmt!r}: use json, table or jsonl")
     if mode not in ("full", "fast"):
         raise fail(f"unknown --mode {mode!r}: use full or fast")
     text = read_text_arg(path)
-    parsed = parse(text, trial_id=trial_id, mode=mode)
-    if fmt == "json":
-        typer.echo(parsed.to_json(indent=2))
-    elif fmt == "jsonl":
-        typer.echo(parsed.to_json())
-    else:
+    info = None
+    doc = json_object(text)
+    if doc is not None:
+        if "protocolSection" not in doc:
+            raise fail(f"{path} is a JSON object, not criteria text nor a ClinicalTrials.gov study "
+                       "(no 'protocolSection'); a `critparse parse` result is read by export, screen and check")
+        tid, text, info = study_criteria(doc, path)
+        trial_id = trial_id or tid
+    parsed = parse_text(text, trial_id, mode, info)
+    if fmt == "table":
         print_tables(parsed)
+        return
+    typer.echo(json_text(parsed.to_dict(), indent=2 if fmt == "json" else None))  # no NaN/Infinity
 
 
 def print_tables(parsed) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.tree import Tree
 
-    console = Console()
+    console = make_console()
     root = Tree(f"[bold]{parsed.trial_id or 'trial'}[/bold]")
     nodes = {None: root}
     for c in parsed.criteria:

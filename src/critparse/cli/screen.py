@@ -7,9 +7,10 @@ from typing import Optional
 
 import typer
 
-from .app import app, fail
-from .export import load_trial
-from .parse import read_text_arg
+from .app import app, fail, json_text
+from .app import console as make_console
+from .trial_io import load_trial
+from .trial_io import read_text_arg
 
 
 @app.command("screen")
@@ -27,21 +28,25 @@ def screen_cmd(
 
     if fmt not in ("json", "table"):
         raise fail(f"unknown --format {fmt!r}: use json or table")
+    from ..inputs import InputValidationError, validate_patient
+
     try:
-        p = json.loads(read_text_arg(patient))
+        p = validate_patient(json.loads(read_text_arg(patient)))
     except json.JSONDecodeError as e:
         raise fail(f"cannot read {patient}: invalid JSON ({e.msg} at line {e.lineno})")
-    if not isinstance(p, dict):
-        raise fail(f"{patient}: a patient is a JSON object, got {type(p).__name__}")
+    except InputValidationError as e:
+        raise fail(f"{patient}: {e}")
     parsed = load_trial(trial, trial_id, mode)
-    res = screen(parsed, p)
+    try:
+        res = screen(parsed, p)
+    except InputValidationError as e:
+        raise fail(f"{trial}: {e}")
     if fmt == "json":
-        typer.echo(json.dumps(res.to_dict(), indent=2, ensure_ascii=False))
+        typer.echo(json_text(res.to_dict(), indent=2))
         return
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = make_console()
     colour = {"eligible": "green", "ineligible": "red", "undetermined": "yellow"}
     console.print(f"[bold]{parsed.trial_id or 'trial'}[/bold]: [{colour[res.verdict]}]{res.verdict}[/]")
     for c, v in res.cohorts.items():

@@ -1,11 +1,15 @@
-"""Score `critparse.constraints.extract` against LCT's human comparison events.
+"""Score critparse's constraints against LCT's human comparison events.
 
 LCT (Leaf Clinical Trials corpus, BRAT standoff) annotates every numeric
 comparison as an event ``E19 Eq-Comparison:T34 Operator:T19 Value:T28
 [Value2:T..] [Unit:T..] [Per:T..] [Temporal-Unit:T..]`` whose arguments are
 text-bound spans (``Eq-Operator``, ``Eq-Value``, ``Eq-Unit``,
-``Eq-Temporal-Unit``).  This module turns both sides into *bounds*
-``(start, end, value, op, unit)`` on the original document text and matches
+``Eq-Temporal-Unit``), and ties it to the entity it filters: ``E18 Age:T27
+Numeric-Filter:E19``, ``E8 Observation:T42 Name:T43 Numeric-Filter:E20``, or
+a Procedure / Drug / Condition through ``Temporality`` / ``Duration`` /
+``Minimum-Count`` / ``Dose`` / ``Stage``.  This module turns both sides into
+*bounds* (span, value, op, unit; gold bounds carry the filtered entities,
+predicted bounds the subjects) on the original document text and matches
 them.
 
 Gold bounds (one Eq-Comparison event):
@@ -13,14 +17,16 @@ Gold bounds (one Eq-Comparison event):
 * events without a ``Value`` (``previously``, ``first``) are not numeric
   thresholds and are skipped; only the first ``Operator`` is read;
 * value: the Eq-Value text as a float (digits with thousands commas, number
-  words "one".."twenty", Roman numerals I..X); an unreadable value stays
+  words "one".."twenty", Roman numerals I..X, also as the Unicode numerals
+  "Ⅲ", "Ⅳ"); an unreadable value stays
   ``None`` (the bound still counts as gold and can only be found by span);
 * operator: the Eq-Operator text, normalised with `critparse.normalize` (so
   ``≥`` reads ``>=``) and looked up in ``resources/comparators.jsonl`` (any
   position, plus the ``range`` and ``temporal`` rows); no operator means
   ``=``, except a time window written without one ("in the past 3 months",
-  "during the previous 90 days": "last/past/previous/prior/preceding/recent"
-  right before the value), which reads ``<=`` as the extractor reads it (LCT
+  "during the previous 90 days": "last/past/previous/prior/preceding/recent/
+  within" right before the value; "in/during/over the 6 months prior to /
+  preceding / before ..."), which reads ``<=`` as the extractor reads it (LCT
   annotates "within 3 months" with operator "within" but "past 3 months" with
   none; both mean the same window); an operator the table lacks is ``None``
   (never equal to a prediction);
@@ -33,60 +39,150 @@ Gold bounds (one Eq-Comparison event):
   `critparse.units.to_ucum`; relative units (``ULN``, "upper limit of normal",
   "normal") become ``xULN`` / ``xLLN``.  A unit text `to_ucum` cannot read
   ("stage", "grade", "cigarettes") is compared as ``None`` -- no UCUM unit,
-  which is what the extractor reports for scales and counts.
+  which is what the extractor reports for scales and counts;
+* anchors (the filtered entities): every event that names the comparison in
+  a subject role (`SUBJECT_ROLES`), plus the entities tied to those by an
+  ``Abbrev-Of`` / ``And`` / ``Or`` / ``Equivalent-To`` / ``Using`` relation or a
+  ``Coreference`` event (one hop).  Each anchor is the trigger span of its
+  event (its label: Observation, Age, Condition, Procedure, Drug, ...).
 
-Predicted bounds: each document's ``.txt`` is normalised, ``extract`` runs on
-each line of the normalised text, and every constraint span is mapped back to
-the original with `NormalizedText.to_original`.  The predicted unit is the unit
-*as written* (``to_ucum(unit_text)``, ``%``, or ``xULN``/``xLLN`` for
-``relative_to``), not one the extractor inferred (``age >= 18`` with no word
-"years" has unit ``None`` on both sides).  Constraints that share a threshold
-over a list ("ALT and AST <= 3 x ULN": one gold comparison) are collapsed: two
-predictions with the same (value, op, unit) and the same end offset count once.
+Predicted bounds: `critparse.parser.parse_many` in ``fast`` (rule layers) or
+``full`` (rules + trained NER) mode on each document's text; constraint
+offsets are in the original text.  The predicted unit is the unit *as written*
+(``to_ucum(unit_text)``, ``%``, or ``xULN``/``xLLN`` for ``relative_to``), not
+one the extractor inferred (``age >= 18`` with no word "years" has unit
+``None`` on both sides).  Constraints that share a threshold over a list ("ALT
+and AST <= 3 x ULN": one gold comparison) are collapsed into one bound that
+keeps every subject.  Enumerations (``op`` ``in``) are not comparisons and are
+left out.  The subject span is where ``subject_text`` occurs nearest the
+constraint (None if it does not occur).
 
 Matching is one-to-one and greedy in document order: a gold bound is *found*
 by the first still-unmatched prediction whose span overlaps the gold
 Eq-Comparison span and whose key agrees.  Keys:
 
-* ``triple``: (value, op, unit) all equal -- the headline figure;
+* ``strict``: (value, op, unit): op equal, and value and unit equal, or the
+  predicted value converted to the gold unit (`critparse.units.try_convert`)
+  equal to the gold value within 0.1 % -- the headline figure;
+* ``strict+subject``: strict, and the subject attached right (below; a gold
+  comparison LCT ties to nothing only needs strict);
 * ``span``: overlap only (a comparison was detected there);
 * ``value``, ``op``, ``unit``: that one component equal.
 
 For each key, precision = matched predictions / predictions, recall = found
 gold bounds / gold bounds, F1 their harmonic mean (micro, over all documents).
+
+Subject attachment: for every gold bound with anchors that the ``value`` key
+matched, the predicted subject is right when one of the prediction's subjects
+overlaps an anchor span, or names the same concept (`critparse.lexicon.lookup`
+of the anchor text gives the subject's name; an ``Age`` anchor and subject
+``age``; a word of the anchor and a word of the subject's name share their
+first five letters, or are equal: "weigh" and "weight").  Accuracy = right / judged, overall and per anchor role.
 """
 
 from __future__ import annotations
 
-import io
 import re
 import tarfile
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .metrics import PRF
-from .. import resources, units
-from ..constraints import extract
+from .. import lexicon, resources, units
 from ..normalize import normalize
 
-KEYS = ("triple", "span", "value", "op", "unit")
+KEYS = ("strict", "strict+subject", "span", "value", "op", "unit")
+MODES = ("fast", "full")
 
-# (start, end, value, op, unit)
-Bound = Tuple[int, int, Optional[float], Optional[str], Optional[str]]
+#: roles through which an event names the comparison that filters or dates it
+SUBJECT_ROLES = frozenset({"Numeric-Filter", "Temporality", "Duration", "Minimum-Count", "Dose", "Stage",
+                           "Min-Value", "Max-Value", "Class", "Eq-Comparison"})
+#: relations that tie an anchor to another entity naming the same thing or sharing the threshold
+_LINKS = frozenset({"Abbrev-Of", "And", "Or", "Equivalent-To", "Using"})
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """An entity a gold comparison filters (LCT event trigger span)."""
+
+    role: str  # "Numeric-Filter", "Temporality", ... ; "<role>+<relation>" when reached through a relation
+    label: str  # "Observation", "Age", "Procedure", ...
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class GoldBound:
+    start: int
+    end: int
+    value: Optional[float]
+    op: Optional[str]
+    unit: Optional[str]
+    anchors: Tuple[Anchor, ...] = ()
+
+
+@dataclass(frozen=True)
+class PredSubject:
+    name: str
+    text: Optional[str]
+    span: Optional[Tuple[int, int]]
+    category: str = "other"
+
+
+@dataclass(frozen=True)
+class PredBound:
+    start: int
+    end: int
+    value: float
+    op: str
+    unit: Optional[str]
+    subjects: Tuple[PredSubject, ...] = ()
+
+
+Bound = Union[GoldBound, PredBound]
+
+
+@dataclass
+class ErrorRow:
+    """One miss, spurious prediction or wrong attachment, with its text."""
+
+    doc: str
+    kind: str  # "miss" | "spurious" | "wrong-subject"
+    cls: str  # error class, e.g. "op <= read as ="
+    gold: Optional[GoldBound]
+    pred: Optional[PredBound]
+    context: str
 
 
 @dataclass
 class LctScores:
     docs: int = 0
+    mode: str = "fast"
     scores: Dict[str, PRF] = field(default_factory=lambda: {k: PRF() for k in KEYS})
+    attach: Dict[str, List[int]] = field(default_factory=dict)  # role -> [right, judged]
     unmapped_ops: Counter = field(default_factory=Counter)
     unmapped_units: Counter = field(default_factory=Counter)
-    errors: List[Tuple[str, str, Bound]] = field(default_factory=list)  # (doc, "fn"/"fp", bound) for the triple key
+    errors: List[ErrorRow] = field(default_factory=list)
+
+    def attachment(self, role: Optional[str] = None) -> Tuple[int, int]:
+        """(right, judged) over all roles or one."""
+        rows = [v for k, v in self.attach.items() if role is None or k == role]
+        return sum(r for r, _ in rows), sum(n for _, n in rows)
+
+    def error_classes(self) -> Counter:
+        """Error class counts (spurious predictions that pair with a miss are counted with the miss)."""
+        return Counter(e.cls for e in self.errors if not e.cls.startswith("pairs with a miss"))
 
     def as_dict(self) -> Dict[str, object]:
-        return {"docs": self.docs, **{k: v.as_dict() for k, v in self.scores.items()}}
+        right, judged = self.attachment()
+        return {"docs": self.docs, "mode": self.mode, **{k: v.as_dict() for k, v in self.scores.items()},
+                "attachment": {"right": right, "judged": judged, "accuracy": round(right / judged, 4) if judged else 0.0,
+                               "by_role": {k: {"right": r, "judged": n} for k, (r, n) in sorted(self.attach.items())}},
+                "error_classes": dict(self.error_classes().most_common())}
 
 
 # ------------------------------------------------------------------ gold --
@@ -99,7 +195,7 @@ _WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six"
 
 
 def parse_value(text: str) -> Optional[float]:
-    s = normalize(text).text.strip().lower().rstrip(".")
+    s = unicodedata.normalize("NFKC", normalize(text).text).strip().lower().rstrip(".")  # NFKC: "Ⅲ" -> "III"
     if s in _WORDS:
         return float(_WORDS[s])
     if s in _ROMAN:
@@ -154,7 +250,17 @@ def map_unit(text: Optional[str]) -> Optional[str]:
 
 
 # a time window written without an operator word: "(in|for|during) the last/past/previous N <unit>"
-_WINDOW = re.compile(r"\b(?:last|past|previous|prior|preceding|recent)\s+$", re.I)
+_WINDOW = re.compile(r"\b(?:last|past|previous|prior|preceding|recent|within)\s+$", re.I)
+# ... or "in/during the N <unit> prior to / preceding / before X"
+_WINDOW_THE = re.compile(r"\b(?:in|during|over)\s+the\s+$", re.I)
+_WINDOW_AFTER = re.compile(r"[\w\s-]{0,25}?\b(?:prior|preceding|before)\b", re.I)
+
+
+def _is_window(text: str, cs: int, ce: int, vs: int) -> bool:
+    """A time window written without an operator word, around a comparison span (cs, ce) whose value starts at vs."""
+    if _WINDOW.search(text, max(0, cs - 30), vs):
+        return True
+    return bool(_WINDOW_THE.search(text, max(0, cs - 30), vs) and _WINDOW_AFTER.match(text, vs, ce + 12))
 
 
 def _spans(mid: str) -> Tuple[str, int, int]:
@@ -163,145 +269,275 @@ def _spans(mid: str) -> Tuple[str, int, int]:
     return label, min(nums), max(nums)
 
 
-def gold_bounds(ann: str, text: str, stats: Optional[LctScores] = None) -> List[Bound]:
-    """Gold bounds of one document (see the module docstring)."""
-    tb: Dict[str, Tuple[str, int, int, str]] = {}
-    events = []
+@dataclass
+class _Brat:
+    """The parts of one .ann file the scorer reads."""
+
+    tb: Dict[str, Tuple[str, int, int, str]]  # T id -> (label, start, end, text)
+    events: Dict[str, List[str]]  # E id -> ["Label:T..", "Role:ref", ...]
+    links: List[Tuple[str, str, str]]  # (relation, arg1, arg2)
+
+
+def _read_brat(ann: str, text: str) -> _Brat:
+    brat = _Brat({}, {}, [])
     for line in ann.splitlines():
+        parts = line.split("\t")
+        if len(parts) < 2:
+            continue
         if line.startswith("T"):
-            parts = line.split("\t")
-            if len(parts) < 2:
-                continue
             label, s, e = _spans(parts[1])
-            tb[parts[0]] = (label, s, e, parts[2] if len(parts) > 2 else text[s:e])
+            brat.tb[parts[0]] = (label, s, e, parts[2] if len(parts) > 2 else text[s:e])
         elif line.startswith("E"):
-            parts = line.split("\t")
-            if len(parts) >= 2:
-                events.append(parts[1].split())
-    out: List[Bound] = []
-    for args in events:
-        if not args or not args[0].startswith("Eq-Comparison:"):
-            continue
-        trig = tb.get(args[0].split(":", 1)[1])
-        roles: Dict[str, str] = {}
-        value_refs: List[str] = []
+            brat.events[parts[0]] = parts[1].split()
+        elif line.startswith("R"):
+            f = parts[1].split()
+            if len(f) == 3 and f[1].startswith("Arg1:") and f[2].startswith("Arg2:"):
+                brat.links.append((f[0], f[1][5:], f[2][5:]))
+    return brat
+
+
+def _anchor_of(brat: _Brat, ref: str, role: str) -> Optional[Anchor]:
+    """The anchor for an event or text-bound id (its trigger span)."""
+    args = brat.events.get(ref)
+    tid = args[0].split(":", 1)[1] if args and ":" in args[0] else ref
+    if tid not in brat.tb:
+        return None
+    label, s, e, t = brat.tb[tid]
+    return Anchor(role, args[0].split(":", 1)[0] if args else label, s, e, t)
+
+
+def _anchors(brat: _Brat, comp_id: str) -> Tuple[Anchor, ...]:
+    """Entities that name `comp_id` in a subject role, and those one relation or coreference away."""
+    out: List[Anchor] = []
+    parents: List[Tuple[str, str]] = []
+    for eid, args in brat.events.items():
         for a in args[1:]:
-            if ":" in a:
-                role, ref = a.split(":", 1)
-                if re.fullmatch(r"Value\d*", role) and ref in tb:
-                    value_refs.append(ref)
-                roles.setdefault(role, ref)
-        if trig is None or not value_refs:
-            continue
-        cs, ce = trig[1], trig[2]
-        values = [parse_value(tb[r][3]) for r in value_refs]
-        op_text = tb[roles["Operator"]][3] if roles.get("Operator") in tb else None
-        op = map_op(op_text)
-        if op_text is None and _WINDOW.search(text, max(0, cs - 30), tb[value_refs[0]][1]):
-            op = "<="  # "in the past 3 months": a window, read as the extractor reads it
-        if op is None and stats is not None and len(values) == 1:
-            stats.unmapped_ops[op_text] += 1
-        uspans = [tb[roles[r]] for r in ("Unit", "Per", "Unit2", "Per2", "Temporal-Unit") if roles.get(r) in tb]
-        unit = None
-        if uspans:
-            us, ue = min(u[1] for u in uspans), max(u[2] for u in uspans)
-            if us > 0 and text[us - 1] == "/":
-                us -= 1
-            utext = text[us:ue]
-            unit = map_unit(utext)
-            if unit is None and stats is not None:
-                stats.unmapped_units[utext] += 1
-        if len(values) > 1:
-            vals = [v for v in values if v is not None]
-            out.append((cs, ce, min(vals) if vals else None, ">=", unit))
-            out.append((cs, ce, max(vals) if vals else None, "<=", unit))
-        else:
-            out.append((cs, ce, values[0], op, unit))
-    return sorted(out, key=lambda b: (b[0], b[1]))
+            role, _, ref = a.partition(":")
+            if ref == comp_id and re.sub(r"\d+$", "", role) in SUBJECT_ROLES:
+                parents.append((eid, role))
+    for eid, role in parents:
+        anchor = _anchor_of(brat, eid, role)
+        if anchor is not None:
+            out.append(anchor)
+        args = brat.events.get(eid, [])
+        if args and args[0].startswith("Coreference:"):
+            out += [x for a in args[1:] if a.startswith("Refers-To")
+                    for x in [_anchor_of(brat, a.split(":", 1)[1], role + "+Coreference")] if x]
+        for rel, a1, a2 in brat.links:
+            if rel in _LINKS and eid in (a1, a2):
+                x = _anchor_of(brat, a2 if a1 == eid else a1, f"{role}+{rel}")
+                if x is not None:
+                    out.append(x)
+    return tuple(dict.fromkeys(out))
+
+
+def _gold_unit(brat: _Brat, roles: Dict[str, str], text: str, stats: Optional[LctScores]) -> Optional[str]:
+    uspans = [brat.tb[roles[r]] for r in ("Unit", "Per", "Unit2", "Per2", "Temporal-Unit") if roles.get(r) in brat.tb]
+    if not uspans:
+        return None
+    us, ue = min(u[1] for u in uspans), max(u[2] for u in uspans)
+    if us > 0 and text[us - 1] == "/":
+        us -= 1
+    unit = map_unit(text[us:ue])
+    if unit is None and stats is not None:
+        stats.unmapped_units[text[us:ue]] += 1
+    return unit
+
+
+def _comparison_bounds(brat: _Brat, comp_id: str, text: str, stats: Optional[LctScores]) -> List[GoldBound]:
+    args = brat.events[comp_id]
+    trig = brat.tb.get(args[0].split(":", 1)[1])
+    roles: Dict[str, str] = {}
+    value_refs: List[str] = []
+    for a in args[1:]:
+        if ":" in a:
+            role, ref = a.split(":", 1)
+            if re.fullmatch(r"Value\d*", role) and ref in brat.tb:
+                value_refs.append(ref)
+            roles.setdefault(role, ref)
+    if trig is None or not value_refs:
+        return []
+    cs, ce = trig[1], trig[2]
+    values = [parse_value(brat.tb[r][3]) for r in value_refs]
+    op_text = brat.tb[roles["Operator"]][3] if roles.get("Operator") in brat.tb else None
+    op = map_op(op_text)
+    if op_text is None and _is_window(text, cs, ce, brat.tb[value_refs[0]][1]):
+        op = "<="  # "in the past 3 months": a window, read as the extractor reads it
+    if op is None and stats is not None and len(values) == 1:
+        stats.unmapped_ops[op_text] += 1
+    unit = _gold_unit(brat, roles, text, stats)
+    anchors = _anchors(brat, comp_id)
+    if len(values) > 1:
+        vals = [v for v in values if v is not None]
+        return [GoldBound(cs, ce, min(vals) if vals else None, ">=", unit, anchors),
+                GoldBound(cs, ce, max(vals) if vals else None, "<=", unit, anchors)]
+    return [GoldBound(cs, ce, values[0], op, unit, anchors)]
+
+
+def gold_bounds(ann: str, text: str, stats: Optional[LctScores] = None) -> List[GoldBound]:
+    """Gold bounds of one document (see the module docstring)."""
+    brat = _read_brat(ann, text)
+    out: List[GoldBound] = []
+    for eid, args in brat.events.items():
+        if args and args[0].startswith("Eq-Comparison:"):
+            out += _comparison_bounds(brat, eid, text, stats)
+    return sorted(out, key=lambda b: (b.start, b.end))
 
 
 # ------------------------------------------------------------ predicted --
 
-def _pred_unit(c: Dict[str, object]) -> Optional[str]:
-    if c.get("relative_to"):
-        return f"x{c['relative_to']}"
-    if c.get("unit_text"):
-        return units.to_ucum(str(c["unit_text"])) or (c.get("unit") if c.get("unit") else None)  # type: ignore[return-value]
-    if c.get("unit") == "%":
+def _pred_unit(c) -> Optional[str]:
+    if c.relative_to:
+        return f"x{c.relative_to}"
+    if c.unit_text:
+        return units.to_ucum(str(c.unit_text)) or (c.unit if c.unit else None)
+    if c.unit == "%":
         return "%"
     return None
 
 
-def predicted_bounds(text: str) -> List[Bound]:
-    """Predicted bounds of one document: `extract` per normalised line, offsets in `text`."""
-    nt = normalize(text)
-    out: List[Bound] = []
-    seen = set()
-    pos = 0
-    for line in nt.text.split("\n"):
-        for c in extract(line):
-            s, e = nt.to_original(pos + int(c["start"]), pos + int(c["end"]))  # type: ignore[arg-type]
-            b = (s, e, float(c["value"]), str(c["op"]), _pred_unit(c))  # type: ignore[arg-type]
-            key = (e, b[2], b[3], b[4])
-            if key in seen:  # a list sharing one threshold: one comparison
-                continue
-            seen.add(key)
-            out.append(b)
-        pos += len(line) + 1
-    return sorted(out, key=lambda b: (b[0], b[1]))
+def _subject_span(text: str, c) -> Optional[Tuple[int, int]]:
+    """Where the subject as written occurs nearest the constraint (original offsets), or None."""
+    st = (c.subject_text or "").strip().lower()
+    if not st:
+        return None
+    lo = max(0, c.start - 200)
+    window = text[lo:c.end + 200].lower()
+    hits = [m.start() + lo for m in re.finditer(re.escape(st), window)]
+    if not hits:
+        return None
+    s = min(hits, key=lambda h: abs(h - c.start))
+    return s, s + len(st)
+
+
+def bounds_of(text: str, constraints: Iterable) -> List[PredBound]:
+    """Predicted bounds from `Constraint` records of one document (a list sharing one threshold: one bound)."""
+    groups: Dict[Tuple, List] = {}
+    for c in constraints:
+        if c.op == "in":
+            continue
+        key = (c.end, float(c.value), c.op, _pred_unit(c))
+        groups.setdefault(key, []).append(c)
+    out = []
+    for (end, value, op, unit), cs in groups.items():
+        subj = tuple(dict.fromkeys(PredSubject(c.subject, c.subject_text, _subject_span(text, c), c.category) for c in cs))
+        out.append(PredBound(min(c.start for c in cs), end, value, op, unit, subj))
+    return sorted(out, key=lambda b: (b.start, b.end))
+
+
+def predicted_bounds(text: str, mode: str = "fast") -> List[PredBound]:
+    """Predicted bounds of one document parsed in `mode`."""
+    from ..parser import parse
+
+    return bounds_of(text, parse(text, mode=mode).constraints)
 
 
 # --------------------------------------------------------------- scoring --
 
-def _key(b: Bound, k: str):
-    if k == "triple":
-        return (b[2], b[3], b[4])
-    if k == "span":
-        return ()
-    return {"value": b[2], "op": b[3], "unit": b[4]}[k]
+def _same_value(g: GoldBound, p: PredBound) -> bool:
+    return g.value is not None and abs(g.value - p.value) < 1e-9
 
 
-def _agree(g: Bound, p: Bound, k: str) -> bool:
-    if not (p[0] < g[1] and g[0] < p[1]):
+def _strict(g: GoldBound, p: PredBound) -> bool:
+    if g.value is None or g.op != p.op:
         return False
-    kg, kp = _key(g, k), _key(p, k)
+    if g.unit == p.unit:
+        return _same_value(g, p)
+    conv = units.try_convert(p.value, p.unit, g.unit) if g.unit and p.unit and not g.unit.startswith("x") else None
+    return conv is not None and abs(conv - g.value) <= 1e-3 * max(abs(g.value), 1e-9)
+
+
+def _concept(text: str) -> Optional[str]:
+    subj = lexicon.lookup(" ".join(normalize(text).text.lower().split()))
+    return subj.name if subj is not None else None
+
+
+def _stems(text: str) -> set:
+    return {w[:5] for w in re.findall(r"[a-z][a-z0-9]{3,}", text.lower())}
+
+
+def _same_thing(a: Anchor, s: PredSubject) -> bool:
+    if s.span is not None and s.span[0] < a.end and a.start < s.span[1]:
+        return True
+    if a.label == "Age" and s.name == "age":
+        return True
+    return _concept(a.text) == s.name or bool(_stems(a.text) & _stems(s.name))
+
+
+def attached(g: GoldBound, p: PredBound) -> Optional[bool]:
+    """Is the prediction's subject one of the entities the gold comparison filters? None: LCT ties it to none."""
+    if not g.anchors:
+        return None
+    return any(_same_thing(a, s) for s in p.subjects for a in g.anchors)
+
+
+def _agree(g: GoldBound, p: PredBound, k: str) -> bool:
+    if not (p.start < g.end and g.start < p.end):
+        return False
+    if k == "strict":
+        return _strict(g, p)
+    if k == "strict+subject":
+        return _strict(g, p) and attached(g, p) is not False
     if k == "value":
-        return kg is not None and kp is not None and abs(kg - kp) < 1e-9  # type: ignore[operator]
-    if k == "triple":
-        return g[2] is not None and p[2] is not None and abs(g[2] - p[2]) < 1e-9 and g[3] == p[3] and g[4] == p[4]
+        return _same_value(g, p)
     if k == "op":
-        return kg is not None and kg == kp
-    return kg == kp
+        return g.op is not None and g.op == p.op
+    if k == "unit":
+        return g.unit == p.unit
+    return True  # span
 
 
-def match(gold: Sequence[Bound], pred: Sequence[Bound], key: str) -> Tuple[List[int], List[int]]:
-    """Indices of found gold bounds and of matched predictions (one-to-one, greedy)."""
+def match(gold: Sequence[GoldBound], pred: Sequence[PredBound], key: str) -> List[Tuple[int, int]]:
+    """(gold index, prediction index) pairs, one-to-one, greedy in document order."""
     used = set()
-    found = []
+    pairs = []
     for i, g in enumerate(gold):
         for j, p in enumerate(pred):
             if j not in used and _agree(g, p, key):
                 used.add(j)
-                found.append(i)
+                pairs.append((i, j))
                 break
-    return found, sorted(used)
+    return pairs
 
 
-def score_document(name: str, text: str, ann: str, scores: LctScores) -> None:
-    gold = gold_bounds(ann, text, scores)
-    pred = predicted_bounds(text)
+def _score_attachment(name: str, text: str, gold, pred, scores: LctScores) -> None:
+    for i, j in match(gold, pred, "value"):
+        ok = attached(gold[i], pred[j])
+        if ok is None:
+            continue
+        role = re.sub(r"\d+$", "", gold[i].anchors[0].role.split("+")[0])
+        cell = scores.attach.setdefault(role, [0, 0])
+        cell[0] += int(ok)
+        cell[1] += 1
+        if not ok:
+            a = gold[i].anchors[0]
+            scores.errors.append(ErrorRow(name, "wrong-subject", f"subject of a {a.label} ({role})",
+                                          gold[i], pred[j], _context(text, gold[i].start, gold[i].end)))
+
+
+def score_bounds(name: str, text: str, gold: List[GoldBound], pred: List[PredBound], scores: LctScores) -> None:
+    """Add one document's gold and predicted bounds to `scores`."""
+    from .lct_errors import strict_errors
+
     scores.docs += 1
     for k in KEYS:
-        found, used = match(gold, pred, k)
+        pairs = match(gold, pred, k)
         prf = scores.scores[k]
-        prf.tp_r += len(found)
-        prf.tp_p += len(used)
+        prf.tp_r += len(pairs)
+        prf.tp_p += len(pairs)
         prf.n_gold += len(gold)
         prf.n_pred += len(pred)
-        if k == "triple":
-            fs, us = set(found), set(used)
-            scores.errors += [(name, "fn", g) for i, g in enumerate(gold) if i not in fs]
-            scores.errors += [(name, "fp", p) for j, p in enumerate(pred) if j not in us]
+        if k == "strict":
+            scores.errors += strict_errors(name, text, gold, pred, pairs)
+    _score_attachment(name, text, gold, pred, scores)
+
+
+def score_document(name: str, text: str, ann: str, scores: LctScores, mode: str = "fast") -> None:
+    score_bounds(name, text, gold_bounds(ann, text, scores), predicted_bounds(text, mode), scores)
+
+
+def _context(text: str, s: int, e: int, width: int = 60) -> str:
+    return f"{text[max(0, s - width):s]}[[{text[s:e]}]]{text[e:e + width // 2]}".replace("\n", " ").replace("\t", " ")
 
 
 def iter_documents(path: Union[str, Path]) -> Iterator[Tuple[str, str, str]]:
@@ -326,24 +562,17 @@ def iter_documents(path: Union[str, Path]) -> Iterator[Tuple[str, str, str]]:
             yield name, t, a
 
 
-def evaluate(path: Union[str, Path], limit: Optional[int] = None) -> LctScores:
-    """Micro P/R/F1 over the first `limit` documents (all by default)."""
-    scores = LctScores()
-    for i, (name, text, ann) in enumerate(iter_documents(path)):
-        if limit is not None and i >= limit:
-            break
-        score_document(name, text, ann, scores)
+def evaluate(path: Union[str, Path], limit: Optional[int] = None, mode: str = "fast") -> LctScores:
+    """Micro P/R/F1 and attachment over the first `limit` documents (all by default), parsed in `mode`."""
+    import itertools
+
+    from ..parser import parse_many
+
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    scores = LctScores(mode=mode)
+    docs = list(itertools.islice(iter_documents(path), limit))
+    parsed = parse_many(((text, None, None) for _, text, _ in docs), mode=mode)
+    for (name, text, ann), trial in zip(docs, parsed):
+        score_bounds(name, text, gold_bounds(ann, text, scores), bounds_of(text, trial.constraints), scores)
     return scores
-
-
-def render(scores: LctScores, title: str = "LCT comparison scores"):
-    from rich.table import Table
-
-    labels = {"triple": "(value, op, unit)", "span": "span overlap only", "value": "value", "op": "op", "unit": "unit"}
-    t = Table(title=f"{title} ({scores.docs} documents)")
-    for col in ("match on", "P", "R", "F1", "found gold", "gold", "predicted"):
-        t.add_column(col, justify="left" if col == "match on" else "right")
-    for k in KEYS:
-        s = scores.scores[k]
-        t.add_row(labels[k], f"{s.p:.3f}", f"{s.r:.3f}", f"{s.f:.3f}", str(s.tp_r), str(s.n_gold), str(s.n_pred))
-    return t

@@ -42,9 +42,8 @@ def model_path(model: Optional[str] = None) -> Path:
 
 def context_rules():
     """medspaCy ConTextRules from ``resources/context_rules.json``."""
-    from medspacy.context import ConTextRule
-
     from .components import context_rule_dicts
+    from .context import ConTextRule
 
     return [ConTextRule.from_dict(r) for r in context_rule_dicts()]
 

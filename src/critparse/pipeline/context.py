@@ -21,8 +21,12 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 import srsly
-from medspacy.context import ConText, ConTextRule
 from spacy.language import Language
+
+from .deferred import defer
+
+defer("nltk")  # medspaCy -> QuickUMLS -> NLTK: ~2 s of imports for code critparse never runs
+from medspacy.context import ConText, ConTextRule  # noqa: E402
 
 RULES_FILE = "rules.json"
 
