@@ -467,6 +467,22 @@ def test_nesting_1000_levels_deep():
 
 
 @pytest.mark.issue(10)
+def test_label_chain_deeper_than_the_cap_stays_a_valid_tree():
+    cs = crits("".join(f"Label {i}:\n" for i in range(1200)) + "- last item\n")
+    assert len(cs) == 1201 and max(c.depth for c in cs) == 999
+    assert cs[-1].clean_text == "last item" and cs[-1].depth == 999
+    ids = {c.id for c in cs}
+    assert len(ids) == len(cs) and all(c.parent is None or c.parent in ids for c in cs)
+
+
+def test_real_or_chain_is_one_any_group(xml_records):
+    cs, by = real(xml_records, "NCT00001620")  # three alternatives separated by two "OR" lines
+    assert by["inc.1"].text == "OR" and by["inc.1"].logic == "any" and by["inc.1"].role == "group"
+    assert [c.role for c in kids(cs, "inc.1")] == ["item", "item", "item"]
+    assert by["inc.1.3"].clean_text.startswith("The subject is a normal volunteer")
+
+
+@pytest.mark.issue(10)
 def test_numbered_items_from_100_up_are_items():
     cs = crits("Inclusion Criteria:\n" + "".join(f"{i}. Criterion number {i}\n" for i in range(1, 121)))
     assert [c.number for c in cs] == [f"{i}." for i in range(1, 121)]

@@ -62,7 +62,8 @@ Logic
     A criterion with children has logic ``any`` when its own words say "one of
     the following", "any of the following", "at least one of", "one or more
     of", "either"; else ``all``.  A line "OR" between two items makes an ``any``
-    group (role ``group``, text "OR") holding both; "AND" lines are dropped (the
+    group (role ``group``, text "OR") holding both ("A / OR / B / OR / C": one
+    group of three); "AND" lines are dropped (the
     default).  Leaves have logic None.  Exclusion items are each their own
     reason to exclude: an exclusion preamble is a note, not an ``any`` group.
 
@@ -73,6 +74,12 @@ Ids
     ``<parent id>.noteK`` below.  So in the seed trial the B-ALL group is
     ``inc.1``, its item 3 ``inc.1.3``, that item's second child ``inc.1.3.2``,
     and exclusion item 8 ``exc.8``.  Ids depend only on the text.
+
+Limits
+    Every walk is iterative (any depth).  Nodes below depth 1,000 hang beside
+    the node at depth 999, so ids stay bounded and the work linear in the input
+    (``python bench/bench_segment.py --scaling`` times growing inputs of each
+    layout).
 
 Known gaps: "two of the following" (n-of-m) and "none of the following" are
 read as ``all``; a label that says "Allowed:" stays inclusion; a list whose

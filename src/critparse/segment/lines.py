@@ -182,12 +182,16 @@ def paragraph_end(text: str, lines: List[Line], j: int) -> int:
 def sentences(text: str, a: int, b: int) -> List[Tuple[int, int]]:
     """Sentence spans of text[a:b] ("e.g.", "Dr.", initials, decimals and open brackets do not end one)."""
     out = []
-    s = a
+    s = pos = a
+    depth = 0  # "(" minus ")" in text[s:pos], counted once per character
     for m in SENT_END.finditer(text, a, b):
         e = m.end()
-        if NO_SPLIT_BEFORE.search(text[max(a, e - 8):e]) or text.count("(", s, e) > text.count(")", s, e):
+        depth += text.count("(", pos, e) - text.count(")", pos, e)
+        pos = e
+        if NO_SPLIT_BEFORE.search(text[max(a, e - 8):e]) or depth > 0:
             continue
         out.append((s, e))
+        depth = 0
         s = e
         while s < b and text[s] in " \n":
             s += 1

@@ -13,6 +13,9 @@ from typing import List, Optional, Tuple
 from .lines import Marker, follows
 from .patterns import PERMISSION
 
+MAX_DEPTH = 1000  # deeper nodes hang beside the node at this depth, so ids stay short and the work linear
+_SCAN = 64  # how far back along the open nodes a marker looks for the list it continues
+
 
 @dataclass
 class Node:
@@ -33,6 +36,9 @@ class Node:
     label: bool = False  # an unmarked label line ("Age:")
     anyhead: bool = False  # a preamble asking for one of the list below
     logic: Optional[str] = None  # forced logic (OR groups)
+    or_group: bool = False  # the group of items joined by "OR" lines
+    depth: int = 0
+    permission_labels: bool = True  # every label child is "Allowed:" / "Excluded:" / ...
 
 
 class Tree:
@@ -47,7 +53,12 @@ class Tree:
 
     # -- attaching ---------------------------------------------------------
     def attach(self, node: Node, parent: Optional[Node]) -> None:
+        while parent is not None and parent.depth + 1 >= MAX_DEPTH:
+            parent = parent.parent
         node.parent = parent
+        node.depth = parent.depth + 1 if parent is not None else 0
+        if parent is not None and node.label and not PERMISSION.match(self.own(node)):
+            parent.permission_labels = False
         siblings = parent.children if parent else self.roots
         if parent is not None:
             node.kind = parent.kind
@@ -60,19 +71,24 @@ class Tree:
                 group = self._or_group(prev, siblings, parent, span)
                 group.children.append(node)
                 node.parent = group
+                node.depth = group.depth + 1
                 return
         siblings.append(node)
 
     @staticmethod
     def _or_group(prev: Node, siblings: List[Node], parent: Optional[Node], span: Tuple[int, int]) -> Node:
         """The ``any`` group that the item after an "OR" line joins: `prev` wrapped in a new group."""
-        if prev.logic == "any" and prev.number == "OR" and prev.role == "group":
-            return prev
+        if prev.or_group:
+            return prev  # "A / OR / B / OR / C": one group of three
         group = Node(prev.kind, prev.section, "group", None, None, None, prev.indent, prev.col, [span],
-                     cohort=prev.cohort, logic="any")
+                     cohort=prev.cohort, logic="any", or_group=True, depth=prev.depth)
         group.parent = parent
-        siblings[siblings.index(prev)] = group
+        k = len(siblings) - 1
+        while siblings[k] is not prev:
+            k -= 1
+        siblings[k] = group
         prev.parent = group
+        prev.depth += 1
         group.children.append(prev)
         return group
 
@@ -99,7 +115,7 @@ class Tree:
             return  # "1. Adequate organ function:" then "1. ANC ..." at the same indentation
         if top.mtype == mk.mtype:
             if not follows(top.value, mk.value):
-                for k in range(len(st) - 2, -1, -1):  # "2." closing a restarted sub-list under "1. ...:"
+                for k in range(len(st) - 2, max(-1, len(st) - 2 - _SCAN), -1):  # "2." closing a sub-list under "1. ...:"
                     if st[k].indent != indent or st[k].mtype != mk.mtype:
                         break
                     if follows(st[k].value, mk.value):
@@ -123,7 +139,7 @@ class Tree:
         while st:
             top = st[-1]
             if permission and top.label and top.indent == indent and not PERMISSION.match(self.own(top)) \
-                    and top.children and all(PERMISSION.match(self.own(c)) for c in top.children if c.label):
+                    and top.children and top.permission_labels:
                 break  # "Concurrent Medication:" > "Allowed:" ... "Excluded:"
             if top.indent == indent and top.sets_cohort and top.label and not cohort_head:
                 break  # a label under a cohort header at its indentation
@@ -147,13 +163,13 @@ class Tree:
     # -- markers --------------------------------------------------------------
     def counted(self, mk: Marker) -> bool:
         """A three-digit number ("100.") continues an open item numbered one less ("99.")."""
-        return any(n.mtype == mk.mtype and follows(n.value, mk.value) for n in self.stack)
+        return any(n.mtype == mk.mtype and follows(n.value, mk.value) for n in self.stack[-_SCAN:])
 
     def resolve_roman(self, mk: Marker, indent: int) -> None:
         """"i." after "h." is a letter; "v." after "iv." is roman."""
         if not mk.mtype.endswith("rom") or len(mk.value) != 1:
             return
-        for n in reversed(self.stack):
+        for n in reversed(self.stack[-_SCAN:]):
             if n.indent < indent:
                 break
             if n.mtype and n.mtype.endswith(("letl", "letU")) and follows(n.value, mk.value):
