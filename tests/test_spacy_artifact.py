@@ -70,6 +70,7 @@ SUBPROCESS = textwrap.dedent(
         "n_context_rules": len(ctx.rules),
         "n_terms": len(nlp.get_pipe("critparse_term_ruler").terms),
         "infection_negated": [e._.is_negated for e in doc.ents if "infection" in e.text],
+        "blis": any(getattr(n.ops, "use_blis", False) for n in nlp.get_pipe("tok2vec").model.walk()),
         "summary": {"entities": d["entities"], "constraints": d["constraints"]},
     }))
     """
@@ -115,6 +116,9 @@ def test_saved_pipeline_loads_in_a_subprocess_with_identical_output(full, seed_p
     assert got["n_context_rules"] == len(full.get_pipe("medspacy_context").rules) == 187
     assert got["n_terms"] == len(full.get_pipe("critparse_term_ruler").terms) == len(default_terms())
     assert got["infection_negated"] and all(got["infection_negated"])
+    # the config's after_pipeline_creation callback: numpy's BLAS, as in critparse.load
+    blis = any(getattr(n.ops, "use_blis", False) for n in full.get_pipe("tok2vec").model.walk())
+    assert got["blis"] == blis
     expected = _summary(critparse.parse(seed_path.read_text(encoding="utf-8"), trial_id="seed", nlp=full))
     assert expected["entities"] and expected["constraints"]
     assert any(e["negated"] for e in expected["entities"])

@@ -57,8 +57,9 @@ INITIALIZE = {
 
 def add_rule_layers(nlp, *, entities: bool = True):
     """Append the rule components to `nlp` (in place), initialise them with the shipped rules
-    and return it.  The rules are saved with the pipeline (`nlp.to_disk`), and the config's
-    ``[initialize.components]`` names where they came from."""
+    and return it.  The rules are saved with the pipeline (`nlp.to_disk`), the config's
+    ``[initialize.components]`` names where they came from, and its ``after_pipeline_creation``
+    callback applies `use_numpy_gemm` when ``spacy.load`` loads the saved pipeline."""
     # medspaCy's and scispaCy's internal matchers are legitimately empty for some rule types
     warnings.filterwarnings("ignore", message=r"\[W036\]")
     from . import components  # noqa: F401  (registers the factories)
@@ -71,6 +72,7 @@ def add_rule_layers(nlp, *, entities: bool = True):
     nlp.add_pipe("critparse_context", name="medspacy_context").initialize(nlp=nlp)
     nlp.add_pipe("critparse_constraints")
     nlp.add_pipe("critparse_constraint_negation")
+    nlp.config["nlp"]["after_pipeline_creation"] = {"@callbacks": "critparse.numpy_gemm.v1"}
     init = nlp.config["initialize"].setdefault("components", {})
     for name, cfg in INITIALIZE.items():
         if name in nlp.pipe_names:

@@ -45,6 +45,16 @@ MEASUREMENT_CATEGORIES = ("lab", "vital", "score", "performance")
 PATTERNS_FILE = "patterns.jsonl"
 
 
+# -- matrix products ---------------------------------------------------------------
+@registry.callbacks("critparse.numpy_gemm.v1")
+def numpy_gemm_callback() -> Callable[[Language], Language]:
+    """``[nlp] after_pipeline_creation``: the trained components multiply through numpy's BLAS
+    (`critparse.pipeline.use_numpy_gemm`), in a pipeline loaded with ``spacy.load`` too."""
+    from . import use_numpy_gemm
+
+    return use_numpy_gemm
+
+
 # -- constraints ----------------------------------------------------------------
 @Language.factory("critparse_constraints", assigns=["doc._.constraints"])
 def make_constraints(nlp: Language, name: str):
