@@ -442,6 +442,19 @@ def test_real_bracketed_and_legacy_sub_headings(v2_records, xml_records):
     assert by["inc.1.2"].parent == "inc.1"
 
 
+def test_real_colon_sub_headings_under_an_item_are_notes_not_glued(v2_records, xml_records):
+    cs, by = real(v2_records, "NCT05832827")  # "   Female participants:" indented under item 6, above item 7
+    assert by["inc.6"].clean_text.endswith("refrain from donating sperm during this period.")
+    assert by["inc.note1"].clean_text == "Female participants:" and by["inc.note1"].parent is None
+    assert by["inc.7"].number == "7." and by["inc.7"].logic == "any" and by["inc.8"].number == "8."
+    cs, by = real(xml_records, "NCT00001406")  # "Eosinophilic Patients only:", "Relatives only:" under items 3 and 5
+    assert by["inc.3"].clean_text.endswith("a written informed consent document")
+    assert by["inc.5"].clean_text == "Primary (non-NIH) physician for routine medical care"
+    assert [c.clean_text for c in cs if c.role == "note" and c.kind == "inclusion"][-2:] == [
+        "Eosinophilic Patients only:", "Relatives only:"]
+    assert [c.number for c in cs if c.kind == "inclusion" and c.role == "item"] == [f"{i}." for i in range(1, 7)]
+
+
 def test_heading_right_after_an_item_starts_a_group_without_blank_line():
     cs = crits("Exclusion Criteria:\n\nMedical Conditions\n1. Has active hepatitis.\n"
                "2. Has a history of radiation therapy to the pelvis.\nPrior/Concomitant Therapy\n"

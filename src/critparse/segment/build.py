@@ -58,6 +58,8 @@ class Builder:
                 return j
         elif cls.kind == "marked":
             self.last = self._marked(ln, cls.marker)
+        elif ln.text.endswith(":"):  # "Female participants:" between items 6 and 7: a note (its scope is unknown)
+            self.last = self._paragraph(ln.start, ln.end, cls.indent)
         else:  # "subheading": "Medical Conditions" over the numbered list below it
             self._label(ln, cls.indent)
             self.last = None

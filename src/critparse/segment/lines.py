@@ -126,13 +126,15 @@ def subheading(lines: List[Line], i: int, blank_before: bool) -> Optional[int]:
 
     "Medical Conditions" / "Age" / "Obesity-related" alone between blank lines above a list at its indentation, or
     "Type of Participant and Disease Characteristics" right above an item that dedents to a sibling of the item
-    before it (the v2 Markdown form): short, capitalised, no final punctuation, no comparison.
+    before it (the v2 Markdown form): short, capitalised, no final punctuation, no comparison.  A line ending in
+    ":" ("Female participants:") counts only where it would otherwise continue the item above: after a blank line,
+    indented deeper than the next item.
     """
     ln = lines[i]
     t = ln.text
     words = t.split()
-    if len(words) > 7 or not (t[:1].isupper() or t[:1] == "[") or t[-1:] in ".;,:!?" or NOTE.match(t) \
-            or re.search(r"[<>=\u2264\u2265]", t):
+    if len(words) > 7 or not (t[:1].isupper() or t[:1] == "[") or t[-1:] in ".;,!?" or NOTE.match(t) \
+            or re.search(r"[<>=\u2264\u2265]|[.;:]\s", t):
         return None
     j = i + 1
     while j < len(lines) and not ALNUM.search(lines[j].text):
@@ -140,6 +142,8 @@ def subheading(lines: List[Line], i: int, blank_before: bool) -> Optional[int]:
     if j == len(lines) or read_marker(lines[j].text) is None or lines[j].indent > ln.indent:
         return None
     nxt = lines[j]
+    if t.endswith(":"):  # "Relatives only:" indented under item 5, above a dedented item 6 (else a plain label)
+        return nxt.indent if blank_before and nxt.indent < ln.indent else None
     titled = all(w[:1].isupper() or w.lower() in CONNECTOR for w in re.split(r"[\s/]+", t) if len(w) > 3)
     if j > i + 1 and blank_before:  # alone between blank lines: title case, or no word shaped like a verb
         return nxt.indent if titled or t[:1] == "[" or not VERBISH.search(t) else None
