@@ -1,0 +1,285 @@
+"""Stage 1 of constraint extraction: comparisons (operator, value or range, unit, ULN/LLN, span).
+
+`find(text)` yields one `Comparison` per threshold written in the text, in order, with its
+values already read as finite floats (a non-finite or unreadable value gives no comparison).
+What the comparison is about (its subject) is stage 2 (`critparse.subjects`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Dict, Iterator, List, Optional, Tuple
+
+from . import lexicon, resources, units
+
+
+@lru_cache(maxsize=1)
+def words() -> Dict[str, object]:
+    """resources/constraint_words.toml: number words and the word lists of stages 1 and 2."""
+    return tomllib.loads(resources.read_text("constraint_words.toml"))
+
+
+NUM_WORDS: Dict[str, int] = dict(words()["number_words"])  # type: ignore[arg-type]
+
+# a decimal comma ("≥18,5", "< 7,8 mmol/l") only straight after a symbol operator, so
+# lists ("ECOG 0,1 or 2") and thousands ("1,500") keep their reading; "1e308" is read in full
+NUM = (r"(?:(?:(?<=[<>=])|(?<=[<>=]\s))\d{1,3},\d{1,2}(?![\d,])|\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?(?:[eE][+-]?\d{1,4}(?![A-Za-z]))?"
+       r"|\.\d+|(?i:" + "|".join(sorted(NUM_WORDS, key=len, reverse=True)) + r")\b)")
+
+
+def number(s: str) -> Optional[float]:
+    """The value of a number as written ("1,500", "7,8", "two", "1e308"), or None where it is not finite."""
+    s = s.strip()
+    low = s.lower()
+    if low in NUM_WORDS:
+        return float(NUM_WORDS[low])
+    if re.fullmatch(r"\d{1,3},\d{1,2}", s):  # decimal comma (see NUM)
+        return float(s.replace(",", "."))
+    try:
+        v = float(s.replace(",", ""))
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _load_ops() -> Tuple[Dict[str, str], Dict[str, str]]:
+    pre: Dict[str, str] = {}
+    post: Dict[str, str] = {}
+    for row in resources.read_jsonl("comparators.jsonl"):
+        if "phrase" not in row or row.get("position") not in ("before", "after") or not row.get("op"):
+            continue  # temporal and range rows: the window rule and _VALUE handle them
+        (pre if row["position"] == "before" else post)[row["phrase"].lower()] = row["op"]
+    return pre, post
+
+
+PRE_OPS, POST_OPS = _load_ops()
+
+
+def _phrase_alt(phrases: List[str]) -> str:
+    """Trie regex of comparison phrases: words may be split by any spaces, a
+    phrase that starts or ends with a letter or digit must be a whole word."""
+    seqs = []
+    for p in phrases:
+        if re.match(r"^[<>=!]+$", p):
+            seqs.append([re.escape(ch) for ch in p])
+            continue
+        gap = r"\s*" if not p[0].isalnum() else r"\s+"
+        atoms = [r"\b"] if p[0].isalnum() else []
+        atoms += [gap if ch == " " else re.escape(ch) for ch in p]
+        if p[-1].isalnum():
+            atoms.append(r"(?![A-Za-z])")  # "less than10 days": glued digits still end the phrase
+        seqs.append(atoms)
+    return lexicon.trie_regex(seqs)
+
+
+# "x ULN", "times the institutional upper limit of normal", "upper limit normal (ULN)", "3 times normal";
+# a bare "normal" is the reference only after a multiplier
+_ULN = (
+    r"(?:(?P<mult>x|\*|times|fold)\s*)?(?:of\s+|the\s+)*(?:(?:institutional|institution's|local|laboratory|lab)\s+)*"
+    r"(?P<rel>ULN|UNL|LLN|(?:upper|lower)\s+limits?\s+(?:of\s+)?(?:the\s+)?(?:institutional\s+)?normal(?:\s+range)?(?:\s*\((?:ULN|LLN)\))?|"
+    r"normal\s+(?:values?|range|levels?|limits?)|upper\s+normal\s+limits?|(?(mult)normal\b|(?!))|N\b)"
+)
+
+
+def _unit_alt() -> str:
+    """Alternation of every known unit surface form (longest first); spaces are
+    allowed around '/', '^', '*', 'x', between a number and a letter ("1.73 m2"),
+    before "hg"/"h2o" ("mm Hg", "cm H2O"), after "degree(s)" ("degrees Celsius")
+    and around an inner "per" ("ml per minute")."""
+    keys = sorted(units.known_unit_keys(), key=len, reverse=True)
+    parts: List[List[str]] = []
+    for k in keys:
+        esc: List[str] = []
+        for i, ch in enumerate(k):
+            if ch in "/^*x":
+                esc.append(r"\s*" + (r"\\?" if ch == "^" else "") + re.escape(ch) + r"\s*")  # "10\^9/L"
+                continue
+            if ch == "-" and 0 < i < len(k) - 1 and k[i - 1].isalpha() and k[i + 1].isalpha():
+                esc.append(r"[\s\-]?")  # "pack-years", "pack years"
+                continue
+            gap = i > 0 and not esc[-1].endswith(r"\s*") and (
+                (ch.isalpha() and (k[i - 1].isdigit() or k[i - 1] == "."))
+                or k.startswith(("hg", "h2o"), i)
+                or (k[:i] in ("degree", "degrees") and ch.isalpha())
+                or (k.startswith("per", i) and k[i - 1].isalpha() and k[i + 3:i + 4].isalpha())
+                or (i >= 3 and k[i - 3:i] == "per" and k[i - 4:i - 3].isalpha() and ch.isalpha()))
+            esc.append((r"\s?" if gap else "") + re.escape(ch))
+        parts.append(esc)
+    return lexicon.trie_regex(parts)
+
+
+_UNIT_ALT = _unit_alt()
+_UNIT = r"(?P<unit>" + _UNIT_ALT + r")(?![A-Za-z0-9])"
+_UNIT1 = r"(?P<u1>" + _UNIT_ALT + r")(?![A-Za-z0-9])"
+_UNIT3 = r"(?P<u3>" + _UNIT_ALT + r")(?![A-Za-z0-9])"
+_VALUE = (
+    r"(?P<v1>" + NUM + r")(?:\s*\(\d{1,3}\))?(?:\s*/\s*(?P<v1b>\d{2,3})(?![\d.,/]))?\s*(?:%\s*)?"
+    r"(?:(?:(?i:" + _UNIT1 + r")(?:\s+old)?\s*(?:\(inclusive\)\s*)?)?"
+    r"(?P<range>-|~|\uff5e|to|and|through|–)\s*(?P<rop><=?(?!=))?\s*(?P<v2>" + NUM + r"))?"
+)
+_PRE = r"(?P<pre>" + _phrase_alt(list(PRE_OPS)) + r")"
+# not a post-operator when it is the next comparison's operator ("or older than 65", "over 18 and under 75")
+_POST = r"(?P<post>" + _phrase_alt(list(POST_OPS)) + r")(?!\s*than\b)(?!\s*(?:the\s+age\s+of\s+)?\d)"
+
+# one comparison: [pre-op] [-]value [range] [unit | x ULN] [post-op]
+COMPARISON = re.compile(
+    r"(?i:(?:" + _PRE + r"|(?P<between>\bbetween|\bfrom)\s+)\s*(?:of\s+|a\s+|the\s+|age\s+)?)?"
+    r"(?(pre)(?P<neg>-(?=\.?\d))?)"  # a negative threshold only after an operator ("T-score <= -2.5")
+    # a number starts after a non-word character, or glued to an operator word ("less than10 days")
+    r"(?:(?<![\w.^*/])|(?<=than)|(?<=least)|(?<=above)|(?<=below)|(?<=under)|(?<=over))" + _VALUE +
+    r"(?:(?:\s*|-)(?i:(?:(?:consecutive|continuous|full|calendar|complete|completed)\s+)?" + _UNIT + r"|(?P<uln>" + _ULN + r")))?"
+    r"(?P<pct2>\s*%)?"
+    r"(?:(?i:\s+old|\s+of\s+age))?"
+    r"(?:\s*(?i:" + _POST + r"(?:\s*" + _UNIT3 + r")?))?"
+)
+# a reference limit with no number: ">= LLN", "no greater than upper limit of normal", "< the ULN"
+BARE_LIMIT = re.compile(
+    r"(?i:" + _PRE + r")\s*(?:the\s+)?(?:(?:institutional|institution's|local|laboratory|lab)\s+)*"
+    r"(?P<rel>ULN|LLN|(?:upper|lower)\s+limits?\s+(?:of\s+)?(?:the\s+)?(?:institutional\s+)?normal(?:\s+range)?(?:\s*\((?:ULN|LLN)\))?)"
+    r"(?![\w])(?!\s*(?:x|times)\b)")
+
+
+@dataclass
+class Comparison:
+    """One threshold as written: `op` None for a bare number (no operator), `v2` the upper end of a range."""
+
+    start: int  # the comparison's span (operator to unit), trailing spaces excluded
+    end: int
+    value_start: int
+    value_end: int
+    op: Optional[str]
+    v1: float
+    v1_text: str
+    v2: Optional[float] = None
+    v2_text: Optional[str] = None
+    upper_op: str = "<="  # the upper bound's operator of a range ("6 months and < 16 years")
+    v1b: Optional[float] = None  # "160/100 mmHg": the diastolic value
+    unit: Optional[str] = None  # UCUM code
+    unit_text: Optional[str] = None
+    relative_to: Optional[str] = None  # "ULN" / "LLN"
+    has_pre: bool = False  # the operator stands before the number
+    has_post: bool = False
+
+    @property
+    def is_range(self) -> bool:
+        return self.v2 is not None and self.op is None
+
+
+def _op_of(m: "re.Match[str]") -> Tuple[Optional[str], bool]:
+    """(op, is_range) of a comparison match."""
+    if (m.group("between") or m.group("range")) and m.group("v2"):
+        return None, True
+    if m.group("pre"):
+        return PRE_OPS.get(" ".join(m.group("pre").lower().split())), False
+    if m.group("post"):
+        return POST_OPS.get(" ".join(m.group("post").lower().split())), False
+    return None, False
+
+
+_DATE_LIKE = re.compile(r"^\s*(?:\(?(?:19|20)\d\d\b|\d{4}\.v\d)")
+
+
+def _glued(m: "re.Match[str]", text: str, unit_text: Optional[str], rel: Optional[str], pct: Optional[str]) -> bool:
+    """A number that is part of a name, a date or a version ("CD19", "HER2", "(2016)", "2016.v1", "10^999")."""
+    v1s, v1e = m.span("v1")
+    if v1s > 0 and (text[v1s - 1].isalpha() or text[v1s - 1] in "-+") and not m.group("pre") and not m.group("between"):
+        return True
+    if _DATE_LIKE.match(text[v1s:v1s + 8]) and not unit_text and not rel and not pct:
+        return True
+    if v1e < len(text) and (text[v1e].isalpha() or text[v1e] == "^" or text[v1e:v1e + 2] == "\\^") and not unit_text and not rel:
+        return True  # "10^999/L" read as "10": an exponent no unit covers
+    return False
+
+
+def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
+    """The comparison of one COMPARISON match, or None where the number states no threshold."""
+    op, is_range = _op_of(m)
+    unit_text = m.group("unit") or (m.group("u1") if m.group("v2") else None) or m.group("u3")
+    rel = m.group("rel")
+    v1e = m.end("v1")
+    pct = m.group("pct2") or ("%" if "%" in text[v1e:m.end("v2") if m.group("v2") else v1e + 2] else None)
+    if _glued(m, text, unit_text, rel, pct):
+        return None
+    if v1e < len(text) and text[v1e] == "+" and not m.group("post"):
+        # "CD19+", "18+" -> only an age-like "18+ years" is a bound
+        if not (re.match(r"\+\s*(?:years?|yrs)", text[v1e:v1e + 8], re.I)
+                or re.search(r"\bage[ds]?\s*:?\s*$", text[max(0, m.start("v1") - 12):m.start("v1")], re.I)):
+            return None
+        op = ">="
+    ulabel = None
+    if rel:
+        r = rel.lower()
+        ulabel = "LLN" if ("lower" in r or r == "lln") else "ULN"
+    ucum = units.to_ucum(unit_text) if unit_text else None
+    if pct and not ucum and not ulabel:
+        ucum = "%"
+    v1 = number(m.group("v1"))
+    v2 = number(m.group("v2")) if m.group("v2") else None
+    v1b = number(m.group("v1b")) if m.group("v1b") else None
+    if v1 is None or (m.group("v2") and v2 is None):
+        return None  # a value too large to be finite: no constraint rather than Infinity
+    if m.group("neg"):
+        v1 = -v1
+    if is_range and v2 is not None and v2 < v1:
+        return None
+    end = m.end()
+    while end > m.start() and text[end - 1].isspace():
+        end -= 1
+    return Comparison(start=m.start(), end=end, value_start=m.start("v1"), value_end=v1e, op=op, v1=v1,
+                      v1_text=("-" if m.group("neg") else "") + m.group("v1"), v2=v2 if is_range else None,
+                      v2_text=m.group("v2") if is_range else None, upper_op=m.group("rop") or "<=", v1b=v1b,
+                      unit=ucum, unit_text=unit_text, relative_to=ulabel, has_pre=bool(m.group("pre")),
+                      has_post=bool(m.group("post")))
+
+
+_NUM_START = re.compile(r"\d|\.\d|(?i:\b(?=[a-z])(?:" + lexicon.trie_regex([list(w) for w in NUM_WORDS]) + r")\b)")
+_PRE_REACH = 60  # a comparison starts at most this far before its number (longest pre-op + spaces)
+_OP_FIRST = sorted({p[0] for p in PRE_OPS if not p[0].isalnum()})
+# where a comparison can start: a word start (word operators, "between", "from") or an operator symbol
+_CAND_START = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z]|[" + re.escape("".join(_OP_FIRST)) + r"]")
+
+
+def matches(text: str) -> Iterator["re.Match[str]"]:
+    """`COMPARISON.finditer(text)`, but only tried near numbers and only where
+    a match can start (word starts, operator symbols, the number itself): the
+    regex is anchored on its number, and trying its operator alternation at
+    every position of long criteria is the extractor's main cost.  Gives the
+    same matches as `finditer` (leftmost match after each previous one)."""
+    pos = 0
+    n = len(text)
+    while pos < n:
+        a = _NUM_START.search(text, pos)
+        if a is None:
+            return
+        lo = max(pos, a.start() - _PRE_REACH)
+        m = None
+        for c in _CAND_START.finditer(text, lo, a.start()):
+            m = COMPARISON.match(text, c.start())
+            if m is not None:
+                break
+        if m is None:
+            m = COMPARISON.match(text, a.start())
+            if m is None:  # "CD19": no comparison starts here; go on after this digit
+                pos = a.start() + 1
+                continue
+        yield m
+        pos = m.end() if m.end() > m.start() else m.start() + 1
+
+
+_DIGIT = re.compile(r"\d")
+_NUM_WORD = re.compile(r"(?i:\b(?:" + "|".join(NUM_WORDS) + r")\b)")
+_NUM_WORD_LOW = re.compile(r"\b(?:" + "|".join(NUM_WORDS) + r")\b")
+
+
+def any_number(text: str, low: str) -> bool:
+    """Whether `text` holds a digit or a number word (`low` is text.lower(); re.I is slow, and for ASCII
+    text the two agree exactly)."""
+    if _DIGIT.search(text):
+        return True
+    if text.isascii():
+        return _NUM_WORD_LOW.search(low) is not None
+    return _NUM_WORD.search(text) is not None

@@ -1,0 +1,337 @@
+"""Stage 2 of constraint extraction: what a comparison is about (its subject).
+
+Given one `Comparison` of a criterion's text, `attach` finds its subjects, in this order:
+lexicon mentions before it in the same clause (extended over lists joined by "and", "/",
+"or", ","), a label before a colon, an age, the event of "N weeks since X", the unit
+(kg -> weight), the caller's hint, the noun after a bare count ("2 or more relapses"),
+and last a short head phrase.  Lexicon mentions are found once per text (`Mentions`),
+so a long criterion with many comparisons costs linear time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import List, NamedTuple, Optional
+
+from . import lexicon, units
+from .comparisons import Comparison, words
+
+
+class Span(NamedTuple):
+    """A subject as found: offsets into the text and its normalised name."""
+
+    start: int
+    end: int
+    name: str
+
+
+@dataclass
+class Attachment:
+    """The subjects of one comparison; `category` set where the rule that found them decides it."""
+
+    subjects: List[Span] = field(default_factory=list)
+    category: Optional[str] = None
+    extends_to: Optional[int] = None  # the span of the constraint reaches this far (a noun after the number)
+
+
+def _words_alt(key: str) -> str:
+    return "(?:" + "|".join(words()["words"][key]) + ")"  # type: ignore[index]
+
+
+_STOP = re.compile(r"^" + _words_alt("stop") + r"$", re.I)
+_QUANTITY = re.compile(r"^" + _words_alt("quantity") + r"$", re.I)
+_BARE = re.compile(r"^(?:" + _words_alt("bare") + r"|" + _words_alt("quantity") + r"|\d.*)$", re.I)
+_PERSON = re.compile(r"\b" + _words_alt("person") + r"\b", re.I)
+_FILLER_GAP = re.compile(
+    r"^\)?[\s,]*(?:\([^()]{0,60}\)\s*)?(?:(?:" + _words_alt("filler") + r"|\d+\s*hours?|≤"
+    r"|(?:in|on|at|breathing)\s+(?:[a-z]+\s+)?air)\b[\s,:\-]*"  # "in indoor air", "on room air", "in ambient air"
+    r"|\([^()]{0,40}\)\s*|[=:]\s*)*$", re.I)
+_LIST_GAP = re.compile(r"^\s*(?:,|/|\band\b|\bor\b|\band/or\b|&|\+)?\s*(?:,|/|\band\b|\bor\b|\band/or\b)?\s*$", re.I)
+# a new line breaks a clause only where a list item or a paragraph starts: criteria
+# bodies keep the hard wraps of legacy records ("Karnofsky\n    performance status")
+_CLAUSE_BREAK = re.compile(r"(?=[;:\n.,eu])(?:[;:]|\n[ \t]*(?:\n|(?=(?:[-*+\u2022]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s))|\.\s|,\s*(?:and|or|but)\s|\bexcept\b|\bunless\b)", re.I)
+
+
+class Mentions:
+    """Lexicon mentions and clause starts of one text, each found once on first use and then
+    bisected per comparison (most numbers never need a subject, so the scan stays lazy)."""
+
+    __slots__ = ("text", "_found", "_starts", "_ends", "scans")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._found: Optional[List[Span]] = None
+        self._starts: List[int] = []
+        self._ends: Optional[List[int]] = None
+        self.scans = 0  # how many times the lexicon scanned this text (at most once)
+
+    def within(self, floor: int, end: int) -> List[Span]:
+        """Mentions lying wholly inside text[floor:end]."""
+        if self._found is None:
+            self.scans += 1
+            self._found = [Span(*m) for m in lexicon.find_mentions(self.text)]
+            self._starts = [m.start for m in self._found]
+        i = bisect.bisect_left(self._starts, floor)
+        out = []
+        for m in self._found[i:]:
+            if m.start >= end:
+                break
+            if m.end <= end:
+                out.append(m)
+        return out
+
+    def floor(self, pos: int) -> int:
+        """Start of the clause holding `pos`."""
+        if self._ends is None:
+            self._ends = [m.end() for m in _CLAUSE_BREAK.finditer(self.text)]
+        i = bisect.bisect_right(self._ends, pos) - 1
+        return self._ends[i] if i >= 0 else 0
+
+
+# ------------------------------------------------------------------ lexicon subjects --
+
+def mention_list(mentions: Mentions, text: str, cstart: int, floor: int) -> List[Span]:
+    """Mentions that the comparison at `cstart` applies to (nearest + list before it)."""
+    before = mentions.within(floor, cstart)
+    if not before:
+        return _label_subject(mentions, text, cstart, floor)
+    last = before[-1]
+    gap = text[last.end:cstart]
+    if len(gap) > 80 or not _FILLER_GAP.match(gap):
+        return []  # only "(LVEF)"-style abbreviations or fillers ("level is") between name and comparison
+    chosen = [last]
+    for prev in reversed(before[:-1]):
+        between = text[prev.end:chosen[0].start]
+        if _LIST_GAP.match(between) or re.match(r"^\s*\(?\s*$", between):
+            if prev.name != chosen[0].name:
+                chosen.insert(0, prev)
+            else:  # "left ventricular ejection fraction (LVEF)": one subject
+                chosen[0] = Span(prev.start, chosen[0].end, prev.name)
+            continue
+        break
+    seen, out = set(), []
+    for m in chosen:
+        if m.name not in seen:
+            seen.add(m.name)
+            out.append(m)
+    return out
+
+
+def _label_subject(mentions: Mentions, text: str, cstart: int, floor: int) -> List[Span]:
+    """The subject named by a label before a colon ("Serum TG: > 150 mg/dl", "Life expectancy: at
+    least 12 weeks"), when nothing but fillers stands between the colon and the comparison."""
+    colon = floor - 1
+    if colon < 1 or text[colon] != ":" or not _FILLER_GAP.match(text[floor:cstart]):
+        return []
+    found = mentions.within(mentions.floor(colon), colon)
+    if found and _FILLER_GAP.match(text[found[-1].end:colon]):
+        return [found[-1]]
+    return []
+
+
+# ------------------------------------------------------------------ free phrases --
+
+_PHRASE_BREAK = re.compile(r"[\d<>=%,;]")
+_WORD = re.compile(r"[A-Za-z][\w\-+/']*")
+
+
+def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
+    """A short noun phrase ending before `end` (the fallback subject); never a unit, a number word or
+    a bare "points"/"duration"/"score"."""
+    seg = text[floor:end]
+    opened = seg.rfind("(")
+    if opened > seg.rfind(")") and any(not _STOP.match(w) for w in _WORD.findall(seg[opened + 1:])):
+        floor, seg = floor + opened + 1, seg[opened + 1:]  # "diabetes mellitus (glucose consistently > 200"
+    keep: List["re.Match[str]"] = []
+    for w in reversed(list(_WORD.finditer(seg))):
+        if keep and ("/" in w.group(0) or units.to_ucum(w.group(0))):
+            break  # "1.8 mg/dL Transaminases": a unit ends the phrase before
+        if _STOP.match(w.group(0)):
+            if keep:
+                break
+            continue
+        if keep and _PHRASE_BREAK.search(seg, w.end(), keep[0].start()):
+            break  # "ER < 1%, PR < 1%": a number, comparator or comma between words ends the phrase
+        keep.insert(0, w)
+        if len(keep) >= 4:
+            break
+    if not keep or units.to_ucum(keep[-1].group(0)) or _QUANTITY.match(keep[-1].group(0)) \
+            or all(_BARE.match(w.group(0)) for w in keep):
+        return None  # "teaspoons", "days", a bare "score" or "dosing": not the measured thing
+    s, e = floor + keep[0].start(), floor + keep[-1].end()
+    return Span(s, e, " ".join(text[s:e].lower().split()))
+
+
+_NOUN_AFTER = re.compile(
+    r"\s*(?:(?:prior|previous|consecutive|separate|distinct|different|documented|or\s+more|or\s+greater)\s+)*"
+    r"((?:lines?|cycles?|courses?|regimens?)\s+of\s+[A-Za-z][\w\-]*(?:\s+(?!and\b|or\b|in\b|with\b|for\b)[A-Za-z][\w\-]*)?"
+    r"|[A-Za-z][\w\-]*(?:\s+(?!and\b|or\b|of\b|in\b|with\b|per\b|to\b|at\b|by\b|for\b|prior\b|within\b|after\b|before\b)"
+    r"[A-Za-z][\w\-]*){0,2})")
+_NEW_ITEM = re.compile(r"\n[ \t]*(?:\n|[-*+\u2022]\s)")
+
+
+def noun_after(text: str, start: int) -> Optional[Span]:
+    """The counted noun after a bare number ("at least 2 prior relapses" -> "relapses")."""
+    m = _NOUN_AFTER.match(text, start)
+    if not m:
+        return None
+    s, e = m.span(1)
+    if _NEW_ITEM.search(text, start, s):
+        return None  # the noun is past a blank line or a new list item: another criterion
+    nl = _NEW_ITEM.search(text, s, e)
+    if nl:
+        e = nl.start()
+    if re.match(r"[ \t]*:", text[e:]) or re.match(r"[^\n]*:[ \t]*$", text[s:e]):
+        return None  # "Performance status:": the label of the next item
+    phrase = " ".join(text[s:e].lower().split())
+    first = phrase.split()[0] if phrase else ""
+    if not phrase or _STOP.match(first) or _BARE.match(first):
+        return None  # "day 1 and 8", "one of the following": no counted thing
+    return Span(s, e, phrase)
+
+
+# ------------------------------------------------------------------ ages --
+
+_NOT_AGE_AFTER = re.compile(r"\s*(?:since|after|before|prior|from|following|ago|of\s+(?!age\b)|duration|remission|interval|between|"
+                            r"history|period|course|follow|survival|disease|treatment|therapy|use)\b", re.I)
+# "Any patient >= 18 who": a person noun straight before a bare comparison
+_PERSON_BEFORE = re.compile(r"\b(?:patients?|(?:wo)?men|subjects?|adults?|participants?|volunteers?|persons?|individuals?)"
+                            r"\s*(?:aged?\s*)?(?:[<>]=?|=|(?:over|above|under|below)\s*)\s*$", re.I)
+# the next bound of a pair carries the years: "over 18 and under 75 years"
+_YEARS_NEXT = re.compile(r"\s*,?\s*(?:and|or|but)\s+[^\d;:.]{0,30}?\d+\s*(?:years?|yrs)\b", re.I)
+_AGE_WORDS = re.compile(r"\b(?:of\s+age|old|older|younger|age[ds]?|ages|birthdays?)\b", re.I)
+_AGE_ANCHOR = re.compile(r"\bage[ds]?\b|\byears?\s+old\b|\bpatients?\b|\b(?:wo)?men\b|\b(?:fe)?males?\b|\bsubjects?\b|"
+                         r"\badults?\b|\bchildren\b|\bparticipants?\b|\bvolunteers?\b", re.I)
+_YEARS_AFTER = re.compile(r"\s*(?:years?|yrs)", re.I)
+_AGE_IN = re.compile(r"\b(?:age[ds]?|years?\s+old|years?\s+of\s+age)\b", re.I)
+
+
+def _age_unit(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Optional[str]:
+    """The unit of an age read from context: years where an age word or a person says so, an infant's
+    months or weeks ("8 months of age or older")."""
+    cstart, cend = c.value_start, c.end
+    if ucum is None and (re.search(r"\b(?:older|younger|years?\s+old|of\s+age)\b", text[cstart:cend], re.I)
+                         or _YEARS_NEXT.match(text, cend) or _PERSON_BEFORE.search(text, floor, cstart)):
+        return "a"  # "men 18 or older", "over 18 and under 75 years of age"
+    if ucum in ("mo", "wk", "d") and _AGE_WORDS.search(text, max(floor, cstart - 15), min(len(text), cend + 8)):
+        return "a"
+    return ucum
+
+
+def age_subject(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Optional[Span]:
+    """An age: a years value with an age word, a person, or nothing else before it."""
+    cstart, cend = c.value_start, c.end
+    window = text[floor:cstart]
+    ucum = _age_unit(text, floor, c, ucum)
+    if ucum == "a" and _NOT_AGE_AFTER.match(text, cend) and not re.search(r"\bage[ds]?\b", window, re.I) \
+            and not _AGE_WORDS.search(text, cstart, cend):
+        return None  # "at least 5 years since prior chemotherapy": a duration, not an age
+    if ucum == "a" and not (_AGE_WORDS.search(text, max(floor, cstart - 40), min(len(text), cend + 15))
+                            or _PERSON.search(window) or all(_STOP.match(w) for w in re.findall(r"[A-Za-z]{2,}", window))):
+        return None  # "diabetes for more than 5 years": years of something else
+    if ucum == "a" or _AGE_IN.search(text, floor, min(len(text), cend + 20)):
+        if ucum in (None, "a") and (ucum == "a" or _YEARS_AFTER.match(text, cend) or re.search(r"\bage[ds]?\b", window, re.I)):
+            am = list(_AGE_ANCHOR.finditer(window))
+            if am:
+                return Span(floor + am[-1].start(), floor + am[-1].end(), "age")
+            return Span(cstart, cstart, "age")
+    return None
+
+
+# ------------------------------------------------------------------ time since an event --
+
+# "N weeks since prior chemotherapy", "since completion of radiotherapy", "from the last dose of X"
+_SINCE = re.compile(
+    r"\s+(?:have\s+)?(?:elapsed\s+)?(?:since|from|after)\s+(?:the\s+)?(?:(?:completion|end|start|last\s+dose|last\s+administration|"
+    r"discontinuation|date)\s+of\s+)?(?:(?:any|all|the|their|his|her|last|prior|previous|most\s+recent|other|or\s+concurrent)\s+)*"
+    r"(?P<what>[A-Za-z][\w\-]*(?:(?:[ \t]+|[ \t]*\n[ \t]*(?!\n))(?!(?:and|or|with|to|for|at|in|within|before|prior|unless|except|if|"
+    r"no|not|none|during|until|while|is|are|was|must|should)\b)[A-Za-z][\w\-]*){0,3})", re.I)
+_TEMPORAL_LEAD = re.compile(
+    r"^(?:(?:concurrent|current|prior|previous|recent|ongoing|active)\s+)?(?:therapy|treatment|use|administration|exposure|vaccination)\s+(?:with|of|to)\s+"
+    r"|^(?:treated|treatment|therapy|received|receiving|use|used|taken|taking|administration)\s+(?:with|of)?\s*"
+    r"|^(?:received|receiving|taken|taking|had|have|has|undergone|underwent)\s+"
+    r"|^(?:no|any|without|history\s+of|use\s+of|using(?:\s+of)?|prior|previous|recent)\s+", re.I)
+_TRAILING_JOIN = re.compile(r"[\s,(]*(?:\(\s*)?(?:\b(?:if|and|or|when|who|that|which|unless|for|during)\b[\s,(]*)*$")
+TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
+
+
+def since_subject(text: str, end: int) -> Optional[Span]:
+    """The event of "at least 4 weeks since prior chemotherapy"."""
+    m = _SINCE.match(text, end)
+    if not m:
+        return None
+    s, e = m.span("what")
+    return Span(s, e, " ".join(text[s:e].lower().split()))
+
+
+def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
+    """The event a window ("within 4 weeks") bounds: the phrase before it, leading verbs trimmed; None
+    where a long phrase has no head phrase to stand for it."""
+    seg = text[floor:wstart]
+    body = re.sub(r"^[\s\-*+\u2022]+", "", seg).rstrip()  # spaces and a bullet
+    s = floor + (seg.index(body) if body else len(seg) - len(seg.lstrip()))
+    m = _TEMPORAL_LEAD.match(body)
+    while m and m.end() > 0:
+        s += m.end()
+        body = body[m.end():]
+        m = _TEMPORAL_LEAD.match(body)
+    body = _TRAILING_JOIN.sub("", re.sub(r"\s*\([^()]*\)[\s,]*$", "", _TRAILING_JOIN.sub("", body)))  # "(bright red blood ...)"
+    if not body.split():
+        return Span(wstart, wstart, "time since event")
+    if len(body.split()) > 6:
+        return head_phrase(text, s + len(body.rstrip(" ,(")), floor)
+    e = s + len(body.rstrip(" ,("))
+    return Span(s, e, " ".join(text[s:e].lower().split()).strip(" ,"))
+
+
+# ------------------------------------------------------------------ the attachment rules --
+
+_UNIT_SUBJECT = {"kg": "weight", "[lb_av]": "weight", "kg/m2": "bmi"}
+_WEIGHT_LIKE = re.compile(r"(?:^|\s)(?:weigh|weighs|weighing|patients?|subjects?|donors?|children|adults?|"
+                          r"men|women|participants?|volunteers?)$")
+
+
+def _unit_subject(c: Comparison, hp: Optional[Span]) -> Optional[Span]:
+    """"Patients > 50 kg", "Weighs at least 50kg": the unit names the subject (not "weight loss")."""
+    if c.unit in _UNIT_SUBJECT and (hp is None or _WEIGHT_LIKE.search(hp.name)):
+        return Span(c.start, c.start, _UNIT_SUBJECT[c.unit])
+    return None
+
+
+def _fallback(text: str, c: Comparison, hp: Optional[Span]) -> Optional[Span]:
+    """The head phrase before the comparison, else a counted noun after it; a bare duration
+    ("at least 6 months") has no subject of its own."""
+    if hp is not None:
+        return hp
+    if c.unit is None and c.relative_to is None:
+        return noun_after(text, c.end)
+    return None
+
+
+def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
+    """The subjects of comparison `c` (empty where none is found: the comparison then gives no constraint)."""
+    floor = mentions.floor(c.start)
+    subs = mention_list(mentions, text, c.start, floor)
+    if subs:
+        return Attachment(subs)
+    age = age_subject(text, floor, c, c.unit)
+    hp = head_phrase(text, c.start, floor)
+    if c.unit in TIME_UNITS and age is None and hp is None:
+        since = since_subject(text, c.end)
+        if since:
+            return Attachment([since], "temporal", since.end)
+    if age:
+        return Attachment([age])
+    by_unit = _unit_subject(c, hp)
+    if by_unit:
+        return Attachment([by_unit])
+    if hint and (hint != "age" or c.unit in (None, "a")):
+        return Attachment([Span(c.start, c.start, hint)])
+    if c.unit is None and c.relative_to is None:
+        after = noun_after(text, c.end)
+        if after:
+            return Attachment([after], "count", after.end)
+    fb = _fallback(text, c, hp)
+    return Attachment([fb], "other") if fb else Attachment()
