@@ -212,3 +212,41 @@ def test_count_noun_does_not_reach_the_next_label():
     text = "Age:\n\n          -  18 and over\n\n        Performance status:\n\n          -  ECOG 0-1"
     assert not [c for c in _got(text) if c["subject"] == "performance status" or c["category"] == "count"]
     assert {(c["subject"], c["op"], c["value"]) for c in _got("Performance status: SWOG 0-2")} == {("ecog", ">=", 0.0), ("ecog", "<=", 2.0)}
+
+
+# ---- numbers (issue 10) and linear time ----------------------------------------------------------
+
+def test_exponent_without_unit_gives_no_value_10():
+    assert [c for c in _got("platelets >= 10^999/L") if c["value"] == 10.0] == []
+
+
+@pytest.mark.parametrize("text", ["age > " + "9" * 400, "creatinine < 1e309 mg/dL", "Age: " + "1" * 400 + " years or older"])
+def test_non_finite_values_give_no_constraint(text):
+    got = _got(text)
+    assert all(math.isfinite(c["value"]) for c in got)
+    assert json.dumps(got, allow_nan=False)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("T-score <= -2.5", ("t-score", "<=", -2.5)),
+    ("T-score \u2264 \u22122.5", ("t-score", "<=", -2.5)),
+    ("creatinine < 1e308 mg/dL", ("creatinine", "<", 1e308)),
+])
+def test_negative_and_large_thresholds(text, expected):
+    assert [(c["subject"], c["op"], c["value"]) for c in _got(text)] == [expected]
+
+
+def test_ranges_are_not_negative_values():
+    assert [(c["op"], c["value"]) for c in _got("Age 18-65 years")] == [(">=", 18.0), ("<=", 65.0)]
+
+
+def test_mentions_are_found_once_per_text(monkeypatch):
+    from critparse import lexicon
+
+    calls = []
+    real = lexicon.find_mentions
+    monkeypatch.setattr(lexicon, "find_mentions", lambda *a, **k: calls.append(1) or real(*a, **k))
+    text = "creatinine less than 2 mg/dL and " * 300
+    got = extract(text)
+    assert len(got) == 300 and {c["subject"] for c in got} == {"creatinine"}
+    assert len(calls) == 1

@@ -67,20 +67,20 @@ class Mentions:
         self._ends: Optional[List[int]] = None
         self.scans = 0  # how many times the lexicon scanned this text (at most once)
 
-    def within(self, floor: int, end: int) -> List[Span]:
-        """Mentions lying wholly inside text[floor:end]."""
+    def within(self, floor: int, end: int, last: int = 16) -> List[Span]:
+        """The `last` mentions lying wholly inside text[floor:end] (the nearest ones, in text order)."""
         if self._found is None:
             self.scans += 1
             self._found = [Span(*m) for m in lexicon.find_mentions(self.text)]
             self._starts = [m.start for m in self._found]
-        i = bisect.bisect_left(self._starts, floor)
-        out = []
-        for m in self._found[i:]:
-            if m.start >= end:
-                break
-            if m.end <= end:
-                out.append(m)
-        return out
+        lo = bisect.bisect_left(self._starts, floor)
+        i = bisect.bisect_left(self._starts, end)
+        out: List[Span] = []
+        while i > lo and len(out) < last:
+            i -= 1
+            if self._found[i].end <= end:
+                out.append(self._found[i])
+        return out[::-1]
 
     def floor(self, pos: int) -> int:
         """Start of the clause holding `pos`."""
@@ -141,6 +141,7 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
     """A short noun phrase ending before `end` (the fallback subject); never a unit, a number word or
     a bare "points"/"duration"/"score"."""
     seg = text[floor:end]
+    outer = floor
     opened = seg.rfind("(")
     if opened > seg.rfind(")") and any(not _STOP.match(w) for w in _WORD.findall(seg[opened + 1:])):
         floor, seg = floor + opened + 1, seg[opened + 1:]  # "diabetes mellitus (glucose consistently > 200"
@@ -157,6 +158,8 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
         keep.insert(0, w)
         if len(keep) >= 4:
             break
+    if keep and floor > outer and all(_BARE.match(w.group(0)) for w in keep):
+        return head_phrase(text, floor - 1, outer)  # "moderate anxiety (score 8 to 23)": the thing scored
     if not keep or units.to_ucum(keep[-1].group(0)) or _QUANTITY.match(keep[-1].group(0)) \
             or all(_BARE.match(w.group(0)) for w in keep):
         return None  # "teaspoons", "days", a bare "score" or "dosing": not the measured thing
@@ -229,7 +232,7 @@ def age_subject(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Op
             and not _AGE_WORDS.search(text, cstart, cend):
         return None  # "at least 5 years since prior chemotherapy": a duration, not an age
     if ucum == "a" and not (_AGE_WORDS.search(text, max(floor, cstart - 40), min(len(text), cend + 15))
-                            or _PERSON.search(window) or all(_STOP.match(w) for w in re.findall(r"[A-Za-z]{2,}", window))):
+                            or _PERSON.search(window) or all(_STOP.match(w) for w in re.findall(r"[A-Za-z]{2,}", text[floor:c.start]))):
         return None  # "diabetes for more than 5 years": years of something else
     if ucum == "a" or _AGE_IN.search(text, floor, min(len(text), cend + 20)):
         if ucum in (None, "a") and (ucum == "a" or _YEARS_AFTER.match(text, cend) or re.search(r"\bage[ds]?\b", window, re.I)):
@@ -244,7 +247,7 @@ def age_subject(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Op
 
 # "N weeks since prior chemotherapy", "since completion of radiotherapy", "from the last dose of X"
 _SINCE = re.compile(
-    r"\s+(?:have\s+)?(?:elapsed\s+)?(?:since|from|after)\s+(?:the\s+)?(?:(?:completion|end|start|last\s+dose|last\s+administration|"
+    r"\s+(?:have\s+)?(?:elapsed\s+)?(?:(?:since|from|after)\s+|post-|post\s+)(?:the\s+)?(?:(?:completion|end|start|last\s+dose|last\s+administration|"
     r"discontinuation|date)\s+of\s+)?(?:(?:any|all|the|their|his|her|last|prior|previous|most\s+recent|other|or\s+concurrent)\s+)*"
     r"(?P<what>[A-Za-z][\w\-]*(?:(?:[ \t]+|[ \t]*\n[ \t]*(?!\n))(?!(?:and|or|with|to|for|at|in|within|before|prior|unless|except|if|"
     r"no|not|none|during|until|while|is|are|was|must|should)\b)[A-Za-z][\w\-]*){0,3})", re.I)
@@ -281,7 +284,16 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     if not body.split():
         return Span(wstart, wstart, "time since event")
     if len(body.split()) > 6:
-        return head_phrase(text, s + len(body.rstrip(" ,(")), floor)
+        hp = head_phrase(text, s + len(body.rstrip(" ,(")), floor)
+        if hp is not None:
+            return hp
+        cut = _PHRASE_BREAK.search(body)  # "treatment for more than 1 month within the last 6 months"
+        body = " ".join(body[:cut.start() if cut else len(body)].split()[:6])
+        body = _TRAILING_JOIN.sub("", re.sub(r"\s+(?:for|of|with|more|less|than|at|least|over|under)(?:\s+\w+)?$", "", body))
+        if not body.split() or all(_BARE.match(w) or _STOP.match(w) for w in body.split()):
+            return None
+        e = text.index(body.split()[-1], s) + len(body.split()[-1]) if body.split()[-1] in text[s:] else s + len(body)
+        return Span(s, e, " ".join(text[s:e].lower().split()))
     e = s + len(body.rstrip(" ,("))
     return Span(s, e, " ".join(text[s:e].lower().split()).strip(" ,"))
 
@@ -310,6 +322,33 @@ def _fallback(text: str, c: Comparison, hp: Optional[Span]) -> Optional[Span]:
     return None
 
 
+_OF_NOUN = re.compile(r"\s+of\s+(?!age\b|the\s+following\b)((?:[A-Za-z][\w\-]*)(?:\s+(?!and\b|or\b|in\b|with\b|for\b|at\b|to\b|before\b|prior\b|after\b|since\b)[A-Za-z][\w\-]*){0,2})", re.I)
+
+
+def of_subject(text: str, c: Comparison) -> Optional[Span]:
+    """"more than 72 hours of hospitalization", "2 years of handball": the thing that lasted."""
+    m = _OF_NOUN.match(text, c.end)
+    if not m or _STOP.match(m.group(1).split()[0]) or _BARE.match(m.group(1).split()[0]):
+        return None
+    s, e = m.span(1)
+    return Span(s, e, " ".join(m.group(1).lower().split()))
+
+
+_ON_SCALE = re.compile(r"\s+on\s+(?:the\s+|a\s+)?((?:[A-Za-z][\w\-\u00c0-\u017f]*)(?:\s+(?!and\b|or\b|at\b|to\b|for\b|in\b)[A-Za-z][\w\-\u00c0-\u017f]*){0,3})")
+
+
+def scale_after(text: str, c: Comparison) -> Optional[Span]:
+    """"a score of 24 or above on the Folstein Mini-Mental ...": the scale named after a bare score."""
+    m = _ON_SCALE.match(text, c.end)
+    if not m or _STOP.match(m.group(1).split()[0]):
+        return None
+    s, e = m.span(1)
+    return Span(s, e, " ".join(m.group(1).lower().split()))
+
+
+_SCORE_BEFORE = re.compile(r"\b(?:scores?|points?)\s*(?:of\s*)?$", re.I)
+
+
 def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
     """The subjects of comparison `c` (empty where none is found: the comparison then gives no constraint)."""
     floor = mentions.floor(c.start)
@@ -322,8 +361,15 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         since = since_subject(text, c.end)
         if since:
             return Attachment([since], "temporal", since.end)
+        lasted = of_subject(text, c)
+        if lasted:
+            return Attachment([lasted], "duration", lasted.end)
     if age:
         return Attachment([age])
+    if hp is None and _SCORE_BEFORE.search(text, floor, c.start):
+        scale = scale_after(text, c)
+        if scale:
+            return Attachment([scale], extends_to=scale.end)
     by_unit = _unit_subject(c, hp)
     if by_unit:
         return Attachment([by_unit])
