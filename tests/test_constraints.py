@@ -193,7 +193,10 @@ def test_seed_no_constraint_from_versions_dates_and_markers(seed_text):
     ("History of heart failure, that is New York heart association (NYHA) Class Ⅲ-Ⅳ", {("nyha", ">=", 3.0), ("nyha", "<=", 4.0)}),
     ("ASA ≥ III", {("asa", ">=", 3.0)}),
     ("Evidence of NYHA class III or greater cardiac disease", {("nyha", ">=", 3.0)}),
-    ("stage IIIB or IV non-small cell lung cancer", {("stage", "in", ("IIIB", "IV"))}),
+    ("stage IIIB or IV non-small cell lung cancer", set()),  # a set of sub-stages: never a range
+    ("stage IIIB, IIIC or IVA", set()),
+    ("stage I or III disease", set()),
+    ("stage III or IV disease", {("stage", ">=", 3.0), ("stage", "<=", 4.0)}),
     ("confirmed diagnosis of supratentorial WHO Grade III or IV Glioma", {("who grade", ">=", 3.0), ("who grade", "<=", 4.0)}),
 ])
 def test_ordinal_scales(text, expected):

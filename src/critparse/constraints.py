@@ -284,8 +284,10 @@ def _scale_constraints(text: str) -> Tuple[List[Found], List[Tuple[int, int]]]:
 
 def _bounds_out(out: List[Found], spans: List[Tuple[int, int]], m: "re.Match[str]", text: str, name: str,
                 raw: List[str], sstart: int) -> None:
-    """Bounds of an ordinal scale match.  A list with sub-stage letters ("IIIB, IIIC or IVA") is a set
-    (op "in"); a plain range or list gives >= min and <= max."""
+    """Bounds of an ordinal scale match: a plain range or a list of consecutive values gives >= min and
+    <= max.  A list with sub-stage letters or gaps ("IIIB, IIIC or IVA", "stage I or III") is a set, not a
+    range: no constraint (the records contract has op "in" with `values`, but screening and the exporters
+    do not test it yet, so a set would crash or mislead them)."""
     vals = [_roman(v) for v in raw]
     end = m.end()
     while text[end - 1].isspace():
@@ -297,13 +299,7 @@ def _bounds_out(out: List[Found], spans: List[Tuple[int, int]], m: "re.Match[str
     lettered = any(v[-1:].isalpha() and v[-1:] not in "IViv" for v in raw)
     gaps = sorted(set(vals)) != [float(x) for x in range(int(min(vals)), int(max(vals)) + 1)]
     if len(vals) > 1 and (lettered or (gaps and not is_span)):
-        if is_span or post or m.group("pre"):
-            return  # "IIIB-IVA": a range over sub-stages has no honest numeric reading
-        f = record(name, stext, "in", 0.0, None, None, None, None, "score", min(sstart, m.start()), end)
-        f.values = [v.upper() for v in raw]
-        f.normalized = None
-        out.append(f)
-        return
+        return  # never a wrong range ("IIIB-IVA" has no honest numeric reading either)
     if len(vals) > 1:
         bounds = [(">=", min(vals)), ("<=", max(vals))]
     elif m.group("pre"):

@@ -175,7 +175,8 @@ def _row(rc: Dict[str, Any]) -> tuple:
     return (rc["subject"], rc.get("subject_text"), rc["op"], float(rc["value"]), rc.get("unit"),
             rc.get("relative_to"), (norm["value"], norm["unit"]) if norm else None, bool(rc.get("negated", False)),
             rc["start"], rc["end"], rc.get("category", "other"), concept.loinc if concept else None, rc.get("value_text"),
-            rc.get("unit_text"), concept.id if concept else None)
+            rc.get("unit_text"), concept.id if concept else None, tuple(rc["values"]) if rc.get("values") else None,
+            rc.get("any_of"))
 
 
 def _fast_rows(body: str, subject_hint: Optional[str]) -> Tuple[tuple, ...]:
@@ -195,7 +196,7 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
     original = nt.original
     out: List[Constraint] = []
     for i, (subject, subject_text, op, value, unit, rel, norm, negated, a, b, category, code, value_text,
-            unit_text, concept) in enumerate(rows, 1):
+            unit_text, concept, values, any_of) in enumerate(rows, 1):
         s, e = nt.to_original(base + a, base + b)
         out.append(
             Constraint(
@@ -219,6 +220,8 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
                 concept=concept,
                 value_text=value_text,
                 unit_text=unit_text,
+                values=list(values) if values else None,
+                any_of=any_of,
             )
         )
     return out
