@@ -180,3 +180,17 @@ def test_seed_constraints_that_name_a_lab_get_a_concept(seed_text, mode):
     assert by_subject["creatinine"] == "creatinine" and by_subject["alt"] == "alt" and by_subject["ecog"] == "ecog"
     assert by_subject["life expectancy"] == "life_expectancy"
     assert by_subject["systemic steroids"] is None  # a time window since a treatment, not a measured concept
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("WHO PS 0 or 1", [("who performance status", "who_performance_status", ">=", 0.0), ("who performance status", "who_performance_status", "<=", 1.0)]),
+    ("QTcF > 470 ms", [("qtcf", "qtcf", ">", 470.0)]),
+    ("HIV-1 RNA < 50 copies/mL", [("hiv rna", "hiv_rna", "<", 50.0)]),
+    ("more than 3 liquid stools per day", [("liquid stools", "stool_frequency", ">", 3.0)]),
+])
+def test_constraint_concepts_on_real_phrases(text, expected):
+    """Phrases as ctgov_xml_2023 / v2 records write them, through the fast parser."""
+    import critparse
+
+    got = [(c.subject, c.concept, c.op, c.value) for c in critparse.parse("Inclusion Criteria:\n- " + text, mode="fast").constraints]
+    assert got == expected

@@ -145,7 +145,7 @@ _WITHIN = re.compile(
     r"|(?:in|during)\s+the|up\s+(?:un)?til)\s+$", re.I)
 _WINDOW_TAIL = re.compile(r"\s*(?:of|prior\s+to|prior|before|preceding|from|after|following)\b(?:\s+(?:the\s+)?(?:first\s+)?(?:dose\s+of\s+)?"
                           r"(?!and\b|or\b)[\w\-]+(?:\s+(?:drug|dose|treatment|visit|randomi[sz]ation|enrollment|registration|entry))?)?", re.I)
-_PERF = {"ecog", "karnofsky", "lansky"}
+_PERF = {n for n, s in lexicon.subjects().items() if s.category == "performance"}  # ecog, karnofsky, lansky, who ps
 _PERF_CUE = re.compile(r"ecog|zubrod|performance|karnofsky|lansky|\bk?ps\b|\bwho\b", re.I)
 # "minimum"/"maximum" a few words before an operator-less number
 _DEFERRED_OP = re.compile(r"(?<![\w/])(?P<w>minimum|maximum|minimal|maximal|min\.|max\.)[\s:]+(?:[A-Za-z][\w\-]*[\s:]+){0,3}?"
