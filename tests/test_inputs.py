@@ -161,3 +161,18 @@ def test_lone_surrogates_in_the_api():
         p = critparse.parse(text, trial_id="NCT0000000\ud800", mode=mode)
         assert p.text == text.replace("\udfff", "\ufffd") and p.trial_id == "NCT0000000\ufffd"
         p.to_json().encode("utf-8")
+
+
+def test_a_parsed_trial_object_with_bad_constraints_is_refused(parsed):
+    bad = copy.deepcopy(parsed)
+    bad.constraints[0].op = "~"
+    with pytest.raises(InputValidationError, match=r"constraints\[0\].op: '~'"):
+        critparse.screen(bad, PATIENT)
+    bad = copy.deepcopy(parsed)
+    bad.constraints[0].value = float("nan")
+    with pytest.raises(InputValidationError, match=r"constraints\[0\].value: nan is not a finite number"):
+        critparse.screen(bad, PATIENT)
+    bad = copy.deepcopy(parsed)
+    bad.criteria[0].parent = bad.criteria[0].id
+    with pytest.raises(InputValidationError, match="form a cycle"):
+        critparse.screen(bad, PATIENT)

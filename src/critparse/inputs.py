@@ -236,8 +236,9 @@ def validate_trial(parsed: Any, *, where: str = "trial", for_screening: bool = F
     """A ParsedTrial from a dict or a ParsedTrial, checked (see the module doc)."""
     from .records import ParsedTrial
 
-    if isinstance(parsed, ParsedTrial):
-        validate_trial_dict(parsed.to_dict(), where=where)
+    if isinstance(parsed, ParsedTrial):  # typed already: the checks screening relies on, without the schema
+        _check_records(parsed, where)
+        _check_tree([{"id": c.id, "parent": c.parent} for c in parsed.criteria], where)
     else:
         parsed = ParsedTrial.from_dict(validate_trial_dict(parsed, where=where))
     if for_screening and not parsed.criteria:
@@ -283,6 +284,20 @@ def _check_schema(doc: Dict[str, Any], version: str, where: str) -> None:
     if err is not None:
         path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
         raise InputValidationError(f"{where}{path}: {err.message[:200]}")
+
+
+def _check_records(parsed: Any, where: str) -> None:
+    """The constraint fields screening computes with: a known op, a finite number value."""
+    from .records import OPS
+
+    for i, c in enumerate(parsed.constraints):
+        if not hasattr(c, "op") or not hasattr(c, "value"):
+            raise InputValidationError(f"{where}.constraints[{i}]: {type(c).__name__} is not a Constraint")
+        if c.op not in OPS:
+            raise InputValidationError(f"{where}.constraints[{i}].op: {c.op!r} is not one of {list(OPS)}")
+        v = c.value
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise InputValidationError(f"{where}.constraints[{i}].value: {v!r} is not a finite number")
 
 
 def _check_tree(criteria: List[Dict[str, Any]], where: str) -> None:
