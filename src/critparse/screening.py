@@ -289,7 +289,11 @@ def _verdict(status: str) -> str:
 
 
 def screen(parsed: ParsedTrial, patient: Dict[str, Any]) -> ScreeningResult:
-    """Screen one patient against a parsed trial (see the module doc)."""
+    """Screen one patient against a parsed trial (see the module doc); a FHIR Bundle is read by
+    `critparse.fhir_patient` (time windows against its medications' and procedures' periods)."""
+    if isinstance(patient, dict) and patient.get("resourceType") == "Bundle":
+        from .fhir_patient import screen_bundle
+        return screen_bundle(parsed, patient)
     parsed, patient = screening_inputs(parsed, patient)  # InputValidationError naming a bad field
     p = Patient(patient)
     logic = TrialLogic(parsed)
