@@ -225,3 +225,34 @@ def test_a_400_digit_structured_age_is_no_age_not_infinity(tmp_path):
     row = next(t for t in _rows(out, "trials") if t["trial_id"] == "NCT40000000")
     assert row["minimum_age_years"] is None and row["minimum_age"].startswith("999")
     assert "Infinity" not in (out / "trials.jsonl").read_text()
+
+
+def test_a_value_of_the_wrong_type_is_an_output_error_row(tmp_path, monkeypatch):
+    rows = dict(engine.ROWS)
+    real = rows["criteria"]
+
+    def with_a_list(parsed):
+        out = real(parsed)
+        if parsed.trial_id == "NCT10000001":
+            out[0]["text"] = ["not", "a", "string"]
+        return out
+
+    monkeypatch.setitem(engine.ROWS, "criteria", with_a_list)
+    out = tmp_path / "out"
+    s = _run(_jsonl(tmp_path / "d.jsonl", 4), out)
+    assert s.parsed == 3 and s.failed == 1 and s.read == 4
+    (err,) = _rows(out, "errors")
+    assert err["stage"] == "output" and err["trial_id"] == "NCT10000001" and "criteria.text holds list" in err["message"]
+    assert {t["trial_id"] for t in _rows(out, "trials") if t["status"] == "ok"} == {"NCT10000000", "NCT10000002",
+                                                                                  "NCT10000003"}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs os.mkfifo (POSIX)")
+def test_a_fifo_given_as_input_is_refused_before_the_output_is_touched(tmp_path):
+    from critparse.batch.readers import InputError
+
+    fifo = tmp_path / "NCT00000001.xml"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="FIFO"):
+        _run(fifo, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

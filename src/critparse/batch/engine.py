@@ -26,7 +26,7 @@ from . import outdir
 from .ages import parse_age
 from .budget import RecordTimeout, deadline
 from .executors import run_pool, run_serial
-from .readers import Record, _walk, count_hint, iter_records, special_file
+from .readers import InputError, Record, _walk, count_hint, file_format, iter_records, special_file
 
 TRIALS_COLUMNS = [
     ("trial_id", "string"), ("status", "string"), ("source_format", "string"), ("source", "string"),
@@ -215,11 +215,24 @@ def _record_rows(rec: Record, parsed, checks: bool) -> Rows:
 
 
 _PY_TYPES = {"string": (str,), "int64": (int,), "int32": (int,), "float64": (float, int), "bool": (bool,)}
+_FLOAT_COLUMNS = {t: [c for c, typ in cols if typ == "float64"] for t, cols in TABLES.items()}
+
+
+def nonfinite(rows: Rows) -> Optional[str]:
+    """Where a record's rows hold NaN or Infinity (not JSON, and a wrong threshold), or None.
+    Cheap: float columns only; run on every record."""
+    for table, table_rows in rows.items():
+        for col in _FLOAT_COLUMNS[table]:
+            for r in table_rows:
+                v = r.get(col)
+                if v is not None and not math.isfinite(v):
+                    return f"{table}.{col} is {v!r}: not a finite number (not valid JSON)"
+    return None
 
 
 def unwritable(rows: Rows) -> Optional[str]:
     """Why a record's rows cannot be written as they are (a value of the wrong type for its
-    column, NaN or Infinity: not JSON, and a wrong threshold), or None."""
+    column, NaN or Infinity), or None. Every cell: run only when a chunk's write failed."""
     for table, table_rows in rows.items():
         cols = TABLES[table]
         for r in table_rows:
@@ -229,9 +242,16 @@ def unwritable(rows: Rows) -> Optional[str]:
                     continue
                 if not isinstance(v, _PY_TYPES[typ]) or (typ != "bool" and isinstance(v, bool)):
                     return f"{table}.{col} holds {type(v).__name__} {str(v)[:40]!r}, not {typ}"
-                if typ == "float64" and not math.isfinite(v):
-                    return f"{table}.{col} is {v!r}: not a finite number (not valid JSON)"
-    return None
+                if isinstance(v, str):
+                    try:
+                        v.encode("utf-8")
+                    except UnicodeEncodeError as e:
+                        return f"{table}.{col} is not encodable text ({e.reason})"
+    return nonfinite(rows)
+
+
+# one record's outcome: the record, its rows (or error rows), the parse (None when it failed)
+Entry = Tuple[Record, Rows, Any]
 
 
 def process_chunk(idx: int, records: List[Record], parts_dir: str, mode: str = "full",
@@ -243,43 +263,53 @@ def process_chunk(idx: int, records: List[Record], parts_dir: str, mode: str = "
     from ..pipeline import load
 
     nlp = load(mode, model)
-    per_record: List[Rows] = []
-    stats = {"read": len(records), "parsed": 0, "empty": 0, "failed": 0, "criteria": 0, "constraints": 0,
-             "entities": 0, "findings": 0, "words": 0}
+    entries: List[Entry] = []
     todo: List[Record] = []
     for rec in records:
         if rec.error:
-            per_record.append(_error_rows(rec, "read", rec.error))
-            stats["failed"] += 1
+            entries.append((rec, _error_rows(rec, "read", rec.error), None))
         elif rec.text is None or not str(rec.text).strip():
             where = _CRITERIA_FIELD.get(rec.info.source_format or "", "criteria text")
             msg = f"no eligibility criteria text in the record ({where} {'is blank' if rec.text is not None else 'is absent'})"
-            per_record.append(_error_rows(rec, "read", msg, status="empty"))
-            stats["empty"] += 1
+            entries.append((rec, _error_rows(rec, "read", msg, status="empty"), None))
         else:
             todo.append(rec)
     for rec, (parsed, err, stage) in zip(todo, _parse_isolated(todo, nlp, mode, timeout)):
         rows = _record_rows(rec, parsed, checks) if parsed is not None else None
-        bad = unwritable(rows) if rows is not None else None
+        bad = nonfinite(rows) if rows is not None else None
         if parsed is None or bad:
-            per_record.append(_error_rows(rec, stage or "output", err or f"output refused: {bad}"))
-            stats["failed"] += 1
-            continue
-        per_record.append(rows)
-        stats["parsed"] += 1
-        stats["criteria"] += len(parsed.criteria)
-        stats["constraints"] += len(parsed.constraints)
-        stats["entities"] += len(parsed.entities)
-        stats["findings"] += len(rows["findings"])
-        stats["words"] += len(rec.text.split())
-    _write_chunk(Path(parts_dir), idx, per_record)
-    ids = [r.trial_id for r in records]
-    stats["first_id"], stats["last_id"] = (min(ids), max(ids)) if ids else (None, None)
+            entries.append((rec, _error_rows(rec, stage or "output", err or f"output refused: {bad}"), None))
+        else:
+            entries.append((rec, rows, parsed))
+    try:
+        _write_chunk(Path(parts_dir), idx, [rows for _, rows, _ in entries])
+    except Exception:  # a value Arrow refuses: find its record(s), make them error rows, write again
+        entries = [(rec, _error_rows(rec, "output", f"output refused: {bad}"), None)
+                   if (bad := unwritable(rows)) else (rec, rows, parsed) for rec, rows, parsed in entries]
+        _write_chunk(Path(parts_dir), idx, [rows for _, rows, _ in entries])
+    stats = _chunk_stats(entries)
     done = Path(parts_dir) / "_done"
     done.mkdir(parents=True, exist_ok=True)
     tmp = done / f"chunk-{idx:06d}.tmp"
     tmp.write_text(json.dumps(stats))
     os.replace(tmp, done / f"chunk-{idx:06d}.json")
+    return stats
+
+
+def _chunk_stats(entries: List[Entry]) -> Dict[str, Any]:
+    stats: Dict[str, Any] = {"read": len(entries), "parsed": 0, "empty": 0, "failed": 0, "criteria": 0,
+                             "constraints": 0, "entities": 0, "findings": 0, "words": 0}
+    for rec, rows, parsed in entries:
+        status = rows["trials"][0]["status"]
+        stats[{"ok": "parsed", "empty": "empty"}.get(status, "failed")] += 1
+        if parsed is not None:
+            stats["criteria"] += len(parsed.criteria)
+            stats["constraints"] += len(parsed.constraints)
+            stats["entities"] += len(parsed.entities)
+            stats["findings"] += len(rows["findings"])
+            stats["words"] += len(rec.text.split())
+    ids = [rec.trial_id for rec, _, _ in entries]
+    stats["first_id"], stats["last_id"] = (min(ids), max(ids)) if ids else (None, None)
     return stats
 
 
@@ -367,6 +397,15 @@ class BatchSettings:
             raise ValueError("compact=False (one file per chunk) is for the parquet format only")
         if self.timeout is not None and not self.timeout > 0:
             raise ValueError("timeout must be a positive number of seconds (or None)")
+        inp = Path(self.input_path)
+        if not inp.exists():
+            raise InputError(f"input {inp} does not exist")
+        if not inp.is_dir():  # refused before the output folder is touched
+            if file_format(inp) is None:
+                raise InputError(f"cannot tell the format of {inp}: expected .json, .jsonl[.gz], .xml, .zip, "
+                                 ".tar.gz, eligibilities.txt, .csv or .parquet")
+            if special_file(inp):
+                raise InputError(f"input {inp} is {special_file(inp)}")
 
     def fingerprint(self) -> Dict[str, Any]:
         """What makes two runs' chunks interchangeable (checked by --resume)."""
