@@ -71,6 +71,23 @@ def test_json_array_reader_takes_any_text(tmp_path_factory, text):
     _check(iter_records(f))
 
 
+member_names = st.one_of(st.sampled_from(["NCT00000001.xml", "../NCT00000002.json", "/abs/NCT00000003.xml",
+                                           "a/./NCT00000004.json", "x.jsonl", ".hidden.xml", "d/"]),
+                         st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12))
+
+
+@FAST
+@given(st.lists(st.tuples(member_names, st.binary(max_size=200)), max_size=5, unique_by=lambda m: m[0]))
+def test_zip_reader_takes_any_members(tmp_path_factory, members):
+    import zipfile
+
+    z = tmp_path_factory.mktemp("z") / "dump.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        for name, data in members:
+            zf.writestr(name, data)
+    _check(iter_records(z))
+
+
 TRIAL = ("Inclusion Criteria:\n\n* Age >= 18 years\n* Creatinine <= 2.0 mg/dL\n* ECOG 0 to 2\n\n"
          "Exclusion Criteria:\n\n* HIV infection\n")
 
