@@ -55,25 +55,38 @@ def test_unevaluable_listed_not_dropped(seed):
     for cid in ("exc.3", "exc.10"):  # pregnant women; HIV infection
         assert any(k == cid or k.startswith(cid) for k in unev) or any(
             "HIV" in u["text"] for u in unev.values()), sorted(unev)
+    rule, certain = json.dumps(doc["rule"]), json.dumps(doc["rule_certain"])
     for u in doc["unevaluable"]:
         assert u["text"] and u["var"].startswith("criteria.")
-        assert u["default"] is (u["kind"] == "inclusion")
-        assert json.dumps({"var": [u["var"], u["default"]]}) in json.dumps(doc["rule"])
+        # an inclusion piece is "missing or true" in the POSSIBLE rule; an exclusion sits under a negation,
+        # which swaps the readings, so its piece is "known true" there (and the reverse in CERTAIN)
+        maybe, known = (json.dumps({"!==": [{"var": u["var"]}, False]}), json.dumps({"===": [{"var": u["var"]}, True]}))
+        # (an exception piece of an exclusion is negated twice)
+        if u["role"] == "whole":
+            assert (maybe in rule and known in certain) if u["kind"] == "inclusion" else (
+                known in rule and maybe in certain), u
+        assert (maybe in rule or known in rule) and (maybe in certain or known in certain), u
+
+
+def verdict(doc, patient):
+    return jsonLogic(doc["verdict"], patient_data(patient, doc))
 
 
 def test_pass_fail_missing_agree_with_screen(seed):
     doc = to_jsonlogic(seed)
     passing = load_patient("seed_pass")
     assert run(doc, passing) is True
-    assert screen(seed, passing).verdict != "ineligible"
+    assert screen(seed, passing).verdict == verdict(doc, passing) == "undetermined"  # free text stays open
 
     failing = load_patient("seed_fail_creatinine")
     assert run(doc, failing) is False
-    assert screen(seed, failing).verdict == "ineligible"
+    assert screen(seed, failing).verdict == verdict(doc, failing) == "ineligible"
 
+    # missing data never rules out: the POSSIBLE rule holds, the CERTAIN one does not
     missing = load_patient("seed_missing")
-    assert run(doc, missing) is False  # inclusion tests on missing variables are false
-    assert screen(seed, missing).verdict == "undetermined"
+    assert run(doc, missing) is True
+    assert jsonLogic(doc["rule_certain"], patient_data(missing, doc)) is False
+    assert screen(seed, missing).verdict == verdict(doc, missing) == "undetermined"
 
     # per-cohort rules
     data = patient_data(dict(passing, age=72), doc)
@@ -123,9 +136,11 @@ def test_jsonlogic_equals_screen_on_complete_data(age, creat, cu, bili, alt, ast
                "life expectancy": {"value": le, "unit": "mo"}, "cr duration": {"value": crd, "unit": "mo"},
                "systemic steroids": {"value": steroid, "unit": "wk"}}
     assert run(_DOC, patient) == (screen(trial, patient).verdict != "ineligible")
+    assert jsonLogic(_DOC["verdict"], patient_data(patient, _DOC)) == screen(trial, patient).verdict
     assert _PARSED and {"creatinine", "bilirubin", "age"} <= {c.subject for c in _PARSED[0][0].constraints}
     for parsed, doc in _PARSED:  # the same on the real parse of the seed
         assert run(doc, patient) == (screen(parsed, patient).verdict != "ineligible")
+        assert jsonLogic(doc["verdict"], patient_data(patient, doc)) == screen(parsed, patient).verdict
 
 
 def _load_seed():

@@ -31,7 +31,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
-from .logic import Node, TrialLogic, constraint_expr, convert, parse_age, to_years
+from .logic import TrialLogic, convert, parse_age, required, sufficient, to_years
 from .records import Constraint, ParsedTrial, TrialInfo, provide
 
 KINDS = ("contradiction", "redundancy", "gap", "age_mismatch", "sex_mismatch")
@@ -80,27 +80,6 @@ class _Bound:
     @property
     def strict(self) -> bool:
         return self.c.op in ("<", ">")
-
-
-def _and_leaves(node: Node) -> List[Constraint]:
-    """Constraints that must each hold for the node to hold (reached through and-s)."""
-    if node.op == "cmp":
-        return [node.constraint]
-    if node.op == "and":
-        return [c for ch in node.children for c in _and_leaves(ch)]
-    return []
-
-
-def _or_leaves(node: Node) -> List[Constraint]:
-    """Constraints each of which alone makes the node hold (reached through or-s)."""
-    if node.op == "cmp":
-        return [node.constraint]
-    if node.op == "or":
-        return [c for ch in node.children for c in _or_leaves(ch)]
-    if node.op == "and" and len(node.children) == 1:
-        return _or_leaves(node.children[0])
-    # two bounds of one range in an exclusion ("age < 18 or > 75" is an or; "between" is an and)
-    return []
 
 
 def _loosest(cons: List[Constraint]) -> List[Constraint]:
@@ -193,17 +172,18 @@ class _Scope:
         self.exc = [c for c in self.exc if _plausible(c, text)]
 
     def _mandatory(self, logic: TrialLogic, crit, key) -> None:
-        cons = logic.constraints(crit.id)
-        if cons:
-            self.inc.extend(_loosest(_and_leaves(constraint_expr(logic.parsed, crit, cons))))
+        body = logic.body(crit)
+        if body is not None:
+            self.inc.extend(_loosest(required(body)))
         if crit.logic != "any":
             for ch in logic.children(crit.id, key):
                 self._mandatory(logic, ch, key)
 
     def _reasons(self, logic: TrialLogic, crit, key) -> None:
         cons = logic.constraints(crit.id)
-        if cons:
-            self.exc.extend(_or_leaves(constraint_expr(logic.parsed, crit, cons)))
+        body = logic.body(crit) if cons else None
+        if body is not None:
+            self.exc.extend(sufficient(body))
         if not cons:  # children of an exclusion criterion are each a reason
             for ch in logic.children(crit.id, key):
                 self._reasons(logic, ch, key)

@@ -10,32 +10,35 @@ One place decides how criteria and constraints combine, so that
 - a criterion with children combines them with its `logic` (`all` -> and,
   `any` -> or); children of an exclusion criterion are each a reason to
   exclude (or);
-- the constraints of one criterion combine by the words between them: a
-  connector with "or" (", or", "and/or") makes an or, otherwise inclusion
-  constraints are and-ed and exclusion constraints or-ed (each is a reason to
-  exclude); two bounds of one range (same span, same subject) are always and-ed;
-- a criterion with neither constraints nor children is `unevaluable` text;
+- the constraints and text pieces of one criterion combine by its expression
+  (`Criterion.expression`, built by `critparse.expression`: all / any / not,
+  `when` guards, `unless` exceptions, definitions), read for the criterion's
+  kind by `lower`: a guard that does not hold, or an exception that holds,
+  never rules the patient out;
+- a text piece is `unevaluable` from data alone (`Node.value` holds its text,
+  offsets, role: whole | part | guard | exception, and index within the
+  criterion, 0 for a criterion that is one piece);
 - structured fields (TrialInfo sex / minimum_age / maximum_age) give the
   pseudo-criteria `info.sex`, `info.minimum_age`, `info.maximum_age`.
 
 Nodes are plain dataclasses; `Node.op` is one of and | or | not | crit (one
 criterion, its single child is the body) | cmp (one constraint) | text
-(unevaluable criterion) | sex | true.
+(unevaluable text piece) | sex | true.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
+from .expression import ConSpan, criterion_expression
+from .normalize import normalize
 from .records import Constraint, Criterion
 
 if TYPE_CHECKING:  # pragma: no cover
     from .records import ParsedTrial
-
-_OR = re.compile(r"\bor\b", re.I)
-_AND = re.compile(r"\band\b|;", re.I)
 
 #: years per unit of an age / duration value (UCUM codes and common spellings)
 _YEARS_PER = {
@@ -156,44 +159,97 @@ def threshold(c: Constraint) -> Tuple[float, Optional[str]]:
     return c.value, c.unit
 
 
-# -- per-criterion constraint expression -----------------------------------
+# -- per-criterion expression -------------------------------------------------
 
-def constraint_expr(parsed: "ParsedTrial", crit: Criterion, cons: List[Constraint]) -> Node:
-    """The constraints of one criterion as an and/or expression (see module doc)."""
+def criterion_expr(parsed: "ParsedTrial", crit: Criterion, cons: List[Constraint]) -> Optional[Dict[str, Any]]:
+    """The criterion's expression (`Criterion.expression`); for records without one (schema 1.0 JSON,
+    hand-built records) it is built here from the original text and the constraints' offsets."""
+    if crit.expression is not None:
+        return crit.expression
+    if crit.role != "item":
+        return None
+    start = min([crit.start] + [c.start for c in cons])
+    end = max([crit.end] + [c.end for c in cons])
+    nt = normalize(parsed.text[start:end])  # read as the parser reads: escapes removed, glued words split
+    starts = [nt.orig_index(i) for i in range(len(nt.text) + 1)]
+
+    def local(o: int) -> int:
+        return max(0, bisect_left(starts, o - start))
+
+    spans = [ConSpan(c.id, local(c.start), max(local(c.start), local(c.end)), c.subject, c.any_of) for c in cons]
+    return criterion_expression(nt.text, crit.kind, spans,
+                                lambda s, e: tuple(x + start for x in nt.to_original(s, e)))
+
+
+def lower(expr: Optional[Dict[str, Any]], crit: Criterion, cons: Dict[str, Constraint]) -> Optional[Node]:
+    """An expression as and / or / not nodes for the criterion's kind: the criterion's condition holds
+    where the node holds. A guard that does not hold, or an exception that holds, leaves the criterion
+    on the patient's side: an inclusion holds (when -> (not guard) or then; unless -> rule or exception),
+    an exclusion does not (when -> guard and then; unless -> rule and not exception)."""
+    pieces: List[Node] = []
     exclusion = crit.kind == "exclusion"
-    clusters: List[List[Constraint]] = []
-    for c in sorted(cons, key=lambda c: (c.start, c.end)):
-        if clusters and (clusters[-1][0].start, clusters[-1][0].end) == (c.start, c.end):
-            clusters[-1].append(c)
-        else:
-            clusters.append([c])
 
-    def cluster_node(cl: List[Constraint]) -> Node:
-        by_subject: Dict[str, List[Node]] = {}
-        for c in cl:
-            by_subject.setdefault(c.subject, []).append(Node("cmp", constraint=c, criterion=crit))
-        parts = [and_(v) for v in by_subject.values()]
-        return or_(parts) if exclusion else and_(parts)
+    def go(e: Any, role: str) -> Optional[Node]:
+        if not isinstance(e, dict):
+            return None
+        if "constraint" in e:
+            c = cons.get(e["constraint"])
+            return None if c is None else Node("cmp", constraint=c, criterion=crit)
+        if "text" in e:
+            n = Node("text", criterion=crit, kind=crit.kind,
+                     value={"text": e["text"], "start": e.get("start"), "end": e.get("end"), "role": role,
+                            "index": len(pieces) + 1})
+            pieces.append(n)
+            return n
+        if "all" in e or "any" in e:
+            kids = [k for k in (go(x, role) for x in e.get("all") or e.get("any") or []) if k is not None]
+            return (and_ if "all" in e else _or_kept)(kids) if kids else None
+        if "not" in e:
+            inner = go(e["not"], role)
+            return None if inner is None else Node("not", [inner])
+        if "when" in e:
+            guard, then = go(e["when"], "guard"), go(e.get("then"), role)
+            if guard is None or then is None:
+                return then
+            return and_([guard, then]) if exclusion else _or_kept([Node("not", [guard]), then])
+        if "rule" in e:
+            rule = go(e["rule"], role)
+            exc = [k for k in (go(x, "exception") for x in e.get("unless") or []) if k is not None]
+            if rule is None or not exc:
+                return rule
+            return and_([rule, Node("not", [_or_kept(exc)])]) if exclusion else _or_kept([rule] + exc)
+        if "definition" in e:
+            return go(e["definition"], role)
+        return None
 
-    chunks: List[List[Node]] = [[]]
-    prev: Optional[List[Constraint]] = None
-    for cl in clusters:
-        if prev is not None:
-            gap = parsed.text[prev[0].end:cl[0].start] if prev[0].end <= cl[0].start else ""
-            if _OR.search(gap):
-                join = "or"
-            elif exclusion:
-                # "and" between two bounds of one subject ("age > 65 and < 80"), or an explicit
-                # "and" joining two reasons, keep them together; otherwise each is a reason
-                same = prev[0].subject == cl[0].subject
-                join = "and" if (same or re.search(r"\band\b", gap, re.I)) else "or"
-            else:
-                join = "and"
-            if join == "or":
-                chunks.append([])
-        chunks[-1].append(cluster_node(cl))
-        prev = cl
-    return or_([and_(ch) for ch in chunks if ch])
+    node = go(expr, "whole" if isinstance(expr, dict) and "text" in expr else "part")
+    if len(pieces) == 1 and node is pieces[0]:
+        pieces[0].value["index"] = 0  # the whole criterion is one piece of text
+    return node
+
+
+def required(node: Node) -> List[Constraint]:
+    """Constraints that must each hold for the node to hold (reached through and-s only)."""
+    if node.op == "cmp":
+        return [node.constraint]
+    if node.op == "and":
+        return [c for ch in node.children for c in required(ch)]
+    return []
+
+
+def sufficient(node: Node) -> List[Constraint]:
+    """Constraints each of which alone makes the node hold (reached through or-s only)."""
+    if node.op == "cmp":
+        return [node.constraint]
+    if node.op == "or":
+        return [c for ch in node.children for c in sufficient(ch)]
+    if node.op == "and" and len(node.children) == 1:
+        return sufficient(node.children[0])
+    return []
+
+
+def _or_kept(nodes: List[Node]) -> Node:
+    return nodes[0] if len(nodes) == 1 else Node("or", nodes)
 
 
 # -- the criteria tree -------------------------------------------------------
@@ -231,9 +287,9 @@ class TrialLogic:
     def criterion_node(self, crit: Criterion, cohort: Any = "*") -> Optional[Node]:
         """The node for one criterion (None for an empty group)."""
         parts: List[Node] = []
-        cons = self.constraints(crit.id)
-        if cons:
-            parts.append(constraint_expr(self.parsed, crit, cons))
+        body = self.body(crit)
+        if body is not None and (body.op != "text" or not self.children(crit.id)):
+            parts.append(body)  # an item over sub-items: its own text alone is a header, the sub-items decide
         kids = [n for n in (self.criterion_node(ch, cohort) for ch in self.children(crit.id, cohort)) if n]
         if kids:
             if crit.kind == "exclusion" or crit.logic == "any":
@@ -243,9 +299,16 @@ class TrialLogic:
         if not parts:
             if crit.role == "group":
                 return None
-            parts = [Node("text", criterion=crit, kind=crit.kind)]
+            parts = [Node("text", criterion=crit, kind=crit.kind, value={"text": crit.clean_text or crit.text,
+                     "start": crit.start, "end": crit.end, "role": "whole", "index": 0})]
         body = and_(parts) if len(parts) > 1 else parts[0]
         return Node("crit", [body], criterion=crit, kind=crit.kind)
+
+    def body(self, crit: Criterion) -> Optional[Node]:
+        """The criterion's own expression as nodes (None where it has none)."""
+        cons = self.constraints(crit.id)
+        expr = criterion_expr(self.parsed, crit, cons)
+        return lower(expr, crit, {c.id: c for c in cons})
 
     def top(self, kind: str, cohort: Any = "*") -> List[Criterion]:
         return [c for c in self.children(None, cohort) if c.kind == kind]

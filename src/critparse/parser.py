@@ -21,6 +21,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 from .concepts import for_constraint
 from .constraints import extract
 from .errors import Errors
+from .expression import ConSpan, criterion_expression
 from .lexicon import lookup
 from .negation import negate_constraints
 from .normalize import NormalizedText, normalize
@@ -237,9 +238,21 @@ def _run_fast(pending, nlp=None) -> Iterator[ParsedTrial]:
         for seg in segs:
             crit = seg.criterion
             rows = _fast_rows(ntext[seg.body[0]:seg.body[1]], _subject_hint(crit, by_id) if crit.parent else None)
-            if rows:
-                parsed.constraints.extend(_row_records(rows, seg, nt))
+            cons = _row_records(rows, seg, nt) if rows else []
+            parsed.constraints.extend(cons)
+            _attach_expression(seg, nt, rows, cons)
         yield parsed
+
+
+def _attach_expression(seg: Segment, nt: NormalizedText, rows: Sequence[tuple], cons: List[Constraint]) -> None:
+    """Set the item criterion's expression (`critparse.expression`) from its body and its constraints' rows."""
+    crit = seg.criterion
+    if crit.role != "item":
+        return
+    base, end = seg.body
+    spans = [ConSpan(c.id, r[8], r[9], c.subject, c.any_of) for r, c in zip(rows, cons)]
+    crit.expression = criterion_expression(nt.text[base:end], crit.kind, spans,
+                                           lambda s, e: nt.to_original(base + s, base + e))
 
 
 #: distinct (criterion body, label hint) results kept per pipeline in full mode (0: no cache, one Doc per criterion)
@@ -344,6 +357,7 @@ def _run(pending, nlp) -> Iterator[ParsedTrial]:
         parsed.criteria = crits
         for seg, key in zip(segs, keys):
             cons, ents = _rows_records(local[key], seg, nt)
+            _attach_expression(seg, nt, local[key][0], cons)
             parsed.constraints.extend(cons)
             parsed.entities.extend(ents)
         yield parsed
@@ -358,8 +372,9 @@ def _run_docs(pending, nlp) -> Iterator[ParsedTrial]:
         parsed.criteria = [s.criterion for s in segs]
         by_id = {c.id: c for c in parsed.criteria}
         for seg in segs:
-            doc = next(docs)
-            cons, ents = records_from_doc(doc, seg, nt, _subject_hint(seg.criterion, by_id))
+            rows = _doc_rows(next(docs), _subject_hint(seg.criterion, by_id))
+            cons, ents = _rows_records(rows, seg, nt)
+            _attach_expression(seg, nt, rows[0], cons)
             parsed.constraints.extend(cons)
             parsed.entities.extend(ents)
         yield parsed

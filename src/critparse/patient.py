@@ -9,10 +9,14 @@ other top-level numbers (``"ecog": 1``), ``conditions`` (strings) and
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from .logic import canonical_subject, ucum
 
+_NEGATION = re.compile(r"\b(no|not|non|without|absence|absent|free of|negative|never|denies)\b", re.I)
+_PREGNANCY = re.compile(r"\b(pregnan\w*|lactating|breast-?\s?feeding|nursing\s+(?:women|mothers?)|"
+                        r"(?:child-?\s?bearing|reproductive)\s+potential|wocbp)\b", re.I)
+_MALE_WORDS = re.compile(r"\b(partners?|males?|men|fathers?|sperm)\b", re.I)
 
 class Patient:
     """A patient dict, with lab names resolved to subjects and units to UCUM."""
@@ -42,6 +46,19 @@ class Patient:
             out["unit"] = ucum(out.get("unit")) if out.get("unit") is not None else default_unit
             return out
         return {"value": v, "unit": default_unit}
+
+    def text_status(self, text: str, decide_sex: bool = False) -> Tuple[Optional[bool], str]:
+        """Does a piece of criterion text hold for the patient, as far as the record tells: True where a
+        patient condition is named in it (and the text has no negation word), False where `decide_sex`
+        (a guard, or a whole exclusion) and the text is about pregnancy / childbearing potential while the
+        patient is male, else None (unknown), with the reason."""
+        hits = [c for c in self.conditions if word_pattern(c).search(text)]
+        if hits and not _NEGATION.search(text):
+            return True, f"patient condition {hits[0]!r} named in the text"
+        if decide_sex and self.sex == "male" and _PREGNANCY.search(text) and not _MALE_WORDS.search(text):
+            return False, "pregnancy / childbearing wording does not apply to a male patient"
+        return None, "unevaluable text: no constraint to test" + (
+            " (a patient condition is named but the text is negated)" if hits else "")
 
     def has_condition(self, label: str) -> bool:
         pat = word_pattern(label)

@@ -6,6 +6,19 @@ JSON and pandas rows, and are what exporters, screening and batch consume.
 
 Offsets (`start`, `end`) always index the ORIGINAL input string given to
 `critparse.parse`, so `parsed.text[rec.start:rec.end] == rec.text`.
+
+Each item criterion carries `expression` (schema 2.0): how its constraints and
+the text pieces no constraint tests combine, as plain JSON nodes:
+``{"all": [...]}``, ``{"any": [...]}``, ``{"not": E}``, ``{"constraint": ID}``,
+``{"text": S, "start": i, "end": j}``, ``{"when": E, "then": E}`` (a guard),
+``{"rule": E, "unless": [E, ...]}`` (exceptions) and ``{"term": TEXT,
+"definition": E}``. It states the criterion's condition; a guard that does not
+hold or an exception that holds never rules the patient out (see
+`critparse.expression` and `critparse.logic`).
+
+The methods `to_frames`, `to_jsonlogic`, `to_fhir`, `to_sql_rows` and `check`
+are provided by the modules above (exporters, checks) through `provide`, so
+that this module imports nothing of critparse: data flows one way.
 """
 
 from __future__ import annotations
@@ -15,7 +28,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 
 #: comparison operators, ASCII, as used in `Constraint.op`
 OPS = ("<", "<=", ">", ">=", "=", "!=", "in")
@@ -44,6 +57,7 @@ class Criterion:
     depth: int = 0  # 0 for top-level items
     section: Optional[str] = None  # heading text as written ("Key Exclusion Criteria")
     clean_text: str = ""  # normalised, whitespace-collapsed text without the marker
+    expression: Optional[Dict[str, Any]] = None  # items: how the criterion's constraints and text pieces combine (all / any / not / constraint / text / when-then / rule-unless / term-definition)
 
 
 @dataclass

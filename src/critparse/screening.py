@@ -25,6 +25,15 @@ the patient and excludes them. The ``eligible`` field of each result gives the
 eligibility reading (True = favourable, False = rules the patient out, None =
 unknown). A negated constraint ("no ... > 3") holds when its comparison fails.
 
+Inside a criterion, its expression decides (`Criterion.expression`, read by
+`critparse.logic.lower`): a ``when`` guard that does not hold, or an
+``unless`` exception that holds, leaves the criterion on the patient's side
+(an exclusion does not apply, an inclusion holds). Text pieces are decided by
+the patient's ``conditions`` named in them (and a male patient by pregnancy /
+childbearing wording in a guard or a whole exclusion); each is reported
+among the criterion's ``constraints`` with subject ``text``. Missing data
+never gives ``ineligible``: it gives ``unknown`` and, at worst, ``undetermined``.
+
 Verdict: ``ineligible`` if an inclusion criterion is not met or an exclusion
 criterion is met; ``eligible`` only if every inclusion criterion is met and
 every exclusion criterion is not met; else ``undetermined``. With cohorts,
@@ -35,28 +44,28 @@ the best of them (eligible > undetermined > ineligible).
 from __future__ import annotations
 
 import operator
-import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from .logic import Node, TrialLogic, canonical_subject, convert, to_years
-from .patient import Patient, word_pattern
 from .inputs import screening_inputs
+from .patient import Patient
 from .records import Constraint, ParsedTrial
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 VERDICTS = ("eligible", "undetermined", "ineligible")
 _CMP = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
         "=": lambda a, b: abs(a - b) < 1e-9, "!=": lambda a, b: abs(a - b) >= 1e-9}
-_NEGATION = re.compile(r"\b(no|not|non|without|absence|absent|free of|negative|never|denies)\b", re.I)
 
 
 @dataclass
 class ConstraintResult:
-    constraint: str  # constraint id
+    """One constraint (or one text piece of the criterion's expression: subject "text", id "<criterion>#t<n>")."""
+
+    constraint: str  # constraint id, or "<criterion id>#t<n>" for a text piece (n = 0: the whole criterion)
     subject: str
     op: str
-    threshold: Dict[str, Any]  # {value, unit, relative_to}
+    threshold: Dict[str, Any]  # {value, unit, relative_to}; text pieces: {text, role}
     patient: Optional[Dict[str, Any]]  # {value, unit} converted to the threshold's unit, or None
     status: str  # met | not_met | unknown (about the comparison, negation applied)
     reason: str
@@ -205,8 +214,8 @@ class _Evaluator:
         answer = self.patient.answers.get(crit.id)
         if answer is not None:
             status, reason = (MET if answer else NOT_MET), "answered in patient data"
-        elif status == UNKNOWN and node.children[0].op == "text":
-            status, reason = self._condition(crit)
+        elif node.children[0].op == "text" and cons:
+            reason = cons[-1].reason
         if not reason:
             reason = self._reason(node, status, cons)
         eligible = None if status == UNKNOWN else ((status == MET) == (crit.kind != "exclusion"))
@@ -221,7 +230,14 @@ class _Evaluator:
             cons.append(r)
             return r.status
         if op == "text":
-            return UNKNOWN
+            piece = node.value or {}
+            decide_sex = piece.get("role") == "guard" or (piece.get("role") == "whole" and node.kind == "exclusion")
+            holds, why = self.patient.text_status(piece.get("text") or "", decide_sex)
+            status = UNKNOWN if holds is None else (MET if holds else NOT_MET)
+            cons.append(ConstraintResult(f"{node.criterion.id}#t{piece.get('index', 0)}", "text", "holds",
+                                         {"text": piece.get("text"), "role": piece.get("role")}, None, status,
+                                         why))
+            return status
         if op == "sex":
             if not self.patient.sex:
                 cons.append(ConstraintResult(node.criterion.id, "sex", "=", {"value": node.value}, None,
@@ -244,19 +260,8 @@ class _Evaluator:
             return MET
         raise ValueError(f"unexpected node {op}")
 
-    def _condition(self, crit) -> Tuple[str, str]:
-        """Text criterion: a patient condition named in it decides where clear."""
-        text = crit.clean_text or crit.text
-        hits = [c for c in self.patient.conditions if word_pattern(c).search(text)]
-        if hits and not _NEGATION.search(text):
-            return MET, f"patient condition {hits[0]!r} named in the criterion"
-        return UNKNOWN, "unevaluable text: no constraint to test" + (
-            " (a patient condition is named but the text is negated)" if hits else "")
-
     def _reason(self, node: Node, status: str, cons: List[ConstraintResult]) -> str:
         kids = _direct_criteria(node.children[0])
-        if node.children[0].op == "text":
-            return "unevaluable text: no constraint to test"
         if cons:
             relevant = [r for r in cons if r.status == status] or cons
             return "; ".join(dict.fromkeys(r.reason for r in relevant))

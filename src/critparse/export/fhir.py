@@ -5,7 +5,8 @@
     >>> parsed.to_fhir(resource="evidencevariable")
 
 - `Group` (type person, membership definitional): one `characteristic` per
-  testable constraint: `code` with the LOINC coding where the subject has one
+  constraint that stands on its own in its criterion's expression (a required
+  bound of an inclusion, a sufficient reason of an exclusion): `code` with the LOINC coding where the subject has one
   (else text), `valueQuantity` with a comparator (`<`, `<=`, `>`, `>=`) or a
   `valueRange` for two bounds of one range, in UCUM units (system
   http://unitsofmeasure.org; multiples of the upper / lower limit of normal
@@ -13,10 +14,16 @@
   exclusion criteria (and for negated constraints). A Group's characteristics
   are all and-ed, so the tree structure is carried by extensions on each
   characteristic: criterion id, cohort, the enclosing `any` group, and the
-  original text. Criteria without a testable constraint are characteristics
+  original text. The rest of a criterion's expression (guards, exceptions,
+  alternatives) is one characteristic with the criterion text, `valueBoolean`
+  true and the expression JSON as the extension `expression`: its logic is in
+  the EvidenceVariable. Criteria without a testable constraint are characteristics
   whose `code.text` is the criterion text, `valueBoolean` true and the
   extension `unevaluable` = true: never dropped.
-- `EvidenceVariable`: the full logic. The root characteristic is a
+- `EvidenceVariable`: the full logic, each criterion's expression as
+  `critparse.logic` reads it for its kind (a guard G of an inclusion is
+  any-of(G excluded, then); an exception U of an exclusion is all-of(rule,
+  U excluded)). The root characteristic is a
   `definitionByCombination` (`any-of` over cohorts, each `all-of` the
   cohort's inclusion criteria and its exclusion criteria with `exclude`
   true); any-groups are `any-of`; constraints are `definitionByTypeAndValue`;
@@ -26,11 +33,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from ..records import SCHEMA_VERSION, Constraint, Criterion, provide
-from ..logic import Node, TrialLogic, loinc
+from ..logic import Node, TrialLogic, criterion_expr, loinc, required, sufficient
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..records import ParsedTrial
@@ -168,11 +176,7 @@ def to_group(parsed: "ParsedTrial") -> Dict[str, Any]:
                           "exclude": crit.kind == "exclusion",
                           "extension": exts(crit, crit.text) + [_ext("unevaluable", True)]})
             continue
-        for pair in _pairs(cons):
-            c = pair[0]
-            chars.append({"code": _code(c), **_value(pair),
-                          "exclude": (crit.kind == "exclusion") != bool(c.negated),
-                          "extension": exts(crit, c.text) + [_ext("constraint", ",".join(p.id for p in pair))]})
+        chars.extend(_criterion_characteristics(logic, crit, cons, exts))
     return {
         "resourceType": "Group",
         "id": _id(parsed.trial_id),
@@ -186,6 +190,30 @@ def to_group(parsed: "ParsedTrial") -> Dict[str, Any]:
         "active": True,
         "characteristic": chars,
     }
+
+
+def _criterion_characteristics(logic: TrialLogic, crit: Criterion, cons: List[Constraint], exts) -> List[Dict[str, Any]]:
+    """A Group's characteristics are all and-ed: a constraint is one only where the criterion's expression
+    makes it one on its own (every required bound of an inclusion, every sufficient reason of an exclusion).
+    The rest of the expression (guards, exceptions, alternatives, definitions with text) is one
+    characteristic naming the criterion, with the expression as an extension: the EvidenceVariable holds it."""
+    body = logic.body(crit)
+    alone = (sufficient(body) if crit.kind == "exclusion" else required(body)) if body is not None else []
+    out: List[Dict[str, Any]] = []
+    for pair in _pairs(alone):
+        c = pair[0]
+        out.append({"code": _code(c), **_value(pair), "exclude": (crit.kind == "exclusion") != bool(c.negated),
+                    "extension": exts(crit, c.text) + [_ext("constraint", ",".join(p.id for p in pair))]})
+    simple = body is not None and body.op in ("cmp", "and" if crit.kind == "inclusion" else "or") and all(
+        ch.op == "cmp" for ch in (body.children or [body]))
+    if len(alone) < len(cons) or not simple:
+        rest = [c.id for c in cons if c not in alone]
+        expr = criterion_expr(logic.parsed, crit, cons)
+        out.append({"code": {"text": crit.clean_text or crit.text}, "valueBoolean": True,
+                    "exclude": crit.kind == "exclusion",
+                    "extension": exts(crit, crit.text) + [_ext("expression", json.dumps(expr, ensure_ascii=False))]
+                    + ([_ext("constraint", ",".join(rest))] if rest else [])})
+    return out
 
 
 def _identifier(parsed: "ParsedTrial") -> List[Dict[str, Any]]:
@@ -206,8 +234,10 @@ def _ev_node(node: Node, crit: Optional[Criterion] = None) -> Dict[str, Any]:
         ch["description"] = c.clean_text or c.text
         return ch
     if op == "text":
-        return {"description": node.criterion.clean_text or node.criterion.text,
-                "extension": [_ext("unevaluable", True)]}
+        piece = node.value or {}
+        return {"description": piece.get("text") or node.criterion.clean_text or node.criterion.text,
+                "extension": [_ext("unevaluable", True)] + (
+                    [_ext("role", piece["role"])] if piece.get("role") not in (None, "whole", "part") else [])}
     if op == "cmp":
         c = node.constraint
         out = {"definitionByTypeAndValue": {"type": _code(c), **_value([c])}}

@@ -2,7 +2,8 @@
 
 The column lists here are the contract shared by `ParsedTrial.to_frames()` and
 the batch writers (Parquet, JSON Lines, DuckDB): same names, same order, same
-types, so an empty table still has its columns.
+types, so an empty table still has its columns. Nested fields (a criterion's
+`expression`, a constraint's `values`, an entity's `codes`) are JSON text.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ COLUMNS: Dict[str, List[tuple]] = {
         ("trial_id", "string"), ("id", "string"), ("parent", "string"), ("kind", "string"),
         ("cohort", "string"), ("logic", "string"), ("number", "string"), ("role", "string"),
         ("depth", "int32"), ("section", "string"), ("text", "string"), ("clean_text", "string"),
-        ("start", "int64"), ("end", "int64"),
+        ("start", "int64"), ("end", "int64"), ("expression", "string"),
     ],
     "constraints": [
         ("trial_id", "string"), ("id", "string"), ("criterion", "string"), ("kind", "string"),
@@ -31,13 +32,14 @@ COLUMNS: Dict[str, List[tuple]] = {
         ("code", "string"), ("op", "string"), ("value", "float64"), ("value_text", "string"),
         ("unit", "string"), ("unit_text", "string"), ("relative_to", "string"),
         ("normalized_value", "float64"), ("normalized_unit", "string"), ("negated", "bool"),
-        ("text", "string"), ("start", "int64"), ("end", "int64"),
+        ("text", "string"), ("start", "int64"), ("end", "int64"), ("concept", "string"), ("values", "string"),
+        ("any_of", "string"), ("standalone", "bool"),
     ],
     "entities": [
         ("trial_id", "string"), ("id", "string"), ("criterion", "string"), ("label", "string"),
         ("text", "string"), ("start", "int64"), ("end", "int64"), ("negated", "bool"),
         ("historical", "bool"), ("hypothetical", "bool"), ("constraints", "string"),
-        ("source", "string"), ("expansion", "string"),
+        ("source", "string"), ("expansion", "string"), ("codes", "string"),
     ],
 }
 
@@ -49,15 +51,38 @@ def criteria_rows(parsed: "ParsedTrial") -> List[Dict[str, Any]]:
             "trial_id": tid, "id": c.id, "parent": c.parent, "kind": c.kind, "cohort": c.cohort,
             "logic": c.logic, "number": c.number, "role": c.role, "depth": c.depth,
             "section": c.section, "text": c.text, "clean_text": c.clean_text,
-            "start": c.start, "end": c.end,
+            "start": c.start, "end": c.end, "expression": _json(c.expression),
         }
         for c in parsed.criteria
     ]
 
 
+def _json(value: Any) -> Any:
+    """Nested values (expressions, lists) as JSON text in a flat column; None stays None."""
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def standalone_constraints(parsed: "ParsedTrial") -> set:
+    """Ids of the constraints that decide their criterion on their own, by its expression: every required
+    bound of an inclusion, every sufficient reason of an exclusion (not those under a guard, an exception or
+    an alternative). Queries over the flat table that read one bound alone use only these."""
+    from ..logic import TrialLogic, required, sufficient
+
+    logic = TrialLogic(parsed)
+    out = set()
+    for crit in parsed.criteria:
+        if not logic.constraints(crit.id):
+            continue
+        body = logic.body(crit)
+        if body is not None:
+            out.update(c.id for c in (sufficient(body) if crit.kind == "exclusion" else required(body)))
+    return out
+
+
 def constraint_rows(parsed: "ParsedTrial") -> List[Dict[str, Any]]:
     tid = parsed.trial_id
     rows = []
+    alone = standalone_constraints(parsed)
     for c in parsed.constraints:
         n = c.normalized
         rows.append({
@@ -69,6 +94,8 @@ def constraint_rows(parsed: "ParsedTrial") -> List[Dict[str, Any]]:
             "normalized_value": None if n is None else n.value,
             "normalized_unit": None if n is None else n.unit,
             "negated": c.negated, "text": c.text, "start": c.start, "end": c.end,
+            "concept": c.concept, "values": _json(c.values), "any_of": c.any_of,
+            "standalone": c.id in alone,
         })
     return rows
 
@@ -81,7 +108,7 @@ def entity_rows(parsed: "ParsedTrial") -> List[Dict[str, Any]]:
             "text": e.text, "start": e.start, "end": e.end, "negated": e.negated,
             "historical": e.historical, "hypothetical": e.hypothetical,
             "constraints": json.dumps(e.constraints), "source": e.source,
-            "expansion": e.expansion,
+            "expansion": e.expansion, "codes": _json(e.codes or None),
         }
         for e in parsed.entities
     ]

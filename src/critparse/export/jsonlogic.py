@@ -1,8 +1,24 @@
-"""JSON Logic (jsonlogic.com) export: one rule per trial over patient variables.
+"""JSON Logic (jsonlogic.com) export: one trial as rules over patient variables.
 
     >>> doc = parsed.to_jsonlogic()
     >>> from json_logic import jsonLogic
-    >>> jsonLogic(doc["rule"], {"age": 45, "creatinine": 1.7, "alt_xuln": 2.1, "ecog": 1})
+    >>> jsonLogic(doc["verdict"], {"age": 45, "creatinine": 1.7, "alt_xuln": 2.1, "ecog": 1})
+    'undetermined'
+
+Missing data is told apart from a failed test by two readings of each test,
+so any JSON Logic engine gets three values:
+
+- ``doc["rule"]`` (POSSIBLE): true unless the data rule the patient out; a
+  test on a missing variable counts as passed;
+- ``doc["rule_certain"]`` (CERTAIN): true only where the data show the patient
+  eligible; a test on a missing variable counts as failed;
+- ``doc["verdict"]``: ``{"if": [CERTAIN, "eligible", POSSIBLE, "undetermined",
+  "ineligible"]}``, the same verdict as `critparse.screen`; ``doc["cohorts"]``
+  and ``doc["cohort_verdicts"]`` give the POSSIBLE rule and the verdict per
+  cohort.
+
+A variable is missing where it is absent or null (``{"===": [{"var": x},
+null]}``). Negation swaps the readings (not CERTAIN(a) is POSSIBLE(not a)).
 
 Variables (listed with their unit in ``doc["variables"]``):
 - ``age`` in years, ``sex`` ("female"/"male");
@@ -10,20 +26,19 @@ Variables (listed with their unit in ``doc["variables"]``):
   ``platelet_count``), in the lexicon's CANONICAL unit (creatinine in mg/dL,
   bilirubin in umol/L, ...); thresholds relative to the upper / lower limit of
   normal use ``<name>_xuln`` / ``<name>_xlln`` (the value as a multiple of it);
-- ``criteria.<id>`` (dots of the id as underscores: ``criteria.inc_3_1``) for
-  each criterion that cannot be tested from data (free text, or a constraint
-  whose unit cannot be brought to the variable's unit). They are listed in
-  ``doc["unevaluable"]`` with their text and read with a default: true for
-  inclusion, false for exclusion, so the rule answers "not ruled out by what
-  could be checked"; a patient record may set them to decide.
+- ``criteria.<id>`` (dots of the id as underscores: ``criteria.inc_3_1``) for a
+  criterion that is one piece of free text, ``criteria.<id>_t<n>`` for the n-th
+  text piece of a criterion's expression (a guard, an exception, a defined
+  term), and ``criteria.<constraint id>`` for a constraint whose unit cannot be
+  brought to the variable's unit: true where it holds for the patient. They are
+  listed in ``doc["unevaluable"]`` with their text; `patient_data` fills them
+  from a patient's ``answers`` and ``conditions`` as `critparse.screen` does.
 
-Structure: the inclusion criteria of the trial (common + cohort) are and-ed,
-`any` groups become `or`; exclusion criteria become ``{"!": {"or": [...]}}``;
-with cohorts the rule is an ``or`` over cohorts (each cohort's own rule is in
-``doc["cohorts"]``). Negated constraints become ``{"!": ...}``. A comparison
-on a missing variable is false (``{"!==": [{"var": x}, null]}`` guards it): an
-inclusion test on missing data fails the rule, an exclusion test on missing
-data does not exclude. `critparse.screen` reports those as unknown instead.
+Structure: each criterion's expression as `critparse.logic` reads it (guards,
+exceptions, definitions; `any` groups become ``or``); inclusion criteria of the
+trial (common + cohort) are and-ed, exclusion criteria become
+``{"!": {"or": [...]}}``; with cohorts the rule is an ``or`` over cohorts.
+Negated constraints become ``{"!": ...}``.
 """
 
 from __future__ import annotations
@@ -92,64 +107,92 @@ class _Builder:
         self.variables[name] = {"subject": subject, "unit": unit, "relative_to": rel,
                                 "code": c.code or loinc(subject), "description": desc}
 
-    def _unevaluable(self, crit: Criterion, reason: str, default: bool, constraint: Optional[str] = None,
-                     text: Optional[str] = None) -> Dict[str, Any]:
-        key = constraint or crit.id
+    def _unevaluable(self, crit: Criterion, key: str, text: str, reason: str,
+                     constraint: Optional[str] = None, role: str = "whole") -> str:
         var = criterion_var(key)
         self.unevaluable.setdefault(key, {
             "criterion": crit.id, "constraint": constraint, "kind": crit.kind, "cohort": crit.cohort,
-            "text": text if text is not None else (crit.clean_text or crit.text), "reason": reason,
-            "var": var, "default": default})
-        return {"var": [var, default]}
+            "text": text, "role": role, "reason": reason, "var": var})
+        return var
 
     # nodes -------------------------------------------------------------------
-    def rule(self, node: Node, kind: str = "inclusion") -> Any:
+    def rule(self, node: Node, certain: bool = False) -> Any:
+        """The node as JSON Logic: its CERTAIN reading (holds by the data) or its POSSIBLE one (not
+        contradicted by the data)."""
         op = node.op
         if op == "true":
             return True
-        if op == "and":
-            return {"and": [self.rule(ch, kind) for ch in node.children]}
-        if op == "or":
-            return {"or": [self.rule(ch, kind) for ch in node.children]}
+        if op in ("and", "or"):
+            return {op: [self.rule(ch, certain) for ch in node.children]}
         if op == "not":
-            return {"!": self.rule(node.children[0], "exclusion")}
+            return {"!": self.rule(node.children[0], not certain)}
         if op == "crit":
-            return self.rule(node.children[0], node.criterion.kind)
+            return self.rule(node.children[0], certain)
         if op == "sex":
             self.variables.setdefault("sex", {"subject": "sex", "unit": None, "relative_to": None, "code": None,
                                               "description": "female | male"})
-            return {"==": [{"var": "sex"}, node.value]}
+            return _guarded("sex", {"==": [{"var": "sex"}, node.value]}, certain)
         if op == "text":
-            return self._unevaluable(node.criterion, "free text without a testable constraint",
-                                     node.criterion.kind != "exclusion")
+            piece = node.value or {}
+            crit = node.criterion
+            index = piece.get("index", 0)
+            key = crit.id if not index else f"{crit.id}_t{index}"
+            var = self._unevaluable(crit, key, piece.get("text") or crit.clean_text or crit.text,
+                                    "free text without a testable constraint", role=piece.get("role", "whole"))
+            return {"===": [{"var": var}, True]} if certain else {"!==": [{"var": var}, False]}
         if op == "cmp":
             c = node.constraint
             got = self._variable(c)
             if got is None:
-                return self._unevaluable(node.criterion, f"unit {c.unit!r} of {c.subject} cannot be converted",
-                                         node.criterion.kind != "exclusion", constraint=c.id, text=c.text)
+                var = self._unevaluable(node.criterion, c.id, c.text,
+                                        f"unit {c.unit!r} of {c.subject} cannot be converted", constraint=c.id)
+                return {"===": [{"var": var}, True]} if certain else {"!==": [{"var": var}, False]}
             name, value = got
             test: Any = {_OPS[c.op]: [{"var": name}, value]}
             if c.negated:
                 test = {"!": test}
-            return {"and": [{"!==": [{"var": name}, None]}, test]}
+            return _guarded(name, test, certain)
         raise ValueError(f"unexpected node {op}")
+
+
+def _guarded(name: str, test: Any, certain: bool) -> Any:
+    """CERTAIN: the variable is there and the test passes; POSSIBLE: it is missing or the test passes."""
+    if certain:
+        return {"and": [{"!==": [{"var": name}, None]}, test]}
+    return {"or": [{"===": [{"var": name}, None]}, test]}
+
+
+def _verdict(certain: Any, possible: Any) -> Any:
+    return {"if": [certain, "eligible", possible, "undetermined", "ineligible"]}
 
 
 @provide("to_jsonlogic")
 def to_jsonlogic(parsed: "ParsedTrial", with_info: bool = True) -> Dict[str, Any]:
-    """The trial as a JSON Logic document: {rule, cohorts, variables, unevaluable, ...}."""
+    """The trial as a JSON Logic document: {rule, rule_certain, verdict, cohorts, cohort_verdicts,
+    variables, unevaluable, ...} (see the module doc)."""
     logic = TrialLogic(parsed)
     b = _Builder(parsed)
-    cohorts = {c: b.rule(logic.cohort_node(c, with_info)) for c in logic.cohorts}
-    rule = {"or": list(cohorts.values())} if len(cohorts) > 1 else (
-        next(iter(cohorts.values())) if cohorts else b.rule(logic.cohort_node(None, with_info)))
+    nodes = {c: logic.cohort_node(c, with_info) for c in logic.cohorts} or {None: logic.cohort_node(None, with_info)}
+    possible = {c: b.rule(n) for c, n in nodes.items()}
+    certain = {c: b.rule(n, certain=True) for c, n in nodes.items()}
+
+    def over(rules: Dict[Any, Any]) -> Any:
+        return {"or": list(rules.values())} if len(rules) > 1 else next(iter(rules.values()))
+
+    rule, rule_certain = over(possible), over(certain)
+    named = logic.cohorts
     return {
         "format": "jsonlogic",
         "schema_version": SCHEMA_VERSION,
         "trial_id": parsed.trial_id,
+        "convention": "tri-state: verdict = if rule_certain then eligible, else if rule then undetermined, "
+                      "else ineligible; a test on a missing (absent or null) variable passes in rule "
+                      "(POSSIBLE) and fails in rule_certain (CERTAIN)",
         "rule": rule,
-        "cohorts": cohorts,
+        "rule_certain": rule_certain,
+        "verdict": _verdict(rule_certain, rule),
+        "cohorts": {c: possible[c] for c in named},
+        "cohort_verdicts": {c: _verdict(certain[c], possible[c]) for c in named},
         "variables": dict(sorted(b.variables.items())),
         "unevaluable": list(b.unevaluable.values()),
     }
@@ -186,9 +229,15 @@ def patient_data(patient: Dict[str, Any], doc: Dict[str, Any]) -> Dict[str, Any]
                 data[name] = convert(value, unit, var["unit"], subject=var["subject"])
         except ValueError:
             continue
-    answers = patient.get("answers") or {}
     crit: Dict[str, Any] = {}
-    for cid, v in answers.items():
+    for u in doc.get("unevaluable", []):  # text pieces the patient's conditions decide, as screening does
+        if u.get("constraint"):
+            continue
+        decide_sex = u.get("role") == "guard" or (u.get("role") == "whole" and u.get("kind") == "exclusion")
+        holds, _why = p.text_status(u["text"], decide_sex)
+        if holds is not None:
+            crit[u["var"].split(".", 1)[1]] = holds
+    for cid, v in (patient.get("answers") or {}).items():
         crit[criterion_var(cid).split(".", 1)[1]] = bool(v)
     if crit:
         data["criteria"] = crit

@@ -42,6 +42,50 @@ ENUMS: Dict[tuple, tuple] = {
 }
 _NONNEG = {"start", "end", "depth"}
 
+_TEXT_PIECE = {
+    "type": "object",
+    "description": "A piece of the criterion that no constraint tests (decided by patient answers or conditions); "
+                   "start/end index the original text.",
+    "properties": {"text": {"type": "string"}, "start": {"type": "integer", "minimum": 0},
+                   "end": {"type": "integer", "minimum": 0}},
+    "required": ["text", "start", "end"], "additionalProperties": False,
+}
+_E = {"$ref": "#/$defs/Expression"}
+
+#: the per-criterion expression (`critparse.expression`): one of these node shapes, nested
+EXPRESSION_SCHEMA: Dict[str, Any] = {
+    "description": "How one criterion's constraints and text pieces combine (the criterion's CONDITION: an "
+                   "exclusion applies where it holds, an inclusion must hold). A `when` guard that does not hold, "
+                   "or an `unless` exception that holds, never rules the patient out.",
+    "oneOf": [
+        {"type": "object", "description": "every part holds", "properties": {"all": {"type": "array", "items": _E,
+         "minItems": 2}}, "required": ["all"], "additionalProperties": False},
+        {"type": "object", "description": "at least one part holds (alternatives)", "properties": {
+            "any": {"type": "array", "items": _E, "minItems": 2}}, "required": ["any"], "additionalProperties": False},
+        {"type": "object", "description": "the part does not hold ('not well controlled (<definition of controlled>)')",
+         "properties": {"not": _E}, "required": ["not"], "additionalProperties": False},
+        {"type": "object", "description": "one constraint: its `Constraint.id`",
+         "properties": {"constraint": {"type": "string"}}, "required": ["constraint"], "additionalProperties": False},
+        _TEXT_PIECE,
+        {"type": "object", "description": "a guard ('if ...', 'for patients aged >= 65: ...', 'women of childbearing "
+                                          "potential must ...'): `then` applies only where `when` holds",
+         "properties": {"when": _E, "then": _E}, "required": ["when", "then"], "additionalProperties": False},
+        {"type": "object", "description": "exceptions ('excluding ...', 'except ...', 'unless ...', '... are allowed "
+                                          "if ...'): where one holds, `rule` does not count against the patient",
+         "properties": {"rule": _E, "unless": {"type": "array", "items": _E, "minItems": 1}},
+         "required": ["rule", "unless"], "additionalProperties": False},
+        {"type": "object", "description": "a defined term ('uncontrolled hypertension (defined as SBP > 150 or DBP > "
+                                          "100)'): the definition is what is tested",
+         "properties": {"term": {"$ref": "#/$defs/TextPiece"}, "definition": _E},
+         "required": ["term", "definition"], "additionalProperties": False},
+    ],
+}
+
+#: fields whose schema is written here rather than read from their Python type
+FIELD_SCHEMAS: Dict[tuple, Dict[str, Any]] = {
+    ("Criterion", "expression"): {"anyOf": [_E, {"type": "null"}]},
+}
+
 
 def _comments(cls: type) -> Dict[str, str]:
     """field name -> the comment written beside it in the class body."""
@@ -96,7 +140,10 @@ def _dataclass_schema(cls: type, defs: Dict[str, Any]) -> Dict[str, Any]:
     props: Dict[str, Any] = {}
     required = []
     for f in dataclasses.fields(cls):
-        s = _type_schema(hints[f.name], defs)
+        s = FIELD_SCHEMAS.get((cls.__name__, f.name)) or _type_schema(hints[f.name], defs)
+        if (cls.__name__, f.name) in FIELD_SCHEMAS:
+            defs.setdefault("Expression", EXPRESSION_SCHEMA)
+            defs.setdefault("TextPiece", _TEXT_PIECE)
         enum = ENUMS.get((cls.__name__, f.name))
         if enum is not None:
             s = dict(s)

@@ -7,7 +7,10 @@
 Every constraint row carries `normalized_value` / `normalized_unit`: the
 threshold in the subject's canonical unit (creatinine mg/dL, bilirubin
 umol/L, ...), so one comparison covers thresholds written in mg/dL, umol/L or
-mg%. `patient_value()` brings a patient's value to that unit first.
+mg%. `patient_value()` brings a patient's value to that unit first. The queries
+read one bound at a time, so they keep to `standalone` constraints: those that
+decide their criterion alone by its expression (not a bound under a guard,
+an exception or an alternative, which one row cannot say).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ ADMITS_UPPER_BOUND = """
 SELECT trial_id, criterion, cohort, op, value, unit, normalized_value, normalized_unit, text
 FROM constraints
 WHERE subject = $subject
-  AND kind = 'inclusion' AND NOT negated AND relative_to IS NULL
+  AND kind = 'inclusion' AND standalone AND NOT negated AND relative_to IS NULL
   AND op IN ('<', '<=')
   AND normalized_unit = $unit
   AND (CASE op WHEN '<=' THEN $value <= normalized_value ELSE $value < normalized_value END)
@@ -40,7 +43,7 @@ NOT_RULED_OUT = """
 WITH bounds AS (
   SELECT trial_id, kind, op, normalized_value AS v
   FROM constraints
-  WHERE subject = $subject AND NOT negated AND relative_to IS NULL AND normalized_unit = $unit
+  WHERE subject = $subject AND standalone AND NOT negated AND relative_to IS NULL AND normalized_unit = $unit
 ),
 ruled_out AS (
   SELECT DISTINCT trial_id FROM bounds

@@ -1,0 +1,588 @@
+"""The logic inside one criterion: how its constraints and text pieces combine.
+
+`criterion_expression` reads one criterion's (normalised) text and the spans of
+its constraints, and returns a small JSON tree (`Criterion.expression`):
+
+    {"all": [E, ...]}                     every part holds
+    {"any": [E, ...]}                     at least one part holds (alternatives)
+    {"not": E}                            E does not hold ("not well controlled (... 150 mmHg or less)")
+    {"constraint": ID}                    one constraint of the criterion (`Constraint.id`)
+    {"text": S, "start": i, "end": j}     a piece no constraint tests; i, j index the original text
+    {"when": E, "then": E}                a guard: the branch applies only where the guard holds
+    {"rule": E, "unless": [E, ...]}       exceptions: one that holds means the rule does not count
+                                          against the patient ("excluding ...", "... are allowed if ...")
+    {"term": TEXT, "definition": E}       a defined term; the definition is what is tested
+
+The tree says what the criterion's CONDITION is; `critparse.logic` reads it for
+the criterion's kind (an exclusion applies where it holds, an inclusion must
+hold), so a guard that does not hold or an exception that holds never rules
+the patient out.
+
+Clause cues (exception, permission, condition, definition, and "if applicable"
+forms that guard nothing) are data: `resources/clause_cues.jsonl`. The reading
+is by regions of the text: sentences, then alternatives ("..., or ...", only
+where both sides hold constraints), then cues at the region's own bracket
+depth, then parentheses, then the constraints left, combined by the words
+between them. In a criterion with constraints, plain text outside a guard,
+exception or definition adds nothing (the constraints decide, as before); in a
+criterion without constraints, the text is the piece to decide.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from . import resources
+
+Expr = Dict[str, Any]
+ToOriginal = Callable[[int, int], Tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class ConSpan:
+    """A constraint as the expression builder sees it: offsets local to the criterion text."""
+
+    id: str
+    start: int
+    end: int
+    subject: str
+    any_of: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class _Cue:
+    type: str  # exception | permission | condition | ignore | definition
+    id: str
+    pattern: "re.Pattern[str]"
+    keywords: Tuple[str, ...]  # one of them is in the lower-cased text wherever the pattern matches
+    rank: int  # precedence of the type where two cues start at one place
+
+
+@lru_cache(maxsize=1)
+def cues() -> Tuple[_Cue, ...]:
+    rows = [r for r in resources.read_jsonl("clause_cues.jsonl") if "type" in r]
+    return tuple(_Cue(r["type"], r["id"], re.compile(r["pattern"], re.I), tuple(r["keywords"]),
+                      _PRECEDENCE.index(r["type"])) for r in rows)
+
+
+#: where two cues overlap, the earlier one wins, and at one start the type earlier here ('if applicable'
+#: over 'if'; 'are allowed if' over its 'if')
+_PRECEDENCE = ("ignore", "permission", "exception", "definition", "condition")
+
+
+@lru_cache(maxsize=1)
+def _keyword_regex() -> "re.Pattern[str]":
+    words = sorted({k for c in cues() for k in c.keywords}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in words))
+
+
+def cue_hits(text: str) -> List[Tuple[int, int, _Cue]]:
+    """The clause cues of a text, in text order, without overlaps ('ignore' forms removed)."""
+    found = set(_keyword_regex().findall(text.lower()))
+    if not found:
+        return []
+    hits = [(m.start(), c.rank, m.end(), c) for c in cues() if not found.isdisjoint(c.keywords)
+            for m in c.pattern.finditer(text)]
+    out: List[Tuple[int, int, _Cue]] = []
+    end = -1
+    for s, _rank, e, c in sorted(hits, key=lambda h: (h[0], h[1])):
+        if s >= end:
+            end = e
+            if c.type != "ignore":
+                out.append((s, e, c))
+    return out
+
+
+_OR = re.compile(r"\b(?:and/or|or)\b", re.I)
+_AND = re.compile(r"\band\b", re.I)
+_SENTENCE = re.compile(r";|(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bapprox)\.(?=\s+[A-Z(\[])")
+_NOT_CONTROLLED = re.compile(r"\bnot\s+(?:\w+\s+){0,2}(?:controlled|managed|maintained)\b", re.I)
+#: what can make a cue-less criterion more than its constraints: brackets (an implicit definition) and
+#: "not controlled" (a negated definition)
+_STRUCTURE = re.compile(r"[(\[]|\bnot\s+(?:\w+\s+){0,2}(?:controlled|managed|maintained)\b", re.I)
+_TRIM = " \t\n\r,;:.-*•"
+
+
+@dataclass
+class _Permission:
+    """'X are allowed if Y' as a sentence: carved out of the rule before it."""
+
+    expr: Expr
+
+
+def _plain(x: Any) -> Optional[Expr]:
+    """A clause result as an expression (a permission standing alone is its own condition)."""
+    return x.expr if isinstance(x, _Permission) else x
+
+
+def _all(parts: Sequence[Optional[Expr]]) -> Optional[Expr]:
+    ps = [p for p in parts if p is not None]
+    return None if not ps else ps[0] if len(ps) == 1 else {"all": ps}
+
+
+def _any(parts: Sequence[Optional[Expr]]) -> Optional[Expr]:
+    ps = [p for p in parts if p is not None]
+    return None if not ps else ps[0] if len(ps) == 1 else {"any": ps}
+
+
+class _Builder:
+    def __init__(self, text: str, kind: str, cons: Sequence[ConSpan], to_original: ToOriginal) -> None:
+        self.text = text
+        self.exclusion = kind == "exclusion"
+        self.cons = sorted(cons, key=lambda c: (c.start, c.end))
+        self.to_original = to_original
+        self.keep_text = not self.cons  # plain text pieces decide only where nothing else does
+        self.nested = 0  # > 0 inside a guard, an exception or a definition: bounds there are joined by all
+        self.depth = self._depths(text)
+        self._hits: Optional[List[Tuple[int, int, _Cue]]] = None
+
+    @staticmethod
+    def _depths(text: str) -> List[int]:
+        if "(" not in text and "[" not in text:
+            return [0] * (len(text) + 1)
+        out, d = [], 0
+        for ch in text:
+            if ch in ")]":
+                d = max(0, d - 1)
+            out.append(d)
+            if ch in "([":
+                d += 1
+        return out
+
+    # -- helpers ------------------------------------------------------------------
+    def trim(self, a: int, b: int) -> Tuple[int, int]:
+        t = self.text
+        while a < b and t[a] in _TRIM:
+            a += 1
+        while b > a and t[b - 1] in _TRIM:
+            b -= 1
+        while a < b and t[a] in "([" and self._close(a) == b - 1:  # a region wholly in brackets
+            a, b = a + 1, b - 1
+        return a, b
+
+    def _close(self, i: int) -> int:
+        """Index of the bracket closing the one at i (or -1)."""
+        d = 0
+        for j in range(i, len(self.text)):
+            ch = self.text[j]
+            if ch in "([":
+                d += 1
+            elif ch in ")]":
+                d -= 1
+                if d == 0:
+                    return j
+        return -1
+
+    def inside(self, a: int, b: int, skip: Sequence[Tuple[int, int]] = ()) -> List[ConSpan]:
+        return [c for c in self.cons if a <= c.start and c.end <= b and not any(s <= c.start < e for s, e in skip)]
+
+    def in_constraint(self, i: int) -> bool:
+        return any(c.start <= i < c.end for c in self.cons)
+
+    def _cue_hits(self) -> List[Tuple[int, int, _Cue]]:
+        """Every cue match in the text, leftmost-longest by the order of the cue file (computed once)."""
+        if self._hits is None:
+            self._hits = cue_hits(self.text)
+        return self._hits
+
+    def find(self, kinds: Sequence[str], a: int, b: int, at_start: bool = False) -> Optional[Tuple[_Cue, int, int]]:
+        """The first cue of these kinds inside [a, b) at the region's own bracket depth (or at a only)."""
+        base = self.depth[a] if a < len(self.depth) else 0
+        for s, e, cue in self._cue_hits():
+            if s < a:
+                continue
+            if s >= b or (at_start and s != a):
+                return None
+            if cue.type in kinds and e <= b and self.depth[s] == base and not self.in_constraint(s):
+                return cue, s, e
+        return None
+
+    def piece(self, a: int, b: int) -> Optional[Expr]:
+        a, b = self.trim(a, b)
+        if a >= b:
+            return None
+        s, e = self.to_original(a, b)
+        return {"text": self.text[a:b], "start": s, "end": e}
+
+    # -- regions ------------------------------------------------------------------
+    def build(self) -> Optional[Expr]:
+        a, b = self.trim(0, len(self.text))
+        if not self._cue_hits() and (not self.cons or not _STRUCTURE.search(self.text, a, b)):
+            return self.leaf(a, b, self.keep_text)  # the common case: nothing but the constraints' own words
+        node = self.sentences(a, b)
+        if node is None and self.cons:  # nothing structural held them: the constraints as written
+            node = self.leaf(a, b, keep=False)
+        return node
+
+    def sentences(self, a: int, b: int) -> Optional[Expr]:
+        base = self.depth[a] if a < b else 0
+        cuts = [m.start() + a for m in _SENTENCE.finditer(self.text[a:b]) if self.depth[a + m.start()] == base]
+        nodes: List[Tuple[str, Expr]] = []  # (joiner before it, node)
+        first: Optional[int] = None  # start of the first sentence
+        for sa, sb in zip([a] + [c + 1 for c in cuts], cuts + [b]):
+            sa, sb = self.trim(sa, sb)
+            if sa >= sb:
+                continue
+            if first is None:
+                first = sa
+                nodes = self._add(nodes, "default", self.clause(sa, sb, self.keep_text))
+                continue
+            joiner = "any" if re.match(r"or\b", self.text[sa:sb], re.I) else "default"
+            if joiner == "any":
+                sa, sb = self.trim(sa + 2, sb)
+            exc = self.find(("exception",), sa, sb, at_start=True)
+            if exc is not None:  # "... . Except for X."
+                nodes = self._carve(nodes, first, sa, self.part(exc[2], sb))
+                continue
+            defined = self.find(("definition",), sa, sb)
+            if defined is not None and defined[1] > sa and self.inside(defined[2], sb) \
+                    and not self.inside(first, defined[1]):  # "Has X. X is defined as <bounds>."
+                body = self.part(defined[2], sb)
+                term = self.piece(first, sa)
+                if term is not None and body is not None and not isinstance(body, _Permission):
+                    nodes = [("default", self.defined(first, sa, body))]
+                    continue
+            got = self.clause(sa, sb, self.keep_text)
+            if isinstance(got, _Permission):  # "Subjects with X are allowed if Y."
+                nodes = self._carve(nodes, first, sa, got.expr)
+                continue
+            nodes = self._add(nodes, joiner, got)
+        return self._join(nodes)
+
+    def _add(self, nodes: List[Tuple[str, Expr]], joiner: str, got: Any) -> List[Tuple[str, Expr]]:
+        if isinstance(got, _Permission):
+            got = None if self.exclusion else self._permission_alone(got.expr)
+        return nodes + [(joiner, got)] if got is not None else nodes
+
+    def _carve(self, nodes: List[Tuple[str, Expr]], first: int, upto: int, branch: Any) -> List[Tuple[str, Expr]]:
+        """The sentences so far as a rule with `branch` as its exception."""
+        if branch is None or isinstance(branch, _Permission):
+            return nodes
+        prev = self._join(nodes) or self.piece(first, upto)
+        return [("default", {"rule": prev, "unless": [branch]})] if prev is not None else nodes
+
+    def _permission_alone(self, expr: Expr) -> Expr:
+        """'X are eligible if Y' as an inclusion of its own: where X holds, Y must."""
+        parts = expr.get("all", [expr])
+        return {"when": parts[0], "then": _all(parts[1:])} if len(parts) > 1 else expr
+
+    def _join(self, nodes: List[Tuple[str, Expr]]) -> Optional[Expr]:
+        if not nodes:
+            return None
+        groups: List[List[Expr]] = [[]]
+        for joiner, n in nodes:
+            if joiner == "any" and groups[-1]:
+                groups.append([])
+            groups[-1].append(n)
+        combine = _any if self.exclusion else _all
+        return _any([combine(g) for g in groups])
+
+    def clause(self, a: int, b: int, keep: bool) -> Any:
+        """One sentence or part of one: Expr, _Permission or None."""
+        a, b = self.trim(a, b)
+        if a >= b:
+            return None
+        lead = self.find(("condition",), a, b, at_start=True)
+        if lead is not None:
+            got = self.leading_condition(lead, a, b)
+            if got is not None:
+                return got
+        defined = self.find(("definition",), a, b)
+        if defined is not None and defined[1] > a and self.inside(defined[2], b) and not self.inside(a, defined[1]):
+            body = self.part(defined[2], b)
+            if body is not None and not isinstance(body, _Permission):
+                return self.defined(a, defined[1], body)
+        parts = self.alternatives(a, b)
+        if len(parts) > 1:
+            return _any([_plain(self.clause(pa, pb, keep or bool(self.inside(pa, pb))
+                                            or self.find(("condition",), pa, pb) is not None)) for pa, pb in parts])
+        excs = self.find_all(("exception",), a, b)
+        if excs and excs[0][1] > a:
+            return self.exceptions(a, b, excs, keep)
+        perm = self.find(("permission",), a, b)
+        if perm is not None and perm[1] > a:
+            x, y = self.leaf(a, perm[1], True), self.part(perm[2], b)
+            if isinstance(y, _Permission):
+                y = self.leaf(perm[2], b, True)
+            return _Permission(_all([x, y]))
+        cond = self.find(("condition",), a, b)
+        if cond is not None and cond[1] > a:
+            guard = self.part(cond[2], b)
+            then = self.clause(a, cond[1], keep or bool(self.inside(cond[2], b)))
+            if isinstance(then, _Permission) or isinstance(guard, _Permission):
+                return self.leaf(a, b, keep)
+            if then is None:
+                return None
+            return {"when": guard, "then": then} if guard is not None else then
+        return self.parens(a, b, keep)
+
+    def exceptions(self, a: int, b: int, excs: List[Tuple[_Cue, int, int]], keep: bool) -> Any:
+        """'R, except X, unless Y': R with the exceptions X and Y (siblings)."""
+        ends = [e[1] for e in excs[1:]] + [b]
+        branches = [self.part(e[2], end) for e, end in zip(excs, ends)]
+        if any(isinstance(x, _Permission) for x in branches):
+            return self.leaf(a, b, keep)
+        branches = [x for x in branches if x is not None]
+        rule = self.clause(a, excs[0][1], keep or any(self.inside(e[2], b) for e in excs))
+        if isinstance(rule, _Permission):
+            return self.leaf(a, b, keep)
+        if rule is None:
+            return None
+        return {"rule": rule, "unless": branches} if branches else rule
+
+    def find_all(self, kinds: Sequence[str], a: int, b: int) -> List[Tuple[_Cue, int, int]]:
+        """Cues of these kinds at the region's own depth, in text order, not overlapping."""
+        out: List[Tuple[_Cue, int, int]] = []
+        pos = a
+        while pos < b:
+            got = self.find(kinds, pos, b)
+            if got is None:
+                break
+            if self.depth[got[1]] == self.depth[a]:
+                out.append(got)
+            pos = got[2]
+        return out
+
+    def part(self, a: int, b: int) -> Any:
+        """A guard, an exception or a definition: its text is kept and its bounds are one condition
+        (joined by all unless the words say 'or'), whatever the criterion's kind."""
+        self.nested += 1
+        try:
+            return self.clause(a, b, True)
+        finally:
+            self.nested -= 1
+
+    def leading_condition(self, cue: Tuple[_Cue, int, int], a: int, b: int) -> Optional[Expr]:
+        """'If X, Y' / 'For patients aged >= 65: Y' / 'Women of childbearing potential must Y'."""
+        c, s, e = cue
+        if c.id == "women_of_childbearing_potential":
+            g0, g1, t0 = s, e, e
+        else:
+            base = self.depth[s]
+            stop = next((i for i in range(e, b) if self.text[i] in ",:" and self.depth[i] == base
+                         and not self.in_constraint(i)), None)
+            if stop is None:
+                return None
+            g0, g1, t0 = e, stop, stop + 1
+        guard = self.piece(g0, g1) if (g0, g1) == (s, e) else self.part(g0, g1)
+        then = self.clause(t0, b, True)
+        if guard is None or then is None or isinstance(guard, _Permission):
+            return None
+        if isinstance(then, _Permission):
+            then = then.expr
+        return {"when": guard, "then": then}
+
+    def alternatives(self, a: int, b: int) -> List[Tuple[int, int]]:
+        """Split at a top-level 'or' with constraints on both sides ("ANC >= 1.5, or >= 1.0 if ...")."""
+        base = self.depth[a]
+        cuts = []
+        for m in _OR.finditer(self.text, a, b):
+            s = m.start()
+            if self.depth[s] != base or self.in_constraint(s):
+                continue
+            prev = cuts[-1][1] if cuts else a
+            nxt = next((o.start() for o in _OR.finditer(self.text, m.end(), b) if self.depth[o.start()] == base), b)
+            right_if = self.text[s - 2:s].strip() == "," and self.find(("condition",), m.end(), nxt) is not None
+            if self.inside(prev, s) and (self.inside(m.end(), nxt) or right_if):
+                cuts.append((s, m.end()))
+        if not cuts:
+            return [(a, b)]
+        out, prev = [], a
+        for s, e in cuts:
+            out.append((prev, s))
+            prev = e
+        out.append((prev, b))
+        return out
+
+    def defined(self, a: int, b: int, body: Expr) -> Expr:
+        """A term and its definition; 'not (well) controlled (<definition of controlled>)' is its negation."""
+        term = self.piece(a, b)
+        if _NOT_CONTROLLED.search(self.text, a, b):
+            body = {"not": body}
+        return {"term": term, "definition": body} if term is not None else body
+
+    def parens(self, a: int, b: int, keep: bool) -> Optional[Expr]:
+        """Brackets holding an exception, a permission, a guard or a definition of the text before them."""
+        base = self.depth[a]
+        skip: List[Tuple[int, int]] = []
+        unless: List[Expr] = []
+        guards: List[Expr] = []
+        definition: Optional[Tuple[int, Expr]] = None
+        i = a
+        while i < b:
+            if self.text[i] in "([" and self.depth[i] == base:
+                j = self._close(i)
+                if j < 0 or j >= b:
+                    break
+                kind, expr = self.bracket(a, i, j)
+                if kind is not None:
+                    skip.append((i, j + 1))
+                    if kind == "unless":
+                        unless.append(expr)
+                    elif kind == "when":
+                        guards.append(expr)
+                    elif definition is None:
+                        definition = (i, expr)
+                i = j + 1
+                continue
+            i += 1
+        if definition is not None and not self.inside(a, b, skip):
+            node: Optional[Expr] = self.defined(a, definition[0], definition[1])
+        else:
+            node = self.leaf(a, b, keep, skip)
+        if node is None:
+            return None
+        for g in guards:
+            node = {"when": g, "then": node}
+        return {"rule": node, "unless": unless} if unless else node
+
+    def bracket(self, a: int, i: int, j: int) -> Tuple[Optional[str], Optional[Expr]]:
+        """What the bracket (i, j) does to the region starting at a: unless | when | definition | None."""
+        s, e = self.trim(i + 1, j)
+        if s >= e:
+            return None, None
+        exc = self.find(("exception",), s, e, at_start=True)
+        if exc is not None:
+            branch = self.part(exc[2], e)
+            if branch is not None and not isinstance(branch, _Permission):
+                return "unless", branch
+        got = self.part(s, e)
+        if isinstance(got, _Permission):
+            return "unless", got.expr
+        cond = self.find(("condition",), s, e, at_start=True)
+        if cond is not None and got is not None and "when" not in got:
+            guard = self.part(cond[2], e)
+            if guard is not None and not isinstance(guard, _Permission):
+                return "when", guard
+        defined = self.find(("definition",), s, e, at_start=True)
+        if defined is not None and self.inside(s, e):
+            body = self.part(defined[2], e)
+            if body is not None and not isinstance(body, _Permission):
+                return "definition", body
+        if self.inside(s, e) and not self.inside(a, i) and self.text[a:i].strip(_TRIM):
+            if got is not None and not isinstance(got, _Permission):
+                return "definition", got  # "uncontrolled hypertension (SBP >= 160 or DBP >= 100)"
+        return None, None
+
+    # -- constraints --------------------------------------------------------------
+    def leaf(self, a: int, b: int, keep: bool, skip: Sequence[Tuple[int, int]] = ()) -> Optional[Expr]:
+        cons = self.inside(a, b, skip)
+        if not cons:
+            if not keep:
+                return None
+            end = min([s for s, _ in skip if s > a] + [b])
+            return self.piece(a, end) or self.piece(a, b)
+        return self.combine(cons)
+
+    def combine(self, cons: List[ConSpan]) -> Optional[Expr]:
+        """Constraints by the words between them: 'or' makes alternatives; otherwise an inclusion needs
+        all, while each bound of an exclusion is a reason of its own (two bounds of one subject, or an
+        explicit 'and', stay together); bounds of one span (a range) and `any_of` keys group first."""
+        clusters: List[List[ConSpan]] = []
+        for c in cons:
+            if clusters and (clusters[-1][0].start, clusters[-1][0].end) == (c.start, c.end):
+                clusters[-1].append(c)
+            else:
+                clusters.append([c])
+        chunks: List[List[Expr]] = [[]]
+        prev: Optional[List[ConSpan]] = None
+        for cl in clusters:
+            if prev is not None:
+                gap = self.text[prev[0].end:cl[0].start] if prev[0].end <= cl[0].start else ""
+                if _OR.search(gap):
+                    chunks.append([])
+                elif self.exclusion and not self.nested and prev[0].subject != cl[0].subject \
+                        and not _AND.search(gap):
+                    chunks.append([])
+            chunks[-1].append(self.cluster(cl))
+            prev = cl
+        return _any([_all(ch) for ch in chunks if ch])
+
+    def cluster(self, cl: List[ConSpan]) -> Optional[Expr]:
+        groups: Dict[str, List[Expr]] = {}
+        for c in cl:
+            key = f"any_of:{c.any_of}" if c.any_of else f"subject:{c.subject}"
+            groups.setdefault(key, []).append({"constraint": c.id})
+        parts = [_any(v) if k.startswith("any_of:") else _all(v) for k, v in groups.items()]
+        return _any(parts) if self.exclusion and not self.nested else _all(parts)
+
+
+def criterion_expression(text: str, kind: str, cons: Sequence[ConSpan],
+                         to_original: Optional[ToOriginal] = None) -> Optional[Expr]:
+    """The expression of one criterion from its text and its constraints' spans (offsets local to `text`);
+    `to_original` maps a local (start, end) to offsets in the original input (identity by default).
+    None for an empty text. Registry text repeats a lot: the reading of one (text, kind, spans) is cached
+    with placeholders, then filled with this criterion's constraint ids and offsets."""
+    if not text.strip():
+        return None
+    key = tuple((c.start, c.end, c.subject, c.any_of) for c in cons)
+    template = _template(text, kind, key)
+    ids = [c.id for c in cons]
+    return _fill(template, ids, to_original or (lambda s, e: (s, e)))
+
+
+#: distinct (text, kind, constraint spans) readings kept
+TEMPLATE_CACHE_SIZE = 20_000
+
+
+@lru_cache(maxsize=TEMPLATE_CACHE_SIZE)
+def _template(text: str, kind: str, key: Tuple[Tuple[int, int, str, Optional[str]], ...]) -> Optional[Expr]:
+    """The expression with constraint ids "0", "1", ... (their index) and local offsets."""
+    cons = [ConSpan(str(i), s, e, subj, any_of) for i, (s, e, subj, any_of) in enumerate(key)]
+    b = _Builder(text, kind, merge_any_of(cons), lambda s, e: (s, e))
+    expr = _plain(b.build())
+    lost = [c for c in b.cons if c.id not in set(constraint_ids(expr))]
+    if lost:  # a constraint the clause reading left out still counts, joined as the kind joins reasons
+        extra = b.combine(lost)
+        expr = (_any if b.exclusion else _all)([expr, extra])
+    return expr
+
+
+def _fill(e: Any, ids: List[str], to_original: ToOriginal) -> Any:
+    if isinstance(e, list):
+        return [_fill(x, ids, to_original) for x in e]
+    if not isinstance(e, dict):
+        return e
+    if "constraint" in e:
+        return {"constraint": ids[int(e["constraint"])]}
+    if "text" in e:
+        s, t = to_original(e["start"], e["end"])
+        return {"text": e["text"], "start": s, "end": t}
+    return {k: _fill(v, ids, to_original) for k, v in e.items()}
+
+
+def merge_any_of(cons: Sequence[ConSpan]) -> List[ConSpan]:
+    """Constraints sharing an `any_of` key placed on one span, so that they cluster as alternatives."""
+    first: Dict[str, ConSpan] = {}
+    out = []
+    for c in cons:
+        if c.any_of and c.any_of in first:
+            f = first[c.any_of]
+            out.append(ConSpan(c.id, f.start, f.end, c.subject, c.any_of))
+        else:
+            if c.any_of:
+                first[c.any_of] = c
+            out.append(c)
+    return out
+
+
+def constraint_ids(expr: Optional[Expr]) -> List[str]:
+    """Ids of the constraints an expression refers to, in order."""
+    out: List[str] = []
+
+    def walk(e: Any) -> None:
+        if isinstance(e, dict):
+            if "constraint" in e:
+                out.append(e["constraint"])
+            for k, v in e.items():
+                if k != "constraint":
+                    walk(v)
+        elif isinstance(e, list):
+            for v in e:
+                walk(v)
+
+    walk(expr)
+    return out

@@ -1,0 +1,282 @@
+"""Logic inside a criterion (issue 9, item 4): exceptions, conditionals, definitions, alternatives, read into
+`Criterion.expression` and followed by screening and JSON Logic. Real text: the seed trial and the v2 sample."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+import critparse
+from critparse.expression import ConSpan, constraint_ids, criterion_expression, cue_hits
+from critparse.export.jsonlogic import patient_data, to_jsonlogic
+
+from _trials import load_patient
+
+pytestmark = pytest.mark.issue(9)
+
+
+@pytest.fixture(scope="module")
+def seed(seed_text):
+    return critparse.parse(seed_text, trial_id="NCT04532203", mode="fast")
+
+
+@pytest.fixture(scope="module")
+def v2(corpora):
+    from critparse.corpora import v2_sample_records
+
+    folder = corpora / "ctgov_v2_json_sample" / "original"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not found")
+    recs = {tid: (text, tid, info) for text, tid, info in v2_sample_records(folder)}
+    return lambda tid: critparse.parse(*recs[tid][:2], info=recs[tid][2], mode="fast")
+
+
+def one(text: str, kind: str = "exclusion"):
+    """A one-criterion trial built from `text` (inputs quoted in issue 9)."""
+    head = "Inclusion Criteria:" if kind == "inclusion" else "Exclusion Criteria:"
+    return critparse.parse(f"{head}\n\n* {text}", mode="fast")
+
+
+def crit_with(parsed, needle: str):
+    (c,) = [c for c in parsed.criteria if c.role == "item" and needle in (c.clean_text or c.text)]
+    return c
+
+
+def cons_of(parsed, crit):
+    return [k for k in parsed.constraints if k.criterion == crit.id]
+
+
+def status(parsed, patient, cid):
+    return critparse.screen(parsed, patient).by_criterion()[cid].status
+
+
+def agrees(parsed, patient):
+    """Screening and the JSON Logic verdict rule give the same verdict."""
+    from json_logic import jsonLogic
+
+    doc = to_jsonlogic(parsed)
+    assert jsonLogic(doc["verdict"], patient_data(patient, doc)) == critparse.screen(parsed, patient).verdict
+
+
+# -- the records contract ----------------------------------------------------------
+
+def test_every_item_has_an_expression_naming_each_of_its_constraints_once(seed):
+    for c in seed.criteria:
+        if c.role != "item":
+            assert c.expression is None
+            continue
+        own = sorted(k.id for k in seed.constraints if k.criterion == c.id)
+        assert sorted(constraint_ids(c.expression)) == own, c.id
+        for piece in _pieces(c.expression):  # text pieces point into the original text
+            assert seed.text[piece["start"]:piece["end"]].split() != [] and piece["start"] >= c.start
+
+
+def _pieces(e):
+    if isinstance(e, dict):
+        if "text" in e:
+            yield e
+        for v in e.values():
+            yield from _pieces(v)
+    elif isinstance(e, list):
+        for v in e:
+            yield from _pieces(v)
+
+
+def test_expression_round_trips_through_json(seed):
+    back = critparse.ParsedTrial.from_json(seed.to_json())
+    assert [c.expression for c in back.criteria] == [c.expression for c in seed.criteria]
+    assert back.schema_version == "2.0"
+
+
+def test_schema_1_records_get_an_expression_from_their_text(seed):
+    """A parse saved without expressions (schema 1.0) is read the same way when screened."""
+    old = json.loads(seed.to_json())
+    for c in old["criteria"]:
+        c.pop("expression")
+    old["schema_version"] = "1.0"
+    legacy = critparse.ParsedTrial.from_dict(old)
+    p = dict(load_patient("seed_pass"), conditions=["urinary tract infection"])
+    assert critparse.screen(legacy, p).by_criterion()["exc.4"].status == "not_met"
+
+
+def test_cues_are_data_with_a_source():
+    from critparse import resources
+
+    rows = [r for r in resources.read_jsonl("clause_cues.jsonl") if "type" in r]
+    assert {r["type"] for r in rows} == {"exception", "permission", "condition", "ignore", "definition"}
+    assert all(r["source"] and r["records"] >= 2 for r in rows)
+    assert [c.type for _s, _e, c in cue_hits("Age >= 18 (if applicable), except if pregnant")] == ["exception"]
+
+
+# -- exceptions ----------------------------------------------------------------------
+
+def test_seed_exception_does_not_exclude_a_urinary_tract_infection(seed):
+    exc4 = crit_with(seed, "severe active infections")
+    assert "unless" in exc4.expression
+    p = load_patient("seed_pass")
+    assert status(seed, dict(p, conditions=["urinary tract infection"]), exc4.id) == "not_met"
+    assert status(seed, dict(p, conditions=["B-ALL"]), exc4.id) == "unknown"
+    # the same patient with HIV is excluded by exc.10: the exception is local to exc.4
+    assert critparse.screen(seed, dict(p, conditions=["urinary tract infection", "HIV infection"])).verdict == \
+        "ineligible"
+    agrees(seed, dict(p, conditions=["urinary tract infection"]))
+
+
+def test_seed_except_for_inhaled_steroids(seed):
+    exc6 = crit_with(seed, "systemic steroids")
+    assert exc6.expression["unless"][0]["text"].endswith("inhaled steroids")
+    p = dict(load_patient("seed_pass"), **{"systemic steroids": {"value": 1, "unit": "wk"}})
+    assert status(seed, p, exc6.id) == "unknown"  # within 2 weeks, and the exception is not known
+    assert status(seed, dict(p, conditions=["inhaled steroids"]), exc6.id) == "not_met"
+    assert status(seed, dict(p, **{"systemic steroids": {"value": 8, "unit": "wk"}}), exc6.id) == "not_met"
+
+
+def test_allowed_if_is_a_carve_out(v2):
+    """NCT05809934: 'TBL > 1.5 mg/dL (TBL > 1.5 mg/dL is allowed if conjugated bilirubin is < 1.5 x ULN)'."""
+    p = v2("NCT05809934")
+    crit = crit_with(p, "is allowed if conjugated bilirubin")
+    tbl, _again, direct = cons_of(p, crit)
+    assert crit.expression == {"rule": {"constraint": tbl.id},
+                               "unless": [{"all": [{"constraint": _again.id}, {"constraint": direct.id}]}]}
+
+    def patient(total, conj):
+        return {"labs": {tbl.subject: {"value": total, "unit": tbl.unit},
+                         direct.subject: {"value": conj, "unit": direct.relative_to}}}
+
+    assert status(p, patient(2.0, 1.0), crit.id) == "not_met"  # allowed: not excluded
+    assert status(p, patient(2.0, 2.0), crit.id) == "met"
+    assert status(p, patient(1.0, 2.0), crit.id) == "not_met"
+    assert status(p, {"labs": {tbl.subject: {"value": 2.0, "unit": tbl.unit}}}, crit.id) == "unknown"
+
+
+# -- conditionals ---------------------------------------------------------------------
+
+def test_two_age_guards_are_not_a_contradiction(v2):
+    """NCT05814159: 'If < 16 years of age at disease onset, ... If >= 16 years ...' is not age < 16 AND >= 16."""
+    p = v2("NCT05814159")
+    crit = crit_with(p, "years of age at disease onset")
+    assert [set(b) for b in crit.expression["all"]] == [{"when", "then"}, {"when", "then"}]
+    for age in (10, 30):
+        r = critparse.screen(p, {"age": age})
+        assert r.by_criterion()[crit.id].status == "unknown"  # the branch that applies is free text
+        assert r.verdict != "ineligible"
+    assert not [f for f in p.check() if f.kind == "gap" and f.subject == "age"]
+
+
+def test_guarded_bounds_by_age():
+    p = one("For patients aged >= 65 years: creatinine clearance >= 50 mL/min; for patients aged < 65 years: "
+            "creatinine clearance >= 60 mL/min", kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    assert [set(b) for b in crit.expression["all"]] == [{"when", "then"}, {"when", "then"}]
+    crcl = cons_of(p, crit)[1]
+
+    def patient(age, value):
+        return {"age": age, crcl.subject: {"value": value, "unit": crcl.unit}}
+
+    assert status(p, patient(70, 55), crit.id) == "met"
+    assert status(p, patient(50, 55), crit.id) == "not_met"
+    assert critparse.screen(p, {"age": 50}).verdict == "undetermined"
+    agrees(p, patient(70, 55))
+    agrees(p, patient(50, 55))
+
+
+def test_childbearing_guard_does_not_test_men():
+    p = one("Women of childbearing potential must have a negative serum pregnancy test within 7 days prior to "
+            "enrollment", kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    assert crit.expression["when"]["text"] == "Women of childbearing potential"
+    assert status(p, {"sex": "male"}, crit.id) == "met"
+    assert status(p, {"sex": "female"}, crit.id) == "unknown"
+
+
+def test_seed_pregnancy_exclusion_does_not_apply_to_men(seed):
+    exc3 = crit_with(seed, "Pregnant")
+    assert status(seed, dict(load_patient("seed_pass"), sex="male"), exc3.id) == "not_met"
+    assert status(seed, load_patient("seed_pass"), exc3.id) == "unknown"  # a woman: not known
+
+
+# -- definitions ----------------------------------------------------------------------
+
+def test_definition_defines_the_criterion(v2):
+    """NCT05923281: 'uncontrolled hypertension (SBP >= 160 mmHg or DBP >= 100 mmHg)'."""
+    p = v2("NCT05923281")
+    crit = crit_with(p, "uncontrolled hypertension")
+    sbp, dbp = cons_of(p, crit)
+    assert crit.expression["term"]["text"].endswith("uncontrolled hypertension")
+    assert crit.expression["definition"] == {"any": [{"constraint": sbp.id}, {"constraint": dbp.id}]}
+
+    def patient(s, d):
+        return {sbp.subject: {"value": s, "unit": sbp.unit}, dbp.subject: {"value": d, "unit": dbp.unit}}
+
+    assert status(p, patient(170, 80), crit.id) == "met"
+    assert status(p, patient(130, 80), crit.id) == "not_met"
+
+
+def test_not_well_controlled_negates_its_definition(v2):
+    """NCT05832827: 'Blood pressure is not well controlled (..., systolic blood pressure is 150 mmHg or less and
+    diastolic blood pressure is 90 mmHg or less)' excludes the uncontrolled, not the controlled."""
+    p = v2("NCT05832827")
+    crit = crit_with(p, "not well controlled")
+    assert "not" in crit.expression["definition"]
+    by = {c.subject: c for c in cons_of(p, crit)}
+    sbp = next(c for s, c in by.items() if "systolic" in s)
+    dbp = next(c for s, c in by.items() if "diastolic" in s)
+    drugs = next(c for c in by.values() if c not in (sbp, dbp))
+
+    def patient(s):
+        return {sbp.subject: {"value": s, "unit": sbp.unit}, dbp.subject: {"value": 80, "unit": dbp.unit},
+                drugs.subject: 1}
+
+    assert status(p, patient(140), crit.id) == "not_met"  # controlled: not excluded
+    assert status(p, patient(165), crit.id) == "met"
+    agrees(p, patient(140))
+
+
+# -- alternatives ---------------------------------------------------------------------
+
+def test_bmi_alternatives(v2):
+    """NCT05813925: 'a) BMI >= 27.0 kg/m^2 with >= 2 obesity-related complications or b) BMI >= 35.0 kg/m^2 with
+    >= 1 obesity-related complication'."""
+    p = v2("NCT05813925")
+    crit = crit_with(p, "obesity-related complications or b)")
+    bmi27, comp2, bmi35, comp1 = cons_of(p, crit)[:4]
+    assert {"any": [{"all": [{"constraint": bmi27.id}, {"constraint": comp2.id}]},
+                    {"all": [{"constraint": bmi35.id}, {"constraint": comp1.id}]}]} in crit.expression["all"]
+
+    def patient(bmi, n):
+        return {bmi27.subject: {"value": bmi, "unit": bmi27.unit}, comp2.subject: n, comp1.subject: n}
+
+    r = critparse.screen(p, patient(36, 1)).by_criterion()[crit.id]
+    assert [c.status for c in r.constraints[:4]] == ["met", "not_met", "met", "met"]
+
+
+def test_alternative_bound_with_its_own_guard():
+    """Issue 9: 'ANC >= 1.5, or >= 1.0 x 10^9/L if bone marrow is involved'."""
+    p = one("Absolute neutrophil count (ANC) >= 1.5 x 10^9/L, or >= 1.0 x 10^9/L if bone marrow is involved",
+            kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    anc = cons_of(p, crit)[0]
+    assert crit.expression["any"][0] == {"constraint": anc.id} and "when" in crit.expression["any"][1]
+    assert status(p, {"labs": {anc.subject: {"value": 2.0, "unit": anc.unit}}}, crit.id) == "met"
+    low = {"labs": {anc.subject: {"value": 1.2, "unit": anc.unit}}}
+    assert status(p, low, crit.id) == "unknown"  # may be allowed: never ineligible on this alone
+    assert critparse.screen(p, low).verdict == "undetermined"
+
+
+def test_any_of_key_makes_alternatives():
+    """Constraints sharing an `any_of` key ('Lansky or Karnofsky >= 70') combine with any."""
+    text = "Lansky or Karnofsky performance status >= 70"
+    spans = [ConSpan("inc.1#c1", 0, len(text), "lansky", "k1"), ConSpan("inc.1#c2", 10, len(text), "karnofsky", "k1")]
+    assert criterion_expression(text, "inclusion", spans) == {
+        "any": [{"constraint": "inc.1#c1"}, {"constraint": "inc.1#c2"}]}
+    assert criterion_expression(text, "inclusion", [ConSpan(s.id, s.start, s.end, s.subject) for s in spans]) == {
+        "all": [{"constraint": "inc.1#c1"}, {"constraint": "inc.1#c2"}]}
+
+
+def test_missing_data_is_never_ineligible(seed):
+    """Every expression form on the seed: a patient with no data is undetermined, in screening and JSON Logic."""
+    for patient in ({}, {"sex": "female"}, {"conditions": ["urinary tract infection"]}):
+        assert critparse.screen(seed, patient).verdict == "undetermined"
+        agrees(seed, copy.deepcopy(patient))
