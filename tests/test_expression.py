@@ -245,11 +245,9 @@ def test_bmi_alternatives(v2):
     assert {"any": [{"all": [{"constraint": bmi27.id}, {"constraint": comp2.id}]},
                     {"all": [{"constraint": bmi35.id}, {"constraint": comp1.id}]}]} in crit.expression["all"]
 
-    def patient(bmi, n):
-        return {bmi27.subject: {"value": bmi, "unit": bmi27.unit}, comp2.subject: n, comp1.subject: n}
-
-    r = critparse.screen(p, patient(36, 1)).by_criterion()[crit.id]
-    assert [c.status for c in r.constraints[:4]] == ["met", "not_met", "met", "met"]
+    # no BMI: neither way in is closed by 3 complications; none is open with 0
+    assert status(p, {comp2.subject: 3, comp1.subject: 3}, crit.id) == "unknown"
+    assert status(p, {comp2.subject: 0, comp1.subject: 0}, crit.id) == "not_met"
 
 
 def test_alternative_bound_with_its_own_guard():
@@ -261,8 +259,11 @@ def test_alternative_bound_with_its_own_guard():
     assert crit.expression["any"][0] == {"constraint": anc.id} and "when" in crit.expression["any"][1]
     assert status(p, {"labs": {anc.subject: {"value": 2.0, "unit": anc.unit}}}, crit.id) == "met"
     low = {"labs": {anc.subject: {"value": 1.2, "unit": anc.unit}}}
-    assert status(p, low, crit.id) == "unknown"  # may be allowed: never ineligible on this alone
+    assert status(p, low, crit.id) == "unknown"  # allowed only if the marrow is involved: not known
     assert critparse.screen(p, low).verdict == "undetermined"
+    # an alternative that does not apply is no way in: 1.2 with no marrow involvement fails
+    assert status(p, {"labs": {anc.subject: {"value": 0.8, "unit": anc.unit}}}, crit.id) == "not_met"
+    agrees(p, low)
 
 
 def test_any_of_key_makes_alternatives():

@@ -13,10 +13,11 @@ its constraints, and returns a small JSON tree (`Criterion.expression`):
                                           against the patient ("excluding ...", "... are allowed if ...")
     {"term": TEXT, "definition": E}       a defined term; the definition is what is tested
 
-The tree says what the criterion's CONDITION is; `critparse.logic` reads it for
-the criterion's kind (an exclusion applies where it holds, an inclusion must
-hold), so a guard that does not hold or an exception that holds never rules
-the patient out.
+The tree says what the criterion's CONDITION is; `critparse.logic.lower` reads
+it for the criterion's kind (an exclusion applies where it holds, an inclusion
+must hold). A guard that does not hold, or an exception that holds, makes its
+branch not apply: a requirement that does not apply is met, an alternative
+that does not apply is no way in, so such a branch never rules the patient out.
 
 Clause cues (exception, permission, condition, definition, and "if applicable"
 forms that guard nothing) are data: `resources/clause_cues.jsonl`. The reading

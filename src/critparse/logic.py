@@ -183,13 +183,17 @@ def criterion_expr(parsed: "ParsedTrial", crit: Criterion, cons: List[Constraint
 
 def lower(expr: Optional[Dict[str, Any]], crit: Criterion, cons: Dict[str, Constraint]) -> Optional[Node]:
     """An expression as and / or / not nodes for the criterion's kind: the criterion's condition holds
-    where the node holds. A guard that does not hold, or an exception that holds, leaves the criterion
-    on the patient's side: an inclusion holds (when -> (not guard) or then; unless -> rule or exception),
-    an exclusion does not (when -> guard and then; unless -> rule and not exception)."""
-    pieces: List[Node] = []
-    exclusion = crit.kind == "exclusion"
+    where the node holds.
 
-    def go(e: Any, role: str) -> Optional[Node]:
+    A guard that does not hold, or an exception that holds, makes its branch NOT APPLY, which reads as the
+    neutral value of where it stands: true among the parts of an `all` (a requirement that does not apply
+    is met: when -> (not guard) or then; unless -> rule or exception), false among the parts of an `any`
+    (an alternative that does not apply is not a way in: when -> guard and then; unless -> rule and not
+    exception). A criterion stands as an `all` for an inclusion and as an `any` for an exclusion, so a
+    branch that does not apply never rules the patient out; `not` swaps the two."""
+    pieces: List[Node] = []
+
+    def go(e: Any, role: str, neutral: bool) -> Optional[Node]:
         if not isinstance(e, dict):
             return None
         if "constraint" in e:
@@ -202,27 +206,28 @@ def lower(expr: Optional[Dict[str, Any]], crit: Criterion, cons: Dict[str, Const
             pieces.append(n)
             return n
         if "all" in e or "any" in e:
-            kids = [k for k in (go(x, role) for x in e.get("all") or e.get("any") or []) if k is not None]
-            return (and_ if "all" in e else _or_kept)(kids) if kids else None
+            is_all = "all" in e
+            kids = [k for k in (go(x, role, is_all) for x in e.get("all") or e.get("any") or []) if k is not None]
+            return (and_ if is_all else _or_kept)(kids) if kids else None
         if "not" in e:
-            inner = go(e["not"], role)
+            inner = go(e["not"], role, not neutral)
             return None if inner is None else Node("not", [inner])
         if "when" in e:
-            guard, then = go(e["when"], "guard"), go(e.get("then"), role)
+            guard, then = go(e["when"], "guard", True), go(e.get("then"), role, neutral)
             if guard is None or then is None:
                 return then
-            return and_([guard, then]) if exclusion else _or_kept([Node("not", [guard]), then])
+            return _or_kept([Node("not", [guard]), then]) if neutral else and_([guard, then])
         if "rule" in e:
-            rule = go(e["rule"], role)
-            exc = [k for k in (go(x, "exception") for x in e.get("unless") or []) if k is not None]
+            rule = go(e["rule"], role, neutral)
+            exc = [k for k in (go(x, "exception", False) for x in e.get("unless") or []) if k is not None]
             if rule is None or not exc:
                 return rule
-            return and_([rule, Node("not", [_or_kept(exc)])]) if exclusion else _or_kept([rule] + exc)
+            return _or_kept([rule] + exc) if neutral else and_([rule, Node("not", [_or_kept(exc)])])
         if "definition" in e:
-            return go(e["definition"], role)
+            return go(e["definition"], role, neutral)
         return None
 
-    node = go(expr, "whole" if isinstance(expr, dict) and "text" in expr else "part")
+    node = go(expr, "whole" if isinstance(expr, dict) and "text" in expr else "part", crit.kind != "exclusion")
     if len(pieces) == 1 and node is pieces[0]:
         pieces[0].value["index"] = 0  # the whole criterion is one piece of text
     return node
