@@ -92,7 +92,9 @@ def main() -> None:
     if got["pipes"] != got["reloaded_pipes"]:
         sys.exit("FAILED: the saved pipeline reloads with other components")
     run([venv / "bin" / "critparse", "--help"], cwd=outside)
-    version = run([venv / "bin" / "python", "-c", "import critparse; print(critparse.__version__)"], cwd=outside).stdout.strip()
+    version = run([venv / "bin" / "python", "-c", "import critparse, importlib.metadata as m; "
+                   "assert m.version('critparse') == critparse.__version__; print(critparse.__version__)"],
+                  cwd=outside).stdout.strip()
     print(f"critparse {version}: the console script runs (full-mode check {time.perf_counter() - t1:.0f} s)")
     print("OK")
 
