@@ -50,8 +50,16 @@ def test_notebook_runs(path, python3_kernel, request):
     assert Path(printed).resolve() == Path(sys.executable).resolve()
 
 
-def test_notebooks_are_stored_without_outputs():
+def test_notebooks_are_stored_with_outputs():
+    """Stored executed (`tools/execute_notebooks.py`), so that a reader on the web sees the tables,
+    the displaCy rendering and the plots, and every stored output is from a clean run."""
+    want = {"01_quickstart.ipynb": {"text/html", "text/plain"}, "02_registry_exploration.ipynb": {"image/png", "text/html"}}
+    assert {p.name for p in NOTEBOOKS} >= set(want)
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
-        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), path.name
-    assert {p.name for p in NOTEBOOKS} >= {"01_quickstart.ipynb", "02_registry_exploration.ipynb"}
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert [c.get("execution_count") for c in code] == list(range(1, len(code) + 1)), path.name
+        outputs = [o for c in code for o in c.get("outputs", [])]
+        assert not [o for o in outputs if o.output_type == "error"], path.name
+        kinds = {k for o in outputs for k in o.get("data", {})}
+        assert want.get(path.name, set()) <= kinds, (path.name, kinds)

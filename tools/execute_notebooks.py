@@ -4,7 +4,7 @@
 
 Each notebook runs with nbclient on a ``python3`` kernel that is this interpreter (a kernelspec
 written to a temporary JUPYTER_PATH, as tests/test_notebooks.py does), from the notebooks/
-folder, with matplotlib's Agg backend; kernel paths and execution timings are not stored.
+folder, with ipykernel's inline plots (PNG); kernel paths and execution timings are not stored.
 Notebook 02 needs the shared corpora (``CRITPARSE_CORPORA``).
 """
 
@@ -30,7 +30,7 @@ def kernel_env(tmp: Path) -> None:
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
         "display_name": "Python 3", "language": "python"}), encoding="utf-8")
     os.environ["JUPYTER_PATH"] = str(tmp / "jupyter") + os.pathsep + os.environ.get("JUPYTER_PATH", "")
-    os.environ["MPLBACKEND"] = "Agg"
+    os.environ.pop("MPLBACKEND", None)  # ipykernel's inline backend: plots are stored as PNG
     # the kernel starts in notebooks/: a relative PYTHONPATH (PYTHONPATH=src) must not change meaning
     paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     if paths:
