@@ -81,7 +81,7 @@ def _phrase_alt(phrases: List[str]) -> str:
 _ULN = (
     r"(?:(?P<mult>x|\*|times|fold)\s*)?(?:of\s+|the\s+)*(?:(?:institutional|institution's|local|laboratory|lab)\s+)*"
     r"(?P<rel>ULN|UNL|LLN|(?:upper|lower)\s+limits?\s+(?:of\s+)?(?:the\s+)?(?:institutional\s+)?normal(?:\s+range)?(?:\s*\((?:ULN|LLN)\))?|"
-    r"normal\s+(?:values?|range|levels?|limits?)|upper\s+normal\s+limits?|(?(mult)normal\b|(?!))|N\b)"
+    r"normal\s+(?:values?|range|levels?|limits?)|upper\s+normal\s+limits?|(?(mult)(?:normal\b|upper\s+limits?\b(?!\s+of\s+(?!normal|the\b)))|(?!))|N\b)"
 )
 
 
@@ -105,6 +105,7 @@ def _unit_alt() -> str:
                 (ch.isalpha() and (k[i - 1].isdigit() or k[i - 1] == "."))
                 or k.startswith(("hg", "h2o"), i)
                 or (k[:i] in ("degree", "degrees") and ch.isalpha())
+                or (k[:i].endswith("square") and ch.isalpha())
                 or (k.startswith("per", i) and k[i - 1].isalpha() and k[i + 3:i + 4].isalpha())
                 or (i >= 3 and k[i - 3:i] == "per" and k[i - 4:i - 3].isalpha() and ch.isalpha()))
             esc.append((r"\s?" if gap else "") + re.escape(ch))
@@ -127,8 +128,9 @@ _POST = r"(?P<post>" + _phrase_alt(list(POST_OPS)) + r")(?!\s*than\b)(?!\s*(?:th
 
 # one comparison: [pre-op] [-]value [range] [unit | x ULN] [post-op]
 COMPARISON = re.compile(
-    r"(?i:(?:" + _PRE + r"|(?P<between>\bbetween|\bfrom)\s+)\s*(?:of\s+|a\s+|the\s+|age\s+)?)?"
-    r"(?(pre)(?P<neg>-(?=\.?\d))?)"  # a negative threshold only after an operator ("T-score <= -2.5")
+    r"(?i:(?:" + _PRE + r"|(?P<between>\bbetween|\bfrom)\s+)\s*(?:of\s+|a\s+|the\s+|(?P<word>age|grade)\s+)?"
+    r"(?:\(\s*(?:[<>]=?|=[<>])\s*\)\s*)?)?"  # "greater than (>) 3", ">= Grade 3", "< age 65"
+    r"(?(pre)(?P<neg>-(?=\.?\d)|(?i:minus)\s+(?=\.?\d))?)"  # a negative threshold only after an operator ("T-score <= -2.5")
     # a number starts after a non-word character, or glued to an operator word ("less than10 days")
     r"(?:(?<![\w.^*/])|(?<=than)|(?<=least)|(?<=above)|(?<=below)|(?<=under)|(?<=over))" + _VALUE +
     r"(?:(?:\s*|-)(?i:(?:(?:consecutive|continuous|full|calendar|complete|completed)\s+)?" + _UNIT + r"|(?P<uln>" + _ULN + r")))?"
@@ -163,6 +165,7 @@ class Comparison:
     relative_to: Optional[str] = None  # "ULN" / "LLN"
     has_pre: bool = False  # the operator stands before the number
     has_post: bool = False
+    word: Optional[str] = None  # "age" or "grade" written between the operator and the number
 
     @property
     def is_range(self) -> bool:
@@ -180,6 +183,7 @@ def _op_of(m: "re.Match[str]") -> Tuple[Optional[str], bool]:
     return None, False
 
 
+_RATE = re.compile(r"\s*(daily|per\s+day|a\s+day|each\s+day|/\s*day|weekly|per\s+week|a\s+week)\b", re.I)
 _DATE_LIKE = re.compile(r"^\s*(?:\(?(?:19|20)\d\d\b|\d{4}\.v\d)")
 
 
@@ -217,6 +221,14 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     ucum = units.to_ucum(unit_text) if unit_text else None
     if pct and not ucum and not ulabel:
         ucum = "%"
+    if op is None and ulabel == "ULN" and re.search(r"\bwithin\s+$", text[max(0, m.start() - 8):m.start()], re.I):
+        op = "<="  # "ALT or AST within 2 times the upper limit of normal"
+    end = m.end()
+    rate = _RATE.match(text, end) if ucum and unit_text else None
+    if rate:  # "10 mg daily", "25 mg weekly", "1.3 g per day"
+        per = units.to_ucum(unit_text + ("/week" if "week" in rate.group(1).lower() else "/day"))
+        if per:
+            ucum, unit_text, end = per, unit_text + " " + rate.group(1), rate.end()
     v1 = number(m.group("v1"))
     v2 = number(m.group("v2")) if m.group("v2") else None
     v1b = number(m.group("v1b")) if m.group("v1b") else None
@@ -226,14 +238,13 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
         v1 = -v1
     if is_range and v2 is not None and v2 < v1:
         return None
-    end = m.end()
     while end > m.start() and text[end - 1].isspace():
         end -= 1
     return Comparison(start=m.start(), end=end, value_start=m.start("v1"), value_end=v1e, op=op, v1=v1,
                       v1_text=("-" if m.group("neg") else "") + m.group("v1"), v2=v2 if is_range else None,
                       v2_text=m.group("v2") if is_range else None, upper_op=m.group("rop") or "<=", v1b=v1b,
                       unit=ucum, unit_text=unit_text, relative_to=ulabel, has_pre=bool(m.group("pre")),
-                      has_post=bool(m.group("post")))
+                      has_post=bool(m.group("post")), word=(m.group("word") or "").lower() or None)
 
 
 _NUM_START = re.compile(r"\d|\.\d|(?i:\b(?=[a-z])(?:" + lexicon.trie_regex([list(w) for w in NUM_WORDS]) + r")\b)")
@@ -273,6 +284,18 @@ def matches(text: str) -> Iterator["re.Match[str]"]:
 _DIGIT = re.compile(r"\d")
 _NUM_WORD = re.compile(r"(?i:\b(?:" + "|".join(NUM_WORDS) + r")\b)")
 _NUM_WORD_LOW = re.compile(r"\b(?:" + "|".join(NUM_WORDS) + r")\b")
+
+
+def bare_limits(text: str) -> Iterator[Comparison]:
+    """">= LLN", "no greater than upper limit of normal": a reference limit with no number is 1 x it."""
+    for m in BARE_LIMIT.finditer(text):
+        op = PRE_OPS.get(" ".join(m.group("pre").lower().split()))
+        if op is None:
+            continue
+        r = m.group("rel").lower()
+        rel = "LLN" if ("lower" in r or r == "lln") else "ULN"
+        yield Comparison(start=m.start(), end=m.end(), value_start=m.start("rel"), value_end=m.start("rel"), op=op, v1=1.0,
+                         v1_text=None, relative_to=rel, has_pre=True)  # type: ignore[arg-type]
 
 
 def any_number(text: str, low: str) -> bool:

@@ -110,6 +110,11 @@ def _bounds(c: Comparison) -> List[Tuple[str, float, Optional[str]]]:
     return [(c.op, c.v1, c.v1_text)]  # type: ignore[list-item]
 
 
+def _plausible_age(value: float, unit: Optional[str]) -> bool:
+    years = units.try_convert(value, unit, "a") if unit and unit != "a" else value
+    return years is not None and 0 <= years <= 130
+
+
 def records(c: Comparison, a: Attachment, text: str) -> List[Found]:
     """Constraints of comparison `c` on the subjects `a` found for it."""
     end = max(c.end, a.extends_to or 0)
@@ -132,6 +137,8 @@ def records(c: Comparison, a: Attachment, text: str) -> List[Found]:
         if subj is None and unit in TIME_UNITS and cat == "other":
             cat = "duration"
         for op, val, vtext in per_subject.get(s.name, _bounds(c)):
+            if s.name == "age" and not _plausible_age(val, unit):
+                return []  # "ages 2-17 with neutropenia (count <= 5000/mm(3))": not an age
             out.append(record(s.name, text[s.start:s.end], op, val, vtext, unit, c.unit_text, c.relative_to, cat,
                               min(s.start, c.start), max(end, s.end)))
     return out
@@ -265,12 +272,13 @@ def _scale_constraints(text: str) -> Tuple[List[Found], List[Tuple[int, int]]]:
     """Constraints on NYHA class, ASA status, stages and grades (Roman or Arabic numerals), and their spans."""
     out: List[Found] = []
     spans: List[Tuple[int, int]] = []
+    refused: set = set()
     low = text.lower()
     for m in (_SCALE.finditer(text) if _named_cue(low) else ()):
         raw = re.findall(r"(?i)" + _RN, m.group("vals"))
         if raw:
             name = "nyha" if m.group("scale").lower().startswith(("nyha", "new")) else "asa"
-            _bounds_out(out, spans, m, text, name, raw, m.start("scale"))
+            _bounds_out(out, spans, m, text, name, raw, m.start("scale"), refused)
     for m in (_ORDINAL.finditer(text) if _ord_cue(low, text) else ()):
         raw = re.findall(_RU, m.group("vals"))
         if not raw or any(a < m.end() and m.start() < b for a, b in spans):
@@ -278,12 +286,13 @@ def _scale_constraints(text: str) -> Tuple[List[Found], List[Tuple[int, int]]]:
         word = re.sub(r"(?<=[ey])s$", "", " ".join(m.group("word").lower().split()))  # "stages" -> "stage"
         q = _QUAL.search(text, max(0, m.start() - 25), m.start())  # "WHO grade", "TNM stage"
         name = (" ".join(q.group(0).lower().split()) + " " + word) if q else word
-        _bounds_out(out, spans, m, text, name, raw, q.start() if q else m.start("word"))
-    return out, spans
+        _bounds_out(out, spans, m, text, name, raw, q.start() if q else m.start("word"), refused)
+    # "Stage IIIB, IIIC ... or Stage IV": where a set was refused, a lone value of the scale is only part of it
+    return [f for f in out if f.subject not in refused], spans
 
 
 def _bounds_out(out: List[Found], spans: List[Tuple[int, int]], m: "re.Match[str]", text: str, name: str,
-                raw: List[str], sstart: int) -> None:
+                raw: List[str], sstart: int, refused: set) -> None:
     """Bounds of an ordinal scale match: a plain range or a list of consecutive values gives >= min and
     <= max.  A list with sub-stage letters or gaps ("IIIB, IIIC or IVA", "stage I or III") is a set, not a
     range: no constraint (the records contract has op "in" with `values`, but screening and the exporters
@@ -299,6 +308,7 @@ def _bounds_out(out: List[Found], spans: List[Tuple[int, int]], m: "re.Match[str
     lettered = any(v[-1:].isalpha() and v[-1:] not in "IViv" for v in raw)
     gaps = sorted(set(vals)) != [float(x) for x in range(int(min(vals)), int(max(vals)) + 1)]
     if len(vals) > 1 and (lettered or (gaps and not is_span)):
+        refused.add(name)
         return  # never a wrong range ("IIIB-IVA" has no honest numeric reading either)
     if len(vals) > 1:
         bounds = [(">=", min(vals)), ("<=", max(vals))]
@@ -318,7 +328,40 @@ _SCALE_AFTER = re.compile(r"\s*(?:[\w-]+\s+){0,3}?(?:scale|vas|nrs|numeric|point
 _PERIOD = re.compile(r"(?i)(?:over|during|for)\s+(?:a|the)\s+(?!age\b)")
 
 
-def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optional[str]) -> List[Found]:
+_RESTATED_GAP = re.compile(r"^\s*\(\s*(?:or\s+|i\.e\.,?\s+)?$", re.I)
+_MINIMUM_SUBJECTS = {"life expectancy"}  # a bare value of these is a minimum ("life expectancy of 6 months")
+_OVER_PERIOD = re.compile(r"(?i)\bover\s+(?:the\s+)?$")
+
+
+def _restated(c: Comparison, prev: List[Found], text: str) -> List[Found]:
+    """"creatinine <= 2.0 mg/dl (168 umol/L)": the bound before, restated in another unit in parentheses."""
+    if not prev or c.unit is None or c.is_range or not _RESTATED_GAP.match(text[prev[-1].end:c.start]):
+        return []
+    out = []
+    for p in prev:
+        subj = lexicon.subjects().get(p.subject)
+        if p.unit is None or p.unit == c.unit or p.relative_to \
+                or units.try_convert(c.v1, c.unit, p.unit, subject=subj.name if subj else None) is None:
+            return []
+        out.append(record(p.subject, p.subject_text, p.op, c.v1, c.v1_text, c.unit, c.unit_text, None, p.category,
+                          c.start, c.end))
+    return out
+
+
+def _minimum(c: Comparison, text: str, mentions: Mentions) -> List[Found]:
+    """"an estimated life expectancy of 6 months": a bare duration of life expectancy is its minimum."""
+    if c.unit not in TIME_UNITS:
+        return []
+    subs = mention_list(mentions, text, c.start, mentions.floor(c.start))
+    if len(subs) != 1 or subs[0].name not in _MINIMUM_SUBJECTS:
+        return []
+    s = subs[0]
+    return [record(s.name, text[s.start:s.end], ">=", c.v1, c.v1_text, c.unit, c.unit_text, None,
+                   lexicon.subjects()[s.name].category, s.start, c.end)]
+
+
+def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optional[str],
+                prev: List[Found]) -> List[Found]:
     """Constraints of one COMPARISON match: read the comparison, find its subjects, build the records."""
     c = comparisons.read(m, text)
     if c is None:
@@ -326,12 +369,15 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
     if c.op is None and not c.is_range:
         d = _DEFERRED_OP.search(text, max(0, c.start - 60), c.start)
         if d is None:
-            return _bare(c, text, mentions)
+            return _restated(c, prev, text) or _bare(c, text, mentions) or _minimum(c, text, mentions)
         c.op = ">=" if d.group("w").lower().startswith("min") else "<="  # "a minimum life expectancy of 12 weeks"
     if c.v1 < 0 and c.unit in TIME_UNITS:
         return []  # a negative time is no duration ("-0.5 D" is a dioptre)
     if c.has_pre and _PERIOD.match(text, c.start):
         return []  # "over a 12-month period", "over the 3 months": a period, not a bound
+    if c.unit in TIME_UNITS and c.op == ">" and _OVER_PERIOD.search(text, max(0, c.start - 10), c.value_start) \
+            and prev and prev[-1].unit not in TIME_UNITS and mentions.floor(c.start) <= prev[-1].start:
+        return []  # "pain intensity > 4/10 ... measured daily over 2 weeks": the observation period
     if c.is_range and c.v1 == 0 and _SCALE_AFTER.match(text, m.end()):
         return []  # "on a 0-10 VAS scale": the scale's range, not a threshold
     a = attach(c, text, mentions, hint)
@@ -396,10 +442,16 @@ def _link(prev: List[Found], found: List[Found], text: str, start: int) -> List[
 
 # ------------------------------------------------------------------ the public entry --
 
+# Windows Symbol-font text read as Latin-1: "\u2265" arrives as "\u00b3" (normalised to "^3") and "\u2264" as "\u00a3"
+_SYMBOL_FONT = re.compile(r"(?:(?<=[\s(:])|^)(?:\^3|\u00a3)(?=\s?\.?\d)")
+_SYMBOL_FONT_OPS = {"3": ">=", "\u00a3": "\u2264"}
+
+
 def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
+    text = _SYMBOL_FONT.sub(lambda m: _SYMBOL_FONT_OPS[m.group(0)[-1]], text)  # same length: offsets hold
     low = text.lower()
     has_scale = _named_cue(low) or _ord_cue(low, text)
-    if not (has_scale or comparisons.any_number(text, low)):
+    if not (has_scale or comparisons.any_number(text, low) or "ln" in low or "normal" in low):
         return []
     mentions = Mentions(text)
     out: List[Found] = []
@@ -410,13 +462,18 @@ def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
     for m in comparisons.matches(text):
         if scale_spans and any(a <= m.start("v1") < b for a, b in scale_spans):
             continue
-        found = [f for f in _link(prev, _from_match(m, text, mentions, subject_hint), text, m.start()) if f.subject]
+        found = [f for f in _link(prev, _from_match(m, text, mentions, subject_hint, prev), text, m.start()) if f.subject]
         if found:
             prev = found
         out.extend(found)
+    if "ln" in low or "normal" in low:
+        for c in comparisons.bare_limits(text):
+            a = attach(c, text, mentions, subject_hint)
+            if a.subjects and all(s.name for s in a.subjects) and a.category is None:
+                out.extend(records(c, a, text))
     seen = set()
     uniq = []
-    for c in out:  # drop exact duplicates (same subject, op, value, span)
+    for c in sorted(out, key=lambda f: f.start):  # in text order, exact duplicates (same subject, op, value, span) dropped
         key = (c.subject, c.op, c.value, c.start, c.end)
         if key not in seen:
             seen.add(key)

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, List, Optional, Tuple
 _CHAR_MAP = {
     "\u2264": "<=", "\u2265": ">=", "\u2266": "<=", "\u2267": ">=", "\u2a7d": "<=", "\u2a7e": ">=",
     "\u2270": ">", "\u2271": "<",  # not less-or-equal / not greater-or-equal
-    "\uff1c": "<", "\uff1e": ">", "\uff1d": "=", "\u2260": "!=", "\u2248": "~",
+    "\uff1c": "<", "\uff1e": ">", "\ufe64": "<", "\ufe65": ">", "\uff1d": "=", "\u2260": "!=", "\u2248": "~",
     "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u200a": " ", "\u2002": " ",
     "\u2003": " ", "\u3000": " ", "\t": " ", "\x0b": " ", "\x0c": " ",
     "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "", "\u00ad": "",
@@ -40,7 +40,7 @@ _CHAR_MAP = {k: v for k, v in _CHAR_MAP.items() if k != v}
 # the character-level edits; "\r\n" (every line break of registry text) is found apart, with str.find
 # (much faster), and "(?!\r\n)" keeps a lone "\r" to the character map
 _RULES = re.compile(
-    r"(?P<mdesc>\\(?=[><*_\[\]#\-()+=~.`!|{}]))"
+    r"(?P<mdesc>\\(?=[><*_\[\]#\-()+=~.`!|{}^]))"
     r"|(?P<ent>&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});)"
     r"|(?P<char>(?!\r\n)[" + re.escape("".join(_CHAR_MAP)) + r"])"
 )

@@ -13,9 +13,10 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import List, NamedTuple, Optional
+from functools import lru_cache
+from typing import Dict, List, NamedTuple, Optional
 
-from . import lexicon, units
+from . import lexicon, resources, units
 from .comparisons import Comparison, words
 
 
@@ -45,9 +46,9 @@ _QUANTITY = re.compile(r"^" + _words_alt("quantity") + r"$", re.I)
 _BARE = re.compile(r"^(?:" + _words_alt("bare") + r"|" + _words_alt("quantity") + r"|\d.*)$", re.I)
 _PERSON = re.compile(r"\b" + _words_alt("person") + r"\b", re.I)
 _FILLER_GAP = re.compile(
-    r"^\)?[\s,]*(?:\([^()]{0,60}\)\s*)?(?:(?:" + _words_alt("filler") + r"|\d+\s*hours?|≤"
+    r"^[)\]]?[\s,]*(?:\([^()]{0,60}\)\s*)?(?:(?:" + _words_alt("filler") + r"|\d+\s*hours?|≤"
     r"|(?:in|on|at|breathing)\s+(?:[a-z]+\s+)?air)\b[\s,:\-]*"  # "in indoor air", "on room air", "in ambient air"
-    r"|\([^()]{0,40}\)\s*|[=:]\s*)*$", re.I)
+    r"|\([^()]{0,40}\)\s*|\[[^\[\]]{0,40}\]\s*|[=:]\s*)*$", re.I)
 _LIST_GAP = re.compile(r"^\s*(?:,|/|\band\b|\bor\b|\band/or\b|&|\+)?\s*(?:,|/|\band\b|\bor\b|\band/or\b)?\s*$", re.I)
 # a new line breaks a clause only where a list item or a paragraph starts: criteria
 # bodies keep the hard wraps of legacy records ("Karnofsky\n    performance status")
@@ -104,13 +105,14 @@ def mention_list(mentions: Mentions, text: str, cstart: int, floor: int) -> List
     chosen = [last]
     for prev in reversed(before[:-1]):
         between = text[prev.end:chosen[0].start]
-        if _LIST_GAP.match(between) or re.match(r"^\s*\(?\s*$", between):
+        if prev.name == chosen[0].name and re.match(r"^\s*\(?\s*$", between):
+            chosen[0] = Span(prev.start, chosen[0].end, prev.name)  # "left ventricular ejection fraction (LVEF)"
+            continue
+        if _LIST_GAP.match(between):
             if prev.name != chosen[0].name:
                 chosen.insert(0, prev)
-            else:  # "left ventricular ejection fraction (LVEF)": one subject
-                chosen[0] = Span(prev.start, chosen[0].end, prev.name)
             continue
-        break
+        break  # "performance status (Karnofsky": the named scale in parentheses is the subject
     seen, out = set(), []
     for m in chosen:
         if m.name not in seen:
@@ -160,7 +162,8 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
             break
     if keep and floor > outer and all(_BARE.match(w.group(0)) for w in keep):
         return head_phrase(text, floor - 1, outer)  # "moderate anxiety (score 8 to 23)": the thing scored
-    if not keep or units.to_ucum(keep[-1].group(0)) or _QUANTITY.match(keep[-1].group(0)) \
+    last = keep[-1].group(0) if keep else ""
+    if not keep or units.to_ucum(last) or units.to_ucum(last.split("/")[0]) or _QUANTITY.match(last) \
             or all(_BARE.match(w.group(0)) for w in keep):
         return None  # "teaspoons", "days", a bare "score" or "dosing": not the measured thing
     s, e = floor + keep[0].start(), floor + keep[-1].end()
@@ -170,7 +173,8 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
 _NOUN_AFTER = re.compile(
     r"\s*(?:(?:prior|previous|consecutive|separate|distinct|different|documented|or\s+more|or\s+greater)\s+)*"
     r"((?:lines?|cycles?|courses?|regimens?)\s+of\s+[A-Za-z][\w\-]*(?:\s+(?!and\b|or\b|in\b|with\b|for\b)[A-Za-z][\w\-]*)?"
-    r"|[A-Za-z][\w\-]*(?:\s+(?!and\b|or\b|of\b|in\b|with\b|per\b|to\b|at\b|by\b|for\b|prior\b|within\b|after\b|before\b)"
+    r"|[A-Za-z][\w\-]*(?:\s+(?!and\b|or\b|of\b|in\b|with\b|per\b|to\b|at\b|by\b|for\b|prior\b|within\b|after\b|before\b|"
+    r"will\b|be\b|is\b|are\b|was\b|were\b|must\b|should\b|can\b|may\b|has\b|have\b|had\b)"
     r"[A-Za-z][\w\-]*){0,2})")
 _NEW_ITEM = re.compile(r"\n[ \t]*(?:\n|[-*+\u2022]\s)")
 
@@ -255,8 +259,8 @@ _TEMPORAL_LEAD = re.compile(
     r"^(?:(?:concurrent|current|prior|previous|recent|ongoing|active)\s+)?(?:therapy|treatment|use|administration|exposure|vaccination)\s+(?:with|of|to)\s+"
     r"|^(?:treated|treatment|therapy|received|receiving|use|used|taken|taking|administration)\s+(?:with|of)?\s*"
     r"|^(?:received|receiving|taken|taking|had|have|has|undergone|underwent)\s+"
-    r"|^(?:no|any|without|history\s+of|use\s+of|using(?:\s+of)?|prior|previous|recent)\s+", re.I)
-_TRAILING_JOIN = re.compile(r"[\s,(]*(?:\(\s*)?(?:\b(?:if|and|or|when|who|that|which|unless|for|during)\b[\s,(]*)*$")
+    r"|^(?:no|any|without|history\s+of|use\s+of|using(?:\s+of)?|prior|previous|recent|a|an|the)\s+", re.I)
+_TRAILING_JOIN = re.compile(r"[\s,(]*(?:\(\s*)?(?:\b(?:if|and|or|when|who|that|which|unless|for|during|of|at|with|in|on|to|from)\b[\s,(]*)*$")
 TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 
 
@@ -349,14 +353,38 @@ def scale_after(text: str, c: Comparison) -> Optional[Span]:
 _SCORE_BEFORE = re.compile(r"\b(?:scores?|points?)\s*(?:of\s*)?$", re.I)
 
 
+@lru_cache(maxsize=1)
+def _condition_analytes() -> Dict[str, str]:
+    """resources/condition_analytes.csv: a laboratory condition -> the analyte it is a value of."""
+    return {r["condition"]: r["subject"] for r in resources.read_csv("condition_analytes.csv")}
+
+
+def condition_subject(hp: Optional[Span]) -> Optional[Span]:
+    """"Hyperkalemia >5.0 mmol/L", "neutropenia (less than 1,000 /mm3)": the condition's analyte."""
+    if hp is None:
+        return None
+    name = _condition_analytes().get(hp.name.split()[-1])
+    return Span(hp.start, hp.end, name) if name else None
+
+
 def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
     """The subjects of comparison `c` (empty where none is found: the comparison then gives no constraint)."""
     floor = mentions.floor(c.start)
     subs = mention_list(mentions, text, c.start, floor)
     if subs:
         return Attachment(subs)
-    age = age_subject(text, floor, c, c.unit)
+    if _SCORE_BEFORE.search(text, floor, c.start):
+        scale = scale_after(text, c)  # "a score of 55 or lower on Fugl-Meyer"
+        if scale:
+            return Attachment([scale], extends_to=scale.end)
+    age = age_subject(text, floor, c, c.unit) if c.word != "grade" else None
     hp = head_phrase(text, c.start, floor)
+    analyte = condition_subject(hp) if age is None else None
+    if analyte:
+        return Attachment([analyte])
+    grade = grade_subject(text, c, hp) if age is None else None
+    if grade:
+        return Attachment([grade], "score", grade.end if grade.end > c.end else None)
     if c.unit in TIME_UNITS and age is None and hp is None:
         since = since_subject(text, c.end)
         if since:
@@ -366,10 +394,6 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
             return Attachment([lasted], "duration", lasted.end)
     if age:
         return Attachment([age])
-    if hp is None and _SCORE_BEFORE.search(text, floor, c.start):
-        scale = scale_after(text, c)
-        if scale:
-            return Attachment([scale], extends_to=scale.end)
     by_unit = _unit_subject(c, hp)
     if by_unit:
         return Attachment([by_unit])
@@ -381,3 +405,19 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
             return Attachment([after], "count", after.end)
     fb = _fallback(text, c, hp)
     return Attachment([fb], "other") if fb else Attachment()
+
+
+def grade_subject(text: str, c: Comparison, hp: Optional[Span]) -> Optional[Span]:
+    """A CTCAE-style grade (">= Grade 3 neuropathy", "Grade >= 3", "grade 2 or higher"): the graded
+    thing plus "grade" where it is named next to it, else "ctcae grade"."""
+    if c.unit is not None or c.relative_to is not None or c.v1 > 5 or c.v1 < 0:
+        return None
+    if c.word == "grade":
+        after = noun_after(text, c.end)
+        if after:
+            return Span(after.start, after.end, after.name + " grade")
+        return Span(c.start, c.start, "ctcae grade")
+    if hp is not None and hp.name == "grade":
+        after = noun_after(text, c.end)  # "grade 2 or worse peripheral neuropathy"
+        return Span(after.start, after.end, after.name + " grade") if after else Span(hp.start, hp.end, "ctcae grade")
+    return None
