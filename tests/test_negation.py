@@ -111,3 +111,43 @@ def test_full_pipeline_no_more_than_uln(full):
     doc = full("ALT no more than 3 x ULN")
     assert not any(e._.is_negated for e in doc.ents)
     assert not any(c["negated"] for c in doc._.constraints or [])
+
+
+# -- issue 9: result words and a second group of patients do not negate a constraint ----------
+
+REAL_NOT_NEGATED = [
+    # (v2 study, words of the criterion, words of the constraint's text)
+    ("NCT05814159", "tuberculosis test within 8 weeks", "tuberculosis test within 8 weeks"),
+    ("NCT05832827", "antiviral therapy for at least 4 weeks", "antiviral therapy for at least 4 weeks"),
+]
+
+
+@pytest.mark.issue(9)
+@pytest.mark.parametrize("mode", ["fast", "full"])
+@pytest.mark.parametrize("tid, crit_words, con_words", REAL_NOT_NEGATED)
+def test_result_and_second_group_do_not_negate(corpora, mode, tid, crit_words, con_words):
+    """'The result of tuberculosis test within 8 weeks prior to enrollment is negative' and '... with no history
+    of HBV or HCV infection or who meet ... have received HBV antiviral therapy for at least 4 weeks': the test
+    and the therapy are required, not absent; both modes agree."""
+    import critparse
+    from critparse.corpora import v2_sample_records
+
+    folder = corpora / "ctgov_v2_json_sample" / "original"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not found")
+    text, _, info = next(r for r in v2_sample_records(folder) if r[1] == tid)
+    parsed = critparse.parse(text, trial_id=tid, info=info, mode=mode)
+    (crit,) = [c for c in parsed.criteria if crit_words in c.clean_text]
+    (con,) = [k for k in parsed.constraints if k.criterion == crit.id and con_words in " ".join(k.text.split())]
+    assert con.negated is False
+
+
+@pytest.mark.issue(9)
+def test_result_trigger_negates_no_constraint_but_other_triggers_still_do():
+    from critparse.negation import negate_constraints
+
+    text = "Tuberculosis test within 8 weeks is negative; no prior chemotherapy within 4 weeks"
+    cons = [{"subject": "tuberculosis test", "start": 0, "end": 32, "subject_start": 0, "subject_end": 17},
+            {"subject": "chemotherapy", "start": 56, "end": 83, "subject_start": 56, "subject_end": 68}]
+    negate_constraints(text, cons)
+    assert [c["negated"] for c in cons] == [False, True]

@@ -324,12 +324,27 @@ def scopes(text: str) -> List[Tuple[int, int, int, int]]:
     return out
 
 
+#: a negation trigger that states a test RESULT ("is negative", "negative for"): it says what a test found,
+#: not that the test, its timing or its value is absent ("the tuberculosis test within 8 weeks is negative")
+_RESULT_TRIGGER = re.compile(r"\bnegative\b", re.I)
+
+
 def mark_negated(constraints: List[Dict[str, Any]], scope_list: Sequence[Tuple[int, int, int, int]],
-                 negated_spans: Sequence[Tuple[int, int]] = ()) -> None:
+                 negated_spans: Sequence[Tuple[int, int]] = (), text: Optional[str] = None) -> None:
     """Set ``negated`` on constraint dicts (in place) from negation scopes and negated spans
     (character offsets): a constraint is negated when its subject overlaps a scope whose trigger is
     not inside the constraint's own text, or overlaps a negated span.  Full mode calls it too, with
-    ConText's scopes (`critparse.pipeline.components.mark_negated`)."""
+    ConText's scopes (`critparse.pipeline.components.mark_negated`).
+
+    With `text`, result triggers ("is negative", "negative for": `_RESULT_TRIGGER`) negate no
+    constraint, and a negated span lying only in such scopes neither: a constraint measures the test
+    (when, how much), the result word says what it found."""
+    if text is not None:
+        result = [sc for sc in scope_list if _RESULT_TRIGGER.search(text, sc[0], sc[1])]
+        scope_list = [sc for sc in scope_list if sc not in result]
+        negated_spans = [(es, ee) for es, ee in negated_spans
+                         if not any(ss < ee and es < se for _m, _n, ss, se in result)
+                         or any(ss < ee and es < se for _m, _n, ss, se in scope_list)]
     for c in constraints:
         s = c.get("subject_start", c.get("start"))
         e = c.get("subject_end", c.get("end"))
@@ -351,7 +366,7 @@ def mark_negated(constraints: List[Dict[str, Any]], scope_list: Sequence[Tuple[i
 def negate_constraints(text: str, constraints: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Set ``negated`` on the constraint dicts of `text` (in place) and return them."""
     if constraints:
-        mark_negated(constraints, scopes(text))
+        mark_negated(constraints, scopes(text), text=text)
     return constraints
 
 

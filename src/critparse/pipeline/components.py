@@ -326,5 +326,5 @@ class ConstraintNegation:
                 for e in doc.ents
                 if e.has_extension("is_negated") and e._.is_negated
             ]
-            mark_negated(cons, negation_scopes(doc), negated_ents)
+            mark_negated(cons, negation_scopes(doc), negated_ents, text=doc.text)
         return doc
