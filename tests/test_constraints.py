@@ -136,12 +136,12 @@ SEED_EXPECTED = [
     ("age", ">=", 3.0, "a", None, None), ("age", "<=", 70.0, "a", None, None),
     ("age", ">=", 18.0, "a", None, None), ("age", "<=", 75.0, "a", None, None),
     ("relapses", ">=", 2.0, None, None, None), ("cr duration", "<", 12.0, "mo", None, None),
-    ("blasts", ">", 5.0, "%", None, None), ("blasts", ">", 1.0, "%", None, None),
+    ("primordial cells", ">", 5.0, "%", None, None), ("primordial cells", ">", 1.0, "%", None, None),
     ("bilirubin", "<=", 51.0, "umol/L", None, {"value": 51.0, "unit": "umol/L"}),
     ("alt", "<=", 3.0, None, "ULN", None), ("ast", "<=", 3.0, None, "ULN", None),
     ("creatinine", "<=", 176.8, "umol/L", None, {"value": 2.0, "unit": "mg/dL"}),
     ("lvef", ">=", 50.0, "%", None, None), ("spo2", ">=", 92.0, "%", None, None),
-    ("life expectancy", ">=", 3.0, "mo", None, None),  # "Estimated survival time >= 3 months"
+    ("life expectancy", ">=", 3.0, "mo", None, None),  # "Estimated survival time >= 3 months" ("estimated survival")
     ("ecog", ">=", 0.0, None, None, None), ("ecog", "<=", 2.0, None, None, None),
     ("creatinine", ">", 2.5, "mg/dL", None, {"value": 2.5, "unit": "mg/dL"}),
     ("alt", ">", 3.0, None, "ULN", None), ("ast", ">", 3.0, None, "ULN", None),

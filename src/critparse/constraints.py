@@ -371,6 +371,8 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
         if d is None:
             return _restated(c, prev, text) or _bare(c, text, mentions) or _minimum(c, text, mentions)
         c.op = ">=" if d.group("w").lower().startswith("min") else "<="  # "a minimum life expectancy of 12 weeks"
+    if c.v1b is not None and c.v1 == 20 and c.v1b >= 15 and c.unit is None:
+        return []  # "20/200 or worse": Snellen visual acuity, a fraction no single value states
     if c.v1 < 0 and c.unit in TIME_UNITS:
         return []  # a negative time is no duration ("-0.5 D" is a dioptre)
     if c.has_pre and _PERIOD.match(text, c.start):

@@ -135,6 +135,7 @@ def _label_subject(mentions: Mentions, text: str, cstart: int, floor: int) -> Li
 
 # ------------------------------------------------------------------ free phrases --
 
+_LOCATIONS = frozenset(words()["words"]["location"])  # type: ignore[index]
 _PHRASE_BREAK = re.compile(r"[\d<>=%,;]")
 _WORD = re.compile(r"[A-Za-z][\w\-+/']*")
 
@@ -162,6 +163,13 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
             break
     if keep and floor > outer and all(_BARE.match(w.group(0)) for w in keep):
         return head_phrase(text, floor - 1, outer)  # "moderate anxiety (score 8 to 23)": the thing scored
+    if keep and re.search(r"\b(?:in|within|from)\s+(?:the\s+)?$", seg[:keep[0].start()], re.I) \
+            and " ".join(w.group(0).lower() for w in keep) in _LOCATIONS:
+        # "primordial cells (...) in bone marrow is > 5%": the location is not the measured thing
+        cut = floor + max(seg.lower().rfind(w, 0, keep[0].start()) for w in ("in", "within", "from"))
+        while cut > outer and text[cut - 1] in " )":
+            cut = text.rfind("(", outer, cut) if text[cut - 1] == ")" else cut - 1  # "(lymphoblast and ...)in"
+        return head_phrase(text, cut, outer) if cut > outer else None
     last = keep[-1].group(0) if keep else ""
     if not keep or units.to_ucum(last) or units.to_ucum(last.split("/")[0]) or _QUANTITY.match(last) \
             or all(_BARE.match(w.group(0)) for w in keep):
