@@ -194,3 +194,17 @@ def test_constraint_concepts_on_real_phrases(text, expected):
 
     got = [(c.subject, c.concept, c.op, c.value) for c in critparse.parse("Inclusion Criteria:\n- " + text, mode="fast").constraints]
     assert got == expected
+
+
+def test_unit_variant_names_the_measured_concept():
+    assert concepts.for_constraint("cd4 count", "%", None, "lab").id == "cd4_percent"
+    assert concepts.for_constraint("cd4 count", "/uL", None, "lab").id == "cd4_count"
+    assert concepts.for_constraint("cd4 count", "mg", None, "lab") is None
+
+
+def test_link_gives_loinc_codes_for_measurement_mentions():
+    assert concepts.link("SGPT") == [{"system": "http://loinc.org", "code": "1742-6",
+                                      "display": "Alanine aminotransferase", "score": 1.0}]
+    assert concepts.link("TBL")[0]["code"] == "1975-2"
+    assert concepts.link("Lansky") == []   # a concept without a LOINC code
+    assert concepts.link("heart failure") == []

@@ -3,7 +3,7 @@ records (fast mode), and the concepts by kind.
 
     PYTHONPATH=src python tools/concept_coverage.py [--xml 1000] [--mode fast]
 
-"subject in the lexicon" counts constraints whose subject is a name of the subject lexicon (the only
+"non_temporal" leaves out time windows (category "temporal"). "subject in the lexicon" counts constraints whose subject is a name of the subject lexicon (the only
 reading before concepts existed: Constraint.concept was never set); "concept" counts constraints
 with Constraint.concept set.
 """
@@ -20,7 +20,7 @@ from critparse import corpora, lexicon
 
 
 def coverage(items: Iterable, mode: str) -> Dict[str, object]:
-    n = with_concept = in_lexicon = 0
+    n = with_concept = in_lexicon = non_temporal = non_temporal_concept = 0
     top: Counter = Counter()
     missing: Counter = Counter()
     names = set(lexicon.subjects())
@@ -28,12 +28,16 @@ def coverage(items: Iterable, mode: str) -> Dict[str, object]:
         for c in parsed.constraints:
             n += 1
             in_lexicon += c.subject in names
+            if c.category != "temporal":  # time windows since an event measure no concept
+                non_temporal += 1
+                non_temporal_concept += bool(getattr(c, "concept", None))
             if getattr(c, "concept", None):
                 with_concept += 1
                 top[c.concept] += 1
             else:
                 missing[c.subject] += 1
     return {"constraints": n, "concept": with_concept, "concept_share": round(with_concept / max(n, 1), 3),
+            "non_temporal": non_temporal, "non_temporal_concept_share": round(non_temporal_concept / max(non_temporal, 1), 3),
             "subject_in_lexicon": in_lexicon, "lexicon_share": round(in_lexicon / max(n, 1), 3),
             "top_concepts": top.most_common(15), "top_subjects_without_concept": missing.most_common(25)}
 

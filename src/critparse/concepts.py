@@ -50,6 +50,8 @@ class Concept:
     abbreviations: Tuple[str, ...] = ()
     codes: Tuple[Tuple[str, str], ...] = ()
     source: str = ""
+    #: (UCUM unit, concept id): the concept a value in that unit measures instead ("%" of a CD4 count)
+    unit_variants: Tuple[Tuple[str, str], ...] = ()
 
     def forms(self) -> Tuple[str, ...]:
         """Every case-insensitive written form: the synonyms, the subject and the plain preferred name."""
@@ -100,7 +102,8 @@ def _concept(row: dict) -> Concept:
         units=tuple(row.get("units") or ()), range=(float(rng[0]), float(rng[1])) if rng else None,
         loinc=row.get("loinc"), synonyms=tuple(row.get("synonyms") or ()),
         abbreviations=tuple(row.get("abbreviations") or ()),
-        codes=tuple((c["system"], c["code"]) for c in row.get("codes") or ()), source=row.get("source", ""))
+        codes=tuple((c["system"], c["code"]) for c in row.get("codes") or ()), source=row.get("source", ""),
+        unit_variants=tuple((row.get("unit_variants") or {}).items()))
 
 
 @lru_cache(maxsize=1)
@@ -200,7 +203,8 @@ def plausible(concept: Concept, value: float, unit: Optional[str]) -> bool:
 def for_constraint(subject: Optional[str], unit: Optional[str], relative_to: Optional[str] = None,
                    category: Optional[str] = None) -> Optional[Concept]:
     """The concept a constraint measures: its subject as a concept subject or written form, where
-    the unit fits (a limit relative to ULN/LLN fits every lab).  None for time windows ("temporal":
+    the unit fits (a limit relative to ULN/LLN fits every lab), or the concept the subject's
+    `unit_variants` name for that unit ("CD4 count >= 14 %": cd4_percent).  None for time windows ("temporal":
     they measure time since an event, not the subject) and for subjects that are no concept."""
     if not subject or category == "temporal":
         return None
@@ -209,7 +213,10 @@ def for_constraint(subject: Optional[str], unit: Optional[str], relative_to: Opt
         return None
     if relative_to is not None:
         return hit if hit.kind == "lab" else None
-    return hit if accepts_unit(hit, unit) else None
+    if accepts_unit(hit, unit):
+        return hit
+    variant = get(dict(hit.unit_variants).get(_ucum(unit) if unit else "", ""))
+    return variant if variant is not None and accepts_unit(variant, unit) else None
 
 
 def kinds_count() -> Dict[str, int]:
@@ -245,3 +252,16 @@ def spelling_variants(form: str) -> List[str]:
     for brit, us in normaliser().spellings:
         out += [f.replace(us, brit) for f in out if us in f]
     return list(dict.fromkeys(out))
+
+
+LOINC_SYSTEM = "http://loinc.org"
+
+
+def link(phrase: str) -> List[Dict[str, object]]:
+    """Codes for a measurement mention, best first, in the shape of `records.Entity.codes`:
+    ``[{"system": "http://loinc.org", "code", "display", "score"}]`` where the phrase names a concept
+    with a LOINC code (an exact `lookup`, so score 1.0), else []."""
+    hit = lookup(phrase)
+    if hit is None or not hit.loinc:
+        return []
+    return [{"system": LOINC_SYSTEM, "code": hit.loinc, "display": hit.name, "score": 1.0}]
