@@ -35,7 +35,8 @@ def emit(roots: List[Node], nt: NormalizedText) -> List[Segment]:
     while todo:
         node, parent_id, cid, depth = todo.pop()
         out.append(_segment_of(node, nt, parent_id, cid, depth))
-        todo.extend(reversed(_child_ids(node, cid, depth)))
+        if node.children:
+            todo.extend(reversed(_child_ids(node, cid, depth)))
     return out
 
 
@@ -76,6 +77,8 @@ def _segment_of(node: Node, nt: NormalizedText, parent_id: Optional[str], cid: s
 
 def flatten(nodes: List[Node]) -> List[Node]:
     """Nodes with no words of their own (a marker alone on a line) give way to their children (iteratively)."""
+    if all(n.body for n in nodes):
+        return nodes  # the usual case
     out = []
     todo = list(reversed(nodes))
     while todo:
