@@ -208,3 +208,16 @@ def test_link_gives_loinc_codes_for_measurement_mentions():
     assert concepts.link("TBL")[0]["code"] == "1975-2"
     assert concepts.link("Lansky") == []   # a concept without a LOINC code
     assert concepts.link("heart failure") == []
+
+
+def test_plausible_without_a_unit_tries_the_allowed_units():
+    plt = concepts.get("platelet_count")
+    assert concepts.plausible(plt, 50000, None) and concepts.plausible(plt, 100, None)   # /uL, 10*9/L
+    assert not concepts.plausible(concepts.get("lvef"), 0.35, None)  # a fraction where a percentage is meant
+
+
+def test_short_forms_take_no_plural():
+    # "mRSS" (modified Rodnan skin score, NCT record in ctgov_xml_2023) is not the modified Rankin scale
+    assert lexicon.find_mentions("mRSS > 10") == []
+    assert [m[2] for m in lexicon.find_mentions("mRS 0-2")] == ["mrs"]
+    assert [m[2] for m in lexicon.find_mentions("CD4 cell counts > 200")] == ["cd4 count"]

@@ -180,13 +180,16 @@ def accepts_unit(concept: Concept, unit: Optional[str]) -> bool:
 
 
 def plausible(concept: Concept, value: float, unit: Optional[str]) -> bool:
-    """Whether `value` (in `unit`, UCUM or as written; None = the canonical unit) lies in the
-    concept's plausible range.  A unit that does not convert to the canonical one is not plausible;
-    a concept without a range accepts every finite value."""
+    """Whether `value` (in `unit`, UCUM or as written) lies in the concept's plausible range.  A value
+    without a unit is plausible in the canonical unit or in one of the allowed ones ("platelets <
+    50000": /uL); a unit that does not convert to the canonical one is not plausible; a concept
+    without a range accepts every finite value."""
     if not math.isfinite(value):
         return False
     if concept.range is None:
         return True
+    if unit is None and concept.unit is not None:
+        return any(plausible(concept, value, u) for u in dict.fromkeys((concept.unit,) + concept.units))
     if unit is not None and concept.unit is not None:
         from .units import try_convert
 

@@ -102,21 +102,26 @@ def _alt(words: Iterable[str]) -> str:
 @lru_cache(maxsize=1)
 def mention_pattern() -> Pattern[str]:
     """One regex finding every subject mention: an optional filler before ("serum"), then group
-    'cs' (an abbreviation, exact case) or 'ci' (any other form and its British spelling,
-    case-insensitive, optionally followed by a plural 's'), then an optional filler after ("level")."""
+    'cs' (an abbreviation, exact case), 'ci' (any other form of five characters or more and its
+    British spelling, case-insensitive, optionally followed by a plural 's') or 'cis' (a shorter
+    form, case-insensitive, no plural: "mRSS" is not "mrs" + "s"), then an optional filler after
+    ("level")."""
     norm = _concepts.normaliser()
-    ci = {v for w in _surface_index() if len(w) > 2 or w in ("hb",) for v in _concepts.spelling_variants(w)}
+    forms = {v for w in _surface_index() if len(w) > 2 or w in ("hb",) for v in _concepts.spelling_variants(w)}
+    ci = {w for w in forms if len(w) >= 5}
+    short = forms - ci
     before = r"(?i:(?:" + "|".join(map(re.escape, norm.before)) + r")[\s\-]+)?" if norm.before else ""
     after = r"(?i:[\s\-]+(?:" + "|".join(map(re.escape, norm.after)) + r")(?![\w]))?" if norm.after else ""
     return re.compile(
-        r"(?<![\w-])" + before + r"(?:(?P<cs>" + _alt(_exact_index()) + r")|(?i:(?P<ci>" + _alt(ci) + r")(?P<pl>s)?))(?![\w])" + after
+        r"(?<![\w-])" + before + r"(?:(?P<cs>" + _alt(_exact_index()) + r")|(?i:(?P<ci>" + _alt(ci) + r")(?P<pl>s)?|(?P<cis>" + _alt(short) + r")))(?![\w])"
+        + after
     )
 
 
 def _subject_of(m: "re.Match[str]") -> Optional[str]:
     if m.group("cs"):
         return _exact_index().get(m.group("cs"))
-    surf = m.group("ci")  # a plural "s" ("CD4 cell counts") is not looked up
+    surf = m.group("ci") or m.group("cis")  # a plural "s" ("CD4 cell counts") is not looked up
     name = _surface_index().get(_concepts.normaliser().key(surf))
     if name is None:
         s = lookup(surf)
