@@ -324,6 +324,7 @@ def _bounds_out(out: List[Found], spans: List[Tuple[int, int]], m: "re.Match[str
 
 # ------------------------------------------------------------------ one comparison --
 
+_QUANTITY_AFTER = re.compile(r"\s*(?:" + "|".join(comparisons.words()["words"]["household_measure"]) + r")\b", re.I)  # type: ignore[index]
 _SCALE_AFTER = re.compile(r"\s*(?:[\w-]+\s+){0,3}?(?:scale|vas|nrs|numeric|point|likert)\b", re.I)
 _PERIOD = re.compile(r"(?i)(?:over|during|for)\s+(?:a|the)\s+(?!age\b)")
 
@@ -382,6 +383,8 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
         return []  # "pain intensity > 4/10 ... measured daily over 2 weeks": the observation period
     if c.is_range and c.v1 == 0 and _SCALE_AFTER.match(text, m.end()):
         return []  # "on a 0-10 VAS scale": the scale's range, not a threshold
+    if c.unit is None and c.relative_to is None and _QUANTITY_AFTER.match(text, c.end):
+        return []  # "at least 0.5 teaspoons": a measure no unit table holds; no value without its unit
     a = attach(c, text, mentions, hint)
     if not a.subjects:  # no subject of its own: kept, unnamed, for `_link` to carry the one before it
         a = Attachment([Span(c.start, c.start, "")], "other")

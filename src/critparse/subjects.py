@@ -267,7 +267,7 @@ _TEMPORAL_LEAD = re.compile(
     r"^(?:(?:concurrent|current|prior|previous|recent|ongoing|active)\s+)?(?:therapy|treatment|use|administration|exposure|vaccination)\s+(?:with|of|to)\s+"
     r"|^(?:treated|treatment|therapy|received|receiving|use|used|taken|taking|administration)\s+(?:with|of)?\s*"
     r"|^(?:received|receiving|taken|taking|had|have|has|undergone|underwent)\s+"
-    r"|^(?:no|any|without|history\s+of|use\s+of|using(?:\s+of)?|prior|previous|recent|a|an|the)\s+", re.I)
+    r"|^" + _words_alt("temporal_lead") + r"\s+", re.I)
 _TRAILING_JOIN = re.compile(r"[\s,(]*(?:\(\s*)?(?:\b(?:if|and|or|when|who|that|which|unless|for|during|of|at|with|in|on|to|from)\b[\s,(]*)*$")
 TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 
