@@ -281,3 +281,38 @@ def test_missing_data_is_never_ineligible(seed):
     for patient in ({}, {"sex": "female"}, {"conditions": ["urinary tract infection"]}):
         assert critparse.screen(seed, patient).verdict == "undetermined"
         agrees(seed, copy.deepcopy(patient))
+
+
+# -- exporters follow the expression ----------------------------------------------------
+
+def test_fhir_and_sql_keep_guarded_bounds_out_of_the_flat_readings():
+    """A bound under a guard is not a Group characteristic of its own nor a `standalone` SQL row; the
+    EvidenceVariable holds the guard."""
+    from critparse.export.fhir import to_evidence_variable, to_group, validate
+    from critparse.export.frames import constraint_rows
+
+    p = one("For patients aged >= 65 years: creatinine clearance >= 50 mL/min; for patients aged < 65 years: "
+            "creatinine clearance >= 60 mL/min", kind="inclusion")
+    group, ev = to_group(p), to_evidence_variable(p)
+    validate(group), validate(ev)
+    typed = [ch for ch in group["characteristic"] if "valueQuantity" in ch or "valueRange" in ch]
+    assert typed == []  # every bound is guarded
+    (whole,) = [ch for ch in group["characteristic"] if ch.get("valueBoolean")]
+    assert any(x["url"].endswith("expression") and '"when"' in x["valueString"] for x in whole["extension"])
+    combos = json.dumps(ev["characteristic"])
+    assert '"any-of"' in combos and '"exclude": true' in combos  # (not guard) or then
+    assert [r["standalone"] for r in constraint_rows(p)] == [False] * 4
+
+    plain = one("Creatinine clearance >= 60 mL/min", kind="inclusion")
+    assert [r["standalone"] for r in constraint_rows(plain)] == [True]
+    assert [ch for ch in to_group(plain)["characteristic"] if "valueQuantity" in ch]
+
+
+def test_seed_exception_in_fhir(seed):
+    from critparse.export.fhir import to_group
+
+    group = to_group(seed)
+    exc6 = [ch for ch in group["characteristic"]
+            if any(x["url"].endswith("criterion") and x.get("valueString") == "exc.6" for x in ch["extension"])]
+    # the steroid window is no standalone reason to exclude (an exception may apply): one expression characteristic
+    assert len(exc6) == 1 and exc6[0]["valueBoolean"] is True and exc6[0]["exclude"] is True
