@@ -507,19 +507,24 @@ def _route(r: Dict[str, Any]) -> Optional[str]:
 
 def exposure_matches(subject: str, e: Exposure) -> bool:
     """True when the constraint subject names the exposure (either way), or names a class it is in."""
-    from .patient import word_pattern
-
     s = subject.strip()
     if not s:
         return False
-    if any(word_pattern(n).search(s) or word_pattern(s).search(n) for n in e.names):
+    if any(_pattern(n).search(s) or _pattern(s).search(n) for n in e.names):
         return True
     for cls in _classes_for(s.lower()):
         if e.route and any(x in e.route for x in cls.get("routes_excluded", ())):
             continue
-        if any(word_pattern(m).search(n) for m in cls["members"] for n in e.names):
+        if any(_pattern(m).search(n) for m in cls["members"] for n in e.names):
             return True
     return False
+
+
+@lru_cache(maxsize=65536)
+def _pattern(words: str) -> "re.Pattern[str]":
+    from .patient import word_pattern
+
+    return word_pattern(words)
 
 
 @lru_cache(maxsize=4096)
