@@ -87,6 +87,7 @@ class PatientColumns:
                 has[i], val[i] = True, a
         self._first_words = _first_word_index(self.conditions)
         self._text_hits: Dict[str, Tuple[int, ...]] = {}
+        self._text_status: Dict[Tuple[str, bool], np.ndarray] = {}
 
     # -- values ---------------------------------------------------------------------
 
@@ -131,6 +132,23 @@ class PatientColumns:
         if hits is None:
             hits = self._text_hits[text] = _hits(text, self.conditions, self._first_words)
         return self.incidence[:, list(hits)].any(axis=1) if hits else np.zeros(self.n, bool)
+
+    def text_statuses(self, text: str, decide_sex: bool) -> np.ndarray:
+        """Statuses of a text piece (`Patient.text_status`): it reads whether one of the patient's
+        conditions is named in the text, and the patient's sex, so it is asked once for each of the
+        four kinds of patient and spread over the patients."""
+        key = (text, decide_sex)
+        if key not in self._text_status:
+            hit = self.conditions_in(text)
+            male = self.sex == "male"
+            named = [self.conditions[j] for j in self._text_hits[text][:1]]
+            out = np.empty(self.n, np.int8)
+            for has, is_male in ((False, False), (False, True), (True, False), (True, True)):
+                rep = Patient({"sex": "male" if is_male else None, "conditions": named if has else []})
+                holds, _ = rep.text_status(text, decide_sex)
+                out[(hit == has) & (male == is_male)] = UNKNOWN if holds is None else (MET if holds else NOT_MET)
+            self._text_status[key] = out
+        return self._text_status[key]
 
     def naming(self, label: str) -> np.ndarray:
         """Patients with a condition that names `label` or is named by it (`Patient.has_condition`)."""

@@ -4,13 +4,12 @@ The trial's logic (`critparse.logic.TrialLogic`: cohorts, criteria tree, constra
 walked once per trial; every node is a vector of statuses over the patients (int8: 1 met, 0 unknown,
 -1 not met; and = min, or = max, not = negation), so a trial costs a few numpy operations per node
 whatever the number of patients. It reads the trial as `critparse.screening.screen` does (same
-three-valued logic, unit conversion, ULN/LLN multiples, condition names in text, cohort membership,
-answers), and tests/test_match.py checks that the two agree pair by pair.
+three-valued logic, criterion expressions with guards and exceptions, unit conversion, ULN/LLN
+multiples, text pieces decided by `Patient.text_status`, cohort membership, answers), and tests/test_match.py checks that the two agree pair by pair.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -20,7 +19,6 @@ from ..logic import Node, TrialLogic, to_years
 from ..records import Constraint, ParsedTrial
 from .columns import MET, NOT_MET, UNKNOWN, PatientColumns, canonical
 
-_NEGATION = re.compile(r"\b(no|not|non|without|absence|absent|free of|negative|never|denies)\b", re.I)
 _CMP = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
         "=": lambda a, b: np.abs(a - b) < 1e-9, "!=": lambda a, b: np.abs(a - b) >= 1e-9}
 
@@ -64,13 +62,8 @@ class _Evaluator:
     def criterion(self, node: Node) -> np.ndarray:
         crit = node.criterion
         missing: List[Tuple[str, np.ndarray]] = []
-        body = node.children[0]
-        status = self._body(body, missing)
+        status = self._body(node.children[0], missing)
         answer = self.cols.answers.get(crit.id)
-        if body.op == "text":
-            text = crit.clean_text or crit.text
-            if not _NEGATION.search(text):
-                status = np.where(self.cols.conditions_in(text), MET, status).astype(np.int8)
         if answer is not None:
             has, val = answer
             status = np.where(has, np.where(val, MET, NOT_MET), status).astype(np.int8)
@@ -82,7 +75,9 @@ class _Evaluator:
         if op == "cmp":
             return self.constraint(node.constraint, missing)
         if op == "text":
-            return self.cols.unknown
+            piece = node.value or {}
+            decide_sex = piece.get("role") == "guard" or (piece.get("role") == "whole" and node.kind == "exclusion")
+            return self.cols.text_statuses(piece.get("text") or "", decide_sex)
         if op == "sex":
             known = self.cols.sex != None  # noqa: E711
             missing.append(("sex", ~known))

@@ -97,7 +97,8 @@ def trial_from_rows(trial: Dict[str, Any], criteria: List[Dict[str, Any]],
     crit = [Criterion(id=r["id"], parent=r.get("parent"), kind=r["kind"], cohort=r.get("cohort"),
                       logic=r.get("logic"), number=r.get("number"), text=r["text"], start=r["start"],
                       end=r["end"], role=r.get("role") or "item", depth=r.get("depth") or 0,
-                      section=r.get("section"), clean_text=r.get("clean_text") or "") for r in criteria]
+                      section=r.get("section"), clean_text=r.get("clean_text") or "",
+                      expression=_json(r.get("expression"), dict)) for r in criteria]
     con = [Constraint(id=r["id"], criterion=r["criterion"], kind=r["kind"], cohort=r.get("cohort"),
                       subject=r["subject"], subject_text=r.get("subject_text"), op=r["op"], value=r["value"],
                       unit=r.get("unit"), relative_to=r.get("relative_to"),
@@ -105,7 +106,7 @@ def trial_from_rows(trial: Dict[str, Any], criteria: List[Dict[str, Any]],
                                   if r.get("normalized_value") is not None else None),
                       negated=bool(r.get("negated")), text=r["text"], start=r["start"], end=r["end"],
                       category=r.get("category") or "other", code=r.get("code"), value_text=r.get("value_text"),
-                      unit_text=r.get("unit_text"), concept=r.get("concept"), values=_list(r.get("values")),
+                      unit_text=r.get("unit_text"), concept=r.get("concept"), values=_json(r.get("values"), list),
                       any_of=r.get("any_of")) for r in constraints]
     info = TrialInfo(sex=trial.get("sex"), minimum_age=trial.get("minimum_age"),
                      maximum_age=trial.get("maximum_age"), healthy_volunteers=trial.get("healthy_volunteers"),
@@ -117,14 +118,15 @@ def _num_id(cid: str) -> tuple:
     return tuple(int(x) if x.isdigit() else x for x in re.split(r"(\d+)", cid))
 
 
-def _list(v: Any) -> Optional[List[str]]:
-    if v is None or isinstance(v, list):
+def _json(v: Any, kind: type) -> Any:
+    """A nested value the batch tables hold as JSON text (or as itself), or None."""
+    if v is None or isinstance(v, kind):
         return v
     try:
         got = json.loads(v)
     except (TypeError, ValueError):
         return None
-    return got if isinstance(got, list) else None
+    return got if isinstance(got, kind) else None
 
 
 def _text(criteria: List[Criterion]) -> str:
