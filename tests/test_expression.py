@@ -316,3 +316,26 @@ def test_seed_exception_in_fhir(seed):
             if any(x["url"].endswith("criterion") and x.get("valueString") == "exc.6" for x in ch["extension"])]
     # the steroid window is no standalone reason to exclude (an exception may apply): one expression characteristic
     assert len(exc6) == 1 and exc6[0]["valueBoolean"] is True and exc6[0]["exclude"] is True
+
+
+def test_set_membership_constraint_is_screened_and_exported():
+    """op "in" (records contract: `values`), as the constraints engineer gives for 'stage IIIB, IIIC or IVA'."""
+    from json_logic import jsonLogic
+
+    from critparse.export.fhir import to_fhir, validate
+    from critparse.records import Constraint, Criterion, ParsedTrial
+
+    text = "Stage IIIB, IIIC or IVA disease"
+    crit = Criterion("inc.1", None, "inclusion", None, None, None, text, 0, len(text))
+    con = Constraint("inc.1#c1", "inc.1", "inclusion", None, "stage", "Stage", "in", 0.0, None, None, None, False,
+                     text[:23], 0, 23, values=["IIIB", "IIIC", "IVA"])
+    p = ParsedTrial("T-IN", text, [crit], [con])
+    assert status(p, {"stage": "IIIc"}, "inc.1") == "met"
+    assert status(p, {"stage": "II"}, "inc.1") == "not_met"
+    assert status(p, {}, "inc.1") == "unknown"
+    doc = to_jsonlogic(p)
+    assert doc["variables"]["stage"]["values"] == ["IIIB", "IIIC", "IVA"]
+    for patient in ({"stage": "IIIc"}, {"stage": "II"}, {}):
+        assert jsonLogic(doc["verdict"], patient_data(patient, doc)) == critparse.screen(p, patient).verdict
+    validate(to_fhir(p, "group")), validate(to_fhir(p, "evidencevariable"))
+    assert p.check() == []

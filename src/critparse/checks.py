@@ -89,7 +89,7 @@ def _loosest(cons: List[Constraint]) -> List[Constraint]:
     best: Dict[tuple, Constraint] = {}
     out: List[Constraint] = []
     for c in cons:
-        if c.negated or c.op in ("=", "!="):
+        if c.negated or c.op in ("=", "!=", "in"):
             out.append(c)
             continue
         upper = c.op in ("<", "<=")
@@ -108,7 +108,7 @@ def _loosest(cons: List[Constraint]) -> List[Constraint]:
 
 def _key(c: Constraint, cmp_unit: Dict[str, Optional[str]]) -> Optional[_Bound]:
     """The constraint as a bound in one unit per (subject, relative_to)."""
-    if c.negated or c.op in ("=", "!="):
+    if c.negated or c.op in ("=", "!=", "in"):
         return None
     key = f"{c.subject}|{c.relative_to or ''}"
     if c.relative_to:

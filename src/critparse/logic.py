@@ -424,6 +424,12 @@ def to_years(value: float, unit: Optional[str]) -> Optional[float]:
     return None
 
 
+def member_key(v: Any) -> str:
+    """A member of an enumeration (op "in": a stage, a class) compared case- and space-insensitively
+    ("IIIb" = "IIIB")."""
+    return "".join(str(v).split()).upper()
+
+
 def var_name(subject: str, relative_to: Optional[str] = None) -> str:
     """Patient variable name of a subject: 'platelet count' -> 'platelet_count',
     with '_xuln' / '_xlln' for thresholds given relative to ULN / LLN."""

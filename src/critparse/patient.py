@@ -36,7 +36,7 @@ class Patient:
         for k, v in d.items():
             if k in ("age", "sex", "labs", "conditions", "answers", "id", "name"):
                 continue
-            if isinstance(v, (int, float, dict)) and not isinstance(v, bool):
+            if isinstance(v, (int, float, dict, str)) and not isinstance(v, bool):  # str: a stage, a class
                 self.values.setdefault(canonical_subject(k), self._value(v))
 
     @staticmethod

@@ -47,7 +47,7 @@ import operator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional
 
-from .logic import Node, TrialLogic, canonical_subject, convert, to_years
+from .logic import Node, TrialLogic, canonical_subject, convert, member_key, to_years
 from .inputs import screening_inputs
 from .patient import Patient
 from .records import Constraint, ParsedTrial
@@ -114,6 +114,8 @@ def check_constraint(c: Constraint, patient: Patient) -> ConstraintResult:
 
     subject = canonical_subject(c.subject)
     pv = patient.values.get(subject) or patient.values.get(c.subject)
+    if c.op == "in":
+        return _check_member(c, pv, res)
     if pv is None or pv.get("value") is None:
         return res(UNKNOWN, f"missing data: {c.subject}")
     try:
@@ -162,6 +164,17 @@ def check_constraint(c: Constraint, patient: Patient) -> ConstraintResult:
     shown = f"{c.subject} {conv['value']:g} {_unit_words(conv['unit'])}".rstrip()
     want = f"{'not ' if c.negated else ''}{c.op} {thr_value:g} {_unit_words(thr['unit'] or c.relative_to)}".rstrip()
     return res(MET if holds else NOT_MET, f"{shown} {'satisfies' if holds else 'fails'} {want}", conv)
+
+
+def _check_member(c: Constraint, pv: Optional[Dict[str, Any]], res) -> ConstraintResult:
+    """op "in": the patient's value (a stage, a class: "IIIB") is one of the constraint's `values`."""
+    if pv is None or pv.get("value") is None:
+        return res(UNKNOWN, f"missing data: {c.subject}")
+    members = [member_key(v) for v in (c.values or [])]
+    got = member_key(pv["value"])
+    holds = (got in members) != bool(c.negated)
+    return res(MET if holds else NOT_MET, f"{c.subject} {pv['value']} {'is' if got in members else 'is not'} one of "
+                                          f"{', '.join(c.values or [])}", {"value": pv["value"], "unit": None})
 
 
 def _unit_words(unit: Optional[str]) -> str:

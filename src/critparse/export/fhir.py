@@ -114,6 +114,8 @@ def _value(pair: List[Constraint]) -> Dict[str, Any]:
         hi = next(c for c in pair if c.op.startswith("<"))
         return {"valueRange": {"low": _quantity(lo.value, lo), "high": _quantity(hi.value, hi)}}
     c = pair[0]
+    if c.op == "in":  # an enumeration ("stage IIIB, IIIC or IVA"): the members as text
+        return {"valueCodeableConcept": {"text": " | ".join(c.values or [])}}
     if c.op in ("<", "<=", ">", ">="):
         return {"valueQuantity": _quantity(c.value, c, c.op)}
     return {"valueQuantity": _quantity(c.value, c)}

@@ -46,13 +46,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from ..records import SCHEMA_VERSION, Constraint, Criterion, provide
-from ..logic import Node, TrialLogic, canonical_unit, convert, loinc, to_years, var_name
+from ..logic import Node, TrialLogic, canonical_unit, convert, loinc, member_key, to_years, var_name
 from ..patient import Patient
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..records import ParsedTrial
 
-_OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "==", "!=": "!="}
+_OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "==", "!=": "!=", "in": "in"}
 
 
 def criterion_var(cid: str) -> str:
@@ -68,6 +68,10 @@ class _Builder:
     # variable and threshold of one constraint -------------------------------
     def _variable(self, c: Constraint) -> Optional[tuple]:
         """(variable name, threshold in the variable's unit) or None with a reason recorded."""
+        if c.op == "in":  # an enumeration: the variable holds the member as written upper-case ("IIIB")
+            name = var_name(c.subject)
+            self._declare(name, c.subject, None, None, c)
+            return name, [member_key(v) for v in (c.values or [])]
         if c.relative_to:
             name = var_name(c.subject, c.relative_to)
             self._declare(name, c.subject, None, c.relative_to, c)
@@ -106,6 +110,9 @@ class _Builder:
             desc = f"{subject} as a multiple of the {'upper' if rel == 'ULN' else 'lower'} limit of normal"
         self.variables[name] = {"subject": subject, "unit": unit, "relative_to": rel,
                                 "code": c.code or loinc(subject), "description": desc}
+        if c.op == "in":
+            self.variables[name].update(values=[member_key(v) for v in c.values or []],
+                                        description=f"{subject}: one of {', '.join(c.values or [])} (upper-case)")
 
     def _unevaluable(self, crit: Criterion, key: str, text: str, reason: str,
                      constraint: Optional[str] = None, role: str = "whole") -> str:
@@ -211,7 +218,13 @@ def patient_data(patient: Dict[str, Any], doc: Dict[str, Any]) -> Dict[str, Any]
         pv = p.values.get(var["subject"])
         if pv is None or pv.get("value") is None:
             continue
-        value, unit = float(pv["value"]), pv.get("unit")
+        if var.get("values") is not None:  # an enumeration ("IIIB")
+            data[name] = member_key(pv["value"])
+            continue
+        try:
+            value, unit = float(pv["value"]), pv.get("unit")
+        except (TypeError, ValueError):  # not a number: missing for a numeric test, as screening reads it
+            continue
         rel = var.get("relative_to")
         try:
             if rel:
