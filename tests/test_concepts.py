@@ -89,6 +89,7 @@ def test_every_loinc_code_is_well_formed():
     ("fasting plasma glucose", "fasting_glucose"), ("HIV-1 RNA", "hiv_rna"), ("LDL-C", "ldl_cholesterol"),
     ("triglycerides", "triglycerides"), ("pack-years", "pack_years"), ("NYHA class", "nyha"), ("MMSE", "mmse"),
     ("body mass index", "bmi"), ("systolic blood pressure", "sbp"), ("platelet count", "platelet_count"),
+    ("plasma HIV-1 RNA measurement", "hiv_rna"), ("mRSS", "mrss"),
 ])
 def test_lookup_real_phrases(phrase, cid):
     hit = concepts.lookup(phrase)
@@ -197,6 +198,8 @@ def test_constraint_concepts_on_real_phrases(text, expected):
 
 
 def test_unit_variant_names_the_measured_concept():
+    assert concepts.for_constraint("weight loss", "[lb_av]", None, "other").id == "weight_loss_mass"
+    assert concepts.for_constraint("weight loss", "%", None, "other").id == "weight_loss"
     assert concepts.for_constraint("cd4 count", "%", None, "lab").id == "cd4_percent"
     assert concepts.for_constraint("cd4 count", "/uL", None, "lab").id == "cd4_count"
     assert concepts.for_constraint("cd4 count", "mg", None, "lab") is None
@@ -217,7 +220,8 @@ def test_plausible_without_a_unit_tries_the_allowed_units():
 
 
 def test_short_forms_take_no_plural():
-    # "mRSS" (modified Rodnan skin score, NCT record in ctgov_xml_2023) is not the modified Rankin scale
-    assert lexicon.find_mentions("mRSS > 10") == []
+    # "mRSS" (modified Rodnan skin score, in ctgov_xml_2023 and the v2 sample) is not the modified Rankin scale + "s"
+    assert [m[2] for m in lexicon.find_mentions("mRSS > 10")] == ["mrss"]
+    assert [m[2] for m in lexicon.find_mentions("ALTs > 3")] == []
     assert [m[2] for m in lexicon.find_mentions("mRS 0-2")] == ["mrs"]
     assert [m[2] for m in lexicon.find_mentions("CD4 cell counts > 200")] == ["cd4 count"]
