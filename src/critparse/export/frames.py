@@ -9,6 +9,7 @@ types, so an empty table still has its columns. Nested fields (a criterion's
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List
 
 from ..records import provide
@@ -117,14 +118,57 @@ def entity_rows(parsed: "ParsedTrial") -> List[Dict[str, Any]]:
 ROWS = {"criteria": criteria_rows, "constraints": constraint_rows, "entities": entity_rows}
 
 
+#: column type -> pandas nullable dtype of the frames
+PANDAS_DTYPES = {"string": "string", "int32": "Int32", "int64": "Int64", "float64": "Float64", "bool": "boolean"}
+
+
 def frame(table: str, rows: Iterable[Dict[str, Any]]) -> "pd.DataFrame":
-    """A DataFrame with the table's columns in order and nullable dtypes."""
+    """A DataFrame with the table's columns in order and nullable dtypes.
+
+    Built column by column through Arrow (one typed array per column, handed to pandas as its
+    nullable array) instead of a frame of row dicts converted with `astype`: the same frame, about
+    10 x faster per trial (bench/bench_frames.py). A value Arrow will not take as the column's
+    type (an int in a text column) takes the slower `astype` path, which converts it."""
+    rows = rows if isinstance(rows, list) else list(rows)
+    try:
+        return _frame_arrow(table, rows)
+    except (TypeError, ValueError, OverflowError):  # pyarrow's ArrowInvalid/ArrowTypeError are these
+        return _frame_astype(table, rows)
+
+
+def _frame_astype(table: str, rows: List[Dict[str, Any]]) -> "pd.DataFrame":
     import pandas as pd
 
     cols = COLUMNS[table]
-    df = pd.DataFrame(list(rows), columns=[c for c, _ in cols])
-    dtypes = {"string": "string", "int32": "Int32", "int64": "Int64", "float64": "Float64", "bool": "boolean"}
-    return df.astype({c: dtypes[t] for c, t in cols})
+    df = pd.DataFrame(rows, columns=[c for c, _ in cols])
+    return df.astype({c: PANDAS_DTYPES[t] for c, t in cols})
+
+
+@lru_cache(maxsize=None)
+def _plan(table: str) -> tuple:
+    """(column index, [(name, arrow type, pandas dtype)]) of a table, built once."""
+    import pandas as pd
+    import pyarrow as pa
+
+    arrow = {"string": pa.large_string(), "int32": pa.int32(), "int64": pa.int64(), "float64": pa.float64(),
+             "bool": pa.bool_()}
+    cols = COLUMNS[table]
+    return pd.Index([c for c, _ in cols]), [(c, arrow[t], pd.api.types.pandas_dtype(PANDAS_DTYPES[t])) for c, t in cols]
+
+
+def _frame_arrow(table: str, rows: List[Dict[str, Any]]) -> "pd.DataFrame":
+    import pandas as pd
+    import pyarrow as pa
+
+    columns, plan = _plan(table)
+    arrays = [dtype.__from_arrow__(pa.chunked_array([pa.array([r.get(c) for r in rows], type=at, from_pandas=True)],
+                                                    type=at))
+              for c, at, dtype in plan]
+    index = pd.RangeIndex(len(rows))
+    from_arrays = getattr(pd.DataFrame, "_from_arrays", None)  # skips re-checking arrays built to fit
+    if from_arrays is not None:
+        return from_arrays(arrays, columns=columns, index=index, verify_integrity=False)
+    return pd.DataFrame(dict(zip(columns, arrays)), index=index, copy=False)  # pragma: no cover
 
 
 @provide("to_sql_rows")
