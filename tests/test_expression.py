@@ -339,3 +339,24 @@ def test_set_membership_constraint_is_screened_and_exported():
         assert jsonLogic(doc["verdict"], patient_data(patient, doc)) == critparse.screen(p, patient).verdict
     validate(to_fhir(p, "group")), validate(to_fhir(p, "evidencevariable"))
     assert p.check() == []
+
+
+def test_exception_in_brackets_is_never_a_reason_to_exclude(v2):
+    """NCT05819398: 'Participants with a transplanted organ (with exception of a corneal transplant >12 weeks
+    prior to screening) ...': the transplant window is the exception, not the exclusion."""
+    p = v2("NCT05819398")
+    crit = crit_with(p, "transplanted organ")
+    (c1,) = cons_of(p, crit)
+    assert crit.expression["unless"] == [{"constraint": c1.id}]
+    assert status(p, {c1.subject: {"value": 20, "unit": c1.unit}}, crit.id) == "not_met"
+    assert status(p, {c1.subject: {"value": 4, "unit": c1.unit}}, crit.id) == "unknown"
+
+
+def test_wocbp_guard_after_an_article(v2):
+    """NCT05897541: 'A WOCBP must have a negative urine pregnancy test within 24 hours before ...'."""
+    p = v2("NCT05897541")
+    crit = crit_with(p, "A WOCBP must have")
+    (c1,) = cons_of(p, crit)
+    assert crit.expression == {"when": {"text": "WOCBP", "start": crit.expression["when"]["start"],
+                                        "end": crit.expression["when"]["end"]}, "then": {"constraint": c1.id}}
+    assert status(p, {"sex": "male"}, crit.id) == "met"

@@ -107,6 +107,12 @@ _STRUCTURE = re.compile(r"[(\[]|\bnot\s+(?:\w+\s+){0,2}(?:controlled|managed|mai
 _TRIM = " \t\n\r,;:.-*•"
 
 
+#: condition cues that are a noun phrase (the guard is the cue itself, the branch follows), and those that
+#: may also follow their branch ("X, if Y")
+_NOUN_GUARDS = ("women_of_childbearing_potential",)
+_TRAILING_GUARDS = ("if", "provided_that", "in_case_of")
+
+
 @dataclass
 class _Permission:
     """'X are allowed if Y' as a sentence: carved out of the rule before it."""
@@ -117,6 +123,16 @@ class _Permission:
 def _plain(x: Any) -> Optional[Expr]:
     """A clause result as an expression (a permission standing alone is its own condition)."""
     return x.expr if isinstance(x, _Permission) else x
+
+
+def _plain_bounds(e: Any) -> bool:
+    """Only constraints combined by all / any (what an implicit definition in brackets may be)."""
+    if isinstance(e, dict):
+        if "constraint" in e:
+            return True
+        if set(e) <= {"all", "any"}:
+            return all(_plain_bounds(x) for v in e.values() for x in v)
+    return False
 
 
 def _all(parts: Sequence[Optional[Expr]]) -> Optional[Expr]:
@@ -286,9 +302,9 @@ class _Builder:
         a, b = self.trim(a, b)
         if a >= b:
             return None
-        lead = self.find(("condition",), a, b, at_start=True)
-        if lead is not None:
-            got = self.leading_condition(lead, a, b)
+        lead = self.find(("condition",), a, b)
+        if lead is not None and (lead[1] == a or (lead[0].id in _NOUN_GUARDS and self._short(a, lead[1]))):
+            got = self.leading_condition(lead, a, b, keep)
             if got is not None:
                 return got
         defined = self.find(("definition",), a, b)
@@ -310,7 +326,7 @@ class _Builder:
                 y = self.leaf(perm[2], b, True)
             return _Permission(_all([x, y]))
         cond = self.find(("condition",), a, b)
-        if cond is not None and cond[1] > a:
+        if cond is not None and cond[1] > a and cond[0].id in _TRAILING_GUARDS:
             guard = self.part(cond[2], b)
             then = self.clause(a, cond[1], keep or bool(self.inside(cond[2], b)))
             if isinstance(then, _Permission) or isinstance(guard, _Permission):
@@ -356,10 +372,17 @@ class _Builder:
         finally:
             self.nested -= 1
 
-    def leading_condition(self, cue: Tuple[_Cue, int, int], a: int, b: int) -> Optional[Expr]:
-        """'If X, Y' / 'For patients aged >= 65: Y' / 'Women of childbearing potential must Y'."""
+    def _short(self, a: int, b: int) -> bool:
+        """A determiner or two before a noun-phrase guard ("A WOCBP must ...", "All women of ...")."""
+        return len(self.text[a:b].split()) <= 2 and not self.inside(a, b)
+
+    def leading_condition(self, cue: Tuple[_Cue, int, int], a: int, b: int, keep: bool = True) -> Optional[Expr]:
+        """'If X, Y' / 'For patients aged >= 65: Y' / 'Women of childbearing potential must Y'. A guard and
+        a branch that hold no constraint are plain text: kept only where text is kept."""
         c, s, e = cue
-        if c.id == "women_of_childbearing_potential":
+        if not keep and not self.inside(a, b):
+            return None
+        if c.id in _NOUN_GUARDS:
             g0, g1, t0 = s, e, e
         else:
             base = self.depth[s]
@@ -432,8 +455,8 @@ class _Builder:
             i += 1
         if definition is not None and not self.inside(a, b, skip):
             node: Optional[Expr] = self.defined(a, definition[0], definition[1])
-        else:
-            node = self.leaf(a, b, keep, skip)
+        else:  # the rule of an exception or a guard is kept even as plain text
+            node = self.leaf(a, b, keep or bool(unless or guards), skip)
         if node is None:
             return None
         for g in guards:
@@ -464,7 +487,7 @@ class _Builder:
             if body is not None and not isinstance(body, _Permission):
                 return "definition", body
         if self.inside(s, e) and not self.inside(a, i) and self.text[a:i].strip(_TRIM):
-            if got is not None and not isinstance(got, _Permission):
+            if got is not None and not isinstance(got, _Permission) and _plain_bounds(got):
                 return "definition", got  # "uncontrolled hypertension (SBP >= 160 or DBP >= 100)"
         return None, None
 
