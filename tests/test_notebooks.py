@@ -53,7 +53,8 @@ def test_notebook_runs(path, python3_kernel, request):
 def test_notebooks_are_stored_with_outputs():
     """Stored executed (`tools/execute_notebooks.py`), so that a reader on the web sees the tables,
     the displaCy rendering and the plots, and every stored output is from a clean run."""
-    want = {"01_quickstart.ipynb": {"text/html", "text/plain"}, "02_registry_exploration.ipynb": {"image/png", "text/html"}}
+    want = {"01_quickstart.ipynb": {"text/html", "text/plain"}, "02_registry_exploration.ipynb": {"image/png", "text/html"},
+            "03_matching.ipynb": {"image/png", "text/html"}}
     assert {p.name for p in NOTEBOOKS} >= set(want)
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)

@@ -30,6 +30,14 @@ VERDICT_NAMES = np.array(["ineligible", "undetermined", "eligible"], dtype=objec
 FORMATS = ("parquet", "jsonl", "duckdb")
 
 
+def _schema():
+    import pyarrow as pa
+
+    return pa.schema([("patient_id", pa.string()), ("trial_id", pa.string()), ("rank", pa.int32()),
+                      ("verdict", pa.string()), ("cohorts", pa.string()), ("failed", pa.list_(pa.string())),
+                      ("missing", pa.list_(pa.string())), ("n_failed", pa.int32()), ("n_missing", pa.int32())])
+
+
 @dataclass
 class MatchSummary:
     patients: int = 0
@@ -90,7 +98,7 @@ class _Table:
             uniq = {x: i + len(texts) for i, x in enumerate(dict.fromkeys(tx))}
             cohorts[r] = [uniq[x] for x in tx]
             texts.extend(uniq)
-        return pa.table({
+        table = pa.table({
             "patient_id": _dict(patient[order], patient_ids),
             "trial_id": _dict(trial[order], trial_ids),
             "rank": pa.array(rank.astype(np.int32)),
@@ -101,6 +109,7 @@ class _Table:
             "n_failed": pa.array(counts["failed"][order].astype(np.int32)),
             "n_missing": pa.array(counts["missing"][order].astype(np.int32)),
         })
+        return table.cast(_schema())  # plain strings for readers (the Parquet file encodes them anyway)
 
 
 class _Items:
