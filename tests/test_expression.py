@@ -117,6 +117,8 @@ def test_seed_exception_does_not_exclude_a_urinary_tract_infection(seed):
     assert "unless" in exc4.expression
     p = load_patient("seed_pass")
     assert status(seed, dict(p, conditions=["urinary tract infection"]), exc4.id) == "not_met"
+    why = critparse.screen(seed, dict(p, conditions=["urinary tract infection"])).by_criterion()[exc4.id].reason
+    assert why.startswith("exception applies: 'simple urinary tract infection")
     assert status(seed, dict(p, conditions=["B-ALL"]), exc4.id) == "unknown"
     # the same patient with HIV is excluded by exc.10: the exception is local to exc.4
     assert critparse.screen(seed, dict(p, conditions=["urinary tract infection", "HIV infection"])).verdict == \

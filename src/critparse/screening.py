@@ -275,6 +275,9 @@ class _Evaluator:
 
     def _reason(self, node: Node, status: str, cons: List[ConstraintResult]) -> str:
         kids = _direct_criteria(node.children[0])
+        why = _branch_reason(cons)
+        if why:
+            return why
         if cons:
             relevant = [r for r in cons if r.status == status] or cons
             return "; ".join(dict.fromkeys(r.reason for r in relevant))
@@ -285,6 +288,19 @@ class _Evaluator:
             logic = "any" if node.children[0].op == "or" else "all"
             return f"{logic} of its sub-criteria: {status} via {names}" if names else f"{logic} of its sub-criteria"
         return ""
+
+
+def _branch_reason(cons: List[ConstraintResult]) -> str:
+    """'exception applies: ...' / 'condition does not apply: ...' where a text piece of the expression in that
+    role is decided (the criterion then does not count against the patient, or its branch is skipped)."""
+    out = []
+    for r in cons:
+        role = (r.threshold or {}).get("role") if r.subject == "text" else None
+        if role == "exception" and r.status == MET:
+            out.append(f"exception applies: {r.threshold.get('text')!r} ({r.reason})")
+        elif role == "guard" and r.status == NOT_MET:
+            out.append(f"condition does not apply: {r.threshold.get('text')!r} ({r.reason})")
+    return "; ".join(out)
 
 
 def _direct_criteria(node: Node) -> List[Node]:
