@@ -4,42 +4,44 @@
 of a subject against a threshold: ``creatinine <= 176.8 umol/L``, ``ALT and AST
 <= 3 x ULN``, ``aged 3-70 years``, ``ECOG 0 to 2``, ``2 or more relapses``,
 ``within 2 weeks prior to screening``.  Regex and lexicon only (no spaCy), so it
-runs in fast mode over whole registries.
+runs in fast mode over whole registries, in time linear in the text.
 
-How it works:
-1. comparisons: an operator (symbol or words, before or after the number), a
-   number or a range, and an optional unit or ``x ULN``;
-2. subjects: lexicon mentions (resources/labs.jsonl) before the comparison in the
-   same clause, extended over lists joined by "and", "/", "or", ","; else the
-   noun after a bare count ("2 or more relapses"); else keyword rules (age,
-   performance status); else a short head phrase;
-3. values become floats, units UCUM codes, and each constraint gets a value in
-   its subject's canonical unit (`normalized`) where the conversion is defined.
+Three typed stages:
+1. `critparse.comparisons`: a `Comparison` (operator before or after the number,
+   a finite value or a range, a UCUM unit or ``x ULN``/``x LLN``, its span);
+2. `critparse.subjects`: `attach` gives its subjects (lexicon mentions before it
+   in the clause and lists of them, a label, an age, the event of "N weeks since
+   X", a grade, a condition's analyte, the unit, the caller's hint, a counted
+   noun, a head phrase);
+3. here: `Found` records, with the value normalised once (`normalized`) to the
+   subject's canonical unit; neighbouring comparisons are linked (a unit written
+   once after two bounds, a bound restated in other units, a second bound for
+   another population).  Word lists: resources/constraint_words.toml.
 
 Choices (documented so a rule engine knows what it gets):
-* one canonical unit per subject, in labs.jsonl: creatinine mg/dL, bilirubin
-  umol/L, cell counts 10*9/L, enzymes U/L, hemoglobin g/dL, ages ``a``,
-  durations ``mo``; ``normalized`` is ``{"value", "unit"}`` in it, ``x ULN`` /
-  ``x LLN`` for relative thresholds, None where no conversion exists;
-* "life expectancy", "estimated survival time", "expected survival" are one
-  subject, ``life expectancy`` (the issue's "survival >= 3 months");
+* ``normalized`` is ``{"value", "unit"}`` in the subject's canonical unit,
+  ``x ULN`` / ``x LLN`` for relative thresholds, None where no conversion exists;
+  ">= LLN" and "no greater than upper limit of normal" are 1 x the limit;
 * a range gives ``>=`` lower and ``<=`` upper sharing one span; a list of
-  subjects before one threshold gives one constraint each; a unit written once
-  after two bounds ("at least 4.5 but no more than 6 years") applies to both;
+  subjects before one threshold gives one constraint each, and subjects joined
+  by "or" share an ``any_of`` key ("Lansky or Karnofsky >= 70");
 * ``BP > 160/100 mmHg`` gives systolic and diastolic constraints;
 * ordinal scales with Roman numerals are ``score`` constraints: "NYHA class III
-  or IV" (nyha >= 3, <= 4), "ASA I-II", "stage IIIB or IV", "WHO grade III";
-  "type I diabetes" and drug classes are not scales;
-* "minimum"/"maximum" a few words before a bare number is its operator
-  ("a minimum life expectancy of 12 weeks", "Minimum age: 18 years");
-* "within / in the past / last N <time>" is a ``temporal`` constraint ``<=`` on
-  the phrase before it (leading verbs and "no", "history of" trimmed);
+  or IV" (nyha >= 3, <= 4), "ASA I-II", "WHO grade III"; a set of sub-stages or
+  a list with gaps ("stage IIIB, IIIC or IVA", "stage I or III") gives nothing,
+  never a range; "type I diabetes" and drug classes are not scales;
+* "minimum"/"maximum" a few words before a bare number is its operator;
+* "within / in the past / in the next / up until N <time>" is a ``temporal``
+  constraint ``<=`` on the event before it (leading verbs and report words trimmed);
 * a years value is an ``age`` only with an age word, a person noun, or nothing
-  else before it ("at least 5 years since prior chemotherapy" is a duration);
+  else before it, and only between 0 and 130 years;
+* a subject is never a unit, a quantity word or a bare "score"/"duration": a
+  comparison with no better subject gives no constraint;
+* no value is ever NaN or infinite: a number too large for a float gives nothing;
 * a number with no comparator states no constraint ("2 TKI treatments", "stage
-  III"), except performance scores ("ECOG 0-1", "ECOG 0 or 1") and windows;
-  list markers, years and versions ("2016.v1", "(2016)", "Lugano 2014") and
-  numbers inside names ("CD19", "HER2") never do.
+  III"), except performance scores ("ECOG 0-1"), windows, a bound restated in
+  other units in parentheses and a bare life expectancy (a minimum); list
+  markers, years, versions and numbers inside names ("CD19") never do.
 """
 
 from __future__ import annotations
@@ -287,7 +289,10 @@ def _scale_constraints(text: str) -> Tuple[List[Found], List[Tuple[int, int]]]:
         q = _QUAL.search(text, max(0, m.start() - 25), m.start())  # "WHO grade", "TNM stage"
         name = (" ".join(q.group(0).lower().split()) + " " + word) if q else word
         _bounds_out(out, spans, m, text, name, raw, q.start() if q else m.start("word"), refused)
-    # "Stage IIIB, IIIC ... or Stage IV": where a set was refused, a lone value of the scale is only part of it
+    # "Stage IIIB, IIIC ... or Stage IV", "stage II disease or Stage IIIA": where a set was refused, or one
+    # scale is given several exact values, each value is only part of a set
+    exact = [f.subject for f in out if f.op == "="]
+    refused |= {n for n in exact if exact.count(n) > 1}
     return [f for f in out if f.subject not in refused], spans
 
 
@@ -305,9 +310,10 @@ def _bounds_out(out: List[Found], spans: List[Tuple[int, int]], m: "re.Match[str
     stext = text[sstart:m.start("vals")].rstrip(" <>=")
     spans.append((m.start(), end))
     is_span = re.search(r"-|\bto\b|\bthrough\b", m.group("vals")) is not None
-    lettered = any(v[-1:].isalpha() and v[-1:] not in "IViv" for v in raw)
+    lettered = any(v[-1:].isalpha() and v[-1:] not in "IViv" for v in raw) \
+        or re.match(r"\s+[A-C](?:\s*[-,/]\s*[A-C])*\b", text[m.end("vals"):]) is not None  # "stage II A-B"
     gaps = sorted(set(vals)) != [float(x) for x in range(int(min(vals)), int(max(vals)) + 1)]
-    if len(vals) > 1 and (lettered or (gaps and not is_span)):
+    if lettered or (len(vals) > 1 and gaps and not is_span):
         refused.add(name)
         return  # never a wrong range ("IIIB-IVA" has no honest numeric reading either)
     if len(vals) > 1:

@@ -287,6 +287,19 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     seg = text[floor:wstart]
     body = re.sub(r"^[\s\-*+\u2022]+", "", seg).rstrip()  # spaces and a bullet
     s = floor + (seg.index(body) if body else len(seg) - len(seg.lstrip()))
+    body = re.sub(r"\s*\([^()]*\)[\s,]*$", "", body)  # "hemoptysis (bright red blood of at least 0.5 teaspoons)"
+    brk = list(re.finditer(r"[\d<>=]", body))
+    if brk:  # "HbA1c 5.7 - 6.4 within the 3 months", "> 72 hours of hospitalization in the last 30 days":
+        cut = brk[-1].end()  # the event is written after the comparison before the window
+        rest = body[cut:]
+        words_after = list(re.finditer(r"[A-Za-z][\w\-+/']*", rest))
+        while words_after and (units.to_ucum(words_after[0].group(0)) or _STOP.match(words_after[0].group(0))
+                               or _QUANTITY.match(words_after[0].group(0))):
+            words_after.pop(0)
+        if not words_after:
+            return Span(wstart, wstart, "time since event")
+        s += cut + words_after[0].start()
+        body = rest[words_after[0].start():]
     m = _TEMPORAL_LEAD.match(body)
     while m and m.end() > 0:
         s += m.end()
@@ -415,17 +428,22 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     return Attachment([fb], "other") if fb else Attachment()
 
 
+_CTCAE_CUE = re.compile(r"ctc|common\s+terminology|common\s+toxicity|toxicit|adverse", re.I)
+
+
 def grade_subject(text: str, c: Comparison, hp: Optional[Span]) -> Optional[Span]:
     """A CTCAE-style grade (">= Grade 3 neuropathy", "Grade >= 3", "grade 2 or higher"): the graded
-    thing plus "grade" where it is named next to it, else "ctcae grade"."""
+    thing plus "grade" where it is named next to it, else "ctcae grade" where the criterion speaks of
+    toxicity or CTCAE, else a plain "grade" (histologic grades are not CTCAE grades)."""
     if c.unit is not None or c.relative_to is not None or c.v1 > 5 or c.v1 < 0:
         return None
+    plain = "ctcae grade" if _CTCAE_CUE.search(text) else "grade"
     if c.word == "grade":
         after = noun_after(text, c.end)
         if after:
             return Span(after.start, after.end, after.name + " grade")
-        return Span(c.start, c.start, "ctcae grade")
+        return Span(c.start, c.start, plain)
     if hp is not None and hp.name == "grade":
         after = noun_after(text, c.end)  # "grade 2 or worse peripheral neuropathy"
-        return Span(after.start, after.end, after.name + " grade") if after else Span(hp.start, hp.end, "ctcae grade")
+        return Span(after.start, after.end, after.name + " grade") if after else Span(hp.start, hp.end, plain)
     return None
