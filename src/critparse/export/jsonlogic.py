@@ -43,7 +43,7 @@ Negated constraints become ``{"!": ...}``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from ..records import SCHEMA_VERSION, Constraint, Criterion, provide
 from ..logic import Node, TrialLogic, canonical_unit, convert, loinc, member_key, to_years, var_name
