@@ -53,7 +53,7 @@ import time  # noqa: E402
 from itertools import islice  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-STAGES = ("blank", "blank-N", "medspacy", "medspacy-N", "fast-1", "full-1", "fast-N", "full-N")
+STAGES = ("blank", "blank-N", "medspacy", "medspacy-N", "fast-1", "full-1", "fast-e1", "full-e1", "fast-N", "full-N")
 TARGET_STUDIES = 560_000
 
 
@@ -219,10 +219,11 @@ def run_stage(stage: str, args) -> dict:
             n_constraints += len(trial.constraints)
         res["seconds"] = time.perf_counter() - t0
         res["constraints"] = n_constraints
-    elif stage in ("fast-N", "full-N"):
+    elif stage in ("fast-N", "full-N", "fast-e1", "full-e1"):
         from critparse.batch.engine import run_batch
 
         mode = stage.split("-")[0]
+        workers = 1 if stage.endswith("-e1") else workers
         with tempfile.TemporaryDirectory(prefix="bench_batch_") as out:
             c0, t0 = cpu_s(), time.perf_counter()
             s = run_batch(args.input, out, mode=mode, workers=workers, fmt="parquet", progress=False,
@@ -314,6 +315,8 @@ def render(results: dict, args, meta: dict) -> str:
         "medspacy-N": f"`medspacy.load()`, Pool of {meta['workers']} (sample)",
         "fast-1": "critparse fast, `parse_many`, 1 process",
         "full-1": "critparse full, `parse_many`, 1 process",
+        "fast-e1": "critparse fast, `run_batch` workers=1",
+        "full-e1": "critparse full, `run_batch` workers=1",
         "fast-N": f"critparse fast, `run_batch` workers={meta['workers']}",
         "full-N": f"critparse full, `run_batch` workers={meta['workers']}",
     }

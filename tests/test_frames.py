@@ -79,6 +79,14 @@ def test_values_arrow_would_not_take_are_converted_as_before(seed_parsed):
     rows[3]["subject"] = 5  # not text: the astype path converts it
     assert_same(frame("constraints", rows), reference_frame("constraints", rows))
     assert frame("constraints", rows)["subject"][3] == "5"
+    crit = [dict(r) for r in ROWS["criteria"](seed_parsed)][:2]
+    crit[0]["depth"] = 2.0  # a whole float in an int column: converted, as astype does
+    assert_same(frame("criteria", crit), reference_frame("criteria", crit))
+    crit[1]["depth"] = 2.5  # not whole: refused, as astype does
+    with pytest.raises((TypeError, ValueError)):
+        reference_frame("criteria", crit)
+    with pytest.raises((TypeError, ValueError)):
+        frame("criteria", crit)
     assert_same(frame("entities", []), reference_frame("entities", []))
     assert_same(frame("criteria", iter([])), reference_frame("criteria", []))
 

@@ -25,7 +25,7 @@ from ..export.frames import COLUMNS, ROWS
 from . import outdir
 from .ages import parse_age
 from .budget import RecordTimeout, deadline
-from .executors import run_pool, run_serial
+from .executors import run_pool, run_serial, start_method
 from .readers import InputError, Record, _walk, count_hint, file_format, iter_records, special_file
 
 TRIALS_COLUMNS = [
@@ -514,7 +514,11 @@ def _run_chunks(s: BatchSettings, out: Path, settings: Dict[str, Any]) -> Tuple[
         elif n_workers <= 1:
             run_serial(iter(todo), fn, record)
         else:
-            run_pool(iter(todo), fn, record, n_workers, initializer=_warm_worker, initargs=(s.mode, s.model))
+            method = start_method()
+            if method == "fork":  # load once here: the forked workers start with it (and share its pages)
+                _warm_worker(s.mode, s.model)
+            run_pool(iter(todo), fn, record, n_workers, initializer=_warm_worker, initargs=(s.mode, s.model),
+                     method=method)
     finally:
         bar.close()
     return summary, n_workers

@@ -3,6 +3,8 @@
 An executor receives the chunk function it runs (``fn(idx, chunk) -> stats``, picklable: a
 `functools.partial` of `engine.process_chunk`) and a `record(stats)` callback for each finished
 chunk; it knows nothing of parsing. The Dask executor lives in `dask_engine` (optional extra).
+On Linux the pool forks its workers from the parent after the parent has loaded the pipeline
+(`start_method`): no per-worker imports or model load, and the model's pages are shared.
 Pool workers die with their parent: on Linux each one asks the kernel for SIGKILL when the
 process that started it dies (``PR_SET_PDEATHSIG``), and a watchdog thread checks the parent's
 pid elsewhere, so a ``kill -9`` of the parent leaves no 500 MB orphans (nor, once they are gone,
@@ -32,13 +34,24 @@ def run_serial(chunks: Iterator[Chunk], fn: ChunkFn, record: RecordFn) -> None:
         record(fn(idx, chunk))
 
 
-def run_pool(chunks: Iterator[Chunk], fn: ChunkFn, record: RecordFn, n_workers: int,
-             initializer: Optional[Callable[..., None]] = None, initargs: tuple = ()) -> None:
-    """Chunks on `n_workers` spawned processes, at most two per worker in flight (memory stays
-    flat). Ctrl-C or a failed chunk stops the pool at once; finished chunks stay done."""
+def start_method() -> str:
+    """'fork' where the platform has it (Linux): a worker starts as a copy of the parent, whose
+    pipeline is already loaded, so it neither imports nor loads anything and shares the model's
+    memory pages with its siblings; 'spawn' elsewhere (a fresh interpreter per worker)."""
     import multiprocessing as mp
 
-    pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=mp.get_context("spawn"),
+    return "fork" if sys.platform.startswith("linux") and "fork" in mp.get_all_start_methods() else "spawn"
+
+
+def run_pool(chunks: Iterator[Chunk], fn: ChunkFn, record: RecordFn, n_workers: int,
+             initializer: Optional[Callable[..., None]] = None, initargs: tuple = (),
+             method: str = "spawn") -> None:
+    """Chunks on `n_workers` processes started with `method` ('spawn' or 'fork'), at most two per
+    worker in flight (memory stays flat). Ctrl-C or a failed chunk stops the pool at once; finished
+    chunks stay done. With 'fork' all workers start at once, before the pool's own threads."""
+    import multiprocessing as mp
+
+    pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=mp.get_context(method),
                                initializer=_init_worker, initargs=(os.getpid(), initializer, initargs))
     try:
         _start_workers(pool, n_workers)
