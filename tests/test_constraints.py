@@ -22,7 +22,7 @@ CASES = [json.loads(l) for l in (Path(__file__).parent / "data" / "constraints_c
 
 
 def _key(c):
-    return (c["op"], round(float(c["value"]), 6), c["unit"], c["relative_to"])
+    return (c["op"], round(float(c["value"]), 6), c["unit"], c["relative_to"], tuple(c.get("values") or ()))
 
 
 def _got(text):
@@ -193,11 +193,15 @@ def test_seed_no_constraint_from_versions_dates_and_markers(seed_text):
     ("History of heart failure, that is New York heart association (NYHA) Class Ⅲ-Ⅳ", {("nyha", ">=", 3.0), ("nyha", "<=", 4.0)}),
     ("ASA ≥ III", {("asa", ">=", 3.0)}),
     ("Evidence of NYHA class III or greater cardiac disease", {("nyha", ">=", 3.0)}),
-    ("stage IIIB or IV non-small cell lung cancer", set()),  # a set of sub-stages: never a range
-    ("stage IIIB, IIIC or IVA", set()),
-    ("stage I or III disease", set()),
-    ("stage III or IV disease", {("stage", ">=", 3.0), ("stage", "<=", 4.0)}),
-    ("confirmed diagnosis of supratentorial WHO Grade III or IV Glioma", {("who grade", ">=", 3.0), ("who grade", "<=", 4.0)}),
+    # a list of members is one set-membership constraint (op "in"), never a range
+    ("stage IIIB or IV non-small cell lung cancer", {("stage", "in", ("IIIB", "IV"))}),
+    ("stage IIIB, IIIC or IVA", {("stage", "in", ("IIIB", "IIIC", "IVA"))}),
+    ("stage I or III disease", {("stage", "in", ("I", "III"))}),
+    ("stage III or IV disease", {("stage", "in", ("III", "IV"))}),
+    ("NYHA class 3 or 4", {("nyha", "in", ("III", "IV"))}),
+    ("confirmed diagnosis of supratentorial WHO Grade III or IV Glioma", {("who grade", "in", ("III", "IV"))}),
+    ("stage IIIB-IVA", set()),  # a span of sub-stages has no honest reading
+    ("stage I-II or IV", set()),  # a span and a member: neither a range nor a plain list
 ])
 def test_ordinal_scales(text, expected):
     assert {(c["subject"], c["op"], tuple(c["values"]) if c["values"] else c["value"]) for c in _got(text)} == expected
@@ -253,3 +257,28 @@ def test_mentions_are_found_once_per_text(monkeypatch):
     got = extract(text)
     assert len(got) == 300 and {c["subject"] for c in got} == {"creatinine"}
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("text,subject,member,other", [
+    ("Patients with stage II, stage IIIA or IIIB, or stage IV breast cancer who have not received local therapy",
+     "stage", "IIIb", "IIIC"),  # NCT00001385 (ctgov_xml_2023)
+    ("Heart failure NYHA class III or IV", "nyha", 3, "II"),  # NCT03860350 (lct); a number reads as its Roman numeral
+])
+def test_enumeration_is_screened_and_exported(text, subject, member, other):
+    """A parsed enumeration (op "in") screens a member as met, a non-member as not met and nothing as
+    undetermined; JSON Logic agrees with screening and the FHIR exports validate."""
+    from json_logic import jsonLogic
+
+    import critparse
+    from critparse.export.fhir import to_fhir, validate
+    from critparse.export.jsonlogic import patient_data, to_jsonlogic
+
+    parsed = critparse.parse(f"Inclusion Criteria:\n\n* {text}", mode="fast")
+    (con,) = [c for c in parsed.constraints if c.op == "in"]
+    assert con.subject == subject and con.values
+    doc = to_jsonlogic(parsed)
+    for patient, want in (({subject: member}, "met"), ({subject: other}, "not_met"), ({}, "unknown")):
+        got = critparse.screen(parsed, patient)
+        assert got.by_criterion()[con.criterion].status == want, (patient, got.by_criterion()[con.criterion])
+        assert jsonLogic(doc["verdict"], patient_data(patient, doc)) == got.verdict
+    validate(to_fhir(parsed, "group")), validate(to_fhir(parsed, "evidencevariable"))

@@ -26,10 +26,12 @@ Choices (documented so a rule engine knows what it gets):
   subjects before one threshold gives one constraint each, and subjects joined
   by "or" share an ``any_of`` key ("Lansky or Karnofsky >= 70");
 * ``BP > 160/100 mmHg`` gives systolic and diastolic constraints;
-* ordinal scales with Roman numerals are ``score`` constraints: "NYHA class III
-  or IV" (nyha >= 3, <= 4), "ASA I-II", "WHO grade III"; a set of sub-stages or
-  a list with gaps ("stage IIIB, IIIC or IVA", "stage I or III") gives nothing,
-  never a range; "type I diabetes" and drug classes are not scales;
+* ordinal scales with Roman numerals are ``score`` constraints: a span "ASA
+  I-II" (asa >= 1, <= 2), "WHO grade III" (= 3); a list of members ("stage IIIB,
+  IIIC or IVA", "NYHA class III or IV", "stage I or III") is ONE constraint op
+  ``in`` with the members in ``values`` (upper-case Roman, ``records.member_key``),
+  never a range; sub-stage spans ("IIIB-IVA", "stage II A-B") give nothing;
+  "type I diabetes" and drug classes are not scales;
 * "minimum"/"maximum" a few words before a bare number is its operator;
 * "within / in the past / in the next / up until N <time>" is a ``temporal``
   constraint ``<=`` on the event before it (leading verbs and report words trimmed);
@@ -52,6 +54,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import comparisons, lexicon, units
 from .comparisons import NUM, Comparison, number
+from .records import member_key
 from .subjects import TIME_UNITS, Attachment, Mentions, Span, attach, head_phrase, mention_list, temporal_subject
 
 
@@ -244,7 +247,7 @@ _SCALE = re.compile(
     r"(?i)\b(?P<scale>NYHA|New\s+York\s+Heart\s+Association|ASA|American\s+Society\s+of\s+Anesthesiologists?)\b"
     r"(?P<mid>(?:\s*\((?:NYHA|ASA)\))?(?:\s+(?:physical|functional|status|class(?:ification)?|grade|stage|score|of|heart\s+failure|"
     r"symptoms?))*)\s*"
-    r"(?:(?P<pre><=|>=|<|>|=)\s*)?(?P<vals>" + _RN + r"(?:\s*(?:-|to|through|or|and|,|/)\s*(?:class\s+)?" + _RN + r")*)"
+    r"(?:(?P<pre><=|>=|<|>|=)\s*)?(?P<vals>" + _RN + r"(?:\s*(?:,?\s*(?:or|and)\b|-|to|through|,|/)\s*(?:class\s+)?" + _RN + r")*)"
     r"(?P<post>\s+or\s+(?:higher|greater|more|above|worse|less|lower|below|better))?")
 _RU = r"(?:VI|V|IV|I{1,3}|[\u2160-\u2165])(?:[ABC])?(?![\w\u2160-\u2165])"
 # stages, grades and named classes written with upper-case Roman numerals: "stage I-III", "WHO grade III or IV",
@@ -256,7 +259,7 @@ _ORD_CUE = re.compile(r"(?i:stages?|grades?|types?|class)\s*(?:[<>]=?\s*)?[IV\u2
 _ORDINAL = re.compile(
     r"\b(?P<word>(?i:stages?|grades?|skin\s+types?|(?<=Killip\s)class|(?<=Mallampati\s)class|(?<=Braunwald\s)class|"
     r"(?<=CCS\s)class|(?<=Tanner\s)stage))\s*(?:(?P<pre><=|>=|<|>)\s*)?"
-    r"(?P<vals>" + _RU + r"(?:\s*(?:-|to|through|or|and|,|/)\s*(?:(?i:stages?|grades?)\s+)?" + _RU + r")*)"
+    r"(?P<vals>" + _RU + r"(?:\s*(?:,?\s*(?:or|and)\b|-|to|through|,|/)\s*(?:(?i:stages?|grades?)\s+)?" + _RU + r")*)"
     r"(?P<post>\s+or\s+(?:higher|greater|more|above|worse|less|lower|below|better))?")
 
 
@@ -291,17 +294,22 @@ def _scale_constraints(text: str) -> Tuple[List[Found], List[Tuple[int, int]]]:
         _bounds_out(out, spans, m, text, name, raw, q.start() if q else m.start("word"), refused)
     # "Stage IIIB, IIIC ... or Stage IV", "stage II disease or Stage IIIA": where a set was refused, or one
     # scale is given several exact values, each value is only part of a set
-    exact = [f.subject for f in out if f.op == "="]
+    exact = [f.subject for f in out if f.op in ("=", "in")]
     refused |= {n for n in exact if exact.count(n) > 1}
     return [f for f in out if f.subject not in refused], spans
 
 
+def _member(v: str) -> str:
+    """A member of an enumeration as written, normalised: "IIIb" -> "IIIB", "\u2162" -> "III"."""
+    return member_key(v)
+
+
 def _bounds_out(out: List[Found], spans: List[Tuple[int, int]], m: "re.Match[str]", text: str, name: str,
                 raw: List[str], sstart: int, refused: set) -> None:
-    """Bounds of an ordinal scale match: a plain range or a list of consecutive values gives >= min and
-    <= max.  A list with sub-stage letters or gaps ("IIIB, IIIC or IVA", "stage I or III") is a set, not a
-    range: no constraint (the records contract has op "in" with `values`, but screening and the exporters
-    do not test it yet, so a set would crash or mislead them)."""
+    """Constraints of an ordinal scale match.  A span ("I-III", "II to IV") gives >= min and <= max; a list
+    of members ("IIIB, IIIC or IVA", "NYHA class III or IV", "stage I or III") is a set: ONE constraint op
+    "in" with the members in `values`, never a range.  A span with sub-stage letters ("IIIB-IVA") or
+    letters written apart ("stage II A-B") has no honest reading: nothing."""
     vals = [_roman(v) for v in raw]
     end = m.end()
     while text[end - 1].isspace():
@@ -310,12 +318,20 @@ def _bounds_out(out: List[Found], spans: List[Tuple[int, int]], m: "re.Match[str
     stext = text[sstart:m.start("vals")].rstrip(" <>=")
     spans.append((m.start(), end))
     is_span = re.search(r"-|\bto\b|\bthrough\b", m.group("vals")) is not None
-    lettered = any(v[-1:].isalpha() and v[-1:] not in "IViv" for v in raw) \
-        or re.match(r"\s+[A-C](?:\s*[-,/]\s*[A-C])*\b", text[m.end("vals"):]) is not None  # "stage II A-B"
-    gaps = sorted(set(vals)) != [float(x) for x in range(int(min(vals)), int(max(vals)) + 1)]
-    if lettered or (len(vals) > 1 and gaps and not is_span):
+    lettered = any(v[-1:].isalpha() and v[-1:] not in "IViv" for v in raw)
+    apart = re.match(r"(?:\s+|\s*/\s*)[A-C](?:\s*[-,/]\s*[A-C])*\b", text[m.end("vals"):]) is not None  # "II A-B", "IIIA/B"
+    start = min(sstart, m.start())
+    if apart or (is_span and (lettered or len(vals) > 2)) or (len(vals) > 1 and not is_span and (m.group("pre") or post)):
         refused.add(name)
-        return  # never a wrong range ("IIIB-IVA" has no honest numeric reading either)
+        return  # never a wrong range or set
+    if len(vals) > 1 and not is_span:
+        f = record(name, stext, "in", 0.0, None, None, None, None, "score", start, end)
+        f.values, f.value_text, f.normalized = list(dict.fromkeys(_member(v) for v in raw)), m.group("vals"), None
+        out.append(f)
+        return
+    if lettered:  # one sub-stage ("stage IIIB"), or it among others: no bound states it
+        refused.add(name)
+        return
     if len(vals) > 1:
         bounds = [(">=", min(vals)), ("<=", max(vals))]
     elif m.group("pre"):
@@ -325,7 +341,7 @@ def _bounds_out(out: List[Found], spans: List[Tuple[int, int]], m: "re.Match[str
     else:
         bounds = [("=", vals[0])]
     for op, v in bounds:
-        out.append(record(name, stext, op, v, None, None, None, None, "score", min(sstart, m.start()), end))
+        out.append(record(name, stext, op, v, None, None, None, None, "score", start, end))
 
 
 # ------------------------------------------------------------------ one comparison --

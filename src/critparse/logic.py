@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from .expression import ConSpan, criterion_expression
 from .normalize import normalize
-from .records import Constraint, Criterion
+from .records import Constraint, Criterion, member_key  # noqa: F401  (member_key re-exported)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .records import ParsedTrial
@@ -422,12 +422,6 @@ def to_years(value: float, unit: Optional[str]) -> Optional[float]:
     if unit == "min":
         return float(value) / 525960.0
     return None
-
-
-def member_key(v: Any) -> str:
-    """A member of an enumeration (op "in": a stage, a class) compared case- and space-insensitively
-    ("IIIb" = "IIIB")."""
-    return "".join(str(v).split()).upper()
 
 
 def var_name(subject: str, relative_to: Optional[str] = None) -> str:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
@@ -40,6 +41,20 @@ LOGICS = ("all", "any")
 #: - "group": a header that only groups its children ("Inclusion criteria only for B-ALL:")
 #: - "note": free text in a section that is neither (a preamble sentence)
 ROLES = ("item", "group", "note")
+
+
+_ROMAN_DIGITS = ("I", "II", "III", "IV", "V", "VI")
+
+
+def member_key(v: Any) -> str:
+    """A member of an enumeration (op "in": a stage, a class) as compared: case- and space-insensitive,
+    Arabic 1-6 and the Unicode Roman numeral characters read as Roman ("IIIb" = "3b" = "\u2162b" = "IIIB")."""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    s = "".join(str(v).split()).upper()
+    s = "".join(_ROMAN_DIGITS[(ord(ch) - 0x2160) % 16] if "\u2160" <= ch <= "\u2175" else ch for ch in s)
+    m = re.fullmatch(r"([1-6])([A-C]?)", s)
+    return _ROMAN_DIGITS[int(m.group(1)) - 1] + m.group(2) if m else s
 
 
 @dataclass
