@@ -23,6 +23,7 @@ from .constraints import extract
 from .errors import Errors
 from .expression import ConSpan, criterion_expression
 from .lexicon import lookup
+from .linking import LINKED_LABELS, link
 from .negation import negate_constraints
 from .normalize import NormalizedText, normalize
 from .records import Constraint, Criterion, Entity, Normalized, ParsedTrial, TrialInfo
@@ -309,9 +310,17 @@ def _rows_records(rows: Tuple[Tuple[tuple, ...], Tuple[tuple, ...]], seg: Segmen
                 constraints=[constraints[k].id for k in linked],
                 source=source,
                 expansion=expansion,
+                codes=_codes(original[s:e], label, expansion),
             )
         )
     return constraints, entities
+
+
+def _codes(mention: str, label: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
+    """Concept codes of a Condition, Drug or Measurement entity (critparse.linking, cached per mention)."""
+    if label not in LINKED_LABELS:
+        return []
+    return link(mention, label, expansion)
 
 
 def _run(pending, nlp) -> Iterator[ParsedTrial]:

@@ -2,15 +2,18 @@
 
 Patient keys (a plain dict; see `critparse.screening` for the full description):
 ``age``, ``sex``, ``labs`` ({name: {"value", "unit"}} or {name: value}),
-other top-level numbers (``"ecog": 1``), ``conditions`` (strings) and
-``answers`` ({criterion id: true|false}).
+other top-level numbers (``"ecog": 1``), ``conditions`` (strings: text such as
+"epilepsy" or ICD-10-CM codes such as "G40.909") and ``answers`` ({criterion id:
+true|false}). Codes match through the hierarchy (`critparse.linking.match`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from .linking import link
+from .linking.match import CodeMatch, match
 from .logic import canonical_subject, ucum
 
 _NEGATION = re.compile(r"\b(no|not|non|without|absence|absent|free of|negative|never|denies)\b", re.I)
@@ -47,14 +50,20 @@ class Patient:
             return out
         return {"value": v, "unit": default_unit}
 
-    def text_status(self, text: str, decide_sex: bool = False) -> Tuple[Optional[bool], str]:
+    def text_status(self, text: str, decide_sex: bool = False,
+                    coded: Sequence[Tuple[str, List[Dict[str, Any]]]] = ()) -> Tuple[Optional[bool], str]:
         """Does a piece of criterion text hold for the patient, as far as the record tells: True where a
-        patient condition is named in it (and the text has no negation word), False where `decide_sex`
-        (a guard, or a whole exclusion) and the text is about pregnancy / childbearing potential while the
-        patient is male, else None (unknown), with the reason."""
+        patient condition is named in it (and the text has no negation word), or lies within the ICD-10-CM
+        code of one of its non-negated conditions (`coded`: (mention, entity codes)); False where
+        `decide_sex` (a guard, or a whole exclusion) and the text is about pregnancy / childbearing
+        potential while the patient is male, else None (unknown), with the reason."""
         hits = [c for c in self.conditions if word_pattern(c).search(text)]
         if hits and not _NEGATION.search(text):
             return True, f"patient condition {hits[0]!r} named in the text"
+        for mention, codes in coded:  # G40.909 within "epilepsy" (G40)
+            m = self.coded_condition(codes)
+            if m:
+                return True, f"patient condition {m.patient!r} ({m.patient_code}) is within {mention!r} ({m.criterion_code})"
         if decide_sex and self.sex == "male" and _PREGNANCY.search(text) and not _MALE_WORDS.search(text):
             return False, "pregnancy / childbearing wording does not apply to a male patient"
         return None, "unevaluable text: no constraint to test" + (
@@ -62,7 +71,13 @@ class Patient:
 
     def has_condition(self, label: str) -> bool:
         pat = word_pattern(label)
-        return any(pat.search(c) or word_pattern(c).search(label) for c in self.conditions)
+        if any(pat.search(c) or word_pattern(c).search(label) for c in self.conditions):
+            return True
+        return self.coded_condition(link(label, "Condition")) is not None if self.conditions else False
+
+    def coded_condition(self, codes: List[Dict[str, Any]]) -> "Optional[CodeMatch]":
+        """A patient condition (code or text) at or below one of these ICD-10-CM codes (sure ones only)."""
+        return match(self.conditions, codes) if self.conditions and codes else None
 
 
 def word_pattern(s: str) -> "re.Pattern[str]":

@@ -200,9 +200,10 @@ def _not(s: str) -> str:
 
 
 class _Evaluator:
-    def __init__(self, patient: Patient, cohort: Optional[str]) -> None:
+    def __init__(self, patient: Patient, cohort: Optional[str], entities: Optional[Dict[str, list]] = None) -> None:
         self.patient = patient
         self.cohort = cohort
+        self.entities = entities or {}  # criterion id -> its non-negated Condition entities
         self.results: Dict[str, CriterionResult] = {}
 
     def eval(self, node: Node) -> str:
@@ -245,7 +246,9 @@ class _Evaluator:
         if op == "text":
             piece = node.value or {}
             decide_sex = piece.get("role") == "guard" or (piece.get("role") == "whole" and node.kind == "exclusion")
-            holds, why = self.patient.text_status(piece.get("text") or "", decide_sex)
+            text = piece.get("text") or ""
+            coded = [(e.text, e.codes) for e in self.entities.get(node.criterion.id, ()) if e.text in text]
+            holds, why = self.patient.text_status(text, decide_sex, coded)
             status = UNKNOWN if holds is None else (MET if holds else NOT_MET)
             cons.append(ConstraintResult(f"{node.criterion.id}#t{piece.get('index', 0)}", "text", "holds",
                                          {"text": piece.get("text"), "role": piece.get("role")}, None, status,
@@ -318,6 +321,14 @@ def _cohort_membership(logic: TrialLogic, patient: Patient, cohort: str) -> Opti
     return cohort in named
 
 
+def _condition_entities(parsed: ParsedTrial) -> Dict[str, list]:
+    out: Dict[str, list] = {}
+    for e in parsed.entities:
+        if e.label == "Condition" and e.codes and not e.negated:
+            out.setdefault(e.criterion, []).append(e)
+    return out
+
+
 def _verdict(status: str) -> str:
     return {MET: "eligible", NOT_MET: "ineligible"}.get(status, "undetermined")
 
@@ -336,7 +347,7 @@ def screen(parsed: ParsedTrial, patient: Dict[str, Any]) -> ScreeningResult:
     extra_reasons: List[str] = []
     best = "ineligible"
     for cohort in (logic.cohorts or [None]):
-        ev = _Evaluator(p, cohort)
+        ev = _Evaluator(p, cohort, _condition_entities(parsed))
         status = ev.eval(logic.cohort_node(cohort))
         if cohort is not None:
             member = _cohort_membership(logic, p, cohort)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import batch, check, download, eval_chia, eval_lct, eval_registry, export, match, parse, screen, train  # noqa: F401
+from . import batch, check, download, eval_chia, eval_lct, eval_linking, eval_registry, export, match, parse, screen, train  # noqa: F401
 from .app import app
 
 

@@ -1,0 +1,114 @@
+"""Concept codes for entity mentions, offline.
+
+`link(mention, label)` returns codes best first, each
+``{"system", "code", "display", "score"}``:
+
+* Condition -> ICD-10-CM (`icd10cm`, the CMS tabular list of `simple-icd-10-cm`);
+* Drug -> an ingredient (`drugs`, the dictionary of `drug-named-entity-recognition`;
+  DrugBank accession, display = generic name);
+* Measurement -> LOINC (`critparse.concepts`).
+
+The name indexes are built on first use and cached under the user cache dir
+(`ngrams.cache_dir()`, or $CRITPARSE_CACHE); nothing is downloaded.
+A mention coordinating several conditions ("hepatic or renal impairment",
+"liver, kidney or lung disease") gets the codes of each, in order.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any, Dict, List, Optional
+
+from . import drugs, icd10cm
+
+__all__ = ["link", "LINKED_LABELS", "ICD10CM", "LOINC", "within"]
+
+ICD10CM = icd10cm.SYSTEM
+LOINC = "http://loinc.org"
+LINKED_LABELS = ("Condition", "Drug", "Measurement")
+#: codes kept per mention
+TOP = 3
+_COORD = re.compile(r"\s*(?:,\s*(?:and/or|and|or)?|\band/or\b|\bor\b|\band\b|/)\s*", re.I)
+
+within = icd10cm.within
+
+
+def link(mention: str, label: str, expansion: Optional[str] = None) -> List[Dict[str, Any]]:
+    """Codes for `mention` of entity type `label`, best first (empty when none is sure enough)."""
+    if not isinstance(mention, str) or not mention.strip():
+        return []
+    return [dict(c) for c in _link(mention.strip(), label, expansion)]
+
+
+@lru_cache(maxsize=65536)
+def _link(mention: str, label: str, expansion: Optional[str]) -> tuple:
+    if label == "Condition":
+        return tuple(_conditions(mention, expansion))
+    if label == "Drug":
+        return tuple(_drugs(mention, expansion))
+    if label == "Measurement":
+        return tuple(_measurement(mention, expansion))
+    return ()
+
+
+def _icd(hits) -> List[Dict[str, Any]]:
+    return [{"system": ICD10CM, "code": code, "display": icd10cm.title(code), "score": score} for code, score in hits]
+
+
+def _conditions(mention: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
+    hits = icd10cm.candidates(mention, expansion)
+    if hits and hits[0][1] >= 1.0:
+        return _icd(hits[:TOP])
+    parts = _parts(mention)
+    if len(parts) > 1:
+        coord = []
+        for p in parts:
+            sub = icd10cm.candidates(p)
+            if sub:
+                coord.append(sub[0])
+        if coord:
+            return _icd(_unique(coord)[:TOP])
+    return _icd(hits[:TOP])
+
+
+def _parts(mention: str) -> List[str]:
+    """'liver, kidney or lung disease' -> ['liver disease', 'kidney disease', 'lung disease']."""
+    parts = [p for p in _COORD.split(mention) if p and p.strip()]
+    if len(parts) < 2:
+        return parts
+    last = parts[-1].split()
+    if len(last) > 1:  # the head noun written once, at the end
+        head = " ".join(last[1:])
+        parts = [p if len(p.split()) > 1 else f"{p} {head}" for p in parts[:-1]] + [parts[-1]]
+    first = parts[0].split()
+    if len(first) > 1 and all(len(p.split()) == 1 for p in parts[1:]):  # "hepatitis B and/or C"
+        parts = [parts[0]] + [" ".join(first[:-1] + [p]) for p in parts[1:]]
+    return parts
+
+
+def _unique(hits):
+    seen, out = set(), []
+    for h in hits:
+        if h[0] not in seen:
+            seen.add(h[0])
+            out.append(h)
+    return out
+
+
+def _drugs(mention: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
+    out = []
+    for key, score in drugs.candidates(mention, expansion)[:TOP]:
+        d = drugs.drug(key)
+        out.append({"system": d["code"][0], "code": d["code"][1], "display": d["name"].lower(), "score": score})
+    return out
+
+
+def _measurement(mention: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
+    from .. import concepts
+
+    for form in (mention, expansion):
+        c = concepts.lookup(form) if form else None
+        if c is not None and c.loinc:
+            return [{"system": LOINC, "code": c.loinc, "display": c.name, "score": 1.0}]
+    return []

@@ -1,0 +1,125 @@
+"""Drugs -> an ingredient, from the dictionary of `drug-named-entity-recognition`.
+
+That package (MIT) ships a drug dictionary built from the DrugBank open
+vocabulary (CC0), MeSH, MedlinePlus, the NHS and Wikipedia: about 107k written
+forms (generic names, brand names, synonyms) pointing at 20k canonical drugs.
+Only its data file is read here (its finder module also reaches for the
+network).  The code given for an ingredient is its DrugBank accession (present
+for 12,279 of the 20,070); MedlinePlus drug-page ids stand in where DrugBank
+has none.  The dictionary's `mesh_id` field is not used: it often holds a
+pharmacological-action descriptor rather than the substance's own (aspirin
+and acetaminophen share one).  Canonical entries without either code (drug
+classes such as "statins" -> HMG-CoA reductase inhibitors, most combinations)
+get no code: a class is not an ingredient.
+"""
+
+from __future__ import annotations
+
+import bz2
+import pickle
+from functools import lru_cache
+from importlib import resources as ilr
+from typing import Dict, List, Optional, Tuple
+
+from .forms import expand
+from .names import norm, singulars
+from .ngrams import NgramIndex, cached
+
+DRUGBANK = "https://go.drugbank.com/drugs"
+MEDLINEPLUS = "https://medlineplus.gov/druginfo/meds"
+#: cosine above which a fuzzy form (a misspelling) is the same drug
+MIN_SCORE = 0.8
+#: ... and at most this many characters longer or shorter
+MAX_LENGTH_GAP = 2
+_PACKAGE = "drug_named_entity_recognition"
+
+
+def _raw() -> dict:
+    with ilr.files(_PACKAGE).joinpath("drug_ner_dictionary.pkl.bz2").open("rb") as f:
+        return pickle.load(bz2.open(f))
+
+
+def _stopwords() -> List[str]:
+    from importlib import import_module
+
+    return sorted(import_module(f"{_PACKAGE}.util").stopwords)
+
+
+def _dictionary() -> Tuple[List[str], List[list], dict]:
+    d = _raw()
+    canon = d["drug_canonical_to_data"]
+    coded: Dict[str, dict] = {}
+    for key, data in canon.items():
+        code = _code_of(data)
+        if code:
+            coded[key] = {"name": data.get("name") or key, "code": code}
+    forms: Dict[str, List[str]] = {}
+    for variant, keys in d["drug_variant_to_canonical"].items():
+        if variant.rstrip() != variant.rstrip(",;:"):  # "alcohol," is a cut-off "benzyl alcohol" synonym
+            continue
+        n = norm(variant)
+        for k in keys:
+            if k in coded and k not in forms.setdefault(n, []):
+                forms[n].append(k)
+    for k in coded:  # a canonical name is a form of itself
+        n = norm(k)
+        if k not in forms.setdefault(n, []):
+            forms[n].insert(0, k)
+    names = sorted(n for n, ks in forms.items() if n and ks)
+    return names, [forms[n] for n in names], {"drugs": coded, "stop": _stopwords()}
+
+
+def _code_of(data: dict) -> Optional[List[str]]:
+    if data.get("drugbank_id"):
+        return [DRUGBANK, data["drugbank_id"]]
+    if data.get("medline_plus_id"):
+        return [MEDLINEPLUS, data["medline_plus_id"]]
+    return None
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("drug-named-entity-recognition")
+
+
+@lru_cache(maxsize=1)
+def index() -> NgramIndex:
+    """The drug-name index (built once, then read from the user cache)."""
+    return cached(f"drugs-{_version()}.npz", _dictionary)
+
+
+@lru_cache(maxsize=1)
+def _rows() -> Dict[str, int]:
+    return {n: i for i, n in enumerate(index().names)}
+
+
+@lru_cache(maxsize=1)
+def _stop() -> frozenset:
+    return frozenset(index().extra["stop"])
+
+
+def drug(key: str) -> dict:
+    """{"name", "code": [system, code]} of a canonical drug key."""
+    return index().extra["drugs"][key]
+
+
+def candidates(mention: str, expansion: Optional[str] = None) -> List[Tuple[str, float]]:
+    """Canonical drug keys for a drug mention, best first, with a score."""
+    forms = expand(mention, expansion)
+    forms += [s for f in forms for s in singulars(f)]
+    forms = [f for f in forms if f not in _stop() and len(f) > 2]
+    rows = _rows()
+    for f in forms:
+        if f in rows:
+            return [(k, 1.0) for k in index().payload[rows[f]]]
+    out: List[Tuple[str, float]] = []
+    for f in forms[:2]:
+        for row, score in index().query(f, 5):
+            if score < MIN_SCORE:
+                break
+            if abs(len(index().names[row]) - len(f)) <= MAX_LENGTH_GAP:  # a misspelling, not another drug
+                out += [(k, round(score, 3)) for k in index().payload[row]]
+    out.sort(key=lambda h: -h[1])
+    seen = set()
+    return [h for h in out if not (h[0] in seen or seen.add(h[0]))]

@@ -1,0 +1,98 @@
+"""The written forms a mention is looked up under: itself, its expansion, its
+singular, the tabular list's phrasing of it (resources/condition_rewrites.csv),
+its adjectives swapped for nouns and organ nouns for adjectives
+(resources/adjective_nouns.csv); and, as a fallback, its head words
+(`heads`: the mention without its leading words)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Dict, List, Optional, Tuple
+
+from .. import resources
+from .names import norm, singulars
+
+
+@lru_cache(maxsize=1)
+def abbreviations() -> Dict[str, Tuple[str, str]]:
+    """Case-sensitive abbreviation -> (expansion, kind), from clinical_abbreviations.csv and the
+    abbreviation/long-form pairs of entity_patterns.jsonl (same pattern id)."""
+    out: Dict[str, Tuple[str, str]] = {}
+    groups: Dict[str, List[str]] = {}
+    for row in resources.read_jsonl("entity_patterns.jsonl"):
+        if "id" in row and isinstance(row.get("text"), str):
+            groups.setdefault(row["id"], []).append(row["text"])
+    for pid, texts in groups.items():
+        shorts = [t for t in texts if t.isupper() or (len(t) <= 6 and " " not in t)]
+        longs = [t for t in texts if " " in t and t not in shorts]
+        for s in shorts:
+            if longs:
+                out[s] = (longs[0], pid.split(":")[0])
+    for row in resources.read_csv("clinical_abbreviations.csv"):
+        out[row["abbreviation"]] = (row["expansion"], row["kind"])
+    return out
+
+
+@lru_cache(maxsize=1)
+def _rewrites() -> List[Tuple[re.Pattern, str]]:
+    return [(re.compile(r["pattern"]), r["replacement"]) for r in resources.read_csv("condition_rewrites.csv")]
+
+
+@lru_cache(maxsize=1)
+def _swaps() -> List[Tuple[re.Pattern, str]]:
+    rows = resources.read_csv("adjective_nouns.csv")
+    out = [(re.compile(rf"\b{re.escape(r['adjective'])}\b"), r["noun"]) for r in rows]
+    return out + [(re.compile(rf"\b{re.escape(r['noun'])}\b"), r["adjective"]) for r in rows]
+
+
+@lru_cache(maxsize=1)
+def _words(kind: str) -> frozenset:
+    return frozenset(r["word"] for r in resources.read_csv("condition_words.csv") if r["kind"] == kind)
+
+
+def expand(mention: str, expansion: Optional[str] = None) -> List[str]:
+    """Normalised base forms: the mention, the entity's expansion, a known abbreviation's long form."""
+    out = [norm(mention)]
+    if expansion:
+        out.append(norm(expansion))
+    known = abbreviations().get(mention.strip())
+    if known:
+        out.append(norm(known[0]))
+    return [f for i, f in enumerate(out) if f and f not in out[:i]]
+
+
+def condition_forms(mention: str, expansion: Optional[str] = None, limit: int = 40) -> List[str]:
+    """Forms to look a condition up under, most literal first."""
+    forms = expand(mention, expansion)
+    i = 0
+    while i < len(forms) and len(forms) < limit:
+        f = forms[i]
+        new = singulars(f)
+        for pat, rep in _rewrites():
+            if pat.search(f):
+                new.append(pat.sub(rep, f).strip())
+        for pat, noun in _swaps():
+            if pat.search(f):
+                new.append(pat.sub(noun, f))
+        for n in new:
+            if n and n not in forms:
+                forms.append(n)
+        i += 1
+    return forms[:limit]
+
+
+def heads(form: str) -> List[str]:
+    """The normalised form without its leading qualifier words ("childhood febrile seizure" ->
+    "febrile seizure", "seizure"), longest first; never down to a head too general to name a
+    condition ("failure")."""
+    words = form.split(" ")
+    out = []
+    for i in range(1, len(words)):
+        if words[i - 1] not in _words("qualifier") or words[i - 1] in _words("negates"):
+            break
+        rest = " ".join(words[i:])
+        if rest in _words("too general"):
+            break
+        out.append(rest)
+    return out

@@ -1,0 +1,191 @@
+"""Conditions -> ICD-10-CM, from the CMS tabular list shipped by `simple-icd-10-cm`.
+
+Names indexed for each category and subcategory (chapters, blocks and the
+7th-character extensions of injury codes are left out): its description, its
+inclusion terms, its "includes" notes, each also without the parenthesised
+nonessential modifiers, plus the extra index terms of
+``resources/icd10cm_terms.csv``.  A name written "X NOS" or "X, unspecified"
+is *generic*: it stands for the highest ancestor whose title still begins with
+it (``Epilepsy NOS`` on G40.909 -> G40 "Epilepsy and recurrent seizures"), which
+is what a mention as general as "epilepsy" means and what the code hierarchy
+tests (G40.909, G40.109 ... all descend from G40).
+
+Matching: the normalised mention (and its singular, and its expansion) looked
+up exactly; else the nearest names by character 3-gram TF-IDF cosine, kept
+above `MIN_SCORE`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Dict, List, Optional, Tuple
+
+from .. import resources
+from .forms import condition_forms, heads
+from .names import norm, strip_parens
+from .ngrams import NgramIndex, cached
+
+SYSTEM = "http://hl7.org/fhir/sid/icd-10-cm"
+#: cosine below which a fuzzy candidate is not a code for the mention
+MIN_SCORE = 0.8
+#: score of a code found for the mention's head words only
+HEAD_SCORE = 0.9
+#: bump when the way names are derived from the tabular list changes (a new cache file)
+INDEX_FORMAT = 4
+_NOS = re.compile(r",?\s+\bNOS\b|,\s*unspecified\b.*$", re.I)
+_BRACKET = re.compile(r"\s*\[([^\]]+)\]")
+_UNSPEC = re.compile(r"^unspecified\s+", re.I)
+
+Hit = Tuple[str, float]  # (code, score)
+
+
+#: how a name came to a code: lower ranks win among codes sharing a name
+RANK_TERMS, RANK_NOS, RANK_TITLE, RANK_INCLUSION, RANK_INCLUDES, RANK_BRACKET = range(6)
+
+
+def _variants(text: str, rank: int) -> List[Tuple[str, bool, int]]:
+    """(normalised name, generic, rank) for one tabular text."""
+    out: List[Tuple[str, bool, int]] = []
+    generic = bool(_NOS.search(text))
+    base = _NOS.sub("", text)
+    for m in _BRACKET.finditer(base):  # "[AIDS]": an abbreviation of the same thing
+        out.append((norm(m.group(1)), generic, RANK_BRACKET))
+    base = _BRACKET.sub("", base)
+    if _UNSPEC.match(base):  # "Unspecified dementia" -> "dementia", generic
+        base, generic = _UNSPEC.sub("", base), True
+    for t in {base, strip_parens(base)}:
+        n = norm(t)
+        if n:
+            out.append((n, generic, RANK_NOS if generic else rank))
+    words = norm(strip_parens(base)).split(" ")
+    if rank == RANK_TITLE and "and" in words and "of" not in words and len(words) <= 5:
+        for part in " ".join(words).split(" and "):  # "Syncope and collapse" -> "syncope"
+            out.append((part, generic, RANK_INCLUDES))
+    return out
+
+
+def _order(code: str, rank: int) -> tuple:
+    # pregnancy (O) and perinatal (P) codes only where nothing else has the name
+    return (code[0] in "OP", rank, len(code), code)
+
+
+def _title_name(title: str) -> str:
+    return norm(strip_parens(_BRACKET.sub("", _UNSPEC.sub("", _NOS.sub("", title)))))
+
+
+def _climb(code: str, name: str, titles: Dict[str, str], parent) -> str:
+    """A generic name's code: up from `code` while the ancestor's title still begins with the name
+    ("Epilepsy NOS" on G40.909 -> G40 "Epilepsy and recurrent seizures"; "Acute lymphoblastic
+    leukemia NOS" on C91.00 -> C91.0, not C91 "Lymphoid leukemia")."""
+    for _ in range(6):  # a code is at most 7 characters: 5 levels above it
+        up = parent(code)
+        if up == code or up not in titles or not _title_name(titles[up]).startswith(name):
+            break
+        code = up
+    return code
+
+
+def _tabular() -> Tuple[List[str], List[list], dict]:
+    import simple_icd_10_cm as cm
+
+    terms: Dict[str, Dict[str, int]] = {}
+    titles: Dict[str, str] = {}
+    entries: List[Tuple[str, str, bool, int]] = []
+    for code in cm.get_all_codes(True):
+        if not cm.is_category_or_subcategory(code) or cm.is_extended_subcategory(code):
+            continue
+        title = cm.get_description(code)
+        titles[code] = title
+        texts = [(title, RANK_TITLE)] + [(t, RANK_INCLUSION) for t in cm.get_inclusion_term(code)]
+        texts += [(t, RANK_INCLUDES) for t in cm.get_includes(code)]
+        for text, rank in texts:
+            for name, generic, r in _variants(text, rank):
+                entries.append((name, code, generic, r))
+    for name, code, generic, rank in entries:
+        target = _climb(code, name, titles, cm.get_parent) if generic else code
+        slot = terms.setdefault(name, {})
+        slot[target] = min(slot.get(target, 99), rank)
+    for row in resources.read_csv("icd10cm_terms.csv"):  # an "unspecified" code there means its category
+        code = row["code"]
+        target = code.split(".")[0] if "unspecified" in titles.get(code, "").lower() else code
+        terms.setdefault(norm(row["term"]), {})[target] = RANK_TERMS
+    names = sorted(terms)
+    payload = [[[c, r] for c, r in sorted(terms[n].items(), key=lambda kv: _order(kv[0], kv[1]))] for n in names]
+    return names, payload, {"titles": titles}
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("simple-icd-10-cm")
+
+
+@lru_cache(maxsize=1)
+def index() -> NgramIndex:
+    """The ICD-10-CM name index (built once, then read from the user cache)."""
+    import hashlib
+
+    extra = hashlib.sha1(resources.read_text("icd10cm_terms.csv").encode("utf-8")).hexdigest()[:8]
+    return cached(f"icd10cm-{_version()}-{INDEX_FORMAT}-{extra}.npz", _tabular)
+
+
+@lru_cache(maxsize=1)
+def _rows() -> Dict[str, int]:
+    return {n: i for i, n in enumerate(index().names)}
+
+
+def title(code: str) -> Optional[str]:
+    return index().extra["titles"].get(code)
+
+
+def _exact(name: str) -> List[Hit]:
+    row = _rows().get(name)
+    if row is None:
+        return []
+    return [(code, 1.0) for code, _ in index().payload[row]]
+
+
+def _fuzzy(name: str, k: int = 12) -> List[Hit]:
+    ix = index()
+    hits: List[Hit] = []
+    for row, score in ix.query(name, k):
+        if score < MIN_SCORE:
+            break
+        hits += [(code, round(score, 3)) for code, _ in ix.payload[row]]
+    return hits
+
+
+def candidates(mention: str, expansion: Optional[str] = None) -> List[Hit]:
+    """Codes for a condition mention, best first: the first form with an exact name, else the
+    nearest names of the first forms."""
+    forms = condition_forms(mention, expansion)
+    for f in forms:
+        hits = _exact(f)
+        if hits:
+            return _unique(hits)
+    for head in heads(forms[0]):  # "childhood febrile seizure" -> "febrile seizure"
+        for f in condition_forms(head, limit=12):
+            hits = _exact(f)
+            if hits:
+                return _unique([(code, HEAD_SCORE) for code, _ in hits])
+    hits: List[Hit] = []
+    for f in forms[:4]:
+        hits += _fuzzy(f)
+    hits.sort(key=lambda h: -h[1])
+    return _unique(hits)
+
+
+def _unique(hits: List[Hit]) -> List[Hit]:
+    seen, out = set(), []
+    for code, score in hits:
+        if code not in seen:
+            seen.add(code)
+            out.append((code, score))
+    return out
+
+
+def within(code: str, ancestor: str) -> bool:
+    """Is `code` the ICD-10-CM code `ancestor` or one of its descendants? (dotted or not)"""
+    a, c = ancestor.replace(".", "").upper(), code.replace(".", "").upper()
+    return bool(a) and c.startswith(a)

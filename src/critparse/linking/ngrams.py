@@ -1,0 +1,123 @@
+"""Character 3-gram TF-IDF index over a list of names, with an on-disk cache.
+
+The same representation as scispaCy's `CandidateGenerator` (character 3-grams
+of each alias, TF-IDF weighted, cosine similarity).  scispaCy puts an nmslib
+HNSW index on top; for the ~150k aliases here an exact sparse dot product over
+the column-compressed matrix (only the query's 3-grams are touched) takes a few
+milliseconds and needs no extra index, so this module does that instead.
+
+The matrix is built once (first use), written under the user cache directory
+(`cache_dir()`) as a compressed ``.npz``, and loaded from there afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence, Tuple
+
+import numpy as np
+from scipy import sparse
+
+_GRAM = 3
+_SPACE = re.compile(r"\s+")
+
+
+def cache_dir() -> Path:
+    """Where built indexes live: $CRITPARSE_CACHE, else the platform's user cache dir."""
+    env = os.environ.get("CRITPARSE_CACHE")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("critparse")) / "linking"
+
+
+def grams(text: str) -> List[str]:
+    """Padded character 3-grams of a normalised name (' epi', 'epi', ...)."""
+    padded = f" {_SPACE.sub(' ', text.strip())} "
+    return [padded[i:i + _GRAM] for i in range(len(padded) - _GRAM + 1)]
+
+
+@dataclass
+class NgramIndex:
+    names: List[str]
+    vocab: dict  # 3-gram -> column
+    idf: np.ndarray  # float32 per column
+    matrix: sparse.csc_matrix  # rows = names, L2-normalised TF-IDF
+    payload: list  # per name: what it stands for (JSON-able)
+    extra: dict  # anything else the vocabulary keeps beside the names (JSON-able)
+
+    @classmethod
+    def build(cls, names: Sequence[str], payload: Sequence = (), extra: Optional[dict] = None) -> "NgramIndex":
+        vocab: dict = {}
+        rows, cols = [], []
+        for r, name in enumerate(names):
+            for g in set(grams(name)):
+                rows.append(r)
+                cols.append(vocab.setdefault(g, len(vocab)))
+        data = np.ones(len(rows), dtype=np.float32)
+        m = sparse.csr_matrix((data, (rows, cols)), shape=(len(names), len(vocab)))
+        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=len(vocab))
+        idf = (np.log((1 + len(names)) / (1 + df)) + 1).astype(np.float32)
+        m = m.multiply(idf).tocsr()
+        norms = np.sqrt(m.multiply(m).sum(axis=1)).A1
+        norms[norms == 0] = 1
+        m = sparse.diags((1 / norms).astype(np.float32)) @ m
+        return cls(list(names), vocab, idf, m.tocsc().astype(np.float32), list(payload), dict(extra or {}))
+
+    def query(self, text: str, k: int = 10) -> List[Tuple[int, float]]:
+        """The k names nearest to `text` by cosine, as (row, score), best first."""
+        qgrams = set(grams(text))
+        cols = np.array([self.vocab[g] for g in qgrams if g in self.vocab], dtype=np.int64)
+        if not cols.size:
+            return []
+        weights = self.idf[cols]
+        # 3-grams no name has still count in the query's norm (they are part of the mention)
+        unknown = len(qgrams) - cols.size
+        n_query = float(np.sqrt(np.sum(weights ** 2) + unknown * float(self.idf.max()) ** 2))
+        scores = (self.matrix[:, cols] @ (weights / n_query).astype(np.float32)).ravel()
+        if k < scores.size:
+            top = np.argpartition(-scores, k)[:k]
+        else:
+            top = np.arange(scores.size)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    # -- cache ------------------------------------------------------------
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        m = self.matrix
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as f:
+            np.savez_compressed(f, data=m.data, indices=m.indices, indptr=m.indptr, shape=np.array(m.shape),
+                                idf=self.idf, meta=np.frombuffer(json.dumps(
+                                    {"names": self.names, "vocab": self.vocab, "payload": self.payload, "extra": self.extra}).encode("utf-8"), dtype=np.uint8))
+        os.replace(f.name, path)
+
+    @classmethod
+    def load(cls, path: Path) -> "NgramIndex":
+        z = np.load(path)
+        meta = json.loads(z["meta"].tobytes().decode("utf-8"))
+        m = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+        return cls(meta["names"], meta["vocab"], z["idf"], m, meta["payload"], meta["extra"])
+
+
+def cached(name: str, build: Callable[[], Tuple[Sequence[str], Sequence, dict]]) -> NgramIndex:
+    """The index called `name` (a file name carrying its data version): from the cache, else built
+    from `build()` (names, payload, extra) and written there (a read-only cache only costs the rebuild)."""
+    path = cache_dir() / name
+    if path.exists():
+        try:
+            return NgramIndex.load(path)
+        except Exception:  # a truncated or stale file: rebuild it
+            pass
+    index = NgramIndex.build(*build())
+    try:
+        index.save(path)
+    except OSError:
+        pass
+    return index
