@@ -107,7 +107,9 @@ def _drugs(mention: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
 def _measurement(mention: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
     from .. import concepts
 
-    for form in (mention, expansion):
+    from .names import strip_parens
+
+    for form in (mention, strip_parens(mention), expansion):
         c = concepts.lookup(form) if form else None
         if c is not None and c.loinc:
             return [{"system": LOINC, "code": c.loinc, "display": c.name, "score": 1.0}]

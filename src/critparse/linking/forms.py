@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
 from .. import resources
-from .names import norm, singulars
+from .names import norm, singulars, strip_parens
 
 
 @lru_cache(maxsize=1)
@@ -54,6 +54,9 @@ def _words(kind: str) -> frozenset:
 def expand(mention: str, expansion: Optional[str] = None) -> List[str]:
     """Normalised base forms: the mention, the entity's expansion, a known abbreviation's long form."""
     out = [norm(mention)]
+    bare = strip_parens(mention)
+    if bare != mention:  # "hepatitis C virus (HCV)" -> "hepatitis C virus"
+        out.append(norm(bare))
     if expansion:
         out.append(norm(expansion))
     known = abbreviations().get(mention.strip())
