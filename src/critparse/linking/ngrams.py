@@ -80,13 +80,19 @@ class NgramIndex:
         # 3-grams no name has still count in the query's norm (they are part of the mention)
         unknown = len(qgrams) - cols.size
         n_query = float(np.sqrt(np.sum(weights ** 2) + unknown * float(self.idf.max()) ** 2))
-        scores = (self.matrix[:, cols] @ (weights / n_query).astype(np.float32)).ravel()
-        if k < scores.size:
-            top = np.argpartition(-scores, k)[:k]
-        else:
-            top = np.arange(scores.size)
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        # only the rows holding one of the query's 3-grams: their column entries, summed per row
+        m, w = self.matrix, (weights / n_query).astype(np.float32)
+        spans = [(m.indptr[c], m.indptr[c + 1]) for c in cols]
+        rows = np.concatenate([m.indices[a:b] for a, b in spans])
+        vals = np.concatenate([m.data[a:b] * wi for (a, b), wi in zip(spans, w)])
+        scores = np.bincount(rows, weights=vals, minlength=m.shape[0])
+        cand = np.flatnonzero(scores)
+        sc = scores[cand]
+        if k < cand.size:
+            keep = np.argpartition(-sc, k)[:k]
+            cand, sc = cand[keep], sc[keep]
+        order = np.argsort(-sc, kind="stable")
+        return [(int(cand[i]), float(sc[i])) for i in order if sc[i] > 0]
 
     # -- cache ------------------------------------------------------------
     def save(self, path: Path) -> None:
