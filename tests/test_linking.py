@@ -53,6 +53,10 @@ def test_drugs_get_an_ingredient(mention, ingredient, code):
     assert (c["display"], c["code"], c["system"]) == (ingredient, code, "https://go.drugbank.com/drugs")
 
 
+def test_top_level_link_is_the_linker():
+    assert critparse.link("epilepsy", "Condition") == link("epilepsy", "Condition")
+
+
 def test_measurements_get_loinc_from_the_concepts():
     assert first("creatinine", "Measurement")["code"] == "2160-0"
     assert first("ANC", "Measurement")["system"] == LOINC

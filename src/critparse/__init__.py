@@ -11,6 +11,7 @@ from . import pipeline as _pipeline
 from .export import fhir as _fhir  # noqa: F401
 from .export import frames as _frames  # noqa: F401
 from .export import jsonlogic as _jsonlogic  # noqa: F401
+from .linking import link
 from .parser import parse, parse_many, prepare
 from .records import (
     SCHEMA_VERSION,
@@ -34,6 +35,6 @@ def load(mode: str = "full", model=None):
 
 
 __all__ = [
-    "parse", "parse_many", "load", "screen", "ParsedTrial", "Criterion", "Constraint",
+    "parse", "parse_many", "load", "screen", "link", "ParsedTrial", "Criterion", "Constraint",
     "Entity", "Normalized", "TrialInfo", "SCHEMA_VERSION", "__version__",
 ]
