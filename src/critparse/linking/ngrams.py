@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
-from scipy import sparse
 
 _GRAM = 3
 _SPACE = re.compile(r"\s+")
@@ -48,12 +47,14 @@ class NgramIndex:
     names: List[str]
     vocab: dict  # 3-gram -> column
     idf: np.ndarray  # float32 per column
-    matrix: sparse.csc_matrix  # rows = names, L2-normalised TF-IDF
+    matrix: "sparse.csc_matrix"  # rows = names, L2-normalised TF-IDF
     payload: list  # per name: what it stands for (JSON-able)
     extra: dict  # anything else the vocabulary keeps beside the names (JSON-able)
 
     @classmethod
     def build(cls, names: Sequence[str], payload: Sequence = (), extra: Optional[dict] = None) -> "NgramIndex":
+        from scipy import sparse
+
         vocab: dict = {}
         rows, cols = [], []
         for r, name in enumerate(names):
@@ -106,6 +107,8 @@ class NgramIndex:
 
     @classmethod
     def load(cls, path: Path) -> "NgramIndex":
+        from scipy import sparse
+
         z = np.load(path)
         meta = json.loads(z["meta"].tobytes().decode("utf-8"))
         m = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
