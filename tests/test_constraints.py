@@ -282,3 +282,13 @@ def test_enumeration_is_screened_and_exported(text, subject, member, other):
         assert got.by_criterion()[con.criterion].status == want, (patient, got.by_criterion()[con.criterion])
         assert jsonLogic(doc["verdict"], patient_data(patient, doc)) == got.verdict
     validate(to_fhir(parsed, "group")), validate(to_fhir(parsed, "evidencevariable"))
+
+
+def test_degrees_of_a_temperature_are_celsius_or_fahrenheit_never_an_angle():
+    (fever,) = _got("fever > 38.5 degrees")
+    assert (fever["unit"], fever["normalized"]) == ("Cel", {"value": 38.5, "unit": "Cel"})
+    (temp,) = _got("temperature above 101 degrees")  # Fahrenheit by its range; normalised to Celsius
+    assert temp["unit"] == "[degF]" and temp["normalized"] == {"value": 38.3333, "unit": "Cel"}
+    assert _got("fever > 500 degrees") == []  # no body temperature in either scale
+    (flexion,) = _got("knee flexion of at least 90 degrees")
+    assert flexion["unit"] == "deg"  # an angle stays an angle

@@ -120,6 +120,20 @@ def _plausible_age(value: float, unit: Optional[str]) -> bool:
     return years is not None and 0 <= years <= 130
 
 
+_TEMPERATURE = set(comparisons.words()["words"]["temperature"])  # type: ignore[index]
+
+
+def _temperature_unit(bounds: List[Tuple[str, float, Optional[str]]]) -> Optional[str]:
+    """"fever > 38.5 degrees": a bare degree of a body temperature is Celsius (25-45) or Fahrenheit (77-113);
+    None where the value is in neither range (never an angle)."""
+    vals = [v for _, v, _ in bounds]
+    if all(25 <= v <= 45 for v in vals):
+        return "Cel"
+    if all(77 <= v <= 113 for v in vals):
+        return "[degF]"
+    return None
+
+
 def records(c: Comparison, a: Attachment, text: str) -> List[Found]:
     """Constraints of comparison `c` on the subjects `a` found for it."""
     end = max(c.end, a.extends_to or 0)
@@ -138,6 +152,10 @@ def records(c: Comparison, a: Attachment, text: str) -> List[Found]:
             unit = "a"
         if subj and subj.name in _BP and unit is None and not c.relative_to:
             unit = "mm[Hg]"  # blood pressures are written in mmHg
+        if unit == "deg" and s.name in _TEMPERATURE:
+            unit = _temperature_unit(_bounds(c))
+            if unit is None:
+                continue  # "fever > 500 degrees": no body temperature, no constraint
         cat = a.category or (subj.category if subj else "other")
         if subj is None and unit in TIME_UNITS and cat == "other":
             cat = "duration"

@@ -81,6 +81,9 @@ def _quantity(value: float, ucum: str):
     return ureg.Quantity(value, ureg.parse_expression(expr).units) * ureg.parse_expression(expr).magnitude
 
 
+_OFFSET_UNITS = {"Cel", "[degF]"}  # temperature scales with an offset zero
+
+
 def convert(value: float, unit: str, to_unit: str, *, subject: Optional[str] = None) -> float:
     """Convert `value` from UCUM `unit` to UCUM `to_unit` (same dimension, or
     mass <-> molar concentration using the subject's molar mass)."""
@@ -90,6 +93,8 @@ def convert(value: float, unit: str, to_unit: str, *, subject: Optional[str] = N
 
     ureg = registry()
     q = _quantity(value, unit)
+    if unit in _OFFSET_UNITS or to_unit in _OFFSET_UNITS:  # 100.4 [degF] is 38 Cel: an affine map, not a ratio
+        return float(q.to(_quantity(1.0, to_unit).units).magnitude)
     target = _quantity(1.0, to_unit)
     try:
         return float((q / target).to("dimensionless").magnitude)
