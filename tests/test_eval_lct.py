@@ -9,7 +9,8 @@ from critparse.evaluate import lct
 from conftest import corpus_file
 
 # measured on the first 100 LCT documents, fast mode (see test_real_lct_documents_floors)
-FLOOR = {"value": 0.905, "strict": 0.84, "attachment": 0.825}
+FLOOR = {"value": 0.905, "span": 0.905, "op": 0.88, "unit": 0.87, "strict": 0.845, "strict+subject": 0.745,
+         "attachment": 0.865}
 
 DOC = "  1. Age ≥ 18, male or female;\n  2. Platelet count < 50,000/mm3\n  3. ECOG 0~2\n"
 def _t(tid, label, text, after=0):
@@ -50,16 +51,18 @@ def test_map_op_and_unit():
 
 
 def test_real_lct_documents_floors(corpora):
-    # floors just under the figures measured on the first 100 documents (fast mode) when this test was written
+    # floors just under the figures measured on the first 100 documents (fast mode), 3 Dec 2026: value/span 0.910,
+    # op 0.883, unit 0.872, strict 0.848, strict+subject 0.747, attachment 277/319 = 0.868
     path = corpus_file(corpora, "lct/original/lct_trainval.tar.gz")
     scores = lct.evaluate(path, limit=100)
     assert scores.docs == 100
-    s, v = scores.scores["strict"], scores.scores["value"]
+    s = scores.scores["strict"]
     assert s.n_gold > 300 and s.n_pred > 250
-    assert v.f >= FLOOR["value"] and s.f >= FLOOR["strict"]
+    # each measure has its own floor: greedy matching per measure guarantees no order between them
+    for name in ("value", "span", "op", "unit", "strict", "strict+subject"):
+        assert scores.scores[name].f >= FLOOR[name], (name, scores.scores[name].f)
     right, judged = scores.attachment()
     assert judged > 250 and right / judged >= FLOOR["attachment"]
-    assert scores.scores["span"].f >= v.f >= s.f >= scores.scores["strict+subject"].f
 
 
 def test_cli(corpora):
