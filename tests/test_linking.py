@@ -165,3 +165,16 @@ def test_eval_linking_cli(tmp_path):
     d = json.loads(r.output[: r.output.rindex("}") + 1])
     assert d["condition_category_first"]["right"] == 1 and d["drug_ingredient_first"]["right"] == 0
     assert "Ritalin" in r.output
+
+
+def test_jsonlogic_text_pieces_carry_condition_codes_and_patient_codes_decide_them(seed_parsed, seed_patient):
+    from critparse.export.jsonlogic import patient_data, to_jsonlogic
+
+    doc = to_jsonlogic(seed_parsed)
+    exc1 = [u for u in doc["unevaluable"] if u["criterion"] == "exc.1"]
+    assert exc1 and {"mention": "epilepsy", "codes": ["G40"]} in exc1[0]["conditions"]
+    var = exc1[0]["var"].split(".", 1)[1]
+    seed_patient["conditions"] = seed_patient["conditions"] + ["G40.909"]
+    assert patient_data(seed_patient, doc)["criteria"][var] is True
+    seed_patient["conditions"] = seed_patient["conditions"][:-1] + ["G43.909"]
+    assert var not in patient_data(seed_patient, doc).get("criteria", {})

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from ..records import SCHEMA_VERSION, Constraint, Criterion, provide
 from ..logic import Node, TrialLogic, canonical_unit, convert, loinc, member_key, to_years, var_name
+from ..linking import ICD10CM
 from ..patient import Patient
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -122,6 +123,17 @@ class _Builder:
             "text": text, "role": role, "reason": reason, "var": var})
         return var
 
+    def _condition_codes(self, key: str, cid: str, text: str) -> None:
+        """The sure ICD-10-CM codes of the piece's non-negated Condition entities, on its unevaluable entry:
+        `patient_data` decides the piece from a patient's codes with them (G40.909 within G40)."""
+        from ..linking.match import sure_codes
+
+        coded = [{"mention": e.text, "codes": sure_codes(e.codes)} for e in self.parsed.entities
+                 if e.criterion == cid and e.label == "Condition" and not e.negated and e.text in text]
+        coded = [c for c in coded if c["codes"]]
+        if coded:
+            self.unevaluable[key]["conditions"] = coded
+
     # nodes -------------------------------------------------------------------
     def rule(self, node: Node, certain: bool = False) -> Any:
         """The node as JSON Logic: its CERTAIN reading (holds by the data) or its POSSIBLE one (not
@@ -144,8 +156,10 @@ class _Builder:
             crit = node.criterion
             index = piece.get("index", 0)
             key = crit.id if not index else f"{crit.id}_t{index}"
-            var = self._unevaluable(crit, key, piece.get("text") or crit.clean_text or crit.text,
-                                    "free text without a testable constraint", role=piece.get("role", "whole"))
+            text = piece.get("text") or crit.clean_text or crit.text
+            var = self._unevaluable(crit, key, text, "free text without a testable constraint",
+                                    role=piece.get("role", "whole"))
+            self._condition_codes(key, crit.id, text)
             return {"===": [{"var": var}, True]} if certain else {"!==": [{"var": var}, False]}
         if op == "cmp":
             c = node.constraint
@@ -247,7 +261,9 @@ def patient_data(patient: Dict[str, Any], doc: Dict[str, Any]) -> Dict[str, Any]
         if u.get("constraint"):
             continue
         decide_sex = u.get("role") == "guard" or (u.get("role") == "whole" and u.get("kind") == "exclusion")
-        holds, _why = p.text_status(u["text"], decide_sex)
+        coded = [(c["mention"], [{"system": ICD10CM, "code": k, "score": 1.0} for k in c["codes"]])
+                 for c in u.get("conditions") or []]
+        holds, _why = p.text_status(u["text"], decide_sex, coded)
         if holds is not None:
             crit[u["var"].split(".", 1)[1]] = holds
     for cid, v in (patient.get("answers") or {}).items():
