@@ -410,14 +410,25 @@ def _subject_span(text: str, c) -> Optional[Tuple[int, int]]:
     return s, s + len(st)
 
 
+_WHOLE_CLASS = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6}
+
+
+def _member_range(c) -> List[Tuple[str, float]]:
+    """An enumeration (op "in") of consecutive whole classes ("class III and IV") is the same set as their
+    range, which is how LCT annotates it: >= min and <= max.  Sub-stages ("IIIB") and sets with gaps are
+    no range: not scored."""
+    nums = sorted({_WHOLE_CLASS.get(v) for v in (c.values or [])}, key=lambda x: (x is None, x or 0))
+    if len(nums) < 2 or None in nums or nums != list(range(nums[0], nums[-1] + 1)):
+        return []
+    return [(">=", float(nums[0])), ("<=", float(nums[-1]))]
+
+
 def bounds_of(text: str, constraints: Iterable) -> List[PredBound]:
     """Predicted bounds from `Constraint` records of one document (a list sharing one threshold: one bound)."""
     groups: Dict[Tuple, List] = {}
     for c in constraints:
-        if c.op == "in":
-            continue
-        key = (c.end, float(c.value), c.op, _pred_unit(c))
-        groups.setdefault(key, []).append(c)
+        for op, value in (_member_range(c) if c.op == "in" else [(c.op, float(c.value))]):
+            groups.setdefault((c.end, value, op, _pred_unit(c)), []).append(c)
     out = []
     for (end, value, op, unit), cs in groups.items():
         subj = tuple(dict.fromkeys(PredSubject(c.subject, c.subject_text, _subject_span(text, c), c.category) for c in cs))
