@@ -16,6 +16,8 @@ its peak memory is its own):
   extrapolated to the whole corpus;
 - ``fast-1`` / ``full-1``: ``critparse.parser.parse_many`` single-process
   (fast mode: rule layers only; full mode: rules + trained NER);
+- ``fast-e1`` / ``full-e1``: the batch engine end to end (as ``fast-N`` below) with ``workers=1``,
+  i.e. in this process: the engine's own cost against ``parse_many`` (issue 14: >= 0.7 x);
 - ``blank-N`` / ``medspacy-N``: the same work in a ``multiprocessing.Pool``
   of N processes over chunks (only counts come back, no Docs);
 - ``fast-N`` / ``full-N``: the batch engine end to end,

@@ -507,6 +507,8 @@ def _run_chunks(s: BatchSettings, out: Path, settings: Dict[str, Any]) -> Tuple[
             n_workers = 1  # nothing to do, or a single chunk: no processes to start
         fn = partial(process_chunk, parts_dir=str(parts), mode=s.mode, model=s.model, checks=s.checks,
                      timeout=s.timeout)
+        if s.engine == "dask" or n_workers <= 1:
+            bar.start()
         if s.engine == "dask" and todo.first is not None:
             from .dask_engine import run_dask
 
@@ -518,7 +520,7 @@ def _run_chunks(s: BatchSettings, out: Path, settings: Dict[str, Any]) -> Tuple[
             if method == "fork":  # load once here: the forked workers start with it (and share its pages)
                 _warm_worker(s.mode, s.model)
             run_pool(iter(todo), fn, record, n_workers, initializer=_warm_worker, initargs=(s.mode, s.model),
-                     method=method)
+                     method=method, on_started=bar.start)
     finally:
         bar.close()
     return summary, n_workers
@@ -725,11 +727,19 @@ class _Progress:
         self.p = Progress(TextColumn("parsing"), BarColumn(), MofNCompleteColumn(), _Rate(""),
                           TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), transient=False,
                           console=self.console)
-        self.p.start()
         self.task = self.p.add_task("parse", total=total)
+        self.started = False
+
+    def start(self) -> None:
+        """Show the bar (its refresh thread starts here: after a forking pool has started its workers,
+        so no worker is a copy taken while that thread held a lock)."""
+        if self.p is not None and not self.started:
+            self.started = True
+            self.p.start()
 
     def advance(self, n: int) -> None:
         self.done += n
+        self.start()
         if self.p is not None:
             self.p.advance(self.task, n)
         elif self.console is not None:
@@ -749,6 +759,7 @@ class _Progress:
 
     def close(self) -> None:
         if self.p is not None:
+            self.start()  # a run with nothing to parse still shows its (empty) bar, as before
             self.p.stop()
         elif self.console is not None and self.done:
             self.console.print(self._line(time.perf_counter()), highlight=False, soft_wrap=True)

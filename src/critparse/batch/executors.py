@@ -45,16 +45,19 @@ def start_method() -> str:
 
 def run_pool(chunks: Iterator[Chunk], fn: ChunkFn, record: RecordFn, n_workers: int,
              initializer: Optional[Callable[..., None]] = None, initargs: tuple = (),
-             method: str = "spawn") -> None:
+             method: str = "spawn", on_started: Optional[Callable[[], None]] = None) -> None:
     """Chunks on `n_workers` processes started with `method` ('spawn' or 'fork'), at most two per
     worker in flight (memory stays flat). Ctrl-C or a failed chunk stops the pool at once; finished
-    chunks stay done. With 'fork' all workers start at once, before the pool's own threads."""
+    chunks stay done. With 'fork' all workers start at once, before the pool's own threads;
+    `on_started` runs once they are all up."""
     import multiprocessing as mp
 
     pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=mp.get_context(method),
                                initializer=_init_worker, initargs=(os.getpid(), initializer, initargs))
     try:
         _start_workers(pool, n_workers)
+        if on_started is not None:  # e.g. a progress bar's thread: only once the workers exist
+            on_started()
         inflight = set()
         for idx, chunk in chunks:
             inflight.add(pool.submit(fn, idx, chunk))

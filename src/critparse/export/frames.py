@@ -58,9 +58,13 @@ def criteria_rows(parsed: "ParsedTrial") -> List[Dict[str, Any]]:
     ]
 
 
+#: `json.dumps(v, ensure_ascii=False)` without building an encoder per call (one per criterion)
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _json(value: Any) -> Any:
     """Nested values (expressions, lists) as JSON text in a flat column; None stays None."""
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    return None if value is None else _ENCODE(value)
 
 
 def standalone_constraints(parsed: "ParsedTrial") -> set:
