@@ -73,7 +73,8 @@ def test_json_array_reader_takes_any_text(tmp_path_factory, text):
 
 member_names = st.one_of(st.sampled_from(["NCT00000001.xml", "../NCT00000002.json", "/abs/NCT00000003.xml",
                                            "a/./NCT00000004.json", "x.jsonl", ".hidden.xml", "d/"]),
-                         st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12))
+                         st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1,
+                                                 max_size=12))  # zipfile itself cuts a name at NUL
 
 
 @FAST

@@ -160,6 +160,8 @@ def candidates(mention: str, expansion: Optional[str] = None) -> List[Hit]:
     """Codes for a condition mention, best first: the first form with an exact name, else the
     nearest names of the first forms."""
     forms = condition_forms(mention, expansion)
+    if not forms:  # nothing left to look up ('\x15', punctuation only)
+        return []
     for f in forms:
         hits = _exact(f)
         if hits:
