@@ -190,3 +190,24 @@ def test_read_patients_splits_multi_patient_bundle(tmp_path):
     records, errors = read_patients(tmp_path, AS_OF)
     assert not errors.rows and sorted(r.id for r in records) == ["p00000", "p00001"]
     assert records[0].patient == read_bundle(a, AS_OF).patient
+
+
+def test_coded_conditions_agree_with_screen_in_full_mode(tmp_path, full):
+    """Patient conditions given as ICD-10-CM codes: the matcher reads the entities' codes from a
+    full-mode batch, as screening does (G40.909 within the seed's exc.1 'epilepsy', B20 within exc.10
+    'HIV infection')."""
+    run_batch(DEMO / "NCT04532203.eligibility.md", tmp_path / "out", mode="full", workers=1, progress=False)
+    trials = list(read_trials(tmp_path / "out"))
+    assert {(e.criterion, e.text) for t in trials for e in t.entities} >= {("exc.1", "epilepsy"),
+                                                                       ("exc.10", "HIV infection")}
+    plain = [{"id": "epi", "age": 30, "sex": "female", "conditions": ["G40.909"]},
+             {"id": "hiv", "age": 30, "sex": "male", "conditions": ["B20", "asthma"]},
+             {"id": "other", "age": 30, "sex": "male", "conditions": ["J45.909"]},
+             {"id": "none", "age": 30}]
+    records = [PatientRecord(p["id"], "dict", validate_patient(p)) for p in plain]
+    rows, wrong = _agreement(trials, records)
+    assert not wrong, wrong[:3]
+    tid = trials[0].trial_id
+    assert "exc.1" in rows[("epi", tid)]["failed"] and rows[("epi", tid)]["verdict"] == "ineligible"
+    assert "exc.10" in rows[("hiv", tid)]["failed"] and rows[("hiv", tid)]["verdict"] == "ineligible"
+    assert not {"exc.1", "exc.10"} & set(rows[("other", tid)]["failed"])

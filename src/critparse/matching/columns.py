@@ -10,6 +10,7 @@ here gives the status `critparse.screening.check_constraint` gives for that pati
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +18,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..linking.match import match
 from ..logic import _YEARS_PER, canonical_subject, convert, to_years
 from ..patient import Patient, word_pattern
 
@@ -88,6 +90,7 @@ class PatientColumns:
         self._first_words = _first_word_index(self.conditions)
         self._text_hits: Dict[str, Tuple[int, ...]] = {}
         self._text_status: Dict[Tuple[str, bool], np.ndarray] = {}
+        self._coded: Dict[str, np.ndarray] = {}
 
     # -- values ---------------------------------------------------------------------
 
@@ -149,6 +152,15 @@ class PatientColumns:
                 out[(hit == has) & (male == is_male)] = UNKNOWN if holds is None else (MET if holds else NOT_MET)
             self._text_status[key] = out
         return self._text_status[key]
+
+    def coded(self, codes: List[Dict[str, Any]]) -> np.ndarray:
+        """Patients with a condition at or below one of these ICD-10-CM codes (`Patient.coded_condition`:
+        any one condition decides, so each distinct condition is linked once per code list)."""
+        key = json.dumps(codes, sort_keys=True)
+        if key not in self._coded:
+            hits = [j for j, c in enumerate(self.conditions) if match([c], codes) is not None]
+            self._coded[key] = self.incidence[:, hits].any(axis=1) if hits else np.zeros(self.n, bool)
+        return self._coded[key]
 
     def naming(self, label: str) -> np.ndarray:
         """Patients with a condition that names `label` or is named by it (`Patient.has_condition`)."""

@@ -5,7 +5,8 @@ walked once per trial; every node is a vector of statuses over the patients (int
 -1 not met; and = min, or = max, not = negation), so a trial costs a few numpy operations per node
 whatever the number of patients. It reads the trial as `critparse.screening.screen` does (same
 three-valued logic, criterion expressions with guards and exceptions, unit conversion, ULN/LLN
-multiples, text pieces decided by `Patient.text_status`, cohort membership, answers), and tests/test_match.py checks that the two agree pair by pair.
+multiples, text pieces decided by `Patient.text_status` (with the ICD-10-CM codes of the
+criterion's Condition entities), cohort membership, answers), and tests/test_match.py checks that the two agree pair by pair.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from ..logic import Node, TrialLogic, to_years
 from ..records import Constraint, ParsedTrial
+from ..screening import _condition_entities
 from .columns import MET, NOT_MET, UNKNOWN, PatientColumns, canonical
 
 _CMP = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
@@ -42,8 +44,9 @@ class TrialMatch:
 
 
 class _Evaluator:
-    def __init__(self, cols: PatientColumns) -> None:
+    def __init__(self, cols: PatientColumns, entities: Optional[Dict[str, list]] = None) -> None:
         self.cols = cols
+        self.entities = entities or {}  # criterion id -> its non-negated coded Condition entities
         self.results: Dict[str, _CritResult] = {}
 
     def eval(self, node: Node) -> np.ndarray:
@@ -77,7 +80,12 @@ class _Evaluator:
         if op == "text":
             piece = node.value or {}
             decide_sex = piece.get("role") == "guard" or (piece.get("role") == "whole" and node.kind == "exclusion")
-            return self.cols.text_statuses(piece.get("text") or "", decide_sex)
+            text = piece.get("text") or ""
+            out = self.cols.text_statuses(text, decide_sex)
+            for e in self.entities.get(node.criterion.id, ()):  # G40.909 within "epilepsy" (G40)
+                if e.text in text:
+                    out = np.where(self.cols.coded(e.codes), MET, out).astype(np.int8)
+            return out
         if op == "sex":
             known = self.cols.sex != None  # noqa: E711
             missing.append(("sex", ~known))
@@ -131,13 +139,14 @@ class _Evaluator:
 def match_trial(parsed: ParsedTrial, cols: PatientColumns) -> TrialMatch:
     """Every patient of `cols` against one trial (the set-wise `critparse.screen`)."""
     logic = TrialLogic(parsed)
+    entities = _condition_entities(parsed)
     results: Dict[str, _CritResult] = {}
     cohorts: Dict[str, np.ndarray] = {}
     best = np.full(cols.n, NOT_MET)
     named = {c: cols.naming(c) for c in logic.cohorts}
     any_named = np.logical_or.reduce(list(named.values())) if named else np.zeros(cols.n, bool)
     for cohort in (logic.cohorts or [None]):
-        ev = _Evaluator(cols)
+        ev = _Evaluator(cols, entities)
         status = ev.eval(logic.cohort_node(cohort))
         if cohort is not None:
             known = cols.has_conditions & any_named  # membership is known: some cohort is named

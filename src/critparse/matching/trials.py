@@ -3,6 +3,8 @@
 The batch tables hold every record screening reads except the full criteria text; the text is
 rebuilt from the criteria rows at their offsets (each row's ``text`` is ``original[start:end]``),
 which is all `critparse.logic` looks at (the words between two constraints of one criterion).
+Of the entities table only what screening reads is kept: the non-negated Condition entities with
+codes (full mode links them to ICD-10-CM; fast mode leaves `codes` empty, so none are kept).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 from ..errors import CritparseError
-from ..records import Constraint, Criterion, Normalized, ParsedTrial, TrialInfo
+from ..records import Constraint, Criterion, Entity, Normalized, ParsedTrial, TrialInfo
 
 TABLES = ("trials", "criteria", "constraints")
 
@@ -22,8 +24,9 @@ class BatchOutputError(CritparseError):
     """A folder that is not a readable `critparse batch` output."""
 
 
-def read_table(out: Path, table: str) -> List[Dict[str, Any]]:
-    """The rows of one batch table, as dicts."""
+def read_table(out: Path, table: str, where: str = "") -> List[Dict[str, Any]]:
+    """The rows of one batch table, as dicts (`where`: an SQL filter DuckDB applies; JSONL rows are
+    not filtered)."""
     manifest = _manifest(out)
     fmt = manifest.get("format", "parquet")
     path = ((manifest.get("tables") or {}).get(table) or {}).get("path") or table
@@ -36,11 +39,11 @@ def read_table(out: Path, table: str) -> List[Dict[str, Any]]:
     if fmt == "duckdb":
         db, _, name = path.partition("#")
         con.execute(f"ATTACH {_sql(str(out / db))} AS b (READ_ONLY)")
-        return con.sql(f'SELECT * FROM b."{name or table}"').to_arrow_table().to_pylist()
+        return con.sql(f'SELECT * FROM b."{name or table}" {where}').to_arrow_table().to_pylist()
     files = sorted((out / table).glob("*.parquet"))
     if not files:
         raise BatchOutputError(f"{out}: no {table} table ({out / table}/*.parquet)")
-    return con.sql(f"SELECT * FROM read_parquet({_sql([str(f) for f in files])})").to_arrow_table().to_pylist()
+    return con.sql(f"SELECT * FROM read_parquet({_sql([str(f) for f in files])}) {where}").to_arrow_table().to_pylist()
 
 
 def _sql(v: Any) -> str:
@@ -70,13 +73,33 @@ def read_trials(out: "str | Path", ids: Optional[List[str]] = None) -> Iterator[
     cons: Dict[str, List[Dict[str, Any]]] = {}
     for r in read_table(out, "constraints"):
         cons.setdefault(r["trial_id"], []).append(r)
+    ents = _coded_entities(out)
     seen = set()
     for t in sorted(trials, key=lambda t: t["trial_id"]):
         tid = t["trial_id"]
         if tid in seen or not crits.get(tid):
             continue
         seen.add(tid)
-        yield trial_from_rows(t, _first(crits[tid]), _first(cons.get(tid, [])))
+        parsed = trial_from_rows(t, _first(crits[tid]), _first(cons.get(tid, [])))
+        parsed.entities = [_entity(r) for r in _first(ents.get(tid, []))]
+        yield parsed
+
+
+def _coded_entities(out: Path) -> Dict[str, List[Dict[str, Any]]]:
+    """trial id -> rows of its non-negated Condition entities with codes (none where the output has
+    no entities table)."""
+    if "entities" not in (_manifest(out).get("tables") or {}):
+        return {}
+    got: Dict[str, List[Dict[str, Any]]] = {}
+    for r in read_table(out, "entities", "WHERE label = 'Condition' AND codes IS NOT NULL AND NOT coalesce(negated, false)"):
+        if r.get("label") == "Condition" and r.get("codes") and not r.get("negated"):
+            got.setdefault(r["trial_id"], []).append(r)
+    return got
+
+
+def _entity(r: Dict[str, Any]) -> Entity:
+    return Entity(id=r["id"], criterion=r["criterion"], label=r["label"], text=r["text"], start=r["start"],
+                  end=r["end"], negated=bool(r.get("negated")), codes=_json(r.get("codes"), list) or [])
 
 
 def _first(rows: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
