@@ -292,3 +292,13 @@ def test_degrees_of_a_temperature_are_celsius_or_fahrenheit_never_an_angle():
     assert _got("fever > 500 degrees") == []  # no body temperature in either scale
     (flexion,) = _got("knee flexion of at least 90 degrees")
     assert flexion["unit"] == "deg"  # an angle stays an angle
+
+
+def test_alcohol_drinks_are_a_rate_of_alcohol_intake():
+    (day,) = _got("more than 3 drinks per day")
+    assert (day["subject"], day["op"], day["value"], day["unit"]) == ("alcohol", ">", 3.0, "/d")
+    (week,) = _got("> 21 units of alcohol per week")
+    assert (week["subject"], week["unit"], week["unit_text"]) == ("alcohol", "/wk", "units of alcohol per week")
+    (after,) = _got("alcohol intake > 14 units/week")  # bare units after an alcohol word
+    assert (after["subject"], after["subject_text"], after["unit"]) == ("alcohol", "alcohol intake", "/wk")
+    assert all(c["unit"] is None for c in _got("insulin > 14 units/week"))  # units of a drug are no drinks

@@ -401,6 +401,29 @@ def _minimum(c: Comparison, text: str, mentions: Mentions) -> List[Found]:
                    lexicon.subjects()[s.name].category, s.start, c.end)]
 
 
+_DRINK = re.compile(r"\s*(?P<what>" + "|".join(comparisons.words()["words"]["drink"]) + r"|(?P<bare>units?))"  # type: ignore[index]
+                    r"\s*(?:per|a|/|each)\s*(?P<per>day|week|wk)\b", re.I)
+_ALCOHOL_BEFORE = re.compile(r"(?i)\balcohol")
+_ALCOHOL_WORD = re.compile(r"(?i)alcohol|drink")  # a head phrase naming the intake ("alcohol use", "hazardous drinking")
+
+
+def _drink_rate(c: Comparison, text: str) -> Optional[Tuple[int, int]]:
+    """"more than 3 drinks per day", "> 21 units of alcohol per week", "alcohol intake > 14 units/week":
+    sets the comparison's unit to /d or /wk and gives the span of the drink words (None: not a drink rate).
+    Bare "units" only after "alcohol" in the 60 characters before (insulin is dosed in units too)."""
+    if c.relative_to is not None or c.unit not in (None, "/d", "/wk"):
+        return None
+    m = _DRINK.match(text, c.value_end if c.v2 is None else c.end)
+    if m is None and c.unit is not None:
+        m = _DRINK.match(text, c.value_end)
+    if m is None or (m.group("bare") and not _ALCOHOL_BEFORE.search(text, max(0, c.start - 60), c.start)):
+        return None
+    c.unit = "/d" if m.group("per").lower() == "day" else "/wk"
+    c.unit_text = " ".join(text[m.start("what"):m.end()].split())
+    c.end = max(c.end, m.end())
+    return m.start("what"), m.end("what")
+
+
 def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optional[str],
                 prev: List[Found]) -> List[Found]:
     """Constraints of one COMPARISON match: read the comparison, find its subjects, build the records."""
@@ -425,7 +448,11 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
         return []  # "on a 0-10 VAS scale": the scale's range, not a threshold
     if c.unit is None and c.relative_to is None and _QUANTITY_AFTER.match(text, c.end):
         return []  # "at least 0.5 teaspoons": a measure no unit table holds; no value without its unit
+    drink = _drink_rate(c, text)
     a = attach(c, text, mentions, hint)
+    if drink is not None:  # "more than 3 drinks per day": alcohol intake, whatever head phrase came before
+        named = [s for s in a.subjects if s.name and s.end <= c.start and _ALCOHOL_WORD.search(text, s.start, s.end)]
+        a = Attachment([Span(named[0].start, named[-1].end, "alcohol") if named else Span(*drink, "alcohol")], None, c.end)
     if not a.subjects:  # no subject of its own: kept, unnamed, for `_link` to carry the one before it
         a = Attachment([Span(c.start, c.start, "")], "other")
     found = records(c, a, text)
