@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import critparse
 
 NCI = ("\r\n        PATIENT CHARACTERISTICS:\r\n\r\n          Age:\r\n\r\n          -  18 and over\r\n\r\n"
@@ -33,3 +35,19 @@ def test_parse_many_keeps_order_and_ids():
     out = list(critparse.parse_many(items, mode="fast", batch_size=7))
     assert [p.trial_id for p in out] == [f"T{i}" for i in range(30)]
     assert [p.constraints[0].value for p in out] == [18.0 + i for i in range(30)]
+
+
+# NCT00002938 (ctgov_xml_2023), as the legacy XML lays it out: bare years under a "Life expectancy:"
+# label measure the life expectancy (40 such items in the XML dump read as ages before), while the
+# "Age:" label's items stay ages and a label naming a scale leaves an age guard alone.
+LABELLED = ("Inclusion Criteria:\r\n\r\n        PATIENT CHARACTERISTICS:\r\n\r\n        Age:\r\n\r\n"
+            "          -  75 and under\r\n\r\n        Performance status:\r\n\r\n          -  CALGB (Zubrod) 0-1\r\n\r\n"
+            "        Life expectancy:\r\n\r\n          -  At least 5-10 years\r\n\r\n")
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+def test_bare_years_under_a_life_expectancy_label_are_not_an_age(mode):
+    got = {(c.subject, c.op, c.value, c.unit) for c in critparse.parse(LABELLED, mode=mode).constraints}
+    assert ("life expectancy", ">=", 5.0, "a") in got and ("life expectancy", "<=", 10.0, "a") in got
+    assert ("age", "<=", 75.0, "a") in got
+    assert not any(s == "age" and v in (5.0, 10.0) for s, _, v, _ in got)

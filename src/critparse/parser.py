@@ -157,7 +157,8 @@ def clear_fast_cache() -> None:
 def _hinted(raw: List[Dict[str, Any]], body: str, subject_hint: Optional[str]) -> Optional[List[Dict[str, Any]]]:
     """Under an unnumbered label ("Age:", "Performance status:") whose subject the criterion's own
     constraints do not name, the constraints re-read with that subject; None where the label does not apply."""
-    if subject_hint and all(rc.get("category") in ("other", "count") or rc.get("subject") == "duration" for rc in raw):
+    if subject_hint and all(rc.get("category") in ("other", "count") or rc.get("subject") == "duration"
+                            or (subject_hint != "age" and rc.get("category") == "age") for rc in raw):
         return extract(body, subject_hint=subject_hint)
     return None
 

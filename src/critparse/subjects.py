@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, List, NamedTuple, Optional
 
-from . import lexicon, resources, units
+from . import concepts, lexicon, resources, units
 from .comparisons import Comparison, words
 
 
@@ -399,6 +399,8 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         if scale:
             return Attachment([scale], extends_to=scale.end)
     age = age_subject(text, floor, c, c.unit) if c.word != "grade" else None
+    if age and _label_over_bare_years(text, floor, c, age, hint):
+        age = None  # "Life expectancy: At least 5-10 years": the label names what the years measure
     hp = head_phrase(text, c.start, floor)
     analyte = condition_subject(hp) if age is None else None
     if analyte:
@@ -426,6 +428,19 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
             return Attachment([after], "count", after.end)
     fb = _fallback(text, c, hp)
     return Attachment([fb], "other") if fb else Attachment()
+
+
+def _label_over_bare_years(text: str, floor: int, c: Comparison, age: Span, hint: Optional[str]) -> bool:
+    """Bare years ("at least 5-10 years": no age word, no person, no age anchor) under a label that names
+    a duration ("Life expectancy:") read as that duration, not as an age. A label naming a scale or a lab
+    ("Performance status:" over "Under 65 years:") leaves the age alone."""
+    if not hint or hint == "age" or age.start != age.end:
+        return False
+    concept = concepts.by_subject(hint)
+    if concept is None or concept.kind != "duration":
+        return False
+    near = text[max(floor, c.value_start - 40):min(len(text), c.end + 15)]
+    return not (_AGE_WORDS.search(near) or _PERSON.search(text, floor, c.value_start))
 
 
 _CTCAE_CUE = re.compile(r"ctc|common\s+terminology|common\s+toxicity|toxicit|adverse", re.I)
