@@ -18,28 +18,46 @@ Gold bounds (one Eq-Comparison event):
   thresholds and are skipped; only the first ``Operator`` is read;
 * value: the Eq-Value text as a float (digits with thousands commas, number
   words "one".."twenty", Roman numerals I..X, also as the Unicode numerals
-  "Ⅲ", "Ⅳ"); an unreadable value stays
-  ``None`` (the bound still counts as gold and can only be found by span);
+  "Ⅲ", "Ⅳ", ordinals "3rd" / "second", "once" / "twice" / "half" / "½",
+  "10^3"); a value that is no number ("moderate to severe", "F3", "Child-Pugh
+  C", calendar dates "1st of january 2011", clock times "22:00") stays
+  ``None``.  Such comparisons are **left out of every score** and counted
+  apart (``non_numeric``): critparse's constraints hold numbers, and no
+  (value, op, unit) can ever equal a word (this scorer used to count them as
+  gold that no prediction could match: 116 of 3,068 gold bounds, fast mode);
 * operator: the Eq-Operator text, normalised with `critparse.normalize` (so
   ``≥`` reads ``>=``) and looked up in ``resources/comparators.jsonl`` (any
   position, plus the ``range`` and ``temporal`` rows); no operator means
   ``=``, except a time window written without one ("in the past 3 months",
   "during the previous 90 days": "last/past/previous/prior/preceding/recent/
-  within" right before the value; "in/during/over the 6 months prior to /
+  within", forward "next/coming/upcoming/first" ("in the next 12 months",
+  "in the first 24 hours"), right before the value; "in/during/over the 6 months prior to /
   preceding / before ..."), which reads ``<=`` as the extractor reads it (LCT
   annotates "within 3 months" with operator "within" but "past 3 months" with
   none; both mean the same window); an operator the table lacks is ``None``
   (never equal to a prediction);
 * two or more values (``Value2``.. or a repeated ``Value`` role) make a range:
-  two bounds, ``>=`` the smallest value and ``<=`` the largest, whatever the
-  operator text (``-``, ``to``, ``between``, ``~``, ``or``);
+  two bounds, ``>=`` the smallest value and ``<=`` the largest (``<`` where
+  "<" / "less than" / "under" stands right before the last value: "2 to <12
+  years"), whatever the operator text (``-``, ``to``, ``between``, ``~``,
+  ``or``).  Exceptions, where LCT's two values are no range (scorer fixes,
+  each seen several times in the corpus): two values joined by ``/`` under a
+  comparison operator are paired thresholds, each under that operator ("BP >
+  140/90", "HDL < 50/40 mg/dl" for F/M); ``/10`` after a score ("> 4/10") and
+  ``:1`` after a ratio ("< 1.5:1") leave one bound; a power of ten after a
+  multiplier sign ("100x109/L", 10^9 as printed) and a number inside the unit
+  ("ml/min/1.73 m2") are part of the unit;
 * unit: the original text from the first to the last of the Unit / Per /
   Unit2 / Temporal-Unit spans (so ``μmol`` + ``L`` reads ``μmol/L``; a ``/``
   just before the unit is included: ``/mm3``), normalised and passed through
   `critparse.units.to_ucum`; relative units (``ULN``, "upper limit of normal",
   "normal") become ``xULN`` / ``xLLN``.  A unit text `to_ucum` cannot read
   ("stage", "grade", "cigarettes") is compared as ``None`` -- no UCUM unit,
-  which is what the extractor reports for scales and counts;
+  which is what the extractor reports for scales and counts.  Where LCT marks
+  no unit but one is written right after the value, inside the comparison
+  ("between 7% to 11%") or after a second comparison sharing it ("BMI <18 or
+  >35 kg/m2", "≥20 and ≤80 years of age"), that unit (``unit_near``) also
+  counts as right: LCT's annotators left such units out (scorer fix);
 * anchors (the filtered entities): every event that names the comparison in
   a subject role (`SUBJECT_ROLES`), plus the entities tied to those by an
   ``Abbrev-Of`` / ``And`` / ``Or`` / ``Equivalent-To`` / ``Using`` relation or a
@@ -123,6 +141,7 @@ class GoldBound:
     op: Optional[str]
     unit: Optional[str]
     anchors: Tuple[Anchor, ...] = ()
+    unit_near: Optional[str] = None  # LCT marked no unit, but one is written right after the value(s)
 
 
 @dataclass(frozen=True)
@@ -164,6 +183,7 @@ class LctScores:
     mode: str = "fast"
     scores: Dict[str, PRF] = field(default_factory=lambda: {k: PRF() for k in KEYS})
     attach: Dict[str, List[int]] = field(default_factory=dict)  # role -> [right, judged]
+    non_numeric: int = 0  # gold comparisons whose value is no number ("moderate to severe", dates): not scored
     unmapped_ops: Counter = field(default_factory=Counter)
     unmapped_units: Counter = field(default_factory=Counter)
     errors: List[ErrorRow] = field(default_factory=list)
@@ -179,7 +199,7 @@ class LctScores:
 
     def as_dict(self) -> Dict[str, object]:
         right, judged = self.attachment()
-        return {"docs": self.docs, "mode": self.mode, **{k: v.as_dict() for k, v in self.scores.items()},
+        return {"docs": self.docs, "mode": self.mode, "non_numeric_gold_left_out": self.non_numeric, **{k: v.as_dict() for k, v in self.scores.items()},
                 "attachment": {"right": right, "judged": judged, "accuracy": round(right / judged, 4) if judged else 0.0,
                                "by_role": {k: {"right": r, "judged": n} for k, (r, n) in sorted(self.attach.items())}},
                 "error_classes": dict(self.error_classes().most_common())}
@@ -187,6 +207,10 @@ class LctScores:
 
 # ------------------------------------------------------------------ gold --
 
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+             "ninth": 9, "tenth": 10}
+#: multiplicative and fraction words: "twice the ULN" is 2 x ULN, "the past half year" 0.5 a
+_MULTIPLES = {"once": 1, "twice": 2, "thrice": 3, "half": 0.5, "a half": 0.5, "one half": 0.5, "1\u20442": 0.5}
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 _WORDS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
           "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
@@ -200,6 +224,14 @@ def parse_value(text: str) -> Optional[float]:
         return float(_WORDS[s])
     if s in _ROMAN:
         return float(_ROMAN[s])
+    if s in _ORDINALS or s in _MULTIPLES:
+        return float(_ORDINALS.get(s, _MULTIPLES.get(s, 0)))
+    m = re.fullmatch(r"(\d+)\s*(?:st|nd|rd|th)", s)  # "3rd", "7th"
+    if m:
+        return float(m.group(1))
+    m = re.fullmatch(r"10\s*\^\s*(-?\d{1,2})", s)  # "10^3"
+    if m:
+        return 10.0 ** int(m.group(1))
     s2 = s.replace(" ", "")
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", s2):
         s2 = s2.replace(",", "")
@@ -249,8 +281,9 @@ def map_unit(text: Optional[str]) -> Optional[str]:
     return units.to_ucum(t)
 
 
-# a time window written without an operator word: "(in|for|during) the last/past/previous N <unit>"
-_WINDOW = re.compile(r"\b(?:last|past|previous|prior|preceding|recent|within)\s+$", re.I)
+# a time window written without an operator word: "(in|for|during) the last/past/previous N <unit>", and
+# forward: "in the next 12 months", "in the first 24 hours"
+_WINDOW = re.compile(r"\b(?:last|past|previous|prior|preceding|recent|within|next|coming|upcoming|first)\s+$", re.I)
 # ... or "in/during the N <unit> prior to / preceding / before X"
 _WINDOW_THE = re.compile(r"\b(?:in|during|over)\s+the\s+$", re.I)
 _WINDOW_AFTER = re.compile(r"[\w\s-]{0,25}?\b(?:prior|preceding|before)\b", re.I)
@@ -331,17 +364,59 @@ def _anchors(brat: _Brat, comp_id: str) -> Tuple[Anchor, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _gold_unit(brat: _Brat, roles: Dict[str, str], text: str, stats: Optional[LctScores]) -> Optional[str]:
+def _gold_unit(brat: _Brat, roles: Dict[str, str], text: str, stats: Optional[LctScores],
+               unit_value_start: Optional[int] = None) -> Optional[str]:
     uspans = [brat.tb[roles[r]] for r in ("Unit", "Per", "Unit2", "Per2", "Temporal-Unit") if roles.get(r) in brat.tb]
     if not uspans:
         return None
     us, ue = min(u[1] for u in uspans), max(u[2] for u in uspans)
+    if unit_value_start is not None and unit_value_start < us:  # "x109/L": the multiplier's number opens the unit
+        us = unit_value_start
     if us > 0 and text[us - 1] == "/":
         us -= 1
     unit = map_unit(text[us:ue])
     if unit is None and stats is not None:
         stats.unmapped_units[text[us:ue]] += 1
     return unit
+
+
+_MULTIPLIER_BEFORE = re.compile(r"[x\u00d7*]\s*$", re.I)
+_PAIR_GAP = re.compile(r"^\s*([/:])\s*$")
+_STRICT_UPPER = re.compile(r"(?:<|\bless\s+than|\bunder|\byounger\s+than|\bbelow)\s*$", re.I)
+_COMPARE_OPS = ("<", "<=", ">", ">=")
+
+
+def _unit_values(brat: _Brat, roles: Dict[str, str], value_refs: List[str], text: str) -> List[str]:
+    """Values that LCT marked but that are part of the unit: "100x109/L" (10^9 written as 109 after a
+    multiplier sign), "ml/min/1.73 m2" (a number inside the unit's span)."""
+    uspans = [brat.tb[roles[r]] for r in ("Unit", "Per", "Unit2", "Per2") if roles.get(r) in brat.tb]
+    out = []
+    for k, r in enumerate(value_refs[1:], 1):
+        _, vs, ve, _ = brat.tb[r]
+        inside = any(u[1] <= vs and ve <= u[2] for u in uspans) or (
+            uspans and min(u[1] for u in uspans) < vs < max(u[2] for u in uspans) and text[vs - 1:vs] == "/")
+        power = re.fullmatch(r"10(?:\^?-?\d{1,2}|[\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+)?", brat.tb[r][3].strip())
+        if inside or (power and _MULTIPLIER_BEFORE.search(text, max(0, vs - 3), vs)):
+            out.append(r)
+    return out
+
+
+_UNIT_AFTER: Optional["re.Pattern[str]"] = None
+
+
+def _unit_near(text: str, ve: int, ce: int) -> Optional[str]:
+    """The unit written right after a comparison's last value where LCT marked none: inside the comparison
+    ("between 7% to 11%") or after a second comparison that shares it ("BMI <18 or >35 kg/m2", ">=20 and
+    <=80 years of age")."""
+    global _UNIT_AFTER
+    if _UNIT_AFTER is None:
+        from ..comparisons import _UNIT_ALT  # the extractor's own unit surface forms
+
+        _UNIT_AFTER = re.compile(
+            r"\s*(?:(?:or|and|to|-|\u2013|,)\s*(?:[<>\u2264\u2265=]+\s*|(?:less|more|greater|lower|higher)\s+than\s+)?"
+            r"-?\d+(?:[.,]\d+)?\s*)?(?P<u>%|(?i:" + _UNIT_ALT + r"))(?![A-Za-z0-9])")
+    m = _UNIT_AFTER.match(text, ve, min(len(text), max(ce, ve) + 40))
+    return map_unit(m.group("u")) if m else None
 
 
 def _comparison_bounds(brat: _Brat, comp_id: str, text: str, stats: Optional[LctScores]) -> List[GoldBound]:
@@ -358,6 +433,8 @@ def _comparison_bounds(brat: _Brat, comp_id: str, text: str, stats: Optional[Lct
     if trig is None or not value_refs:
         return []
     cs, ce = trig[1], trig[2]
+    in_unit = _unit_values(brat, roles, value_refs, text)
+    value_refs = [r for r in value_refs if r not in in_unit]
     values = [parse_value(brat.tb[r][3]) for r in value_refs]
     op_text = brat.tb[roles["Operator"]][3] if roles.get("Operator") in brat.tb else None
     op = map_op(op_text)
@@ -365,13 +442,22 @@ def _comparison_bounds(brat: _Brat, comp_id: str, text: str, stats: Optional[Lct
         op = "<="  # "in the past 3 months": a window, read as the extractor reads it
     if op is None and stats is not None and len(values) == 1:
         stats.unmapped_ops[op_text] += 1
-    unit = _gold_unit(brat, roles, text, stats)
+    unit = _gold_unit(brat, roles, text, stats, brat.tb[in_unit[0]][1] if in_unit else None)
+    near = None if unit else _unit_near(text, max(brat.tb[r][2] for r in value_refs), ce)
     anchors = _anchors(brat, comp_id)
+    if len(values) == 2 and op in _COMPARE_OPS:
+        gap = _PAIR_GAP.match(text[brat.tb[value_refs[0]][2]:brat.tb[value_refs[1]][1]])
+        if gap and (gap.group(1) == ":" or values[1] == 10):  # a ratio "< 1.5:1", a score "> 4/10": one bound
+            return [GoldBound(cs, ce, values[0], op, unit, anchors, near)]
+        if gap:  # paired thresholds "BP > 140/90", "HDL < 50/40 mg/dl" (F/M): each value under the operator
+            return [GoldBound(cs, ce, v, op, unit, anchors, near) for v in values]
     if len(values) > 1:
         vals = [v for v in values if v is not None]
-        return [GoldBound(cs, ce, min(vals) if vals else None, ">=", unit, anchors),
-                GoldBound(cs, ce, max(vals) if vals else None, "<=", unit, anchors)]
-    return [GoldBound(cs, ce, values[0], op, unit, anchors)]
+        vs2 = brat.tb[value_refs[-1]][1]
+        upper = "<" if _STRICT_UPPER.search(text, max(0, vs2 - 14), vs2) else "<="  # "2 to <12 years"
+        return [GoldBound(cs, ce, min(vals) if vals else None, ">=", unit, anchors, near),
+                GoldBound(cs, ce, max(vals) if vals else None, upper, unit, anchors, near)]
+    return [GoldBound(cs, ce, values[0], op, unit, anchors, near)]
 
 
 def gold_bounds(ann: str, text: str, stats: Optional[LctScores] = None) -> List[GoldBound]:
@@ -413,11 +499,16 @@ def _subject_span(text: str, c) -> Optional[Tuple[int, int]]:
 _WHOLE_CLASS = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6}
 
 
+def _whole(v: str) -> Optional[int]:
+    """A whole class as written: Roman "III" or digits "3"."""
+    return int(v) if str(v).isdigit() else _WHOLE_CLASS.get(v)
+
+
 def _member_range(c) -> List[Tuple[str, float]]:
-    """An enumeration (op "in") of consecutive whole classes ("class III and IV") is the same set as their
-    range, which is how LCT annotates it: >= min and <= max.  Sub-stages ("IIIB") and sets with gaps are
-    no range: not scored."""
-    nums = sorted({_WHOLE_CLASS.get(v) for v in (c.values or [])}, key=lambda x: (x is None, x or 0))
+    """An enumeration (op "in") of consecutive whole classes ("class III and IV", "class 3 or 4") is the same
+    set as their range, which is how LCT annotates it: >= min and <= max.  Sub-stages ("IIIB"), fractions
+    and sets with gaps are no range: not scored."""
+    nums = sorted({_whole(v) for v in (c.values or [])}, key=lambda x: (x is None, x or 0))
     if len(nums) < 2 or None in nums or nums != list(range(nums[0], nums[-1] + 1)):
         return []
     return [(">=", float(nums[0])), ("<=", float(nums[-1]))]
@@ -452,7 +543,7 @@ def _same_value(g: GoldBound, p: PredBound) -> bool:
 def _strict(g: GoldBound, p: PredBound) -> bool:
     if g.value is None or g.op != p.op:
         return False
-    if g.unit == p.unit:
+    if g.unit == p.unit or (g.unit is None and p.unit is not None and p.unit == g.unit_near):
         return _same_value(g, p)
     conv = units.try_convert(p.value, p.unit, g.unit) if g.unit and p.unit and not g.unit.startswith("x") else None
     return conv is not None and abs(conv - g.value) <= 1e-3 * max(abs(g.value), 1e-9)
@@ -531,6 +622,8 @@ def score_bounds(name: str, text: str, gold: List[GoldBound], pred: List[PredBou
     from .lct_errors import strict_errors
 
     scores.docs += 1
+    scores.non_numeric += sum(g.value is None for g in gold)
+    gold = [g for g in gold if g.value is not None]
     for k in KEYS:
         pairs = match(gold, pred, k)
         prf = scores.scores[k]

@@ -30,8 +30,6 @@ def miss_class(g: GoldBound, free: Sequence[PredBound], taken: Sequence[PredBoun
     if not near:
         if any(_overlaps(g, p) for p in taken):
             return f"missed: comparison taken by another gold bound ({_unit_kind(g.unit)})"
-        if g.value is None:
-            return "missed: gold value not a number (grade letters, dates, words)"
         if g.op == "=":
             return f"missed: no operator written ({_unit_kind(g.unit)})"
         return f"missed: no comparison found ({_unit_kind(g.unit)})"
@@ -99,7 +97,8 @@ def render(scores: LctScores, title: str = "LCT comparison scores", top: int = 1
 
     labels = {"strict": "strict (value, op, unit)", "strict+subject": "strict + subject attached",
               "span": "span overlap only", "value": "value", "op": "op", "unit": "unit"}
-    t = Table(title=f"{title} ({scores.docs} documents, {scores.mode} mode)")
+    t = Table(title=f"{title} ({scores.docs} documents, {scores.mode} mode)",
+              caption=f"{scores.non_numeric} gold comparisons with no number as value left out (words, dates)")
     for col in ("match on", "P", "R", "F1", "found gold", "gold", "predicted"):
         t.add_column(col, justify="left" if col == "match on" else "right")
     for k in KEYS:
