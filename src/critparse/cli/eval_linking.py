@@ -52,6 +52,9 @@ def eval_linking(
         c, g = d["condition_category_first"], d["drug_ingredient_first"]
         typer.echo(f"conditions: right ICD-10-CM category first {c['right']}/{c['total']} = {c['accuracy']:.1%}")
         typer.echo(f"drugs:      right ingredient first        {g['right']}/{g['total']} = {g['accuracy']:.1%}")
+        if "drug_class_first" in d:
+            k = d["drug_class_first"]
+            typer.echo(f"classes:    right ATC class first         {k['right']}/{k['total']} = {k['accuracy']:.1%}")
         if "coverage_full_mode" in d:
             cov = d["coverage_full_mode"]
             per = ", ".join(f"{k} {v:.1%}" for k, v in cov["per_label"].items())

@@ -3,7 +3,10 @@
 * **conditions**: share of gold Condition mentions whose first ICD-10-CM code falls in one of the
   3-character categories the gold accepts (``expected``);
 * **drugs**: share of gold Drug mentions whose first code's ``display`` (the ingredient's generic
-  name) is one of the names the gold accepts;
+  name) is one of the names the gold accepts (or whose first code is one the gold lists: "insulin" ->
+  ATC A10A);
+* **drug classes**: share of gold class mentions (rows with ``"class": true``, "NSAIDs") whose first
+  code is one of the WHO ATC classes the gold accepts;
 * **coverage**: share of the Condition and Drug entities that full mode finds on Chia dev text
   (trials of the dev split, one text per trial part) that carry at least one code.
 """
@@ -51,6 +54,9 @@ class LinkScores:
             "drug_ingredient_first": {"right": self.right["Drug"], "total": self.total["Drug"],
                                       "accuracy": round(self.accuracy("Drug"), 4)},
         }
+        if self.total["Drug class"]:
+            out["drug_class_first"] = {"right": self.right["Drug class"], "total": self.total["Drug class"],
+                                       "accuracy": round(self.accuracy("Drug class"), 4)}
         if self.entities:
             out["coverage_full_mode"] = {
                 "entities": dict(self.entities), "coded": dict(self.coded_entities),
@@ -77,7 +83,10 @@ def is_right(row: dict, codes: List[dict]) -> bool:
     first = codes[0]
     if row["label"] == "Condition":
         return first["code"].split(".")[0] in row["expected"]
-    return (first.get("display") or "").lower() in {e.lower() for e in row["expected"]}
+    if row.get("class"):
+        return first["code"] in row["expected"]
+    return (first.get("display") or "").lower() in {e.lower() for e in row["expected"]} or \
+        first["code"] in row["expected"]
 
 
 def score_gold(rows: Iterable[dict], scores: Optional[LinkScores] = None) -> LinkScores:
@@ -86,14 +95,15 @@ def score_gold(rows: Iterable[dict], scores: Optional[LinkScores] = None) -> Lin
     scores = scores or LinkScores()
     for row in rows:
         codes = link(row["mention"], row["label"])
-        scores.total[row["label"]] += 1
+        key = "Drug class" if row.get("class") else row["label"]
+        scores.total[key] += 1
         if is_right(row, codes):
-            scores.right[row["label"]] += 1
+            scores.right[key] += 1
         else:
             got = None
             if codes:
-                got = codes[0]["code"] if row["label"] == "Condition" else codes[0]["display"]
-            scores.misses.append(Miss(row.get("id", ""), row["label"], row["mention"], row["expected"], got))
+                got = codes[0]["display"] if key == "Drug" else codes[0]["code"]
+            scores.misses.append(Miss(row.get("id", ""), key, row["mention"], row["expected"], got))
     return scores
 
 

@@ -5,7 +5,8 @@
 
 * Condition -> ICD-10-CM (`icd10cm`, the CMS tabular list of `simple-icd-10-cm`);
 * Drug -> an ingredient (`drugs`, the dictionary of `drug-named-entity-recognition`;
-  DrugBank accession, display = generic name);
+  DrugBank accession, display = generic name), or the WHO ATC class(es) a class word
+  names (`classes`, resources/atc_classes.csv: "NSAIDs" -> M01A);
 * Measurement -> LOINC (`critparse.concepts`).
 
 The name indexes are built on first use and cached under the user cache dir
@@ -20,12 +21,13 @@ import re
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
-from . import drugs, icd10cm
+from . import classes, drugs, icd10cm
 
-__all__ = ["link", "LINKED_LABELS", "ICD10CM", "LOINC", "within"]
+__all__ = ["link", "LINKED_LABELS", "ICD10CM", "LOINC", "ATC", "within"]
 
 ICD10CM = icd10cm.SYSTEM
 LOINC = "http://loinc.org"
+ATC = classes.SYSTEM
 LINKED_LABELS = ("Condition", "Drug", "Measurement")
 #: codes kept per mention
 TOP = 3
@@ -97,6 +99,9 @@ def _unique(hits):
 
 
 def _drugs(mention: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
+    named = classes.candidates(mention, expansion)  # a class word: every class it names, in order
+    if named:
+        return [{"system": ATC, "code": code, "display": name, "score": 1.0} for code, name in named]
     out = []
     for key, score in drugs.candidates(mention, expansion)[:TOP]:
         d = drugs.drug(key)

@@ -108,7 +108,8 @@ def _tabular() -> Tuple[List[str], List[list], dict]:
         slot[target] = min(slot.get(target, 99), rank)
     for row in resources.read_csv("icd10cm_terms.csv"):  # an "unspecified" code there means its category
         code = row["code"]
-        target = code.split(".")[0] if "unspecified" in titles.get(code, "").lower() else code
+        widen = "unspecified" in titles.get(code, "").lower() and row.get("exact") != "yes"
+        target = code.split(".")[0] if widen else code
         terms.setdefault(norm(row["term"]), {})[target] = RANK_TERMS
     names = sorted(terms)
     payload = [[[c, r] for c, r in sorted(terms[n].items(), key=lambda kv: _order(kv[0], kv[1]))] for n in names]

@@ -1,0 +1,65 @@
+"""Drug classes -> WHO ATC class codes (resources/atc_classes.csv).
+
+A criterion often names a class, not an ingredient: "corticosteroids", "NSAIDs",
+"anticoagulants".  The class words (normalised, singular or plural, with or
+without a trailing "drugs" / "medication" / "agents" / "therapy") are looked up
+exactly in a hand-written table from the WHOCC ATC index; a word naming a union
+of classes ("anticoagulants": B01AA, B01AB, B01AE, B01AF) gets every class, in
+the table's order.  Nothing fuzzy: a class is found by its name or not at all.
+
+These codes say what the criterion names; they do not let screening decide a
+patient's medication: the shipped drug dictionary gives no ingredient -> ATC
+mapping, so a patient drug cannot be placed in a class from this data.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Dict, List, Optional, Tuple
+
+from .. import resources
+from .forms import expand
+from .names import singulars
+
+SYSTEM = "http://www.whocc.no/atc"
+#: trailing words that only say "a drug of this class" ("antipsychotic drugs", "anticoagulant therapy")
+_HEAD = re.compile(r"\s+(?:medications?|medicines?|drugs?|agents?|therapy|therapies|treatments?|compounds?|"
+                   r"preparations?|products?|use)$")
+#: leading words that do not change the class ("any NSAIDs", "concomitant anticoagulants")
+_LEAD = re.compile(r"^(?:any|concomitant|current|chronic|regular|prior|previous|other)\s+")
+
+ClassCode = Tuple[str, str]  # (ATC code, ATC name)
+
+
+@lru_cache(maxsize=1)
+def table() -> Dict[str, List[ClassCode]]:
+    """Normalised class term -> its ATC classes, in the table's order."""
+    out: Dict[str, List[ClassCode]] = {}
+    for row in resources.read_csv("atc_classes.csv"):
+        codes = out.setdefault(row["term"], [])
+        if (row["code"], row["display"]) not in codes:
+            codes.append((row["code"], row["display"]))
+    return out
+
+
+def forms(mention: str, expansion: Optional[str] = None) -> List[str]:
+    """The normalised mention, its expansion, without leading 'any' and trailing 'drugs', and singulars."""
+    out: List[str] = []
+    for f in expand(mention, expansion):
+        f = _LEAD.sub("", f)
+        bare = _HEAD.sub("", f)
+        for g in (f, bare):
+            for h in [g] + singulars(g):
+                if h and h not in out:
+                    out.append(h)
+    return out
+
+
+def candidates(mention: str, expansion: Optional[str] = None) -> List[ClassCode]:
+    """ATC classes a drug-class mention names (empty when it names none of the table's classes)."""
+    t = table()
+    for f in forms(mention, expansion):
+        if f in t:
+            return list(t[f])
+    return []
