@@ -225,3 +225,24 @@ def test_spelling_variants_metastases_and_viral_hepatitis(mention, code):
 def test_viral_hepatitis_b_is_not_widened_to_all_viral_hepatitis():
     codes = [c["code"] for c in link("hepatitis B", "Condition")]
     assert "B19" not in codes and "B19.1" in codes
+
+
+def test_jsonlogic_rule_tests_condition_codes_itself(seed_parsed, seed_patient):
+    """'history of epilepsy' (exc.1, G40): the rule holds the piece from the patient's codes with any JSON Logic
+    engine; no code within G40 leaves it undecided (missing), not failed."""
+    json_logic = pytest.importorskip("json_logic")
+    from critparse.export.jsonlogic import condition_codes, patient_data, to_jsonlogic
+
+    doc = to_jsonlogic(seed_parsed)
+    assert '{"in": ["G40", {"var": "condition_codes"}]}' in json.dumps(doc["rule"])
+    assert "condition_codes" in doc["variables"]
+    assert condition_codes(["G40.909", "epilepsy"]) == ["G40", "G40.9", "G40.90", "G40.909"]
+    base = patient_data(seed_patient, doc)
+    assert json_logic.jsonLogic(doc["verdict"], base) != "ineligible"
+    with_code = dict(seed_patient, conditions=seed_patient["conditions"] + ["G40.909"])
+    data = patient_data(with_code, doc)
+    data.pop("criteria", None)  # the rule alone decides, from condition_codes
+    assert "G40" in data["condition_codes"]
+    assert json_logic.jsonLogic(doc["verdict"], data) == "ineligible"
+    other = dict(seed_patient, conditions=seed_patient["conditions"] + ["G43.909"])
+    assert json_logic.jsonLogic(doc["verdict"], patient_data(other, doc)) == json_logic.jsonLogic(doc["verdict"], base)

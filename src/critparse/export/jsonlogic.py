@@ -32,7 +32,15 @@ Variables (listed with their unit in ``doc["variables"]``):
   term), and ``criteria.<constraint id>`` for a constraint whose unit cannot be
   brought to the variable's unit: true where it holds for the patient. They are
   listed in ``doc["unevaluable"]`` with their text; `patient_data` fills them
-  from a patient's ``answers`` and ``conditions`` as `critparse.screen` does.
+  from a patient's ``answers`` and ``conditions`` as `critparse.screen` does;
+- ``condition_codes``: the patient's ICD-10-CM codes, each with its ancestors
+  (dotted, down to the 3-character category: "G40.909" gives "G40", "G40.9",
+  "G40.90", "G40.909"; text conditions are linked first). A text piece about a
+  condition with a sure ICD-10-CM code ("history of epilepsy", G40) is tested
+  by code in the rule itself: ``{"in": ["G40", {"var": "condition_codes"}]}``
+  holds it; without such a code (or without the variable: missing data) the
+  piece falls back to its ``criteria.*`` variable, as `critparse.screen` does
+  (no code within G40 does not show the patient free of epilepsy).
 
 Structure: each criterion's expression as `critparse.logic` reads it (guards,
 exceptions, definitions; `any` groups become ``or``); inclusion criteria of the
@@ -43,7 +51,7 @@ Negated constraints become ``{"!": ...}``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from ..records import SCHEMA_VERSION, Constraint, Criterion, provide
 from ..logic import Node, TrialLogic, canonical_unit, convert, loinc, member_key, to_years, var_name
@@ -53,6 +61,8 @@ from ..patient import Patient
 if TYPE_CHECKING:  # pragma: no cover
     from ..records import ParsedTrial
 
+#: the variable holding the patient's ICD-10-CM codes and their ancestors
+CONDITION_CODES = "condition_codes"
 _OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "==", "!=": "!=", "in": "in"}
 
 
@@ -123,16 +133,23 @@ class _Builder:
             "text": text, "role": role, "reason": reason, "var": var})
         return var
 
-    def _condition_codes(self, key: str, cid: str, text: str) -> None:
-        """The sure ICD-10-CM codes of the piece's non-negated Condition entities, on its unevaluable entry:
-        `patient_data` decides the piece from a patient's codes with them (G40.909 within G40)."""
+    def _condition_codes(self, key: str, cid: str, text: str) -> List[str]:
+        """The sure ICD-10-CM codes of the piece's non-negated Condition entities, on its unevaluable entry
+        (`patient_data` decides the piece from a patient's codes with them, G40.909 within G40); returned
+        for the rule's own test on ``condition_codes``."""
         from ..linking.match import sure_codes
 
         coded = [{"mention": e.text, "codes": sure_codes(e.codes)} for e in self.parsed.entities
                  if e.criterion == cid and e.label == "Condition" and not e.negated and e.text in text]
         coded = [c for c in coded if c["codes"]]
-        if coded:
-            self.unevaluable[key]["conditions"] = coded
+        if not coded:
+            return []
+        self.unevaluable[key]["conditions"] = coded
+        self.variables.setdefault(CONDITION_CODES, {
+            "subject": "conditions", "unit": None, "relative_to": None, "code": None,
+            "description": "the patient's ICD-10-CM codes with their ancestors (G40.909 -> G40, G40.9, G40.90, "
+                           "G40.909)"})
+        return list(dict.fromkeys(k for c in coded for k in c["codes"]))
 
     # nodes -------------------------------------------------------------------
     def rule(self, node: Node, certain: bool = False) -> Any:
@@ -159,8 +176,11 @@ class _Builder:
             text = piece.get("text") or crit.clean_text or crit.text
             var = self._unevaluable(crit, key, text, "free text without a testable constraint",
                                     role=piece.get("role", "whole"))
-            self._condition_codes(key, crit.id, text)
-            return {"===": [{"var": var}, True]} if certain else {"!==": [{"var": var}, False]}
+            codes = self._condition_codes(key, crit.id, text)
+            test = {"===": [{"var": var}, True]} if certain else {"!==": [{"var": var}, False]}
+            if not codes:
+                return test
+            return {"or": [{"in": [k, {"var": CONDITION_CODES}]} for k in codes] + [test]}
         if op == "cmp":
             c = node.constraint
             got = self._variable(c)
@@ -226,8 +246,10 @@ def patient_data(patient: Dict[str, Any], doc: Dict[str, Any]) -> Dict[str, Any]
     data: Dict[str, Any] = {}
     if p.sex:
         data["sex"] = p.sex
+    if p.conditions and CONDITION_CODES in doc["variables"]:
+        data[CONDITION_CODES] = condition_codes(p.conditions)
     for name, var in doc["variables"].items():
-        if name == "sex":
+        if name in ("sex", CONDITION_CODES):
             continue
         pv = p.values.get(var["subject"])
         if pv is None or pv.get("value") is None:
@@ -271,3 +293,16 @@ def patient_data(patient: Dict[str, Any], doc: Dict[str, Any]) -> Dict[str, Any]
     if crit:
         data["criteria"] = crit
     return data
+
+
+def condition_codes(conditions: List[str]) -> List[str]:
+    """Patient conditions (ICD-10-CM codes or text) as their sure codes with every ancestor down to the
+    3-character category, dotted: ["G40.909"] -> ["G40", "G40.9", "G40.90", "G40.909"]."""
+    from ..linking.match import dotted, patient_codes
+
+    out: List[str] = []
+    for cond in conditions:
+        for code in patient_codes(cond):
+            flat = code.replace(".", "")
+            out += [dotted(flat[:n]) for n in range(3, len(flat) + 1)]
+    return sorted(set(out))
