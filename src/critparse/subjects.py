@@ -170,6 +170,9 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
         while cut > outer and text[cut - 1] in " )":
             cut = text.rfind("(", outer, cut) if text[cut - 1] == ")" else cut - 1  # "(lymphoblast and ...)in"
         return head_phrase(text, cut, outer) if cut > outer else None
+    named = _abbreviated_name(text, floor, seg, keep)
+    if named is not None:
+        return named
     last = keep[-1].group(0) if keep else ""
     if not keep or units.to_ucum(last) or units.to_ucum(last.split("/")[0]) or _QUANTITY.match(last) \
             or all(_BARE.match(w.group(0)) for w in keep):
@@ -178,13 +181,48 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
     return Span(s, e, " ".join(text[s:e].lower().split()))
 
 
+def _abbreviated_name(text: str, floor: int, seg: str, keep: List["re.Match[str]"]) -> Optional[Span]:
+    """"Geriatric Depression Scale (GDS) < 9": a name with its abbreviation in parentheses just before
+    the comparison is the name (up to four words), or the abbreviation where only it is a known
+    concept ("body mass index (BMI)"); never "depression scale (gds" across the parenthesis."""
+    if not keep:
+        return None
+    w = keep[-1]
+    if w.start() == 0 or seg[w.start() - 1] != "(" or not re.match(r"\s*\)", seg[w.end():]):
+        return None
+    cut = floor + w.start() - 1
+    full = head_phrase(text, cut, floor) if cut > floor else None
+    if full is not None and concepts.lookup(w.group(0)) is not None and concepts.lookup(full.name) is None:
+        full = None
+    if full is None:
+        if len(keep) < 2 and not concepts.lookup(w.group(0)):
+            return None
+        return Span(floor + w.start(), floor + w.end(), w.group(0).lower())
+    return full
+
+
 _NOUN_AFTER = re.compile(
     r"\s*(?:(?:prior|previous|consecutive|separate|distinct|different|documented|or\s+more|or\s+greater)\s+)*"
-    r"((?:lines?|cycles?|courses?|regimens?)\s+of\s+[A-Za-z][\w\-]*(?:\s+(?!and\b|or\b|in\b|with\b|for\b)[A-Za-z][\w\-]*)?"
+    r"((?:lines?|cycles?|courses?|regimens?)\s+of\s+(?:(?:an?|the)\s+)?[A-Za-z][\w\-]*(?:\s+(?!and\b|or\b|in\b|with\b|for\b)[A-Za-z][\w\-]*)?"
     r"|[A-Za-z][\w\-]*(?:\s+(?!and\b|or\b|of\b|in\b|with\b|per\b|to\b|at\b|by\b|for\b|prior\b|within\b|after\b|before\b|"
     r"will\b|be\b|is\b|are\b|was\b|were\b|must\b|should\b|can\b|may\b|has\b|have\b|had\b)"
     r"[A-Za-z][\w\-]*){0,2})")
 _NEW_ITEM = re.compile(r"\n[ \t]*(?:\n|[-*+\u2022]\s)")
+_OF_COURSES = re.compile(r"(?:lines?|cycles?|courses?|regimens?)\s+of\s", re.I)
+_NOT_COUNTED = re.compile(r"(?:within|after|before|since|based|prior\s+to)\b", re.I)
+
+
+def _cut_at_stop(text: str, s: int, e: int) -> int:
+    """The end of a counted noun phrase before its first function word ("evaluable lesion outside of the
+    CNS", "emollient every day"), keeping the "of" of "cycles of an induction therapy"."""
+    ws = list(_WORD.finditer(text, s, e))
+    skip = 1
+    if _OF_COURSES.match(text, s):
+        skip = 3 if len(ws) > 2 and _STOP.match(ws[2].group(0)) else 2
+    for w in ws[skip:]:
+        if _STOP.match(w.group(0)):
+            return s + len(text[s:w.start()].rstrip())
+    return e
 
 
 def noun_after(text: str, start: int) -> Optional[Span]:
@@ -198,6 +236,9 @@ def noun_after(text: str, start: int) -> Optional[Span]:
     nl = _NEW_ITEM.search(text, s, e)
     if nl:
         e = nl.start()
+    if _NOT_COUNTED.match(text, s):
+        return None  # "= or > 2 within a 2-year period": no counted noun
+    e = _cut_at_stop(text, s, e)
     if re.match(r"[ \t]*:", text[e:]) or re.match(r"[^\n]*:[ \t]*$", text[s:e]):
         return None  # "Performance status:": the label of the next item
     phrase = " ".join(text[s:e].lower().split())
