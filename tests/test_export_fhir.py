@@ -128,3 +128,41 @@ def test_cli_export_fhir(tmp_path, seed_text):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     Group.model_validate(json.loads(out.stdout))
+
+
+def _walk(x):
+    if isinstance(x, dict):
+        yield x
+        for v in x.values():
+            yield from _walk(v)
+    elif isinstance(x, list):
+        for v in x:
+            yield from _walk(v)
+
+
+def test_coded_characteristics(seed_text):
+    """Entity codes reach the export: a criterion that is one condition is a coded Group characteristic
+    (ICD-10-CM valueCodeableConcept); EvidenceVariable pieces naming one coded condition or drug carry it as
+    definitionCodeableConcept; pieces naming several list each coded one as a `concept` extension only."""
+    import critparse
+
+    parsed = critparse.parse(seed_text, mode="full")
+    g, ev = to_group(parsed), to_evidence_variable(parsed)
+    Group.model_validate(g)
+    EvidenceVariable.model_validate(ev)
+    hiv = next(c for c in g["characteristic"] if ext(c, "criterion") == "exc.10")
+    assert hiv["code"]["coding"][0]["code"] == "Condition" and hiv["exclude"] is True
+    assert hiv["valueCodeableConcept"]["coding"] == [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "B20",
+                                                     "display": "Human immunodeficiency virus [HIV] disease"}]
+    assert ext(hiv, "unevaluable") is None
+    exc1 = next(c for c in g["characteristic"] if ext(c, "criterion") == "exc.1")  # five conditions: text stays
+    assert exc1["valueBoolean"] is True and ext(exc1, "unevaluable") is True
+    concepts = [e["valueCodeableConcept"] for e in exc1["extension"] if e["url"] == EXT + "concept"]
+    assert {"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G40",
+            "display": "Epilepsy and recurrent seizures"} in [c for cc in concepts for c in cc["coding"]]
+    coded = [n for n in _walk(ev) if "definitionCodeableConcept" in n]
+    by_link = {n.get("linkId"): n for n in coded}
+    assert by_link["exc.10"]["definitionCodeableConcept"]["coding"][0]["code"] == "B20"
+    assert "exc.1" not in by_link  # several conditions: no single concept stands for the piece
+    steroids = [n for n in coded if n["definitionCodeableConcept"]["coding"][0]["system"] == "http://www.whocc.no/atc"]
+    assert steroids and all(n["definitionCodeableConcept"]["coding"][0]["code"] in ("H02", "R03BA") for n in steroids)

@@ -29,6 +29,21 @@
   true); any-groups are `any-of`; constraints are `definitionByTypeAndValue`;
   unevaluable criteria carry their text as `description` only.
 `linkId` on EvidenceVariable characteristics is the criterion id.
+
+Coded characteristics (the entity codes of `critparse.link`, sure ones only:
+score >= 0.9): a criterion that *is* one Condition ("Patients with HIV
+infection", "History of epilepsy") becomes, in the Group, a characteristic with
+`code` Condition (http://hl7.org/fhir/fhir-types) and `valueCodeableConcept`
+holding its ICD-10-CM codings (system, code, display), `exclude` as its kind
+and negation say, and no longer `unevaluable`. In the EvidenceVariable, a text
+piece naming exactly one Condition or Drug entity, a coded one, carries it as
+`definitionCodeableConcept` (ICD-10-CM; DrugBank ingredient or WHO ATC class),
+`exclude` true where the entity is negated; the piece stays `unevaluable`
+unless it is that entity alone (its text, the `description`, may say more:
+"within 6 months"). Every other coded Condition, Drug or Measurement entity of
+a text criterion or piece is listed as an extension `concept`
+(valueCodeableConcept): a code is never and-ed into the logic where the text
+combines several.
 """
 
 from __future__ import annotations
@@ -48,6 +63,14 @@ LOINC = "http://loinc.org"
 EXT = "https://github.com/critparse/critparse/fhir/StructureDefinition/"
 AGE_LOINC = ("30525-0", "Age")
 SEX_LOINC = ("46098-0", "Sex")
+FHIR_TYPES = "http://hl7.org/fhir/fhir-types"
+#: lowest code score exported (exact names 1.0, head words 0.9; fuzzy neighbours below)
+SURE = 0.9
+_CODED_LABELS = ("Condition", "Drug", "Measurement")
+#: words before a condition that leave the criterion about that condition alone ("Patients with HIV infection")
+_LEAD = re.compile(r"^(?:(?:patients?|subjects?|participants?|women|men)\s+(?:with|who have|having)\s+|"
+                   r"(?:a\s+|any\s+)?(?:known\s+)?(?:history of|diagnosis of|diagnosed with|presence of)\s+|"
+                   r"known\s+|documented\s+|confirmed\s+)", re.I)
 _UNIT_DISPLAY = {"a": "years", "mo": "months", "wk": "weeks", "d": "days", "h": "hours", "{ULN}": "x ULN",
                  "{LLN}": "x LLN"}
 
@@ -80,8 +103,45 @@ def _quantity(value: float, c: Constraint, comparator: Optional[str] = None) -> 
 
 
 def _ext(name: str, value: Any) -> Dict[str, Any]:
+    if isinstance(value, dict):
+        return {"url": EXT + name, "valueCodeableConcept": value}
     key = "valueBoolean" if isinstance(value, bool) else "valueString"
     return {"url": EXT + name, key: value}
+
+
+def _concept(e: Any) -> Optional[Dict[str, Any]]:
+    """An entity's sure codes as a CodeableConcept (None where it has none)."""
+    coding = [{"system": c["system"], "code": c["code"], **({"display": c["display"]} if c.get("display") else {})}
+              for c in (e.codes or []) if (c.get("score") or 0) >= SURE]
+    return {"coding": coding, "text": e.text} if coding else None
+
+
+def _coded(parsed: "ParsedTrial", cid: str, text: Optional[str] = None) -> List[tuple]:
+    """(entity, CodeableConcept) of a criterion's coded entities (those inside `text` where given)."""
+    out = []
+    for e in parsed.entities:
+        if e.criterion == cid and e.label in _CODED_LABELS and (text is None or e.text in text):
+            cc = _concept(e)
+            if cc:
+                out.append((e, cc))
+    return out
+
+
+def _is_only(text: str, mention: str) -> bool:
+    """Is the criterion text that mention alone, give or take 'history of' / 'patients with'?"""
+    t = _LEAD.sub("", re.sub(r"[\s;:.,]+$", "", text.strip()))
+    return t.lower() == mention.strip().lower()
+
+
+def _lone_condition(parsed: "ParsedTrial", crit: Criterion) -> Optional[tuple]:
+    """(entity, concept) where the criterion is one coded Condition and nothing else."""
+    ents = [e for e in parsed.entities if e.criterion == crit.id and e.label in ("Condition", "Drug")]
+    if len(ents) != 1 or ents[0].label != "Condition":
+        return None
+    cc = _concept(ents[0])
+    if cc is None or not _is_only(crit.clean_text or crit.text, ents[0].text):
+        return None
+    return ents[0], cc
 
 
 def _pairs(cons: List[Constraint]) -> List[List[Constraint]]:
@@ -174,9 +234,7 @@ def to_group(parsed: "ParsedTrial") -> Dict[str, Any]:
         if not cons:
             if logic.children(crit.id) or crit.role == "group":
                 continue
-            chars.append({"code": {"text": crit.clean_text or crit.text}, "valueBoolean": True,
-                          "exclude": crit.kind == "exclusion",
-                          "extension": exts(crit, crit.text) + [_ext("unevaluable", True)]})
+            chars.append(_text_characteristic(parsed, crit, exts))
             continue
         chars.extend(_criterion_characteristics(logic, crit, cons, exts))
     return {
@@ -192,6 +250,22 @@ def to_group(parsed: "ParsedTrial") -> Dict[str, Any]:
         "active": True,
         "characteristic": chars,
     }
+
+
+def _text_characteristic(parsed: "ParsedTrial", crit: Criterion, exts) -> Dict[str, Any]:
+    """A criterion without constraints: coded where it is one coded Condition alone, else its text (true),
+    `unevaluable`, with its coded entities as `concept` extensions."""
+    lone = _lone_condition(parsed, crit)
+    if lone is not None:
+        e, cc = lone
+        return {"code": {"coding": [{"system": FHIR_TYPES, "code": "Condition", "display": "Condition"}],
+                         "text": "condition"},
+                "valueCodeableConcept": cc, "exclude": (crit.kind == "exclusion") != bool(e.negated),
+                "extension": exts(crit, crit.text)}
+    return {"code": {"text": crit.clean_text or crit.text}, "valueBoolean": True,
+            "exclude": crit.kind == "exclusion",
+            "extension": exts(crit, crit.text) + [_ext("unevaluable", True)]
+            + [_ext("concept", cc) for _e, cc in _coded(parsed, crit.id)]}
 
 
 def _criterion_characteristics(logic: TrialLogic, crit: Criterion, cons: List[Constraint], exts) -> List[Dict[str, Any]]:
@@ -227,19 +301,42 @@ def _identifier(parsed: "ParsedTrial") -> List[Dict[str, Any]]:
 
 # -- EvidenceVariable --------------------------------------------------------------
 
-def _ev_node(node: Node, crit: Optional[Criterion] = None) -> Dict[str, Any]:
+def _ev_text(node: Node, parsed: Optional["ParsedTrial"]) -> Dict[str, Any]:
+    """A text piece: its description, `unevaluable`, and its coded entities (one: definitionCodeableConcept,
+    the piece no longer unevaluable where it is that entity alone; several: `concept` extensions)."""
+    piece = node.value or {}
+    text = piece.get("text") or node.criterion.clean_text or node.criterion.text
+    role = [_ext("role", piece["role"])] if piece.get("role") not in (None, "whole", "part") else []
+    coded = _coded(parsed, node.criterion.id, text) if parsed is not None else []
+    named = [e for e in parsed.entities if e.criterion == node.criterion.id and e.label in ("Condition", "Drug")
+             and e.text in text] if parsed is not None else []
+    concepts = [(e, cc) for e, cc in coded if e.label in ("Condition", "Drug")]
+    out: Dict[str, Any] = {"description": text}
+    if len(named) == 1 and len(concepts) == 1:  # the piece names one condition or drug, and it is coded
+        e, cc = concepts[0]
+        out["definitionCodeableConcept"] = cc
+        if e.negated:
+            out["exclude"] = True
+        alone = len(coded) == 1 and e.label == "Condition" and _is_only(text, e.text)
+        out["extension"] = ([] if alone else [_ext("unevaluable", True)]) + role + [
+            _ext("concept", c) for x, c in coded if x is not e]
+        if not out["extension"]:
+            del out["extension"]
+        return out
+    out["extension"] = [_ext("unevaluable", True)] + role + [_ext("concept", cc) for _e, cc in coded]
+    return out
+
+
+def _ev_node(node: Node, crit: Optional[Criterion] = None, parsed: Optional["ParsedTrial"] = None) -> Dict[str, Any]:
     op = node.op
     if op == "crit":
         c = node.criterion
-        ch = _ev_node(node.children[0], c)
+        ch = _ev_node(node.children[0], c, parsed)
         ch.setdefault("linkId", _id(c.id))
         ch["description"] = c.clean_text or c.text
         return ch
     if op == "text":
-        piece = node.value or {}
-        return {"description": piece.get("text") or node.criterion.clean_text or node.criterion.text,
-                "extension": [_ext("unevaluable", True)] + (
-                    [_ext("role", piece["role"])] if piece.get("role") not in (None, "whole", "part") else [])}
+        return _ev_text(node, parsed)
     if op == "cmp":
         c = node.constraint
         out = {"definitionByTypeAndValue": {"type": _code(c), **_value([c])}}
@@ -260,15 +357,20 @@ def _ev_node(node: Node, crit: Optional[Criterion] = None) -> Dict[str, Any]:
                 c = pairs[0][0]
                 return {"definitionByTypeAndValue": {"type": _code(c), **_value(pairs[0])}}
         return {"definitionByCombination": {"code": "all-of" if op == "and" else "any-of",
-                                            "characteristic": [_ev_node(k) for k in kids]}}
+                                            "characteristic": [_ev_node(k, None, parsed) for k in kids]}}
     if op == "not":
         inner = node.children[0]
         kids = inner.children if inner.op == "or" else [inner]
         return {"definitionByCombination": {"code": "all-of", "characteristic": [
-            {**_ev_node(k), "exclude": True} for k in kids]}}
+            _excluded(_ev_node(k, None, parsed)) for k in kids]}}
     if op == "true":
         return {"description": "no criteria"}
     raise ValueError(f"unexpected node {op}")
+
+
+def _excluded(ch: Dict[str, Any]) -> Dict[str, Any]:
+    """A characteristic under 'not': exclude flipped (a negated coded piece under 'not' is included)."""
+    return {**ch, "exclude": not ch.get("exclude", False)}
 
 
 def _flatten_all_of(ch: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -283,14 +385,14 @@ def to_evidence_variable(parsed: "ParsedTrial") -> Dict[str, Any]:
     if logic.cohorts:
         cohorts = []
         for c in logic.cohorts:
-            body = _ev_node(logic.cohort_node(c))
+            body = _ev_node(logic.cohort_node(c), None, parsed)
             cohorts.append({"linkId": _id(f"cohort-{c}"), "description": f"cohort {c}",
                             "definitionByCombination": {"code": "all-of",
                                                         "characteristic": _flatten_all_of(body)}})
         root = [{"linkId": "eligibility", "description": "eligible for any cohort",
                  "definitionByCombination": {"code": "any-of", "characteristic": cohorts}}]
     else:
-        root = _flatten_all_of(_ev_node(logic.cohort_node(None)))
+        root = _flatten_all_of(_ev_node(logic.cohort_node(None), None, parsed))
     return {
         "resourceType": "EvidenceVariable",
         "id": _id(parsed.trial_id),
