@@ -115,9 +115,7 @@ def candidates(mention: str, expansion: Optional[str] = None) -> List[Tuple[str,
             return [(k, 1.0) for k in index().payload[rows[f]]]
     out: List[Tuple[str, float]] = []
     for f in forms[:2]:
-        for row, score in index().query(f, 5):
-            if score < MIN_SCORE:
-                break
+        for row, score in index().query(f, 5, MIN_SCORE):
             if abs(len(index().names[row]) - len(f)) <= MAX_LENGTH_GAP:  # a misspelling, not another drug
                 out += [(k, round(score, 3)) for k in index().payload[row]]
     out.sort(key=lambda h: -h[1])

@@ -40,10 +40,11 @@ def _rewrites() -> List[Tuple[re.Pattern, str]]:
 
 
 @lru_cache(maxsize=1)
-def _swaps() -> List[Tuple[re.Pattern, str]]:
+def _swaps() -> List[Tuple[str, re.Pattern, str]]:
+    """(word, pattern of the word, replacement): the word first, as a cheap test before the pattern."""
     rows = resources.read_csv("adjective_nouns.csv")
-    out = [(re.compile(rf"\b{re.escape(r['adjective'])}\b"), r["noun"]) for r in rows]
-    return out + [(re.compile(rf"\b{re.escape(r['noun'])}\b"), r["adjective"]) for r in rows]
+    pairs = [(r["adjective"], r["noun"]) for r in rows] + [(r["noun"], r["adjective"]) for r in rows]
+    return [(word, re.compile(rf"\b{re.escape(word)}\b"), rep) for word, rep in pairs]
 
 
 @lru_cache(maxsize=1)
@@ -75,8 +76,8 @@ def condition_forms(mention: str, expansion: Optional[str] = None, limit: int = 
         for pat, rep in _rewrites():
             if pat.search(f):
                 new.append(pat.sub(rep, f).strip())
-        for pat, noun in _swaps():
-            if pat.search(f):
+        for word, pat, noun in _swaps():
+            if word in f and pat.search(f):
                 new.append(pat.sub(noun, f))
         for n in new:
             if n and n not in forms:

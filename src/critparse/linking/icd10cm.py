@@ -150,9 +150,7 @@ def _exact(name: str) -> List[Hit]:
 def _fuzzy(name: str, k: int = 12) -> List[Hit]:
     ix = index()
     hits: List[Hit] = []
-    for row, score in ix.query(name, k):
-        if score < MIN_SCORE:
-            break
+    for row, score in ix.query(name, k, MIN_SCORE):
         hits += [(code, round(score, 3)) for code, _ in ix.payload[row]]
     return hits
 
