@@ -49,7 +49,7 @@ Choices (documented so a rule engine knows what it gets):
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import comparisons, lexicon, units
@@ -80,7 +80,17 @@ class Found:
     any_of: Optional[str] = None  # constraints sharing this key are alternatives
 
     def to_dict(self) -> Dict[str, Any]:
-        return asdict(self)
+        """`dataclasses.asdict`, written out: its recursive deep copy was a tenth of fast mode's time.
+        The fields are plain values; `normalized` (a flat dict) and `values` (a list) are copied."""
+        out = {name: getattr(self, name) for name in _FOUND_FIELDS}
+        if self.normalized is not None:
+            out["normalized"] = dict(self.normalized)
+        if self.values is not None:
+            out["values"] = list(self.values)
+        return out
+
+
+_FOUND_FIELDS = tuple(f.name for f in fields(Found))
 
 
 # ------------------------------------------------------------------ stage 3: records --
