@@ -21,3 +21,14 @@ def corpora_dir() -> Path:
             return cand
     return Path.cwd().parent / "shared" / "corpora"
 
+
+
+def cache_dir(part: str) -> Path:
+    """Folder for files critparse builds once and reuses (`part`: "pint", ...): under
+    ``CRITPARSE_CACHE`` if set, else under the platform's user cache dir (``platformdirs``)."""
+    env = os.environ.get("CRITPARSE_CACHE")
+    if env:
+        return Path(env) / part
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("critparse")) / part

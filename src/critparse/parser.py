@@ -96,14 +96,16 @@ def parse_many(
         yield from run(pending, nlp)
 
 
-def prepare(mode: Optional[str] = None) -> None:
+def prepare(mode: Optional[str] = None, *, units: bool = True) -> None:
     """Load the rule resources parsing uses (unit registry, lexicons, word lists, negation rules) now
     rather than on the first parse; `critparse.load` calls it.  Mode "full" skips the regex negation
     rules, which only fast mode uses (full mode negates through medspaCy ConText); None loads all.
-    Idempotent (all are cached)."""
-    from . import glue, lexicon, negation, units
+    `units=False` leaves pint's registry to the first conversion that needs it (two thirds of the
+    XML dump's trials need none; it costs about 0.4 s).  Idempotent (all are cached)."""
+    from . import glue, lexicon, negation
+    from . import units as unit_table
 
-    for module in (glue, lexicon, units):
+    for module in (glue, lexicon) + ((unit_table,) if units else ()):
         module.warm_up()
     if mode != "full":
         negation.warm_up()
