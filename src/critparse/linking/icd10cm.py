@@ -3,7 +3,8 @@
 Names indexed for each category and subcategory (chapters, blocks and the
 7th-character extensions of injury codes are left out): its description, its
 inclusion terms, its "includes" notes, each also without the parenthesised
-nonessential modifiers, plus the extra index terms of
+nonessential modifiers and without a suffix that names the same condition
+(", not elsewhere classified", ", site not specified"), plus the extra index terms of
 ``resources/icd10cm_terms.csv``.  A name written "X NOS" or "X, unspecified"
 is *generic*: it stands for the highest ancestor whose title still begins with
 it (``Epilepsy NOS`` on G40.909 -> G40 "Epilepsy and recurrent seizures"), which
@@ -32,7 +33,11 @@ MIN_SCORE = 0.8
 #: score of a code found for the mention's head words only
 HEAD_SCORE = 0.9
 #: bump when the way names are derived from the tabular list changes (a new cache file)
-INDEX_FORMAT = 4
+INDEX_FORMAT = 7
+#: suffixes that name the same condition without it: "Sacroiliitis, not elsewhere classified" (M46.1),
+#: "Urinary tract infection, site not specified" (N39.0)
+_SAME = re.compile(r",?\s+(?:not elsewhere classified|NEC)\b|,\s*(?:site|part) (?:unspecified|not specified)$|"
+                   r",\s*unspecified (?:site|part)$", re.I)
 _NOS = re.compile(r",?\s+\bNOS\b|,\s*unspecified\b.*$", re.I)
 _BRACKET = re.compile(r"\s*\[([^\]]+)\]")
 _UNSPEC = re.compile(r"^unspecified\s+", re.I)
@@ -47,10 +52,13 @@ RANK_TERMS, RANK_NOS, RANK_TITLE, RANK_INCLUSION, RANK_INCLUDES, RANK_BRACKET = 
 def _variants(text: str, rank: int) -> List[Tuple[str, bool, int]]:
     """(normalised name, generic, rank) for one tabular text."""
     out: List[Tuple[str, bool, int]] = []
+    if _SAME.search(text):
+        out += _variants(_SAME.sub("", text), rank)
     generic = bool(_NOS.search(text))
     base = _NOS.sub("", text)
     for m in _BRACKET.finditer(base):  # "[AIDS]": an abbreviation of the same thing
-        out.append((norm(m.group(1)), generic, RANK_BRACKET))
+        if not _qualifies_a_word(m.group(1), base[:m.start()], base[m.end():]):
+            out.append((norm(m.group(1)), generic, RANK_BRACKET))
     base = _BRACKET.sub("", base)
     if _UNSPEC.match(base):  # "Unspecified dementia" -> "dementia", generic
         base, generic = _UNSPEC.sub("", base), True
@@ -63,6 +71,16 @@ def _variants(text: str, rank: int) -> List[Tuple[str, bool, int]]:
         for part in " ".join(words).split(" and "):  # "Syncope and collapse" -> "syncope"
             out.append((part, generic, RANK_INCLUDES))
     return out
+
+
+def _qualifies_a_word(bracket: str, before: str, after: str) -> bool:
+    """'Deficiency of factor VII [stable]', 'Retained [persistent] primary tooth': one lower-case English word
+    in brackets glosses the word before it, not the condition (unlike 'Varicella [chickenpox]', the whole
+    name): not a name of the code."""
+    from ..glue import english
+
+    one_word = " " not in bracket and bracket == bracket.lower() and bracket in english()
+    return one_word and (len(before.split()) > 1 or bool(after.strip(" ,")))
 
 
 def _order(code: str, rank: int) -> tuple:
