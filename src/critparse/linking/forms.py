@@ -66,9 +66,31 @@ def expand(mention: str, expansion: Optional[str] = None) -> List[str]:
     return [f for i, f in enumerate(out) if f and f not in out[:i]]
 
 
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+
+
+def abbreviation_inside(mention: str) -> Optional[str]:
+    """The mention with a known condition abbreviation among its words written out ("HBV infection" ->
+    "hepatitis B virus infection", "uncontrolled DM" -> "uncontrolled diabetes mellitus"); None if none.
+    Only whole words written as the abbreviation is (case-sensitive), never the whole mention (`expand`)."""
+    known = abbreviations()
+    words = _TOKEN.findall(mention)
+    if len(words) < 2:
+        return None
+    out, hit = mention, False
+    for w in set(words):
+        long = known.get(w)
+        if long and long[1] == "condition" and len(w) > 1 and not w.islower():
+            out, hit = re.sub(rf"(?<![\w-]){re.escape(w)}(?![\w-])", long[0], out), True
+    return out if hit else None
+
+
 def condition_forms(mention: str, expansion: Optional[str] = None, limit: int = 40) -> List[str]:
     """Forms to look a condition up under, most literal first."""
     forms = expand(mention, expansion)
+    inside = abbreviation_inside(mention)
+    if inside:
+        forms += [f for f in expand(inside) if f not in forms]
     i = 0
     while i < len(forms) and len(forms) < limit:
         f = forms[i]
