@@ -293,3 +293,33 @@ def test_gold_forward_window_without_operator():
     doc = "  -  planned surgery in the next 12 months"
     ann = _ann(doc, [("Eq-Value", "12", "Value"), ("Eq-Temporal-Unit", "months", "Temporal-Unit")])
     assert [(b.op, b.value, b.unit) for b in lct.gold_bounds(ann, doc)] == [("<=", 12.0, "mo")]
+
+
+def test_attachment_counted_thing_in_lct_unit():
+    """'Smokers > 5 cigarettes per day' (LCT NCT03866330-like): LCT ties the comparison to 'Smokers' and puts
+    'cigarettes per day' in the unit; critparse's subject names the counted cigarettes: right.  A scale word
+    in the unit ('stage') is not such a counted thing."""
+    doc = "  -  Smoker > 5 cigarettes per day\n  -  endometriosis stage III/IV"
+    ann = "\n".join([
+        _t2(doc, "T1", "Observation", "Smoker"), _t2(doc, "T2", "Eq-Operator", ">"), _t2(doc, "T3", "Eq-Value", "5"),
+        _t2(doc, "T4", "Eq-Unit", "cigarettes"), _t2(doc, "T5", "Eq-Temporal-Unit", "day"),
+        _t2(doc, "T6", "Eq-Comparison", "> 5 cigarettes per day"),
+        "E1\tObservation:T1 Numeric-Filter:E2", "E2\tEq-Comparison:T6 Operator:T2 Value:T3 Unit:T4 Per:T5"])
+    g = lct.gold_bounds(ann, doc)[0]
+    s = doc.index("cigarettes")
+    right = lct.PredBound(g.start, g.end, 5.0, ">", None, (lct.PredSubject("cigarettes", "cigarettes", (s, s + 10)),))
+    wrong = lct.PredBound(g.start, g.end, 5.0, ">", None, (lct.PredSubject("day", "day", (s + 15, s + 18)),))
+    assert lct.attached(g, right) is True and lct.attached(g, wrong) is False
+    ann2 = "\n".join([
+        _t2(doc, "T1", "Condition", "endometriosis"), _t2(doc, "T2", "Eq-Unit", "stage"), _t2(doc, "T3", "Eq-Value", "III"),
+        _t2(doc, "T4", "Eq-Value", "IV"), _t2(doc, "T5", "Eq-Comparison", "stage III/IV"),
+        "E1\tCondition:T1 Stage:E2", "E2\tEq-Comparison:T5 Unit:T2 Value:T3 Value2:T4"])
+    g2 = lct.gold_bounds(ann2, doc)[0]
+    s2 = doc.index("stage")
+    assert g2.counted is None
+    assert lct.attached(g2, lct.PredBound(g2.start, g2.end, 3.0, ">=", None, (lct.PredSubject("stage", "stage", (s2, s2 + 5)),))) is False
+
+
+def _t2(doc, tid, label, text):
+    s = doc.index(text)
+    return f"{tid}\t{label} {s} {s + len(text)}\t{text}"

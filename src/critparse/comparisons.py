@@ -118,7 +118,7 @@ _UNIT = r"(?P<unit>" + _UNIT_ALT + r")(?![A-Za-z0-9])"
 _UNIT1 = r"(?P<u1>" + _UNIT_ALT + r")(?![A-Za-z0-9])"
 _UNIT3 = r"(?P<u3>" + _UNIT_ALT + r")(?![A-Za-z0-9])"
 _VALUE = (
-    r"(?P<v1>" + NUM + r")(?:\s*\(\d{1,3}\))?(?:\s*/\s*(?P<v1b>\d{2,3})(?![\d.,/]))?\s*(?:%\s*)?"
+    r"(?P<v1>" + NUM + r")(?:\s*\(\d{1,3}\))?(?:\s*/\s*(?P<v1b>\d{2,3})(?![\d,/]|\.\d))?\s*(?:%\s*)?"
     r"(?:(?:(?i:" + _UNIT1 + r")(?:\s+old)?\s*(?:\(inclusive\)\s*)?)?"
     r"(?P<range>-|~|\uff5e|to|and|through|–)\s*(?P<rop><=?(?!=))?\s*(?P<v2>" + NUM + r"))?"
 )

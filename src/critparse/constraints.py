@@ -377,6 +377,7 @@ def _bounds_out(out: List[Found], spans: List[Tuple[int, int]], m: "re.Match[str
 _QUANTITY_AFTER = re.compile(r"\s*(?:" + "|".join(comparisons.words()["words"]["household_measure"]) + r")\b", re.I)  # type: ignore[index]
 _SCALE_AFTER = re.compile(r"\s*(?:[\w-]+\s+){0,3}?(?:scale|vas|nrs|numeric|point|likert)\b", re.I)
 _PERIOD = re.compile(r"(?i)(?:over|during|for)\s+(?:a|the)\s+(?!age\b)")
+_INCHES_AFTER = re.compile(r"(?i)\s*(?:and\s+)?\d+(?:\.\d+)?\s*(?:inch(?:es)?\b|in\b|\"|'')")
 
 
 _RESTATED_GAP = re.compile(r"^\s*\(\s*(?:or\s+|i\.e\.,?\s+)?$", re.I)
@@ -458,6 +459,8 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
         return []  # "on a 0-10 VAS scale": the scale's range, not a threshold
     if c.unit is None and c.relative_to is None and _QUANTITY_AFTER.match(text, c.end):
         return []  # "at least 0.5 teaspoons": a measure no unit table holds; no value without its unit
+    if c.unit == "[ft_i]" and _INCHES_AFTER.match(text, c.end):
+        return []  # "6 feet 4 inches": one length in two units; "<= 6 ft" would exclude 6 ft 2 in
     drink = _drink_rate(c, text)
     a = attach(c, text, mentions, hint)
     if drink is not None:  # "more than 3 drinks per day": alcohol intake, whatever head phrase came before

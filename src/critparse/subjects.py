@@ -366,6 +366,7 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
 
 # ------------------------------------------------------------------ the attachment rules --
 
+_PERSON_ONLY = re.compile(r"^(?:(?:all|the|male|female)\s+)*" + _words_alt("person") + r"(?:\s+(?:and|or)\s+" + _words_alt("person") + r")?$", re.I)
 _UNIT_SUBJECT = {"kg": "weight", "[lb_av]": "weight", "kg/m2": "bmi"}
 _WEIGHT_LIKE = re.compile(r"(?:^|\s)(?:weigh|weighs|weighing|patients?|subjects?|donors?|children|adults?|"
                           r"men|women|participants?|volunteers?)$")
@@ -467,6 +468,10 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         after = noun_after(text, c.end)
         if after:
             return Attachment([after], "count", after.end)
+    if hp is not None and _PERSON_ONLY.match(hp.name):
+        what = of_subject(text, c)  # "All children must have had at least 0.5 diopters of myopia": not the children
+        if what:
+            return Attachment([what], None, what.end)
     fb = _fallback(text, c, hp)
     return Attachment([fb], "other") if fb else Attachment()
 

@@ -142,6 +142,7 @@ class GoldBound:
     unit: Optional[str]
     anchors: Tuple[Anchor, ...] = ()
     unit_near: Optional[str] = None  # LCT marked no unit, but one is written right after the value(s)
+    counted: Optional[Tuple[int, int]] = None  # a unit span that is no unit: the thing counted ("cigarettes per day")
 
 
 @dataclass(frozen=True)
@@ -364,6 +365,21 @@ def _anchors(brat: _Brat, comp_id: str) -> Tuple[Anchor, ...]:
     return tuple(dict.fromkeys(out))
 
 
+# unit spans that are a scale ("stage", "grade": the scale is not what LCT's Stage role ties it to) or a unit
+# critparse does not know ("microMolar", "ug/min"): never the thing counted
+_NOT_COUNTED = re.compile(r"(?i)(?:stag|grad|class|level|score|point|type|group|status|staging|(?:pk\s+)?half|"
+                          r"micro|milli|nano|pico|kilo|mcg|unit|dose)")
+
+
+def _counted_span(brat: _Brat, roles: Dict[str, str]) -> Optional[Tuple[int, int]]:
+    """The span of an Eq-Unit that names no unit but the thing counted ("cigarettes per day", "cores")."""
+    uspans = sorted((brat.tb[roles[r]] for r in ("Unit", "Unit2") if roles.get(r) in brat.tb), key=lambda u: u[1])
+    first = uspans[0][3].strip() if uspans else ""
+    if not re.match(r"[A-Za-z]{4}", first) or _NOT_COUNTED.match(first):
+        return None
+    return min(u[1] for u in uspans), max(u[2] for u in uspans)
+
+
 def _gold_unit(brat: _Brat, roles: Dict[str, str], text: str, stats: Optional[LctScores],
                unit_value_start: Optional[int] = None) -> Optional[str]:
     uspans = [brat.tb[roles[r]] for r in ("Unit", "Per", "Unit2", "Per2", "Temporal-Unit") if roles.get(r) in brat.tb]
@@ -443,21 +459,22 @@ def _comparison_bounds(brat: _Brat, comp_id: str, text: str, stats: Optional[Lct
     if op is None and stats is not None and len(values) == 1:
         stats.unmapped_ops[op_text] += 1
     unit = _gold_unit(brat, roles, text, stats, brat.tb[in_unit[0]][1] if in_unit else None)
+    counted = _counted_span(brat, roles) if unit is None else None
     near = None if unit else _unit_near(text, max(brat.tb[r][2] for r in value_refs), ce)
     anchors = _anchors(brat, comp_id)
     if len(values) == 2 and op in _COMPARE_OPS:
         gap = _PAIR_GAP.match(text[brat.tb[value_refs[0]][2]:brat.tb[value_refs[1]][1]])
         if gap and (gap.group(1) == ":" or values[1] == 10):  # a ratio "< 1.5:1", a score "> 4/10": one bound
-            return [GoldBound(cs, ce, values[0], op, unit, anchors, near)]
+            return [GoldBound(cs, ce, values[0], op, unit, anchors, near, counted)]
         if gap:  # paired thresholds "BP > 140/90", "HDL < 50/40 mg/dl" (F/M): each value under the operator
-            return [GoldBound(cs, ce, v, op, unit, anchors, near) for v in values]
+            return [GoldBound(cs, ce, v, op, unit, anchors, near, counted) for v in values]
     if len(values) > 1:
         vals = [v for v in values if v is not None]
         vs2 = brat.tb[value_refs[-1]][1]
         upper = "<" if _STRICT_UPPER.search(text, max(0, vs2 - 14), vs2) else "<="  # "2 to <12 years"
-        return [GoldBound(cs, ce, min(vals) if vals else None, ">=", unit, anchors, near),
-                GoldBound(cs, ce, max(vals) if vals else None, upper, unit, anchors, near)]
-    return [GoldBound(cs, ce, values[0], op, unit, anchors, near)]
+        return [GoldBound(cs, ce, min(vals) if vals else None, ">=", unit, anchors, near, counted),
+                GoldBound(cs, ce, max(vals) if vals else None, upper, unit, anchors, near, counted)]
+    return [GoldBound(cs, ce, values[0], op, unit, anchors, near, counted)]
 
 
 def gold_bounds(ann: str, text: str, stats: Optional[LctScores] = None) -> List[GoldBound]:
@@ -570,6 +587,8 @@ def attached(g: GoldBound, p: PredBound) -> Optional[bool]:
     """Is the prediction's subject one of the entities the gold comparison filters? None: LCT ties it to none."""
     if not g.anchors:
         return None
+    if g.counted and any(s.span and s.span[0] < g.counted[1] and g.counted[0] < s.span[1] for s in p.subjects):
+        return True  # "Smokers > 5 cigarettes per day": LCT puts the counted thing in the unit, critparse names it
     return any(_same_thing(a, s) for s in p.subjects for a in g.anchors)
 
 
