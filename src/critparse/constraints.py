@@ -34,7 +34,18 @@ Choices (documented so a rule engine knows what it gets):
   "type I diabetes" and drug classes are not scales;
 * "minimum"/"maximum" a few words before a bare number is its operator;
 * "within / in the past / in the next / up until N <time>" is a ``temporal``
-  constraint ``<=`` on the event before it (leading verbs and report words trimmed);
+  constraint ``<=`` on the event before it: the event or treatment phrase with
+  leading verbs, determiners and report words trimmed ("has received", "any
+  other", "history of") and a trailing verb group dropped ("... sample obtained",
+  "... is to be performed"); a window that opens its clause takes the phrase
+  after its comma or colon ("Within the past 1 year, regular use of X"); a window
+  straight after a measurement bounds when it was taken ("HbA1c 5.7 - 6.4 within
+  the 3 months" -> hba1c <= 3 mo); washouts and windows with an operator ("X at
+  least 4 weeks prior to", "X for at least 4 weeks") name their event the same
+  way; a time restated in parentheses ("12 weeks (84 days)") is no second window;
+* a window whose event cannot be found gives NO constraint: a placeholder subject
+  ("time since event") matches no patient datum, so screening could only ever say
+  undetermined, and JSON Logic would test a variable no record holds;
 * a years value is an ``age`` only with an age word, a person noun, or nothing
   else before it, and only between 0 and 130 years;
 * a subject is never a unit, a quantity word or a bare "score"/"duration": a
@@ -55,7 +66,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import comparisons, lexicon, units
 from .comparisons import NUM, Comparison, number
 from .records import member_key
-from .subjects import TIME_UNITS, Attachment, Mentions, Span, attach, head_phrase, mention_list, temporal_subject
+from .subjects import TIME_UNITS, Attachment, Mentions, Span, attach, event_after, head_phrase, mention_list, temporal_subject
 
 
 @dataclass
@@ -192,7 +203,7 @@ _DEFERRED_OP = re.compile(r"(?<![\w/])(?P<w>minimum|maximum|minimal|maximal|min\
                           r"(?:of\s+|is\s+|=\s*)?$", re.I)
 
 
-def _window(c: Comparison, text: str, mentions: Mentions) -> List[Found]:
+def _window(c: Comparison, text: str, mentions: Mentions, prev: Optional[List[Found]] = None) -> List[Found]:
     """"within 2 weeks", "in the next 24 months", "up until 48 hours prior": a temporal bound (<=) on
     the event before the window."""
     if c.unit not in TIME_UNITS:
@@ -207,10 +218,33 @@ def _window(c: Comparison, text: str, mentions: Mentions) -> List[Found]:
     if tail:
         end = tail.end()
     s = temporal_subject(text, floor, w.start())
+    if s is None and not re.search(r"[A-Za-z]", text[floor:w.start()]):
+        s = event_after(text, end)  # "Within the past 1 year, regular use of medications ..."
+        if s is not None:
+            return [record(s.name, text[s.start:s.end], "<=", c.v1, c.v1_text, c.unit, c.unit_text, None, "temporal",
+                           w.start(), max(end, s.end))]
     if s is None:
-        return []
+        measured = _measured_before(prev, text, floor, w.start())
+        if measured is None:
+            return []  # no event named: a window on nothing cannot be tested
+        s = Span(measured.start, measured.start, measured.subject)  # offsets of the comparison before
+        return [record(s.name, measured.subject_text, "<=", c.v1, c.v1_text, c.unit, c.unit_text, None, "temporal",
+                       measured.start, end)]
     return [record(s.name, text[s.start:s.end], "<=", c.v1, c.v1_text, c.unit, c.unit_text, None, "temporal",
                    min(s.start, w.start()), end)]
+
+
+# between a measurement and the window that follows it: its unit, a restatement in parentheses
+_MEASURED_GAP = re.compile(r"^[^\s()]{0,15}[\s,]*(?:\((?:[^()]|\([^()]*\)){0,80}\)[\s,]*)?$")
+
+
+def _measured_before(prev: List[Found], text: str, floor: int, wstart: int) -> Optional[Found]:
+    """"Hemoglobin A1C: 5.7 - 6.4 within the 3 months", "Weight change more than 3 kg within the last 3 months",
+    "anticoagulation for more than 48 hours in the two days prior":
+    a window straight after a measurement in the same clause bounds when that measurement was taken."""
+    if not prev or prev[-1].end <= floor or prev[-1].end > wstart or prev[-1].category in ("temporal", "age"):
+        return None
+    return prev[-1] if _MEASURED_GAP.match(text[prev[-1].end:wstart]) else None
 
 
 def _performance(c: Comparison, text: str, mentions: Mentions) -> List[Found]:
@@ -238,9 +272,9 @@ def _performance(c: Comparison, text: str, mentions: Mentions) -> List[Found]:
     return out
 
 
-def _bare(c: Comparison, text: str, mentions: Mentions) -> List[Found]:
+def _bare(c: Comparison, text: str, mentions: Mentions, prev: List[Found]) -> List[Found]:
     """Numbers without an operator that still bound something: windows, performance statuses."""
-    return _window(c, text, mentions) or _performance(c, text, mentions)
+    return _window(c, text, mentions, prev) or _performance(c, text, mentions)
 
 
 _OR_GAP = re.compile(r"^\s*,?\s*(?:or|and/or)\s*$", re.I)
@@ -389,6 +423,8 @@ def _restated(c: Comparison, prev: List[Found], text: str) -> List[Found]:
     """"creatinine <= 2.0 mg/dl (168 umol/L)": the bound before, restated in another unit in parentheses."""
     if not prev or c.unit is None or c.is_range or not _RESTATED_GAP.match(text[prev[-1].end:c.start]):
         return []
+    if all(p.unit in TIME_UNITS for p in prev) and c.unit in TIME_UNITS and all(_same_time(p, c) for p in prev):
+        return []  # "within 12 weeks (84 days)", "more than 12 months (365 days)": the same window again, not a second one
     out = []
     for p in prev:
         subj = lexicon.subjects().get(p.subject)
@@ -398,6 +434,12 @@ def _restated(c: Comparison, prev: List[Found], text: str) -> List[Found]:
         out.append(record(p.subject, p.subject_text, p.op, c.v1, c.v1_text, c.unit, c.unit_text, None, p.category,
                           c.start, c.end))
     return out
+
+
+def _same_time(p: Found, c: Comparison) -> bool:
+    """Whether a time restated in parentheses is the bound before it (12 wk = 84 d; 12 mo ~ 365 d, within 2%)."""
+    conv = units.try_convert(c.v1, c.unit, p.unit) if p.unit else None
+    return conv is not None and abs(conv - p.value) <= 0.02 * max(abs(p.value), 1e-9)
 
 
 def _minimum(c: Comparison, text: str, mentions: Mentions) -> List[Found]:
@@ -444,7 +486,7 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
     if c.op is None and not c.is_range:
         d = _DEFERRED_OP.search(text, max(0, c.start - 60), c.start)
         if d is None:
-            return _restated(c, prev, text) or _bare(c, text, mentions) or _minimum(c, text, mentions)
+            return _restated(c, prev, text) or _bare(c, text, mentions, prev) or _minimum(c, text, mentions)
         c.op = ">=" if d.group("w").lower().startswith("min") else "<="  # "a minimum life expectancy of 12 weeks"
     if c.v1b is not None and c.v1 == 20 and c.v1b >= 15 and c.unit is None:
         return []  # "20/200 or worse": Snellen visual acuity, a fraction no single value states

@@ -14,7 +14,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, List, NamedTuple, Optional
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from . import concepts, lexicon, resources, units
 from .comparisons import Comparison, words
@@ -309,7 +309,7 @@ _TEMPORAL_LEAD = re.compile(
     r"|^(?:treated|treatment|therapy|received|receiving|use|used|taken|taking|administration)\s+(?:with|of)?\s*"
     r"|^(?:received|receiving|taken|taking|had|have|has|undergone|underwent)\s+"
     r"|^" + _words_alt("temporal_lead") + r"\s+", re.I)
-_TRAILING_JOIN = re.compile(r"[\s,(]*(?:\(\s*)?(?:\b(?:if|and|or|when|who|that|which|unless|for|during|of|at|with|in|on|to|from)\b[\s,(]*)*$")
+_TRAILING_JOIN = re.compile(r"[\s,(]*(?:\(\s*)?(?:\b(?:if|and|or|when|who|that|which|unless|for|during|of|at|with|in|on|to|from)\b[\s,(]*)*$", re.I)
 TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 
 
@@ -322,35 +322,95 @@ def since_subject(text: str, end: int) -> Optional[Span]:
     return Span(s, e, " ".join(text[s:e].lower().split()))
 
 
-def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
-    """The event a window ("within 4 weeks") bounds: the phrase before it, leading verbs trimmed; None
-    where a long phrase has no head phrase to stand for it."""
-    seg = text[floor:wstart]
-    body = re.sub(r"^[\s\-*+\u2022]+", "", seg).rstrip()  # spaces and a bullet
-    s = floor + (seg.index(body) if body else len(seg) - len(seg.lstrip()))
-    body = re.sub(r"\s*\([^()]*\)[\s,]*$", "", body)  # "hemoptysis (bright red blood of at least 0.5 teaspoons)"
-    brk = list(re.finditer(r"[\d<>=]", body))
-    if brk:  # "HbA1c 5.7 - 6.4 within the 3 months", "> 72 hours of hospitalization in the last 30 days":
-        cut = brk[-1].end()  # the event is written after the comparison before the window
-        rest = body[cut:]
-        words_after = list(re.finditer(r"[A-Za-z][\w\-+/']*", rest))
-        while words_after and (units.to_ucum(words_after[0].group(0)) or _STOP.match(words_after[0].group(0))
-                               or _QUANTITY.match(words_after[0].group(0))):
-            words_after.pop(0)
-        if not words_after:
-            return Span(wstart, wstart, "time since event")
-        s += cut + words_after[0].start()
-        body = rest[words_after[0].start():]
+_EVENT_VERB = _words_alt("event_verb")
+_AUX = r"(?:that|which|who|is|are|was|were|has|have|had|must|should|will|shall|may|can|to|be|been|being|not|already|previously)"
+# "serum creatinine sample obtained", "Evaluation of ECOG is to be performed", "illness that developed within"
+_VERB_TAIL = re.compile(r"(?:(?:^|[\s,]+)" + _AUX + r")*(?:^|[\s,]+)" + _EVENT_VERB + r"(?:\s+(?:within|in|for|at|from|on|up\s+to))?\s*$", re.I)
+# "who have received HBV antiviral therapy", "has required active treatment", "must have completed X": the
+# event is what the last such verb group takes
+_VERB_LEAD = re.compile(r"^.*(?:\b(?:has|have|had|been|who|that|must|will|are|is|was|were|or|and)\s+(?:(?:already|previously|ever|not|been|be)\s+)*"
+                        r"(?:" + _EVENT_VERB + r"|" + _words_alt("event_verb_present") + r")\s+(?:(?:with|of)\s+)?"
+                        r"|\b[a-z]+ed\s+(?:by|from|with)\s+|\b(?:including|such\s+as)\s+(?=[^,]*$))(?=[A-Za-z])", re.I | re.S)
+# "bleeding ... with CTCAE v5.0": the grading standard is not the event
+_STANDARD_TAIL = re.compile(r"\s+(?:with|per|using|according\s+to|by)\s+(?:the\s+)?(?:NCI[\s-]+)?CTCAE(?:\s+v(?:ersion)?\s*[\d.]+)?\s*$", re.I)
+# "any of the following drugs within 14 days": the events are listed elsewhere
+_FORWARD_REF = re.compile(r"\bfollowing\s+[\w\-]+(?:\s+[\w\-]+)?\s*$", re.I)
+# a number that states a value ("HbA1c 5.7 - 6.4", "> 72 hours"), not one inside a name ("SARS-CoV-2", "HIV-1", "v5.0")
+_VALUE_BREAK = re.compile(r"[<>=]|(?<![\w\-.])\d")
+
+
+def _event_body(text: str, s: int, body: str) -> Tuple[int, str]:
+    """The event phrase of `body` (starting at text offset `s`): leading verbs, determiners and report words
+    trimmed, a trailing verb group ("... sample obtained", "... is to be performed") dropped."""
+    v = _VERB_LEAD.match(body)
+    if v and v.end() < len(body):
+        s, body = s + v.end(), body[v.end():]
     m = _TEMPORAL_LEAD.match(body)
     while m and m.end() > 0:
         s += m.end()
         body = body[m.end():]
         m = _TEMPORAL_LEAD.match(body)
+    t = _VERB_TAIL.search(body)
+    if t:
+        body = body[:t.start()]
+    body = _STANDARD_TAIL.sub("", body)
+    body = re.sub(r",\s*(?:including|such\s+as|e\.g\.?|eg|i\.e\.?)\s[^,]*,?\s*$", "", body, flags=re.I)  # "X, including Y,"
     body = _TRAILING_JOIN.sub("", re.sub(r"\s*\([^()]*\)[\s,]*$", "", _TRAILING_JOIN.sub("", body)))  # "(bright red blood ...)"
-    if not body.split():
-        return Span(wstart, wstart, "time since event")
+    return s, body
+
+
+_TRAILING_PARENS = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)[\s,]*$")
+
+
+def _balanced_floor(text: str, floor: int, end: int) -> int:
+    """A clause start moved back before the "(" that a ")" in text[floor:end] closes ("RVO (BRVO, HRVO, or CRVO)
+    diagnosed within 16 weeks": the comma inside the parentheses is no clause break)."""
+    depth = 0
+    for ch in text[floor:end]:
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            opened = text.rfind("(", 0, floor)
+            if opened < 0:
+                return floor
+            starts = [text.rfind(b, 0, opened) for b in ("\n", ". ", ";", ":")]
+            return max(max(starts) + 1, 0)
+    return floor
+
+
+def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
+    """The event a window ("within 4 weeks") bounds: the phrase before it, leading and trailing verbs trimmed;
+    None where no event phrase is found (a window with no event cannot be tested: no constraint)."""
+    floor = _balanced_floor(text, floor, wstart)
+    seg = text[floor:wstart]
+    body = re.sub(r"^[\s\-*+\u2022]+", "", seg).rstrip()  # spaces and a bullet
+    s = floor + (seg.index(body) if body else len(seg) - len(seg.lstrip()))
+    body = _TRAILING_PARENS.sub("", body)  # "hemoptysis (bright red blood of at least 0.5 teaspoons)", "(estimated using (MDRD))"
+    brk = list(_VALUE_BREAK.finditer(body))
+    if brk:  # "HbA1c 5.7 - 6.4 within the 3 months", "> 72 hours of hospitalization in the last 30 days":
+        cut = brk[-1].end()  # the event is written after the comparison before the window
+        rest = body[cut:]
+        comma = rest.rfind(",")
+        if comma >= 0 and re.search(r"[A-Za-z]", rest[comma:]):  # "500 mg daily, with the last dose received"
+            cut, rest = cut + comma + 1, rest[comma + 1:]
+        words_after = list(re.finditer(r"[A-Za-z][\w\-+/']*", rest))
+        while words_after and (units.to_ucum(words_after[0].group(0)) or _STOP.match(words_after[0].group(0))
+                               or _QUANTITY.match(words_after[0].group(0))):
+            words_after.pop(0)
+        if not words_after:
+            return None
+        s += cut + words_after[0].start()
+        body = rest[words_after[0].start():]
+    s, body = _event_body(text, s, body)
+    if re.search(r"\b(?:they|it|these|those|this|them)\W*$", body, re.I):
+        return None  # "they should not be given within 8 hours": the event is named in another sentence
+    if not body.split() or all(_BARE.match(w) or _STOP.match(w) for w in body.split()) or _FORWARD_REF.search(body):
+        return None
     if len(body.split()) > 6:
         hp = head_phrase(text, s + len(body.rstrip(" ,(")), floor)
+        closed = text.rfind(")", hp.start, hp.end) if hp is not None else -1
+        if hp is not None and closed >= 0 and text[closed + 1:hp.end].strip():
+            hp = Span(closed + 1 + len(text[closed + 1:hp.end]) - len(text[closed + 1:hp.end].lstrip()), hp.end,
+                      " ".join(text[closed + 1:hp.end].lower().split()))  # "(excluding T1 and M1) Endoscopic tumor staging"
         if hp is not None:
             return hp
         cut = _PHRASE_BREAK.search(body)  # "treatment for more than 1 month within the last 6 months"
@@ -361,7 +421,69 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
         e = text.index(body.split()[-1], s) + len(body.split()[-1]) if body.split()[-1] in text[s:] else s + len(body)
         return Span(s, e, " ".join(text[s:e].lower().split()))
     e = s + len(body.rstrip(" ,("))
-    return Span(s, e, " ".join(text[s:e].lower().split()).strip(" ,"))
+    return _diagnosis(text, Span(s, e, " ".join(text[s:e].lower().split()).strip(" ,")))
+
+
+_DIAGNOSED_BEFORE = re.compile(r"\b(?:diagnosed\s+with|diagnosis\s+of)\s+$", re.I)
+_DIAGNOSED_AFTER = re.compile(r"\s+(?:(?:was|were|is|been|first)\s+)*diagnosed\b", re.I)
+
+
+def _diagnosis(text: str, span: Span) -> Span:
+    """"Diagnosed with T2D ... 180 days before", "macular edema diagnosed within 16 weeks": the event is the
+    diagnosis of the condition ("t2d diagnosis"), not the condition itself."""
+    if _DIAGNOSED_BEFORE.search(text, max(0, span.start - 25), span.start) or _DIAGNOSED_AFTER.match(text, span.end):
+        return Span(span.start, span.end, span.name + " diagnosis")
+    return span
+
+
+# "at least 4 weeks prior to registration", "> 12 months (365 days) before": a washout or window whose event is
+# written before it
+_REF_AFTER = re.compile(r"\s*(?:\([^()]{0,30}\)\s*)?(?:prior|before|preceding|ago|earlier)\b", re.I)
+# "developed within 2-4 weeks", "antiviral therapy for at least 4 weeks": the event or state before the bound
+_WINDOW_BEFORE = re.compile(r"\b(?P<w>within|for)\s+(?:the\s+)?(?:last\s+|past\s+)?$", re.I)
+
+
+_AFTER_LEAD = re.compile(r"[^,:;.\n()]{0,45}?[,:][ \t]*(?=[A-Za-z])")
+_AFTER_END = re.compile(r"[;.(),]|\n[ \t]*(?:\n|[-*+\u2022]|\d{1,2}[.)])|\b(?:that|which|who|whose|unless|except|if|as|or\s+plan|or\s+will)\b", re.I)
+
+
+# the reference point after a window: "prior to study intervention administration", "before the first dose"
+_REF_TAIL = re.compile(r"\s*(?:prior\s+to|prior|before|preceding)\b(?:\s+(?!and\b|or\b)[\w\-]+){0,5}", re.I)
+
+
+def event_after(text: str, end: int) -> Optional[Span]:
+    """The event written after a window that opens its clause ("Within the past 1 year, regular use of
+    medications that ...", "In the three months prior to the study initiation, was given X"): the phrase after
+    the comma or colon that ends the window, up to its first relative clause or break."""
+    m = _AFTER_LEAD.match(text, end)
+    if m is None:
+        return None
+    stop = _AFTER_END.search(text, m.end())
+    q = stop.start() if stop else len(text)
+    return temporal_subject(text, m.end(), q) if q > m.end() else None
+
+
+def window_event(text: str, floor: int, c: Comparison) -> Optional[Attachment]:
+    """The event a time comparison bounds where the text says so ("X at least 4 weeks prior to", "X within
+    2-4 weeks", "X for at least 4 weeks"): the event phrase before it, as for a bare window."""
+    if c.unit not in TIME_UNITS:
+        return None
+    before = _WINDOW_BEFORE.search(text, max(floor, c.start - 30), c.start)
+    if not (_REF_AFTER.match(text, c.end) or before) or re.match(r"\s*after\b", text[c.end:], re.I):
+        return None  # "for at least 120 days after the last dose": a commitment after the study, not an event before
+    opened = re.search(r"\(\s*$", text[max(floor, c.start - 3):c.start])
+    if opened:  # "transient ischemic attack (<5 years ago)": the event named just before the parentheses
+        hp = head_phrase(text, max(floor, c.start - 3) + opened.start(), floor)
+        return Attachment([hp], "temporal") if hp else None
+    wstart = before.start() if before else c.start
+    ev = temporal_subject(text, floor, wstart)
+    if ev is None and not before and not re.search(r"[A-Za-z]", text[floor:c.start].replace("up to", "")):
+        tail = _REF_TAIL.match(text, c.end)
+        ev = event_after(text, tail.end()) if tail else None  # "Up to 6 months prior to X: long-acting drugs"
+    if ev is None:
+        return None
+    duration = before is not None and before.group("w").lower() == "for"
+    return Attachment([ev], None if duration else "temporal")
 
 
 # ------------------------------------------------------------------ the attachment rules --
@@ -457,6 +579,9 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         lasted = of_subject(text, c)
         if lasted:
             return Attachment([lasted], "duration", lasted.end)
+    event = window_event(text, floor, c) if age is None else None
+    if event:
+        return event
     if age:
         return Attachment([age])
     by_unit = _unit_subject(c, hp)
