@@ -66,7 +66,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import comparisons, lexicon, units
 from .comparisons import NUM, Comparison, number
 from .records import member_key
-from .subjects import TIME_UNITS, Attachment, Mentions, Span, attach, event_after, head_phrase, mention_list, temporal_subject
+from .subjects import TIME_UNITS, Attachment, Mentions, Span, attach, event_after, event_of, head_phrase, listed_events, mention_list, temporal_subject
 
 
 @dataclass
@@ -219,11 +219,15 @@ def _window(c: Comparison, text: str, mentions: Mentions, prev: Optional[List[Fo
         end = tail.end()
     s = temporal_subject(text, floor, w.start())
     if s is None and not re.search(r"[A-Za-z]", text[floor:w.start()]):
-        s = event_after(text, end)  # "Within the past 1 year, regular use of medications ..."
+        s = event_after(text, end) or event_of(text, c.end)  # "Within the past 1 year, regular use of X", "Within 2 weeks of X"
         if s is not None:
             return [record(s.name, text[s.start:s.end], "<=", c.v1, c.v1_text, c.unit, c.unit_text, None, "temporal",
                            w.start(), max(end, s.end))]
     if s is None:
+        s = listed_events(text, floor, w.start(), end)  # "any of the following drugs within 14 days: X, Y, Z"
+        if s is not None:
+            return [record(s.name, text[s.start:s.end], "<=", c.v1, c.v1_text, c.unit, c.unit_text, None, "temporal",
+                           w.start(), max(end, s.end))]
         measured = _measured_before(prev, text, floor, w.start())
         if measured is None:
             return []  # no event named: a window on nothing cannot be tested
@@ -235,7 +239,7 @@ def _window(c: Comparison, text: str, mentions: Mentions, prev: Optional[List[Fo
 
 
 # between a measurement and the window that follows it: its unit, a restatement in parentheses
-_MEASURED_GAP = re.compile(r"^[^\s()]{0,15}[\s,]*(?:\((?:[^()]|\([^()]*\)){0,80}\)[\s,]*)?$")
+_MEASURED_GAP = re.compile(r"^[^\s()]{0,15}(?:\s+(?:a|per|each)\s+(?:day|week|month))?[\s,]*(?:\((?:[^()]|\([^()]*\)){0,80}\)[\s,]*)?$")
 
 
 def _measured_before(prev: List[Found], text: str, floor: int, wstart: int) -> Optional[Found]:

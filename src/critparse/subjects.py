@@ -463,6 +463,39 @@ def event_after(text: str, end: int) -> Optional[Span]:
     return temporal_subject(text, m.end(), q) if q > m.end() else None
 
 
+_OF_EVENT = re.compile(r"\s+of\s+(?:(?:completing|completion\s+of|starting|the\s+start\s+of|receiving)\s+)?(?=[A-Za-z])", re.I)
+_REFERENCE = re.compile(r"\b" + _words_alt("reference_point") + r"\b", re.I)
+
+
+_LIST_AFTER = re.compile(r"[^:;.\n]{0,45}?:[ \t]*(?P<list>[A-Za-z][^;.\n]{2,200})")
+
+
+def listed_events(text: str, floor: int, wstart: int, end: int) -> Optional[Span]:
+    """"one of the following symptoms during the preceding two weeks: sleep problems, fatigue, pain": a window
+    over "the following X" bounds the events listed after the colon (one item for the list)."""
+    if not _FORWARD_REF.search(text[floor:wstart].rstrip(" ,")):
+        return None
+    m = _LIST_AFTER.match(text, end)
+    if m is None:
+        return None
+    s, e = m.span("list")
+    e = s + len(text[s:e].rstrip(" ,"))
+    return Span(s, e, " ".join(text[s:e].lower().split()))
+
+
+def event_of(text: str, end: int) -> Optional[Span]:
+    """"Within 2 weeks of cardiac catheterization", "within 2 years of completing initial chemotherapy": a window
+    that opens its clause, then names its event after "of"; None where that is a reference point of the study
+    ("within 28 days of screening")."""
+    m = _OF_EVENT.match(text, end)
+    if m is None:
+        return None
+    stop = _AFTER_END.search(text, m.end())
+    q = stop.start() if stop else len(text)
+    ev = temporal_subject(text, m.end(), q) if q > m.end() else None
+    return None if ev is None or _REFERENCE.search(ev.name) else ev
+
+
 def window_event(text: str, floor: int, c: Comparison) -> Optional[Attachment]:
     """The event a time comparison bounds where the text says so ("X at least 4 weeks prior to", "X within
     2-4 weeks", "X for at least 4 weeks"): the event phrase before it, as for a bare window."""
