@@ -42,6 +42,8 @@ def train_chia(
     work_dir: Optional[Path] = typer.Option(None, help="keep DocBins and checkpoints here (default: a temp dir)"),
     pretrain: bool = typer.Option(False, "--pretrain", help="first pretrain tok2vec on unlabelled criteria text (ctgov_xml_2023 + Chia train)"),
     init_tok2vec: Optional[Path] = typer.Option(None, help="start from pretrained tok2vec weights (spacy pretrain output)"),
+    vectors: Optional[Path] = typer.Option(None, help="static vectors: a spaCy vectors folder from `critparse train vectors` (copied into the model)"),
+    train_dev_steps: Optional[int] = typer.Option(None, help="train on train+dev for exactly N steps (N chosen on dev by an earlier run); keeps the last model"),
 ) -> None:
     """Convert Chia to DocBins (split by trial id), train, copy model-best to --out."""
     from ..train import default_corpus, train
@@ -50,5 +52,21 @@ def train_chia(
     if not src.exists():
         raise fail(f"Chia corpus not found at {src}")
     info = train(src, out, config=config, overrides=_overrides(override), limit=limit, work_dir=work_dir,
-                 pretrain=pretrain, init_tok2vec=init_tok2vec)
+                 pretrain=pretrain, init_tok2vec=init_tok2vec, vectors=vectors, train_dev_steps=train_dev_steps)
     typer.echo(json.dumps(info.get("performance", {}), indent=1))
+
+
+@train_app.command("vectors")
+def train_vectors(
+    work: Path = typer.Option(..., "--work", "-w", help="working folder; the spaCy vectors end up in WORK/vectors"),
+    dim: int = typer.Option(100, help="vector width"),
+    bucket: int = typer.Option(50000, help="rows of the floret hash table"),
+    epoch: int = typer.Option(10, help="floret epochs"),
+    chia: Optional[Path] = typer.Option(None, help="Chia zip (its train lines are text, its dev trials are left out)"),
+) -> None:
+    """Train floret vectors on the unlabelled criteria text (XML records, Chia train, LCT, v2 sample; no Chia dev trial)."""
+    from ..train import default_corpus
+    from ..train.vectors import FloretSettings, build_vectors
+
+    out = build_vectors(work, chia=chia or default_corpus(), settings=FloretSettings(dim=dim, bucket=bucket, epoch=epoch))
+    typer.echo(str(out))
