@@ -89,7 +89,16 @@ def _quantity(value: float, ucum: str):
         raise UnitError(f"unknown unit {ucum!r}")
     if expr == "dimensionless":
         return ureg.Quantity(value, "dimensionless")
-    return ureg.Quantity(value, ureg.parse_expression(expr).units) * ureg.parse_expression(expr).magnitude
+    units, magnitude = _parsed(expr)
+    return ureg.Quantity(value, units) * magnitude
+
+
+@lru_cache(maxsize=1024)
+def _parsed(expr: str):
+    """(units, magnitude) of a pint expression: pint parses an expression anew on every call (most of
+    a conversion's time); the arithmetic on the value is unchanged, so are the results."""
+    parsed = registry().parse_expression(expr)
+    return parsed.units, parsed.magnitude
 
 
 _OFFSET_UNITS = {"Cel", "[degF]"}  # temperature scales with an offset zero

@@ -10,6 +10,7 @@ killed run, restarted, ends with the same tables as an uninterrupted one.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -347,6 +348,12 @@ def _warm_worker(mode: str, model: Optional[str]) -> None:
 
     load(mode, model)  # warm the pipeline once per worker (once in all, before a forking pool starts)
     prepare(mode)  # and the rule resources (1.2 s CPU in fast mode): forked workers share them
+    if mode == "full":  # and the linking indexes Entity.codes reads (0.5-1 s CPU and ~150 MB per worker)
+        from ..linking import drugs, icd10cm
+
+        for vocabulary in (icd10cm, drugs):
+            vocabulary.index()._by_row()
+            vocabulary._rows()
 
 
 def chunked(records: Iterable[Record], size: int) -> Iterator[Tuple[int, List[Record]]]:
@@ -521,8 +528,13 @@ def _run_chunks(s: BatchSettings, out: Path, settings: Dict[str, Any]) -> Tuple[
             method = start_method()
             if method == "fork":  # load once here: the forked workers start with it (and share its pages)
                 _warm_worker(s.mode, s.model)
-            run_pool(iter(todo), fn, record, n_workers, initializer=_warm_worker, initargs=(s.mode, s.model),
-                     method=method, on_started=bar.start)
+                gc.freeze()  # the loaded objects out of the collector's reach: no copy-on-write of their pages
+            try:
+                run_pool(iter(todo), fn, record, n_workers, initializer=_warm_worker, initargs=(s.mode, s.model),
+                         method=method, on_started=bar.start)
+            finally:
+                if method == "fork":
+                    gc.unfreeze()
     finally:
         bar.close()
     return summary, n_workers
