@@ -88,8 +88,9 @@ _ULN = (
 def _unit_alt() -> str:
     """Alternation of every known unit surface form (longest first); spaces are
     allowed around '/', '^', '*', 'x', between a number and a letter ("1.73 m2"),
-    before "hg"/"h2o" ("mm Hg", "cm H2O"), after "degree(s)" ("degrees Celsius")
-    and around an inner "per" ("ml per minute")."""
+    before "hg"/"h2o" ("mm Hg", "cm H2O"), after "degree(s)" ("degrees Celsius"), "square" and
+    "cubic" ("cubic millimeter"), around an inner "per" ("ml per minute", "mL/min per 1.73 m2") and
+    after a leading one ("per minute")."""
     keys = sorted(units.known_unit_keys(), key=len, reverse=True)
     parts: List[List[str]] = []
     for k in keys:
@@ -105,9 +106,9 @@ def _unit_alt() -> str:
                 (ch.isalpha() and (k[i - 1].isdigit() or k[i - 1] == "."))
                 or k.startswith(("hg", "h2o"), i)
                 or (k[:i] in ("degree", "degrees") and ch.isalpha())
-                or (k[:i].endswith("square") and ch.isalpha())
-                or (k.startswith("per", i) and k[i - 1].isalpha() and k[i + 3:i + 4].isalpha())
-                or (i >= 3 and k[i - 3:i] == "per" and k[i - 4:i - 3].isalpha() and ch.isalpha()))
+                or (k[:i].endswith(("square", "cubic")) and ch.isalpha())
+                or (k.startswith("per", i) and k[i - 1].isalpha() and k[i + 3:i + 4].isalnum())
+                or (i >= 3 and k[i - 3:i] == "per" and (i == 3 or k[i - 4:i - 3].isalpha()) and ch.isalnum()))
             esc.append((r"\s?" if gap else "") + re.escape(ch))
         parts.append(esc)
     return lexicon.trie_regex(parts)
@@ -183,7 +184,9 @@ def _op_of(m: "re.Match[str]") -> Tuple[Optional[str], bool]:
     return None, False
 
 
-_RATE = re.compile(r"\s*(daily|per\s+day|a\s+day|each\s+day|/\s*day|weekly|per\s+week|a\s+week)\b", re.I)
+_RATE = re.compile(r"\s*(daily|per\s+day|a\s+day|each\s+day|/\s*day|weekly|per\s+week|a\s+week|per\s+year|a\s+year|per\s+annum|"
+                   r"annually)\b", re.I)
+_RATE_PER = (("week", "/week"), ("year", "/year"), ("annum", "/year"), ("annually", "/year"))
 _DATE_LIKE = re.compile(r"^\s*(?:\(?(?:19|20)\d\d\b|\d{4}\.v\d)")
 
 
@@ -224,11 +227,12 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     if op is None and ulabel == "ULN" and re.search(r"\bwithin\s+$", text[max(0, m.start() - 8):m.start()], re.I):
         op = "<="  # "ALT or AST within 2 times the upper limit of normal"
     end = m.end()
-    rate = _RATE.match(text, end) if ucum and unit_text else None
-    if rate:  # "10 mg daily", "25 mg weekly", "1.3 g per day"
-        per = units.to_ucum(unit_text + ("/week" if "week" in rate.group(1).lower() else "/day"))
+    rate = _RATE.match(text, end) if ucum and (unit_text or ucum == "%") else None
+    if rate:  # "10 mg daily", "25 mg weekly", "1.3 g per day", "1% per year"
+        said = unit_text or "%"
+        per = units.to_ucum(said + next((p for w, p in _RATE_PER if w in rate.group(1).lower()), "/day"))
         if per:
-            ucum, unit_text, end = per, unit_text + " " + rate.group(1), rate.end()
+            ucum, unit_text, end = per, said + " " + rate.group(1), rate.end()
     v1 = number(m.group("v1"))
     v2 = number(m.group("v2")) if m.group("v2") else None
     v1b = number(m.group("v1b")) if m.group("v1b") else None

@@ -142,6 +142,7 @@ def _plausible_age(value: float, unit: Optional[str]) -> bool:
 
 
 _TEMPERATURE = set(comparisons.words()["words"]["temperature"])  # type: ignore[index]
+_TEMPERATURE_WORD = re.compile(r"\b(?:" + "|".join(sorted(_TEMPERATURE, key=len, reverse=True)) + r"|fevers|pyrexial?)\b")
 
 
 def _temperature_unit(bounds: List[Tuple[str, float, Optional[str]]]) -> Optional[str]:
@@ -168,7 +169,7 @@ def records(c: Comparison, a: Attachment, text: str) -> List[Found]:
     out = []
     for s in subs:
         subj = lexicon.subjects().get(s.name)
-        unit = c.unit
+        unit, cat = c.unit, None
         if subj and subj.name == "age" and unit is None:
             unit = "a"
         if subj and subj.name in _BP and unit is None and not c.relative_to:
@@ -177,7 +178,13 @@ def records(c: Comparison, a: Attachment, text: str) -> List[Found]:
             unit = _temperature_unit(_bounds(c))
             if unit is None:
                 continue  # "fever > 500 degrees": no body temperature, no constraint
-        cat = a.category or (subj.category if subj else "other")
+        if unit in ("Cel", "[degF]") and not _TEMPERATURE_WORD.search(s.name):
+            # "fever at the time of study intervention administration (>= 38 C)", ">= 37.5 C per axillary
+            # thermometer": a temperature in a criterion is the body's, whatever phrase came before
+            s, subj = Span(c.start, c.start, "temperature"), lexicon.subjects()["temperature"]
+        if unit in ("Cel", "[degF]"):
+            cat = "vital"
+        cat = cat or a.category or (subj.category if subj else "other")
         if subj is None and unit in TIME_UNITS and cat == "other":
             cat = "duration"
         for op, val, vtext in per_subject.get(s.name, _bounds(c)):
@@ -259,7 +266,7 @@ def _performance(c: Comparison, text: str, mentions: Mentions) -> List[Found]:
     subs = mention_list(mentions, text, c.start, floor)
     if not subs or not all(s.name in _PERF for s in subs) or c.unit not in (None, "%"):
         return []
-    tail = re.match(r"(?:\s*(?:,|or|and|-)\s*(" + NUM + r"))+", text[c.value_end:])
+    tail = re.match(r"(?:\s*(?:,\s*(?:or|and)\b|,|or|and|-)\s*(" + NUM + r"))+", text[c.value_end:])  # "0, 1, or 2"
     vals = [c.v1]
     end = c.end
     if tail:
@@ -418,6 +425,7 @@ _PERIOD = re.compile(r"(?i)(?:over|during|for)\s+(?:a|the)\s+(?!age\b)")
 _INCHES_AFTER = re.compile(r"(?i)\s*(?:and\s+)?\d+(?:\.\d+)?\s*(?:inch(?:es)?\b|in\b|\"|'')")
 
 
+_OF_FOLLOWING = re.compile(r"\s*(?:of|among)\s+(?:the\s+)?(?:following|these|those|criteria|conditions)\b", re.I)
 _RESTATED_GAP = re.compile(r"^\s*\(\s*(?:or\s+|i\.e\.,?\s+)?$", re.I)
 _MINIMUM_SUBJECTS = {"life expectancy"}  # a bare value of these is a minimum ("life expectancy of 6 months")
 _OVER_PERIOD = re.compile(r"(?i)\bover\s+(?:the\s+)?$")
@@ -507,6 +515,9 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
         return []  # "at least 0.5 teaspoons": a measure no unit table holds; no value without its unit
     if c.unit == "[ft_i]" and _INCHES_AFTER.match(text, c.end):
         return []  # "6 feet 4 inches": one length in two units; "<= 6 ft" would exclude 6 ft 2 in
+    if c.unit is None and c.relative_to is None and (c.op, c.v1) in ((">=", 1.0), (">", 0.0)) and not c.is_range \
+            and _OF_FOLLOWING.match(text, c.end):
+        return []  # "presence of at least 1 of the following": the criteria tree's "any", not a count
     drink = _drink_rate(c, text)
     a = attach(c, text, mentions, hint)
     if drink is not None:  # "more than 3 drinks per day": alcohol intake, whatever head phrase came before

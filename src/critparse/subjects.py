@@ -178,7 +178,7 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
             or all(_BARE.match(w.group(0)) for w in keep):
         return None  # "teaspoons", "days", a bare "score" or "dosing": not the measured thing
     s, e = floor + keep[0].start(), floor + keep[-1].end()
-    return Span(s, e, " ".join(text[s:e].lower().split()))
+    return Span(s, e, " ".join(re.sub(r"[()\[\]]", " ", text[s:e]).lower().split()))  # "(CD4+) cell count"
 
 
 def _abbreviated_name(text: str, floor: int, seg: str, keep: List["re.Match[str]"]) -> Optional[Span]:
@@ -294,6 +294,22 @@ def age_subject(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Op
                 return Span(floor + am[-1].start(), floor + am[-1].end(), "age")
             return Span(cstart, cstart, "age")
     return None
+
+
+# "< 16 years of age at disease onset", "18 years old at the time of diagnosis": an age at a past event
+_AGE_AT = re.compile(r"\s*(?:(?:years?|yrs)\s+)?(?:of\s+age\s+|old\s+)?at\s+(?:the\s+)?(?:time\s+of\s+)?(?:(?:first|initial)\s+)?"
+                     r"(?P<ev>(?:[A-Za-z][\w'\-]*\s+){0,2}?" + _words_alt("age_events") + r")\b", re.I)
+
+
+def age_at(text: str, c: Comparison, age: Span) -> Span:
+    """"age at disease onset" where the years are an age at a past event, not the age today (which
+    screening would test against a patient's current age); otherwise `age` unchanged."""
+    if age.name != "age":
+        return age
+    m = _AGE_AT.match(text, c.end)
+    if m is None or _STOP.match(m.group("ev").split()[0]):
+        return age
+    return Span(m.start("ev"), m.end("ev"), "age at " + " ".join(m.group("ev").lower().split()))
 
 
 # ------------------------------------------------------------------ time since an event --
@@ -577,6 +593,13 @@ def _condition_analytes() -> Dict[str, str]:
     return {r["condition"]: r["subject"] for r in resources.read_csv("condition_analytes.csv")}
 
 
+def _plausible(name: str, c: Comparison) -> bool:
+    """Whether the comparison's values are plausible for the concept `name` names ("ventricular
+    tachycardia (greater than 4 beats)" is no heart rate); True where it names none."""
+    concept = concepts.by_subject(name) or concepts.lookup(name)
+    return concept is None or all(concepts.plausible(concept, v, c.unit) for v in (c.v1, c.v2) if v is not None)
+
+
 def condition_subject(hp: Optional[Span]) -> Optional[Span]:
     """"Hyperkalemia >5.0 mmol/L", "neutropenia (less than 1,000 /mm3)": the condition's analyte."""
     if hp is None:
@@ -600,9 +623,9 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         age = None  # "Life expectancy: At least 5-10 years": the label names what the years measure
     hp = head_phrase(text, c.start, floor)
     analyte = condition_subject(hp) if age is None else None
-    if analyte:
+    if analyte and _plausible(analyte.name, c):
         return Attachment([analyte])
-    grade = grade_subject(text, c, hp) if age is None else None
+    grade = grade_subject(text, c, hp, floor) if age is None else None
     if grade:
         return Attachment([grade], "score", grade.end if grade.end > c.end else None)
     if c.unit in TIME_UNITS and age is None and hp is None:
@@ -616,7 +639,7 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     if event:
         return event
     if age:
-        return Attachment([age])
+        return Attachment([age_at(text, c, age)])
     by_unit = _unit_subject(c, hp)
     if by_unit:
         return Attachment([by_unit])
@@ -647,22 +670,53 @@ def _label_over_bare_years(text: str, floor: int, c: Comparison, age: Span, hint
     return not (_AGE_WORDS.search(near) or _PERSON.search(text, floor, c.value_start))
 
 
+# a phrase ending in -ed is a participle, not the graded thing ("have resolved to grade 1")
+_VERB_LIKE = re.compile(r"(?:^|\s)[a-z\-]{3,}ed$")
+_NOT_GRADED = re.compile(r"^" + _words_alt("not_graded") + r"$", re.I)
+
+
+def _graded_before(text: str, hp: Optional[Span], floor: int, at: int) -> Optional[Span]:
+    """The graded thing named before a grade ("peripheral neuropathy greater than grade 1"), or None:
+    not a participle, a severity word ("severe (grade 3 or worse)"), the scale's own name, a stage, the
+    cause after "from" ("toxicity from prior chemotherapy > grade 1") or the thing resolved "to" a grade.
+    A phrase closed by a parenthesis ("neuropathy (motor or sensory) of grade 2") gives the name before it;
+    a negation between the phrase and the grade starts another item ("No seizure disorder No grade 2").
+    `at`: where the grade is written."""
+    if hp is None or re.search(r"\b(?:no|not|none|without)\b", text[hp.end:at], re.I):
+        return None
+    close = re.match(r"\s*\)", text[hp.end:])
+    if close:
+        opened = text.rfind("(", floor, hp.start)
+        hp = head_phrase(text, opened, floor) if opened > floor else None
+        if hp is None:
+            return None
+    if _VERB_LIKE.search(hp.name) or _NOT_GRADED.match(hp.name) or _CTCAE_CUE.search(hp.name) \
+            or re.search(r"\bstage\b", hp.name) or re.search(r"\bfrom\b", text[floor:hp.start], re.I) \
+            or re.match(r"\s+to\b", text[hp.end:], re.I):
+        return None
+    return hp
 _CTCAE_CUE = re.compile(r"ctc|common\s+terminology|common\s+toxicity|toxicit|adverse", re.I)
 
 
-def grade_subject(text: str, c: Comparison, hp: Optional[Span]) -> Optional[Span]:
-    """A CTCAE-style grade (">= Grade 3 neuropathy", "Grade >= 3", "grade 2 or higher"): the graded
-    thing plus "grade" where it is named next to it, else "ctcae grade" where the criterion speaks of
-    toxicity or CTCAE, else a plain "grade" (histologic grades are not CTCAE grades)."""
+def grade_subject(text: str, c: Comparison, hp: Optional[Span], floor: int = 0) -> Optional[Span]:
+    """A CTCAE-style grade (">= Grade 3 neuropathy", "neuropathy of grade >= 2", "hypersensitivity (>= Grade
+    3)"): the graded thing plus "grade" where it is named next to it (after the grade, else before it),
+    else "ctcae grade" where the criterion speaks of toxicity or CTCAE, else a plain "grade" (histologic
+    grades are not CTCAE grades).  A participle ("resolved to grade 1") or the scale's own name
+    ("Adverse Events [CTCAE] Grade > 2") is not the graded thing."""
     if c.unit is not None or c.relative_to is not None or c.v1 > 5 or c.v1 < 0:
         return None
     plain = "ctcae grade" if _CTCAE_CUE.search(text) else "grade"
     if c.word == "grade":
-        after = noun_after(text, c.end)
-        if after:
-            return Span(after.start, after.end, after.name + " grade")
-        return Span(c.start, c.start, plain)
-    if hp is not None and hp.name == "grade":
-        after = noun_after(text, c.end)  # "grade 2 or worse peripheral neuropathy"
-        return Span(after.start, after.end, after.name + " grade") if after else Span(hp.start, hp.end, plain)
-    return None
+        before, at = hp, c.start
+    elif hp is not None and hp.name == "grade":
+        before, at = head_phrase(text, hp.start, floor) if hp.start > floor else None, hp.start
+    else:
+        return None
+    after = noun_after(text, c.end)  # "grade 2 or worse peripheral neuropathy"
+    if after:
+        return Span(after.start, after.end, after.name + " grade")
+    before = _graded_before(text, before, floor, at)
+    if before is not None:
+        return Span(before.start, before.end, before.name + " grade")  # "peripheral neuropathy greater than grade 1"
+    return Span(at, at, plain) if c.word == "grade" else Span(hp.start, hp.end, plain)  # type: ignore[union-attr]
