@@ -283,9 +283,38 @@ def _performance(c: Comparison, text: str, mentions: Mentions) -> List[Found]:
     return out
 
 
-def _bare(c: Comparison, text: str, mentions: Mentions, prev: List[Found]) -> List[Found]:
-    """Numbers without an operator that still bound something: windows, performance statuses."""
-    return _window(c, text, mentions, prev) or _performance(c, text, mentions)
+_SCORE_CUE = re.compile(r"(?i)\b(?:scores?|scales?|ratings?|index)\b\W{0,3}(?:\([\w\- ]{1,15}\)\s*)?(?:of|is|=|:)?\s*$")
+_VALUE_LIST = re.compile(r"(?:\s*(?:,\s*(?:or|and)\b|,|\bor\b)\s*(" + NUM + r")(?![\w+%/]|\.\d))+")
+
+
+def _score_list(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> List[Found]:
+    """"CDR global score of 0.5 or 1", "Clinical Dementia Rating (CDR) of 0 or 0.5": a score's allowed
+    values listed after a score word are its range (ANNOTATION.md: "0 or 1" gives >= 0 and <= 1).
+    Stages, grades and classes listed so are sets, not ranges, and are left alone."""
+    if c.unit is not None or c.relative_to is not None or c.is_range:
+        return []
+    floor = mentions.floor(c.start)
+    tail = _VALUE_LIST.match(text, c.value_end)
+    if tail is None or not _SCORE_CUE.search(text, max(floor, c.start - 40), c.start):
+        return []
+    vals = [c.v1] + [v for v in (number(x) for x in re.findall(NUM, tail.group(0))) if v is not None]
+    a = attach(c, text, mentions, hint)
+    if len(vals) < 2 or not a.subjects or a.category == "temporal":
+        return []
+    end = c.value_end + len(tail.group(0).rstrip())
+    out = []
+    for sp in a.subjects:
+        subj = lexicon.subjects().get(sp.name)
+        for op, v, vt in ((">=", min(vals), c.v1_text), ("<=", max(vals), None)):
+            out.append(record(sp.name, text[sp.start:sp.end], op, v, vt, None, None, None,
+                              subj.category if subj else "score", min(sp.start, c.start), end))
+    return out
+
+
+def _bare(c: Comparison, text: str, mentions: Mentions, prev: List[Found], hint: Optional[str] = None) -> List[Found]:
+    """Numbers without an operator that still bound something: windows, performance statuses, a score's
+    listed values."""
+    return _window(c, text, mentions, prev) or _performance(c, text, mentions) or _score_list(c, text, mentions, hint)
 
 
 _OR_GAP = re.compile(r"^\s*,?\s*(?:or|and/or)\s*$", re.I)
@@ -498,7 +527,7 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
     if c.op is None and not c.is_range:
         d = _DEFERRED_OP.search(text, max(0, c.start - 60), c.start)
         if d is None:
-            return _restated(c, prev, text) or _bare(c, text, mentions, prev) or _minimum(c, text, mentions)
+            return _restated(c, prev, text) or _bare(c, text, mentions, prev, hint) or _minimum(c, text, mentions)
         c.op = ">=" if d.group("w").lower().startswith("min") else "<="  # "a minimum life expectancy of 12 weeks"
     if c.v1b is not None and c.v1 == 20 and c.v1b >= 15 and c.unit is None:
         return []  # "20/200 or worse": Snellen visual acuity, a fraction no single value states
