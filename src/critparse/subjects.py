@@ -136,6 +136,8 @@ def _label_subject(mentions: Mentions, text: str, cstart: int, floor: int) -> Li
 # ------------------------------------------------------------------ free phrases --
 
 _LOCATIONS = frozenset(words()["words"]["location"])  # type: ignore[index]
+_TIMEPOINTS = frozenset(words()["words"]["timepoint"])  # type: ignore[index]
+_TIMEPOINT_BEFORE = re.compile(r"\b(?:on|at|upon|during|before|after|prior\s+to)\s+(?:the\s+)?$", re.I)
 _PHRASE_BREAK = re.compile(r"[\d<>=%,;]")
 _WORD = re.compile(r"[A-Za-z][\w\-+/']*")
 
@@ -170,6 +172,9 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
         while cut > outer and text[cut - 1] in " )":
             cut = text.rfind("(", outer, cut) if text[cut - 1] == ")" else cut - 1  # "(lymphoblast and ...)in"
         return head_phrase(text, cut, outer) if cut > outer else None
+    when = _TIMEPOINT_BEFORE.search(seg[:keep[0].start()]) if keep else None
+    if when and " ".join(w.group(0).lower() for w in keep) in _TIMEPOINTS and floor + when.start() > outer:
+        return head_phrase(text, floor + when.start(), outer)  # "Temperature on admission < 30 °C": not "admission"
     named = _abbreviated_name(text, floor, seg, keep)
     if named is not None:
         return named
@@ -584,7 +589,17 @@ def scale_after(text: str, c: Comparison) -> Optional[Span]:
     return Span(s, e, " ".join(m.group(1).lower().split()))
 
 
-_SCORE_BEFORE = re.compile(r"\b(?:scores?|points?)\s*(?:of\s*)?$", re.I)
+_SCORE_NAME = re.compile(r"\b(?:scores?|scales?|ratings?|index)$", re.I)
+_ADJACENT_GAP = re.compile(r"[\s:=]*(?:(?:of|is|was|were|are)\s+)*")
+
+
+def _adjacent(text: str, hp: Span, c: Comparison) -> bool:
+    """Nothing but spaces, ':' or 'of'/'is' between a head phrase and the comparison ("score of > 4")."""
+    return _ADJACENT_GAP.fullmatch(text, hp.end, c.start) is not None
+
+
+_SCALE_NAME = re.compile(r"\b(?:scales?|scores?|questionnaire|inventory|index|rating|test|examination|assessment)$", re.I)
+_SCORE_BEFORE = re.compile(r"\b(?:scores?|points?|ratings?)\s*(?:of\s*)?$", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -618,6 +633,11 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         scale = scale_after(text, c)  # "a score of 55 or lower on Fugl-Meyer"
         if scale:
             return Attachment([scale], extends_to=scale.end)
+    elif c.unit is None and c.relative_to is None:
+        scale = scale_after(text, c)  # "a 5 or greater on the Geriatric Depression Scale": a named scale ...
+        near = head_phrase(text, c.start, floor)
+        if scale and _SCALE_NAME.search(scale.name) and (near is None or not _adjacent(text, near, c)):
+            return Attachment([scale], extends_to=scale.end)  # ... unless a phrase names it ("Knee pain > 20 on VAS")
     age = age_subject(text, floor, c, c.unit) if c.word != "grade" else None
     if age and _label_over_bare_years(text, floor, c, age, hint):
         age = None  # "Life expectancy: At least 5-10 years": the label names what the years measure
@@ -647,6 +667,9 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         return Attachment([Span(c.start, c.start, hint)])
     if c.unit is None and c.relative_to is None:
         after = noun_after(text, c.end)
+        if after and hp is not None and _SCORE_NAME.search(hp.name) and _adjacent(text, hp, c) \
+                and concepts.lookup(after.name) is None:
+            after = None  # the named score just before: "Clinical Frailty Score above 7 prior admission"
         if after:
             return Attachment([after], "count", after.end)
     if hp is not None and _PERSON_ONLY.match(hp.name):
