@@ -302,3 +302,21 @@ def test_alcohol_drinks_are_a_rate_of_alcohol_intake():
     (after,) = _got("alcohol intake > 14 units/week")  # bare units after an alcohol word
     assert (after["subject"], after["subject_text"], after["unit"]) == ("alcohol", "alcohol intake", "/wk")
     assert all(c["unit"] is None for c in _got("insulin > 14 units/week"))  # units of a drug are no drinks
+
+
+@pytest.mark.parametrize("text, alternatives", [
+    # NCT05896748 (ctgov_v2_json_sample): excluded when inside either window
+    ("Exposure to an experimental drug and/or experimental vaccine within 28 days or 5 half-lives of the test agent, "
+     "or twice the duration of the biological effect of the test agent, whichever is longer", True),
+    # NCT05915702 (ctgov_v2_json_sample): "whatever is shorter": both bounds must hold
+    ("Has received any investigational product within 30 days, or within 5 times half-life of the investigational "
+     "product, whatever is shorter, prior to or concurrent with this study", False),
+])
+def test_half_life_washout_is_an_alternative_window(text, alternatives):
+    """A washout in half-lives written as the alternative of a time window bounds the same event; the two are
+    alternatives (one `any_of` key) unless the text says the shorter one applies."""
+    got = [c for c in _got(text) if c["category"] == "temporal"]
+    assert sorted(c["unit"] for c in got) == ["d", "{half-lives}"], got
+    assert len({c["subject"] for c in got}) == 1 and got[0]["subject"] not in ("", "time since event")
+    keys = {c["any_of"] for c in got}
+    assert (len(keys) == 1 and None not in keys) if alternatives else keys == {None}

@@ -43,6 +43,11 @@ Choices (documented so a rule engine knows what it gets):
   the 3 months" -> hba1c <= 3 mo); washouts and windows with an operator ("X at
   least 4 weeks prior to", "X for at least 4 weeks") name their event the same
   way; a time restated in parentheses ("12 weeks (84 days)") is no second window;
+* a washout in drug half-lives ("within 30 days or 5 half-lives, whichever is
+  longer", "within 4 half-lives") has unit ``{half-lives}`` (never converted: the
+  half-life is the drug's); written as the alternative of a time window it bounds
+  the same event, and the two share an ``any_of`` key unless the text says the
+  shorter one applies; a half-life washout never has a lab or vital subject;
 * a window whose event cannot be found gives NO constraint: a placeholder subject
   ("time since event") matches no patient datum, so screening could only ever say
   undetermined, and JSON Logic would test a variable no record holds;
@@ -66,7 +71,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import comparisons, lexicon, units
 from .comparisons import NUM, Comparison, number
 from .records import member_key
-from .subjects import TIME_UNITS, Attachment, Mentions, Span, attach, event_after, event_of, head_phrase, listed_events, mention_list, temporal_subject
+from .subjects import TIME_UNITS, Attachment, Mentions, Span, attach, event_after, event_of, head_phrase, listed_events, window_event, mention_list, temporal_subject
 
 
 @dataclass
@@ -211,9 +216,9 @@ _DEFERRED_OP = re.compile(r"(?<![\w/])(?P<w>minimum|maximum|minimal|maximal|min\
 
 
 def _window(c: Comparison, text: str, mentions: Mentions, prev: Optional[List[Found]] = None) -> List[Found]:
-    """"within 2 weeks", "in the next 24 months", "up until 48 hours prior": a temporal bound (<=) on
-    the event before the window."""
-    if c.unit not in TIME_UNITS:
+    """"within 2 weeks", "in the next 24 months", "up until 48 hours prior", "within 4 half-lives": a temporal
+    bound (<=) on the event before the window."""
+    if c.unit not in TIME_UNITS and c.unit != HALF_LIVES:
         return []
     floor = mentions.floor(c.start)
     lo = max(floor, c.start - 40)
@@ -314,7 +319,31 @@ def _score_list(c: Comparison, text: str, mentions: Mentions, hint: Optional[str
 def _bare(c: Comparison, text: str, mentions: Mentions, prev: List[Found], hint: Optional[str] = None) -> List[Found]:
     """Numbers without an operator that still bound something: windows, performance statuses, a score's
     listed values."""
-    return _window(c, text, mentions, prev) or _performance(c, text, mentions) or _score_list(c, text, mentions, hint)
+    return _half_lives(c, text, prev) or _window(c, text, mentions, prev) or _performance(c, text, mentions) \
+        or _score_list(c, text, mentions, hint)
+
+
+HALF_LIVES = "{half-lives}"
+# "within 30 days or 5 half-lives", "within 8 weeks (or 5 half-lives of the IMP, ...)": the same washout in half-lives
+_ALT_WINDOW_GAP = re.compile(r"^\s*,?\s*\(?\s*(?:or|and/or)\s+(?:within\s+)?(?:a\s+minimum\s+of\s+)?$", re.I)
+_SHORTER = re.compile(r"\b(?:whichever|whatever)\s+is\s+(?:shorter|earlier|less)\b", re.I)
+
+
+def _half_lives(c: Comparison, text: str, prev: List[Found]) -> List[Found]:
+    """A washout in drug half-lives written as the alternative of a time window: the same event and operator,
+    unit {half-lives} (never converted: the half-life is the drug's). The two are alternatives (`any_of`) unless
+    the text says "whichever is shorter" (then both must hold)."""
+    if c.unit != HALF_LIVES or not prev:
+        return []
+    p = prev[-1]
+    if p.unit not in TIME_UNITS or p.category not in ("temporal", "duration") or not _ALT_WINDOW_GAP.match(text[p.end:c.start]):
+        return []
+    f = record(p.subject, p.subject_text, p.op, c.v1, c.v1_text, c.unit, c.unit_text, None, p.category, c.start, c.end)
+    clause_end = re.search(r"[;\n]|\.\s", text[c.end:])
+    if not _SHORTER.search(text, c.end, c.end + (clause_end.start() if clause_end else len(text))):
+        p.any_of = p.any_of or f"or@{p.start}"
+        f.any_of = p.any_of
+    return [f]
 
 
 _OR_GAP = re.compile(r"^\s*,?\s*(?:or|and/or)\s*$", re.I)
@@ -524,8 +553,12 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
     c = comparisons.read(m, text)
     if c is None:
         return []
+    if c.op in (">=", ">") and c.has_pre and c.unit in TIME_UNITS and re.search(r"(?i)\bwithin\s+$", text[max(0, c.start - 8):c.start]):
+        c.op = None  # "within a minimum of 30 days": a window (at most 30 days), not a washout
     if c.op is None and not c.is_range:
         d = _DEFERRED_OP.search(text, max(0, c.start - 60), c.start)
+        if d is not None and re.search(r"(?i)\bwithin\s+a\s+minimum\s+of\s+$", text[max(0, c.start - 25):c.start]):
+            d = None  # "within a minimum of 30 days": a window (at most), whose length is at least 30 days
         if d is None:
             return _restated(c, prev, text) or _bare(c, text, mentions, prev, hint) or _minimum(c, text, mentions)
         c.op = ">=" if d.group("w").lower().startswith("min") else "<="  # "a minimum life expectancy of 12 weeks"
@@ -549,6 +582,10 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
         return []  # "presence of at least 1 of the following": the criteria tree's "any", not a count
     drink = _drink_rate(c, text)
     a = attach(c, text, mentions, hint)
+    if c.unit == HALF_LIVES:  # "for at least 4 half-lives prior to": a washout of a drug, never of a lab or a vital
+        a = window_event(text, mentions.floor(c.start), c) or Attachment()
+        if any(lexicon.lookup(s.name) is not None for s in a.subjects):
+            a = Attachment()  # "agents known to prolong the QT interval for at least 4 half-lives": not the QT interval
     if drink is not None:  # "more than 3 drinks per day": alcohol intake, whatever head phrase came before
         named = [s for s in a.subjects if s.name and s.end <= c.start and _ALCOHOL_WORD.search(text, s.start, s.end)]
         a = Attachment([Span(named[0].start, named[-1].end, "alcohol") if named else Span(*drink, "alcohol")], None, c.end)
@@ -605,7 +642,9 @@ def _link(prev: List[Found], found: List[Found], text: str, start: int) -> List[
     if found[0].unit and _SHARED_UNIT_GAP.match(gap) \
             and all(p.unit is None and p.relative_to is None and p.category != "performance" for p in prev):
         _share_unit(prev, found[0])
-    if all(c.category == "other" for c in found) and (
+    # an unnamed second bound after "and"/"but" ("for more than 3 months and less than 36 months") keeps the subject
+    unnamed = all(not c.subject for c in found) and re.search(r"(?i)\b(?:and|but)\b", gap) is not None
+    if (all(c.category == "other" for c in found) or unnamed) and (
             _CARRY_GAP.match(gap) or (found[0].unit and found[0].unit == prev[-1].unit and _ALT_GAP.match(gap))):
         return _carry(prev, found, start)
     return found

@@ -330,6 +330,7 @@ _TEMPORAL_LEAD = re.compile(
     r"|^(?:treated|treatment|therapy|received|receiving|use|used|taken|taking|administration)\s+(?:with|of)?\s*"
     r"|^(?:received|receiving|taken|taking|had|have|has|undergone|underwent)\s+"
     r"|^" + _words_alt("temporal_lead") + r"\s+", re.I)
+_LEAD_WORDS = re.compile(r"^" + _words_alt("temporal_lead") + r"\s+", re.I)
 _TRAILING_JOIN = re.compile(r"[\s,(]*(?:\(\s*)?(?:\b(?:if|and|or|when|who|that|which|unless|for|during|of|at|with|in|on|to|from)\b[\s,(]*)*$", re.I)
 TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 
@@ -433,6 +434,10 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
             hp = Span(closed + 1 + len(text[closed + 1:hp.end]) - len(text[closed + 1:hp.end].lstrip()), hp.end,
                       " ".join(text[closed + 1:hp.end].lower().split()))  # "(excluding T1 and M1) Endoscopic tumor staging"
         if hp is not None:
+            lead = _LEAD_WORDS.match(hp.name)  # "any other immunomodulatory medications"
+            while lead and lead.end() > 0 and lead.end() < len(hp.name):
+                hp = Span(hp.start + lead.end(), hp.end, hp.name[lead.end():])
+                lead = _LEAD_WORDS.match(hp.name)
             return hp
         cut = _PHRASE_BREAK.search(body)  # "treatment for more than 1 month within the last 6 months"
         body = " ".join(body[:cut.start() if cut else len(body)].split()[:6])
@@ -520,7 +525,7 @@ def event_of(text: str, end: int) -> Optional[Span]:
 def window_event(text: str, floor: int, c: Comparison) -> Optional[Attachment]:
     """The event a time comparison bounds where the text says so ("X at least 4 weeks prior to", "X within
     2-4 weeks", "X for at least 4 weeks"): the event phrase before it, as for a bare window."""
-    if c.unit not in TIME_UNITS:
+    if c.unit not in TIME_UNITS and c.unit != "{half-lives}":
         return None
     before = _WINDOW_BEFORE.search(text, max(floor, c.start - 30), c.start)
     if not (_REF_AFTER.match(text, c.end) or before) or re.match(r"\s*after\b", text[c.end:], re.I):
