@@ -177,7 +177,7 @@ def test_jsonlogic_text_pieces_carry_condition_codes_and_patient_codes_decide_th
 
     doc = to_jsonlogic(seed_parsed)
     exc1 = [u for u in doc["unevaluable"] if u["criterion"] == "exc.1"]
-    assert exc1 and {"mention": "epilepsy", "codes": ["G40"]} in exc1[0]["conditions"]
+    assert exc1 and {"mention": "epilepsy", "codes": ["G40"], "history": True} in exc1[0]["conditions"]
     var = exc1[0]["var"].split(".", 1)[1]
     seed_patient["conditions"] = seed_patient["conditions"] + ["G40.909"]
     assert patient_data(seed_patient, doc)["criteria"][var] is True

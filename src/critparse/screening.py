@@ -247,7 +247,7 @@ class _Evaluator:
             piece = node.value or {}
             decide_sex = piece.get("role") == "guard" or (piece.get("role") == "whole" and node.kind == "exclusion")
             text = piece.get("text") or ""
-            coded = [(e.text, e.codes) for e in self.entities.get(node.criterion.id, ()) if e.text in text]
+            coded = [c.coded(text) for c in self.entities.get(node.criterion.id, ()) if c.mention in text]
             holds, why = self.patient.text_status(text, decide_sex, coded)
             status = UNKNOWN if holds is None else (MET if holds else NOT_MET)
             cons.append(ConstraintResult(f"{node.criterion.id}#t{piece.get('index', 0)}", "text", "holds",
@@ -322,11 +322,10 @@ def _cohort_membership(logic: TrialLogic, patient: Patient, cohort: str) -> Opti
 
 
 def _condition_entities(parsed: ParsedTrial) -> Dict[str, list]:
-    out: Dict[str, list] = {}
-    for e in parsed.entities:
-        if e.label == "Condition" and e.codes and not e.negated:
-            out.setdefault(e.criterion, []).append(e)
-    return out
+    """criterion id -> its non-negated coded Condition entities (`linking.match.CriterionCondition`)."""
+    from .linking.match import criterion_conditions
+
+    return criterion_conditions(parsed)
 
 
 def _verdict(status: str) -> str:

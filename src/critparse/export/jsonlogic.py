@@ -41,6 +41,12 @@ Variables (listed with their unit in ``doc["variables"]``):
   holds it; without such a code (or without the variable: missing data) the
   piece falls back to its ``criteria.*`` variable, as `critparse.screen` does
   (no code within G40 does not show the patient free of epilepsy).
+- ``condition_history_codes``: the past conditions the patient's personal-history
+  codes name, each with its ancestors ("Z85.3", Personal history of malignant
+  neoplasm of breast, gives "C50"; `critparse.linking.history`). A piece that
+  speaks of the condition as history ("History of breast cancer") tests it too;
+  a piece about a current condition ("Active tuberculosis") does not, so
+  screening, set-wise matching and this rule agree.
 
 Structure: each criterion's expression as `critparse.logic` reads it (guards,
 exceptions, definitions; `any` groups become ``or``); inclusion criteria of the
@@ -56,6 +62,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from ..records import SCHEMA_VERSION, Constraint, Criterion, provide
 from ..logic import Node, TrialLogic, canonical_unit, convert, loinc, member_key, to_years, var_name
 from ..linking import ICD10CM
+from ..linking.match import CodedMention
 from ..patient import Patient
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -63,6 +70,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: the variable holding the patient's ICD-10-CM codes and their ancestors
 CONDITION_CODES = "condition_codes"
+#: the variable holding the past conditions named by the patient's personal-history codes, with ancestors
+HISTORY_CODES = "condition_history_codes"
 _OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "==", "!=": "!=", "in": "in"}
 
 
@@ -75,6 +84,7 @@ class _Builder:
         self.parsed = parsed
         self.variables: Dict[str, Dict[str, Any]] = {}
         self.unevaluable: Dict[str, Dict[str, Any]] = {}
+        self._conditions: Optional[Dict[str, list]] = None  # criterion id -> CriterionCondition
 
     # variable and threshold of one constraint -------------------------------
     def _variable(self, c: Constraint) -> Optional[tuple]:
@@ -133,15 +143,20 @@ class _Builder:
             "text": text, "role": role, "reason": reason, "var": var})
         return var
 
-    def _condition_codes(self, key: str, cid: str, text: str) -> List[str]:
-        """The sure ICD-10-CM codes of the piece's non-negated Condition entities, on its unevaluable entry
-        (`patient_data` decides the piece from a patient's codes with them, G40.909 within G40); returned
-        for the rule's own test on ``condition_codes``."""
-        from ..linking.match import sure_codes
+    def _condition_codes(self, key: str, cid: str, text: str) -> List[tuple]:
+        """(code, history) for the sure ICD-10-CM codes of the piece's non-negated Condition entities, also
+        on its unevaluable entry (`patient_data` decides the piece from a patient's codes with them, G40.909
+        within G40); history: the piece speaks of the condition as history, so a personal-history code
+        (Z85.3 -> C50) counts too. Returned for the rule's own tests."""
+        from ..linking.match import criterion_conditions, sure_codes
 
-        coded = [{"mention": e.text, "codes": sure_codes(e.codes)} for e in self.parsed.entities
-                 if e.criterion == cid and e.label == "Condition" and not e.negated and e.text in text]
-        coded = [c for c in coded if c["codes"]]
+        if self._conditions is None:
+            self._conditions = criterion_conditions(self.parsed)
+        coded = []
+        for c in self._conditions.get(cid, ()):
+            codes = sure_codes(c.codes) if c.mention in text else []
+            if codes:
+                coded.append({"mention": c.mention, "codes": codes, "history": c.coded(text).history})
         if not coded:
             return []
         self.unevaluable[key]["conditions"] = coded
@@ -149,7 +164,12 @@ class _Builder:
             "subject": "conditions", "unit": None, "relative_to": None, "code": None,
             "description": "the patient's ICD-10-CM codes with their ancestors (G40.909 -> G40, G40.9, G40.90, "
                            "G40.909)"})
-        return list(dict.fromkeys(k for c in coded for k in c["codes"]))
+        if any(c["history"] for c in coded):
+            self.variables.setdefault(HISTORY_CODES, {
+                "subject": "conditions", "unit": None, "relative_to": None, "code": None,
+                "description": "the past conditions named by the patient's personal-history ICD-10-CM codes, "
+                               "with their ancestors (Z85.3 -> C50)"})
+        return list(dict.fromkeys((k, c["history"]) for c in coded for k in c["codes"]))
 
     # nodes -------------------------------------------------------------------
     def rule(self, node: Node, certain: bool = False) -> Any:
@@ -180,7 +200,9 @@ class _Builder:
             test = {"===": [{"var": var}, True]} if certain else {"!==": [{"var": var}, False]}
             if not codes:
                 return test
-            return {"or": [{"in": [k, {"var": CONDITION_CODES}]} for k in codes] + [test]}
+            tests = [{"in": [k, {"var": CONDITION_CODES}]} for k in dict.fromkeys(k for k, _ in codes)]
+            tests += [{"in": [k, {"var": HISTORY_CODES}]} for k in dict.fromkeys(k for k, h in codes if h)]
+            return {"or": tests + [test]}
         if op == "cmp":
             c = node.constraint
             got = self._variable(c)
@@ -248,8 +270,10 @@ def patient_data(patient: Dict[str, Any], doc: Dict[str, Any]) -> Dict[str, Any]
         data["sex"] = p.sex
     if p.conditions and CONDITION_CODES in doc["variables"]:
         data[CONDITION_CODES] = condition_codes(p.conditions)
+    if p.conditions and HISTORY_CODES in doc["variables"]:
+        data[HISTORY_CODES] = condition_codes(p.conditions, history=True)
     for name, var in doc["variables"].items():
-        if name in ("sex", CONDITION_CODES):
+        if name in ("sex", CONDITION_CODES, HISTORY_CODES):
             continue
         pv = p.values.get(var["subject"])
         if pv is None or pv.get("value") is None:
@@ -283,8 +307,8 @@ def patient_data(patient: Dict[str, Any], doc: Dict[str, Any]) -> Dict[str, Any]
         if u.get("constraint"):
             continue
         decide_sex = u.get("role") == "guard" or (u.get("role") == "whole" and u.get("kind") == "exclusion")
-        coded = [(c["mention"], [{"system": ICD10CM, "code": k, "score": 1.0} for k in c["codes"]])
-                 for c in u.get("conditions") or []]
+        coded = [CodedMention(c["mention"], [{"system": ICD10CM, "code": k, "score": 1.0} for k in c["codes"]],
+                              bool(c.get("history"))) for c in u.get("conditions") or []]
         holds, _why = p.text_status(u["text"], decide_sex, coded)
         if holds is not None:
             crit[u["var"].split(".", 1)[1]] = holds
@@ -295,14 +319,15 @@ def patient_data(patient: Dict[str, Any], doc: Dict[str, Any]) -> Dict[str, Any]
     return data
 
 
-def condition_codes(conditions: List[str]) -> List[str]:
+def condition_codes(conditions: List[str], history: bool = False) -> List[str]:
     """Patient conditions (ICD-10-CM codes or text) as their sure codes with every ancestor down to the
-    3-character category, dotted: ["G40.909"] -> ["G40", "G40.9", "G40.90", "G40.909"]."""
-    from ..linking.match import dotted, patient_codes
+    3-character category, dotted: ["G40.909"] -> ["G40", "G40.9", "G40.90", "G40.909"]; with `history`, the
+    past conditions their personal-history codes name instead: ["Z85.3"] -> ["C50"]."""
+    from ..linking.match import dotted, history_codes, patient_codes
 
     out: List[str] = []
     for cond in conditions:
-        for code in patient_codes(cond):
+        for code in ([c for c, _ in history_codes(cond)] if history else patient_codes(cond)):
             flat = code.replace(".", "")
             out += [dotted(flat[:n]) for n in range(3, len(flat) + 1)]
     return sorted(set(out))

@@ -153,12 +153,13 @@ class PatientColumns:
             self._text_status[key] = out
         return self._text_status[key]
 
-    def coded(self, codes: List[Dict[str, Any]]) -> np.ndarray:
+    def coded(self, codes: Sequence[Dict[str, Any]], history: bool = False) -> np.ndarray:
         """Patients with a condition at or below one of these ICD-10-CM codes (`Patient.coded_condition`:
-        any one condition decides, so each distinct condition is linked once per code list)."""
-        key = json.dumps(codes, sort_keys=True)
+        any one condition decides, so each distinct condition is linked once per code list); a
+        personal-history code counts only with `history`."""
+        key = json.dumps([list(codes), history], sort_keys=True)
         if key not in self._coded:
-            hits = [j for j, c in enumerate(self.conditions) if match([c], codes) is not None]
+            hits = [j for j, c in enumerate(self.conditions) if match([c], codes, history) is not None]
             self._coded[key] = self.incidence[:, hits].any(axis=1) if hits else np.zeros(self.n, bool)
         return self._coded[key]
 

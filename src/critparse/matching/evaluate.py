@@ -83,8 +83,9 @@ class _Evaluator:
             text = piece.get("text") or ""
             out = self.cols.text_statuses(text, decide_sex)
             for e in self.entities.get(node.criterion.id, ()):  # G40.909 within "epilepsy" (G40)
-                if e.text in text:
-                    out = np.where(self.cols.coded(e.codes), MET, out).astype(np.int8)
+                if e.mention in text:
+                    m = e.coded(text)  # Z85.3 within "history of breast cancer" (C50) only as history
+                    out = np.where(self.cols.coded(e.codes, m.history), MET, out).astype(np.int8)
             return out
         if op == "sex":
             known = self.cols.sex != None  # noqa: E711

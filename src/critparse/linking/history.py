@@ -1,0 +1,102 @@
+"""Personal-history codes (ICD-10-CM Z85-Z87: "Personal history of malignant neoplasm of breast") and
+criteria that speak of a past condition.
+
+A patient code whose tabular description begins "Personal history of" stands for the condition the rest
+of the description names, linked exactly (score 1.0) in the ICD-10-CM index: ``Z85.3`` -> ``C50``,
+``Z86.11`` -> ``A15``, ``Z86.711`` -> ``I26``.  A rest that names a grouping ("of other parts of uterus",
+"endocrine, nutritional and metabolic diseases") gives no code: a wrong code flips a verdict.
+
+Such a code is a past, resolved condition: it meets a criterion's condition only where the criterion
+speaks of history (`speaks_of_history`), never one about a current condition ("active tuberculosis"),
+which it leaves undecided.  Words: ``resources/history_words.toml`` and the ConText HISTORICAL rules.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from functools import lru_cache
+from typing import Dict, List, Tuple
+
+from .. import resources
+from . import icd10cm
+
+
+@lru_cache(maxsize=1)
+def _words() -> Dict[str, Dict[str, List[str]]]:
+    return tomllib.loads(resources.read_text("history_words.toml"))
+
+
+def _alternation(words: List[str]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> Dict[str, "re.Pattern[str]"]:
+    w = _words()
+    rules = json.loads(resources.read_text("context_rules.json"))["context_rules"]
+    hist = [r["literal"] for r in rules if r["category"] == "HISTORICAL"]
+    crit, codes = w["criterion"], w["codes"]
+    return {
+        "history": re.compile(rf"(?<![\w-])(?:{_alternation(hist)})(?![\w-])", re.I),
+        "current": re.compile(rf"(?<![\w-])(?:{_alternation(crit['current'])})(?![\w-])", re.I),
+        "window": re.compile(rf"(?<![\w-])(?:{_alternation(crit['window'])})(?![\w-])|"
+                             rf"\d\s*(?:{_alternation(crit['window_units'])})\b", re.I),
+        "prefix": re.compile(rf"^\s*(?:{_alternation(codes['prefixes'])})\s+", re.I),
+        "drop": re.compile(rf"(?:{_alternation(codes['drop'])})\s*", re.I),
+        "leading": re.compile(rf"^(?:{_alternation(codes['leading'])})\s+", re.I),
+        "grouping": re.compile(rf"\b(?:{_alternation(codes['grouping'])})\b", re.I),
+    }
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"\([^)]*\)", " ", s)).strip().lower()
+
+
+@lru_cache(maxsize=4096)
+def history_of(code: str) -> Tuple[str, ...]:
+    """The ICD-10-CM codes of the past condition a personal-history code names (() for any other code, or
+    where the description names a grouping or links to nothing exactly)."""
+    pat = _patterns()
+    title = icd10cm.title(code) or ""
+    if not pat["prefix"].match(title):
+        return ()
+    rest = pat["leading"].sub("", pat["drop"].sub("", pat["prefix"].sub("", title)).strip())
+    if not rest or pat["grouping"].search(rest):
+        return ()
+    hits = [c for c, score in icd10cm.candidates(rest) if score >= 1.0 and not c.startswith("Z")]
+    if re.search(r",|\band\b|\bor\b", rest) and not any(_norm(icd10cm.title(c) or "") == _norm(rest) for c in hits):
+        return ()  # "rectum, rectosigmoid junction, and anus" found only one of its parts (C21)
+    return tuple(c for c in hits if not any(o != c and icd10cm.within(c, o) for o in hits))  # I26, not I26.99
+
+
+def past_text(condition: str) -> str:
+    """The condition a patient's text condition names as past ("history of breast cancer", "prior
+    stroke", "h/o TB": a ConText HISTORICAL cue first), else ""."""
+    m = _patterns()["history"].match(condition.strip())
+    return condition.strip()[m.end():].strip(" :-") if m else ""
+
+
+def _clause(text: str, mention: str) -> str:
+    """The clause of `text` (between ';' / '.' / line breaks) that holds `mention` (all of it if absent)."""
+    at = text.find(mention) if mention else -1
+    if at < 0:
+        return text
+    start = max(text.rfind(c, 0, at) for c in ";.\n") + 1
+    ends = [i for i in (text.find(c, at + len(mention)) for c in ";.\n") if i >= 0]
+    return text[start:min(ends) if ends else len(text)]
+
+
+def speaks_of_history(text: str, mention: str, historical: bool = False, header: str = "") -> bool:
+    """Does a criterion's text speak of `mention` as a past condition that a personal-history code can
+    meet? Yes where ConText marked the entity historical, or its clause (or `header`, the parent
+    criterion's text: "History of any of the following:") has a history cue ("History of breast cancer";
+    "history of craniocerebral trauma, ..., epilepsy": ConText's scope stops at commas), and neither has a
+    current cue ("History of active tuberculosis") or a time window ("History of stroke within 6 months":
+    a history code has no date)."""
+    pat = _patterns()
+    clause = _clause(text, mention)
+    if not (historical or pat["history"].search(clause) or (header and pat["history"].search(header))):
+        return False
+    return not any(pat["current"].search(t) or pat["window"].search(t) for t in (clause, header) if t)

@@ -1,0 +1,174 @@
+"""Personal-history codes (issue 12 item 2): a patient's ICD-10-CM Z85-Z87 code ("Z85.3", Personal history of
+malignant neoplasm of breast) meets a criterion that speaks of the condition as history ("History of breast
+cancer", C50), and leaves a criterion about a current condition ("Active tuberculosis") undecided, the same
+way in `critparse.screen`, set-wise matching, cohort membership and the JSON Logic export."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import numpy as np
+import pytest
+from json_logic import jsonLogic
+
+import critparse
+from critparse.export.jsonlogic import HISTORY_CODES, condition_codes, patient_data, to_jsonlogic
+from critparse.linking.history import history_of, speaks_of_history
+from critparse.linking.match import history_codes, patient_codes
+from critparse.matching.columns import PatientColumns
+from critparse.matching.evaluate import match_trial
+from critparse.patient import Patient
+
+from conftest import corpus_file
+
+pytestmark = pytest.mark.issue(12)
+
+# real exclusion lines of legacy-XML records (NCT00000176, NCT00000848, NCT00000812, NCT00001322)
+TRIAL = """Inclusion Criteria:
+
+  -  Age 18 years or older
+
+Exclusion Criteria:
+
+  -  History of breast cancer
+  -  Active tuberculosis.
+  -  History of active tuberculosis within 3 months prior to study entry.
+  -  History of pulmonary embolism or phlebothrombosis;
+"""
+
+
+@pytest.mark.parametrize("code,past", [
+    ("Z85.3", ("C50",)),       # Personal history of malignant neoplasm of breast
+    ("Z85.028", ("C16",)),     # ... of other malignant neoplasm of stomach
+    ("Z86.11", ("A15",)),      # ... of tuberculosis
+    ("Z86.711", ("I26",)),     # ... of pulmonary embolism (I26, not also its child I26.99)
+    ("Z87.891", ("F17",)),     # ... of nicotine dependence
+    ("Z85.04", ()),            # rectum, rectosigmoid junction, and anus: only C21 (anus) links: no code
+    ("Z85.42", ()),            # other parts of uterus: a grouping
+    ("Z86.69", ()),            # other diseases of the nervous system and sense organs
+    ("Z80.3", ()),             # Family history of malignant neoplasm of breast: not the patient's
+    ("C50.911", ()),           # not a history code
+])
+def test_personal_history_codes_stand_for_the_condition_they_name(code, past):
+    assert history_of(code) == past
+
+
+def test_patient_text_naming_a_past_condition_is_history():
+    assert patient_codes("history of breast cancer") == [] and history_codes("history of breast cancer")[0][0] == "C50"
+    assert patient_codes("breast cancer") == ["C50"] and history_codes("breast cancer") == []
+    assert history_codes("Z85.3") == [("C50", "Z85.3")]
+
+
+@pytest.mark.parametrize("text,mention,history", [
+    ("History of breast cancer", "breast cancer", True),
+    ("Active tuberculosis.", "tuberculosis", False),
+    ("History of active tuberculosis within 3 months prior to study entry.", "tuberculosis", False),
+    ("History of stroke in the past 5 years", "stroke", False),
+    # ConText's scope stops at the commas; the clause's cue still covers each item
+    ("History of craniocerebral trauma, conscious disturbance,epilepsy,cerebrovascular ischemia", "epilepsy", True),
+    ("severe heart diseases such as severe arrhythmia in the past", "arrhythmia", True),
+    ("Prior chemotherapy; current infection", "infection", False),
+])
+def test_which_criteria_speak_of_history(text, mention, history):
+    assert speaks_of_history(text, mention) is history
+
+
+def test_header_of_a_list_speaks_for_its_items():
+    assert speaks_of_history("breast cancer", "breast cancer", header="History of any of the following:")
+    assert not speaks_of_history("breast cancer", "breast cancer", header="History within 5 years of:")
+
+
+@pytest.fixture(scope="module")
+def trial():
+    return critparse.parse(TRIAL, trial_id="HIST")
+
+
+# patient conditions -> (exc.1 breast cancer history, exc.2 active TB, exc.4 pulmonary embolism history)
+CASES = [
+    (["Z85.3"], ("met", "unknown", "unknown")),
+    (["C50.911"], ("met", "unknown", "unknown")),   # a current code meets a history criterion too
+    (["Z86.11"], ("unknown", "unknown", "unknown")),  # past TB: active TB undecided, not met
+    (["A15.0"], ("unknown", "met", "unknown")),
+    (["Z86.711"], ("unknown", "unknown", "met")),
+    (["history of breast cancer"], ("met", "unknown", "unknown")),
+    (["history of tuberculosis"], ("unknown", "unknown", "unknown")),
+]
+
+
+@pytest.mark.parametrize("conditions,statuses", CASES)
+def test_screen_history_codes_both_ways(trial, conditions, statuses):
+    res = critparse.screen(trial, {"age": 50, "sex": "female", "conditions": conditions})
+    by = {r.criterion: r for r in res.criteria}
+    assert (by["exc.1"].status, by["exc.2"].status, by["exc.4"].status) == statuses
+    assert res.verdict == ("ineligible" if "met" in statuses else "undetermined")
+    if conditions == ["Z86.11"]:
+        assert "speaks of a current condition" in by["exc.2"].reason
+    if conditions == ["Z85.3"]:
+        assert "personal history of C50" in by["exc.1"].reason
+
+
+def test_jsonlogic_and_setwise_matching_agree_with_screen(trial):
+    doc = to_jsonlogic(trial)
+    assert HISTORY_CODES in doc["variables"]
+    by = {u["criterion"]: u for u in doc["unevaluable"]}
+    assert by["exc.1"]["conditions"] == [{"mention": "breast cancer", "codes": ["C50"], "history": True}]
+    assert by["exc.2"]["conditions"][0]["history"] is False
+    patients = [{"age": 50, "sex": "female", "conditions": c} for c, _ in CASES]
+    cols = PatientColumns([str(i) for i in range(len(patients))], patients)
+    setwise = match_trial(trial, cols).verdict
+    names = {1: "eligible", 0: "undetermined", -1: "ineligible"}
+    for i, p in enumerate(patients):
+        want = critparse.screen(trial, p).verdict
+        # the rule's own code tests, without the criteria.* answers patient_data derives
+        data = {k: v for k, v in patient_data(p, doc).items() if k != "criteria"}
+        assert jsonLogic(doc["verdict"], data) == want, p
+        assert names[int(setwise[i])] == want, p
+
+
+def test_condition_history_codes_variable():
+    assert condition_codes(["Z85.3", "G40.909"], history=True) == ["C50"]
+    assert "C50" not in condition_codes(["Z85.3"]) and "Z85.3" in condition_codes(["Z85.3"])
+
+
+def test_cohort_membership_ignores_history_codes():
+    p = Patient({"conditions": ["Z85.3"]})
+    assert not p.has_condition("breast cancer") and p.has_condition("breast cancer", history=True)
+    assert Patient({"conditions": ["C50.911"]}).has_condition("breast cancer")
+
+
+def test_seed_trial_history_list_and_a_grouping_code(seed_parsed):
+    # exc.1 "History of craniocerebral trauma, conscious disturbance,epilepsy,...": epilepsy (G40) is spoken of
+    # as history; Z86.69 (other diseases of the nervous system) names no condition and decides nothing
+    doc = to_jsonlogic(seed_parsed)
+    exc1 = [u for u in doc["unevaluable"] if u["criterion"] == "exc.1"][0]
+    assert {"mention": "epilepsy", "codes": ["G40"], "history": True} in exc1["conditions"]
+    res = critparse.screen(seed_parsed, {"age": 30, "sex": "female", "conditions": ["Z86.69"]})
+    assert {r.criterion: r for r in res.criteria}["exc.1"].status == "unknown"
+
+
+def _record(corpora, nct):
+    path = corpus_file(corpora, "ctgov_xml_2023/derived/eligibility.jsonl.gz")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if f'"{nct}"' in line[:40]:
+                return json.loads(line)["criteria"]
+    pytest.skip(f"{nct} not in the XML corpus")
+
+
+def test_xml_record_history_of_breast_cancer(corpora):
+    parsed = critparse.parse(_record(corpora, "NCT00000176"), trial_id="NCT00000176")
+    crit = [c for c in parsed.criteria if (c.clean_text or c.text).startswith("History of breast cancer")][0]
+    for conditions, status in ((["Z85.3"], "met"), (["Z85.43"], "unknown"), (["C50.912"], "met")):
+        res = critparse.screen(parsed, {"age": 70, "sex": "female", "conditions": conditions})
+        r = {x.criterion: x for x in res.criteria}[crit.id]
+        assert r.kind == "exclusion" and r.status == status, (conditions, r.reason)
+
+
+def test_xml_record_active_tuberculosis(corpora):
+    parsed = critparse.parse(_record(corpora, "NCT00000848"), trial_id="NCT00000848")
+    crit = [c for c in parsed.criteria if (c.clean_text or c.text).startswith("Active tuberculosis")][0]
+    for conditions, status in ((["Z86.11"], "unknown"), (["A15.0"], "met")):
+        res = critparse.screen(parsed, {"age": 40, "sex": "male", "conditions": conditions})
+        r = {x.criterion: x for x in res.criteria}[crit.id]
+        assert r.kind == "exclusion" and r.status == status, (conditions, r.reason)
