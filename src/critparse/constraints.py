@@ -71,7 +71,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import comparisons, lexicon, units
 from .comparisons import NUM, Comparison, number
 from .records import member_key
-from .subjects import TIME_UNITS, Attachment, Mentions, Span, attach, event_after, event_of, head_phrase, listed_events, window_event, mention_list, temporal_subject
+from .subjects import (TIME_UNITS, Attachment, Mentions, Span, attach, event_after, event_of, head_phrase, listed_events,
+                       mention_list, staged_thing, temporal_subject, window_event)
 
 
 @dataclass
@@ -404,7 +405,7 @@ def _roman(v: str) -> float:
     return float(v)
 
 
-def _scale_constraints(text: str) -> Tuple[List[Found], List[Tuple[int, int]]]:
+def _scale_constraints(text: str, mentions: Mentions) -> Tuple[List[Found], List[Tuple[int, int]]]:
     """Constraints on NYHA class, ASA status, stages and grades (Roman or Arabic numerals), and their spans."""
     out: List[Found] = []
     spans: List[Tuple[int, int]] = []
@@ -421,8 +422,13 @@ def _scale_constraints(text: str) -> Tuple[List[Found], List[Tuple[int, int]]]:
             continue
         word = re.sub(r"(?<=[ey])s$", "", " ".join(m.group("word").lower().split()))  # "stages" -> "stage"
         q = _QUAL.search(text, max(0, m.start() - 25), m.start())  # "WHO grade", "TNM stage"
-        name = (" ".join(q.group(0).lower().split()) + " " + word) if q else word
+        thing = None if q else staged_thing(text, m.start("word"), m.end("vals"), mentions.floor(m.start()))
+        name = (" ".join(q.group(0).lower().split()) + " " + word) if q else (thing.name + " " + word if thing else word)
+        n0 = len(out)
         _bounds_out(out, spans, m, text, name, raw, q.start() if q else m.start("word"), refused)
+        for f in out[n0:] if thing else ():  # "stage IV prostate cancer": the span holds the staged thing
+            f.start, f.end = min(f.start, thing.start), max(f.end, thing.end)
+            f.subject_text = text[f.start:f.end]
     # "Stage IIIB, IIIC ... or Stage IV", "stage II disease or Stage IIIA": where a set was refused, or one
     # scale is given several exact values, each value is only part of a set
     exact = [f.subject for f in out if f.op in ("=", "in")]
@@ -667,7 +673,7 @@ def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
     out: List[Found] = []
     scale_spans: List[Tuple[int, int]] = []
     if has_scale:
-        out, scale_spans = _scale_constraints(text)
+        out, scale_spans = _scale_constraints(text, mentions)
     prev: List[Found] = []
     for m in comparisons.matches(text):
         if scale_spans and any(a <= m.start("v1") < b for a, b in scale_spans):

@@ -209,9 +209,9 @@ def _abbreviated_name(text: str, floor: int, seg: str, keep: List["re.Match[str]
 _NOUN_AFTER = re.compile(
     r"\s*(?:(?:prior|previous|consecutive|separate|distinct|different|documented|or\s+more|or\s+greater)\s+)*"
     r"((?:lines?|cycles?|courses?|regimens?)\s+of\s+(?:(?:an?|the)\s+)?[A-Za-z][\w\-]*(?:\s+(?!and\b|or\b|in\b|with\b|for\b)[A-Za-z][\w\-]*)?"
-    r"|[A-Za-z][\w\-]*(?:\s+(?!and\b|or\b|of\b|in\b|with\b|per\b|to\b|at\b|by\b|for\b|prior\b|within\b|after\b|before\b|"
+    r"|[A-Za-z][\w\-']*(?:\s+(?!and\b|or\b|of\b|in\b|with\b|per\b|to\b|at\b|by\b|for\b|prior\b|within\b|after\b|before\b|"
     r"will\b|be\b|is\b|are\b|was\b|were\b|must\b|should\b|can\b|may\b|has\b|have\b|had\b)"
-    r"[A-Za-z][\w\-]*){0,2})")
+    r"[A-Za-z][\w\-']*){0,3})")
 _NEW_ITEM = re.compile(r"\n[ \t]*(?:\n|[-*+\u2022]\s)")
 _OF_COURSES = re.compile(r"(?:lines?|cycles?|courses?|regimens?)\s+of\s", re.I)
 _NOT_COUNTED = re.compile(r"(?:within|after|before|since|based|prior\s+to)\b", re.I)
@@ -653,6 +653,11 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     grade = grade_subject(text, c, hp, floor) if age is None else None
     if grade:
         return Attachment([grade], "score", grade.end if grade.end > c.end else None)
+    if age is None and hp is not None and hp.name in ("stage", "stages") and c.unit is None and c.relative_to is None:
+        thing = staged_thing(text, hp.start, c.end, floor)  # "macular hole of stage 2 and above"
+        if thing is not None:
+            return Attachment([Span(thing.start, thing.end, thing.name + " stage")], "score",
+                              thing.end if thing.end > c.end else None)
     if c.unit in TIME_UNITS and age is None and hp is None:
         since = since_subject(text, c.end)
         if since:
@@ -696,6 +701,62 @@ def _label_over_bare_years(text: str, floor: int, c: Comparison, age: Span, hint
         return False
     near = text[max(floor, c.value_start - 40):min(len(text), c.end + 15)]
     return not (_AGE_WORDS.search(near) or _PERSON.search(text, floor, c.value_start))
+
+
+_GENERIC_STAGED = re.compile(r"^(?:(?:disease|diseases|tumou?rs?|cancers?|patients?|cases?|malignanc(?:y|ies))\s*)+$", re.I)
+_STAGED_GAP = re.compile(r"^[\s,(]*(?:(?:of|in|with|at)\s+)?(?:the\s+)?[\s(]*$", re.I)
+_NOT_STAGED = re.compile(r"(?:ed|en|ly)$|\b(?:stages?|grades?|[IVX]+[ABC]?)$")
+
+
+def staged_thing(text: str, start: int, end: int, floor: int) -> Optional[Span]:
+    """What a stage or histologic grade written at text[start:end] is of: the noun phrase after it
+    ("stage IIIB or IV non-small cell lung cancer", "grade II or III knee osteoarthritis"), else the
+    one right before it ("chronic kidney disease stage III", "periodontitis (stages III or IV)"); None
+    where only a generic word ("stage III disease") or a participle ("histologically confirmed stage
+    IV") stands there."""
+    after = _trim_qualifiers(text, noun_after(text, end))
+    if after is not None and not _GENERIC_STAGED.match(after.name.split()[0]):
+        return after if _names_a_thing(after.name) else None
+    before = head_phrase(text, start, floor) if start > floor else None
+    if before is None or _NOT_STAGED.search(before.name) or not _STAGED_GAP.match(text[before.end:start]):
+        return None
+    before = _trim_qualifiers(text, before)
+    return None if before is None or _GENERIC_STAGED.match(before.name) or not _names_a_thing(before.name) else before
+
+
+_RISK_WORD = re.compile(r"\b" + _words_alt("not_staged") + r"(?:\W|$)", re.I)
+
+
+def _names_a_thing(name: str) -> bool:
+    """A staged thing's head is a noun, not an adjective ("metastatic", "surgical", "ovarian"), a risk or
+    course word (constraint_words.toml not_staged: "stage IV high-risk patients"), nor a TNM code ("M0")."""
+    return not (re.search(r"\d", name) or re.search(r"(?:al|ic|ble|ive|ed|en|ly|ous|ary|ian|-)$", name)
+                or _RISK_WORD.search(name))
+
+
+_QUALIFIER = re.compile(r"[A-Za-z]+(?:ly|ed|en)\s+")
+
+
+def _trim_qualifiers(text: str, sp: Optional[Span]) -> Optional[Span]:
+    """A phrase without its leading adverbs and participles ("histologically confirmed adrenocortical
+    carcinoma" -> "adrenocortical carcinoma"); None where nothing else is left ("proven")."""
+    if sp is None:
+        return None
+    s = sp.start
+    while True:
+        m = _QUALIFIER.match(text, s)
+        if not m or m.end() >= sp.end:
+            break
+        s = m.end()
+    e = sp.end
+    while True:  # "stage I or II cancer currently": a trailing adverb
+        m = re.search(r"\s+[A-Za-z]+ly$", text[s:e])
+        if not m:
+            break
+        e = s + m.start()
+    if (s, e) == (sp.start, sp.end):
+        return None if re.fullmatch(r"[A-Za-z]+(?:ly|ed|en)", sp.name) else sp
+    return Span(s, e, " ".join(text[s:e].lower().split()))
 
 
 # a phrase ending in -ed is a participle, not the graded thing ("have resolved to grade 1")
