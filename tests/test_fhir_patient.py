@@ -128,7 +128,9 @@ def test_conditions_active_only_and_codes():
             "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": code,
                                  "display": {"C50.9": "Breast cancer", "B20": "HIV disease"}[code]}]}}})
     fp = read_bundle(b, AS_OF)
-    assert fp.patient["conditions"] == ["Breast cancer"] and fp.codes == ["ICD-10-CM:C50.9"]
+    # a resolved Condition is a past one (critparse.linking.history): it meets only history criteria
+    assert fp.patient["conditions"] == ["Breast cancer", "history of HIV disease", "history of B20"]
+    assert fp.codes == ["ICD-10-CM:C50.9"]
 
 
 def test_bad_resources_name_entry_resource_and_field():

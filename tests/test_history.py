@@ -172,3 +172,28 @@ def test_xml_record_active_tuberculosis(corpora):
         res = critparse.screen(parsed, {"age": 40, "sex": "male", "conditions": conditions})
         r = {x.criterion: x for x in res.criteria}[crit.id]
         assert r.kind == "exclusion" and r.status == status, (conditions, r.reason)
+
+
+def _bundle(conditions):
+    entry = [{"resource": {"resourceType": "Patient", "id": "p1", "gender": "female", "birthDate": "1970-01-01"}}]
+    for i, (status, code, display) in enumerate(conditions):
+        entry.append({"resource": {
+            "resourceType": "Condition", "id": f"c{i}", "subject": {"reference": "Patient/p1"},
+            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                                           "code": status}]},
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": code, "display": display}]}}})
+    return {"resourceType": "Bundle", "type": "collection", "entry": entry}
+
+
+@pytest.mark.parametrize("conditions,statuses", [
+    ([("resolved", "C50.911", "Malignant neoplasm of unspecified site of right female breast")], ("met", "unknown")),
+    ([("active", "Z85.3", "Personal history of malignant neoplasm of breast")], ("met", "unknown")),
+    ([("resolved", "A15.0", "Tuberculosis of lung")], ("unknown", "unknown")),  # past TB: active TB undecided
+    ([("active", "A15.0", "Tuberculosis of lung")], ("unknown", "met")),
+])
+def test_fhir_resolved_conditions_are_history(trial, conditions, statuses):
+    from critparse.fhir_patient import screen_bundle
+
+    res = screen_bundle(trial, _bundle(conditions), as_of="2026-12-01")
+    by = {r.criterion: r for r in res.criteria}
+    assert (by["exc.1"].status, by["exc.2"].status) == statuses, [by["exc.1"].reason, by["exc.2"].reason]

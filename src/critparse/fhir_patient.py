@@ -18,6 +18,8 @@ is a `FhirInputError` naming the entry, the resource and the field):
   LOINC answer codes of resources/fhir_terms.jsonl, or a code / display that is the score);
 - ``Condition`` (clinically active, not refuted or entered-in-error): its text and the displays of
   its ICD-10-CM / SNOMED codings become ``conditions``; the codes are kept on `FhirPatient.codes`;
+  an inactive / resolved / in-remission one becomes "history of <text or display>" and "history of
+  <ICD-10-CM code>", which meet only criteria that speak of history (`critparse.linking.history`);
 - ``MedicationStatement`` / ``MedicationRequest`` / ``Procedure`` with their dates become
   `Exposure` records. A time-window constraint of a trial ("systemic steroids within 2 weeks prior
   to screening", category ``temporal``) is tested against the days between the latest matching
@@ -425,9 +427,14 @@ def _read_conditions(fp: FhirPatient, conditions: List[Dict[str, Any]]) -> None:
     for c in conditions:
         clinical = _codes(c.get("clinicalStatus"), "http://terminology.hl7.org/CodeSystem/condition-clinical")
         verified = _codes(c.get("verificationStatus"), "http://terminology.hl7.org/CodeSystem/condition-ver-status")
-        if set(clinical) & _INACTIVE or set(verified) & _UNVERIFIED:
+        if set(verified) & _UNVERIFIED:
             continue
         code = c.get("code") or {}
+        if set(clinical) & _INACTIVE:  # a past condition: meets only criteria that speak of history
+            icd = [k["code"] for k in code.get("coding") or [] if _CODE_SYSTEMS.get(k.get("system")) == "ICD-10-CM"
+                   and k.get("code")]
+            names.extend(f"history of {n}" for n in _names(code) + icd)
+            continue
         names.extend(_names(code))
         for coding in code.get("coding") or []:
             system = _CODE_SYSTEMS.get(coding.get("system"))

@@ -67,8 +67,9 @@ def history_codes(condition: str) -> List[Tuple[str, str]]:
     """(past-condition code, what it was read from) for a patient condition that names a past condition:
     a personal-history code ("Z85.3" -> [("C50", "Z85.3")]) or a text ("history of breast cancer")."""
     rest = "" if is_icd10cm(condition) else past_text(condition)
-    if rest:
-        return [(c, condition) for c in sure_codes(link(rest, "Condition"))]
+    if rest:  # "history of C50.9" (a resolved FHIR Condition) or "history of breast cancer"
+        codes = [dotted(rest)] if is_icd10cm(rest) else sure_codes(link(rest, "Condition"))
+        return [(c, condition) for c in codes]
     return [(c, pc) for pc in patient_codes(condition) for c in history_of(pc)]
 
 
