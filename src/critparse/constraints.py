@@ -486,6 +486,7 @@ def _bounds_out(out: List[Found], spans: List[Tuple[int, int]], m: "re.Match[str
 _QUANTITY_AFTER = re.compile(r"\s*(?:" + "|".join(comparisons.words()["words"]["household_measure"]) + r")\b", re.I)  # type: ignore[index]
 _SCALE_AFTER = re.compile(r"\s*(?:[\w-]+\s+){0,3}?(?:scale|vas|nrs|numeric|point|likert)\b", re.I)
 _PERIOD = re.compile(r"(?i)(?:over|during|for)\s+(?:a|the)\s+(?!age\b)")
+_SAMPLE_SIZE = re.compile(r"(?<![\w.\-])[nN]\s*=\s*$")
 _INCHES_AFTER = re.compile(r"(?i)\s*(?:and\s+)?\d+(?:\.\d+)?\s*(?:inch(?:es)?\b|in\b|\"|'')")
 
 
@@ -561,6 +562,8 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
         return []
     if c.op in (">=", ">") and c.has_pre and c.unit in TIME_UNITS and re.search(r"(?i)\bwithin\s+$", text[max(0, c.start - 8):c.start]):
         c.op = None  # "within a minimum of 30 days": a window (at most 30 days), not a washout
+    if c.op == "=" and _SAMPLE_SIZE.search(text, max(0, c.value_start - 8), c.value_start):
+        return []  # "degenerative scoliosis (n=20)", "(N = 40)": a sample size, no threshold
     if c.op is None and not c.is_range:
         d = _DEFERRED_OP.search(text, max(0, c.start - 60), c.start)
         if d is not None and re.search(r"(?i)\bwithin\s+a\s+minimum\s+of\s+$", text[max(0, c.start - 25):c.start]):
