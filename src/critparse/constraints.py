@@ -415,7 +415,9 @@ def _scale_constraints(text: str, mentions: Mentions) -> Tuple[List[Found], List
         raw = re.findall(r"(?i)" + _RN, m.group("vals"))
         if raw:
             name = "nyha" if m.group("scale").lower().startswith(("nyha", "new")) else "asa"
-            _bounds_out(out, spans, m, text, name, raw, m.start("scale"), refused)
+            before = None if m.group("pre") else _OP_BEFORE_SCALE.search(text, max(0, m.start() - 20), m.start())
+            _bounds_out(out, spans, m, text, name, raw, before.start() if before else m.start("scale"), refused,
+                        _op_before(before))  # "heart failure greater than NYHA 2", "> ASA II"
     for m in (_ORDINAL.finditer(text) if _ord_cue(low, text) else ()):
         raw = re.findall(_RU, m.group("vals"))
         if not raw or any(a < m.end() and m.start() < b for a, b in spans):
@@ -441,8 +443,16 @@ def _member(v: str) -> str:
     return member_key(v)
 
 
+_OP_BEFORE_SCALE = re.compile(r"(?i)(?:(?P<gt>>|\b(?:greater|more|higher|worse)\s+than)|(?P<lt><|\b(?:less|lower|better)\s+than))\s*$")
+
+
+def _op_before(before: "Optional[re.Match[str]]") -> Optional[str]:
+    """The operator written before a named scale ("greater than NYHA 2"): '>' or '<'."""
+    return None if before is None else (">" if before.group("gt") else "<")
+
+
 def _bounds_out(out: List[Found], spans: List[Tuple[int, int]], m: "re.Match[str]", text: str, name: str,
-                raw: List[str], sstart: int, refused: set) -> None:
+                raw: List[str], sstart: int, refused: set, pre_op: Optional[str] = None) -> None:
     """Constraints of an ordinal scale match.  A span ("I-III", "II to IV") gives >= min and <= max; a list
     of members ("IIIB, IIIC or IVA", "NYHA class III or IV", "stage I or III") is a set: ONE constraint op
     "in" with the members in `values`, never a range.  A span with sub-stage letters ("IIIB-IVA") or
@@ -458,7 +468,9 @@ def _bounds_out(out: List[Found], spans: List[Tuple[int, int]], m: "re.Match[str
     lettered = any(v[-1:].isalpha() and v[-1:] not in "IViv" for v in raw)
     apart = re.match(r"(?:\s+|\s*/\s*)[A-C](?:\s*[-,/]\s*[A-C])*\b", text[m.end("vals"):]) is not None  # "II A-B", "IIIA/B"
     start = min(sstart, m.start())
-    if apart or (is_span and (lettered or len(vals) > 2)) or (len(vals) > 1 and not is_span and (m.group("pre") or post)):
+    pre = m.group("pre") or pre_op
+    if apart or (is_span and (lettered or len(vals) > 2)) or (len(vals) > 1 and not is_span and (pre or post)) \
+            or (pre_op and is_span):
         refused.add(name)
         return  # never a wrong range or set
     if len(vals) > 1 and not is_span:
@@ -471,8 +483,8 @@ def _bounds_out(out: List[Found], spans: List[Tuple[int, int]], m: "re.Match[str
         return
     if len(vals) > 1:
         bounds = [(">=", min(vals)), ("<=", max(vals))]
-    elif m.group("pre"):
-        bounds = [(m.group("pre"), vals[0])]
+    elif pre:
+        bounds = [(pre, vals[0])]
     elif post:
         bounds = [(">=" if any(w in post for w in ("higher", "greater", "more", "above", "worse")) else "<=", vals[0])]
     else:
