@@ -252,7 +252,7 @@ def _window(c: Comparison, text: str, mentions: Mentions, prev: Optional[List[Fo
 
 
 # between a measurement and the window that follows it: its unit, a restatement in parentheses
-_MEASURED_GAP = re.compile(r"^[^\s()]{0,15}(?:\s+(?:a|per|each)\s+(?:day|week|month))?[\s,]*(?:\((?:[^()]|\([^()]*\)){0,80}\)[\s,]*)?$")
+_MEASURED_GAP = re.compile(r"^\)?[^\s()]{0,15}(?:\s+(?:a|per|each)\s+(?:day|week|month))?[\s,]*(?:\((?:[^()]|\([^()]*\)){0,80}\)[\s,]*)?$")
 
 
 def _measured_before(prev: List[Found], text: str, floor: int, wstart: int) -> Optional[Found]:
