@@ -57,10 +57,16 @@ def timed(fn, items):
 
 
 def clear_caches() -> None:
+    """Forget every per-text cache critparse keeps (criterion results, expression readings, unit
+    conversions), so that each pass parses the trials as new; the linking cache per mention is kept
+    (the full pass is the only one that links)."""
+    from critparse import expression, units
     from critparse.parser import clear_doc_cache, clear_fast_cache
 
     clear_fast_cache()
     clear_doc_cache()
+    expression._template.cache_clear()
+    units._try_convert.cache_clear()
 
 
 def main() -> None:
