@@ -624,7 +624,7 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
 _SHARED_UNIT_GAP = re.compile(r"^\s*,?\s*(?:and|but|or)?\s*$", re.I)
 # between two comparisons of one subject: a parenthesis, a conjunction, and a population the first bound is
 # for ("> 1.5 mg/dL in men or > 1.4 mg/dL in women", "< 13 g/dL for males and < 12 g/dL for females")
-_CARRY_GAP = re.compile(r"^[\s,;]*(?:\([^()]{0,40}\))?[\s,]*"
+_CARRY_GAP = re.compile(r"^(?:\.(?=\s+(?:and|or)\s))?[\s,;]*(?:\([^()]{0,40}\))?[\s,]*"  # "30 mg/g.cr. and less than 3500 mg/g.cr."
                         r"(?:(?:in|for)\s+(?:(?:wo)?men|(?:fe)?males?|boys|girls|children|adults|adolescents)\b[\s,]*)?"
                         r"(?:and/or|or|and)?\s*(?:\(\s*(?:or\s+)?)?$", re.I)
 # "NT-proBNP >= 600 pg/mL at screening (>= 900 pg/mL for ...)": an alternative bound in the same unit, in parentheses

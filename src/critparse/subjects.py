@@ -49,7 +49,7 @@ _FILLER_GAP = re.compile(
     r"^[)\]]?[\s,]*(?:\([^()]{0,60}\)\s*)?(?:(?:" + _words_alt("filler") + r"|\d+\s*hours?|≤"
     r"|(?:in|on|at|breathing)\s+(?:[a-z]+\s+)?air)\b[\s,:\-]*"  # "in indoor air", "on room air", "in ambient air"
     r"|\([^()]{0,40}\)\s*|\[[^\[\]]{0,40}\]\s*|[=:]\s*)*$", re.I)
-_LIST_GAP = re.compile(r"^\s*(?:,|/|\band\b|\bor\b|\band/or\b|&|\+)?\s*(?:,|/|\band\b|\bor\b|\band/or\b)?\s*$", re.I)
+_LIST_GAP = re.compile(r"^\s*\)?\s*(?:,|/|\band\b|\bor\b|\band/or\b|&|\+)?\s*(?:,|/|\band\b|\bor\b|\band/or\b)?\s*$", re.I)
 # a new line breaks a clause only where a list item or a paragraph starts: criteria
 # bodies keep the hard wraps of legacy records ("Karnofsky\n    performance status")
 _CLAUSE_BREAK = re.compile(r"(?=[;:\n.,eu])(?:[;:]|\n[ \t]*(?:\n|(?=(?:[-*+\u2022]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s))|\.\s|,\s*(?:and|or|but)\s|\bexcept\b|\bunless\b)", re.I)
@@ -582,6 +582,19 @@ def of_subject(text: str, c: Comparison) -> Optional[Span]:
     return Span(s, e, " ".join(m.group(1).lower().split()))
 
 
+def _percent_of(text: str, c: Comparison) -> Optional[Span]:
+    """">= 10% of BSA involvement": the thing a percentage is of, up to its first function word; never
+    people ("no more than 10 percent of volunteers": an enrolment quota) or "each"/"all"."""
+    part = of_subject(text, c)
+    if part is None:
+        return None
+    e = _cut_at_stop(text, part.start, part.end)
+    name = " ".join(text[part.start:e].lower().split())
+    if not name or _PERSON.search(name) or re.match(r"(?:each|all|every|was|were)\b", name) or _VERB_LIKE.search(name):
+        return None
+    return Span(part.start, e, name)
+
+
 _ON_SCALE = re.compile(r"\s+on\s+(?:the\s+|a\s+)?((?:[A-Za-z][\w\-\u00c0-\u017f]*)(?:\s+(?!and\b|or\b|at\b|to\b|for\b|in\b)[A-Za-z][\w\-\u00c0-\u017f]*){0,3})")
 
 
@@ -658,6 +671,10 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         if thing is not None:
             return Attachment([Span(thing.start, thing.end, thing.name + " stage")], "score",
                               thing.end if thing.end > c.end else None)
+    if c.unit == "%" and age is None and hp is None:
+        part = _percent_of(text, c)  # ">= 10% of BSA involvement": the thing the percentage is of
+        if part:
+            return Attachment([part], None, part.end)
     if c.unit in TIME_UNITS and age is None and hp is None:
         since = since_subject(text, c.end)
         if since:
