@@ -65,6 +65,7 @@ def test_patient_text_naming_a_past_condition_is_history():
     ("Active tuberculosis.", "tuberculosis", False),
     ("History of active tuberculosis within 3 months prior to study entry.", "tuberculosis", False),
     ("History of stroke in the past 5 years", "stroke", False),
+    ("History of myocardial infarction in the past year", "myocardial infarction", False),
     # ConText's scope stops at the commas; the clause's cue still covers each item
     ("History of craniocerebral trauma, conscious disturbance,epilepsy,cerebrovascular ischemia", "epilepsy", True),
     ("severe heart diseases such as severe arrhythmia in the past", "arrhythmia", True),

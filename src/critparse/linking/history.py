@@ -38,11 +38,11 @@ def _patterns() -> Dict[str, "re.Pattern[str]"]:
     rules = json.loads(resources.read_text("context_rules.json"))["context_rules"]
     hist = [r["literal"] for r in rules if r["category"] == "HISTORICAL"]
     crit, codes = w["criterion"], w["codes"]
+    win, lead, units = (_alternation(crit[k]) for k in ("window", "window_lead", "window_units"))
     return {
         "history": re.compile(rf"(?<![\w-])(?:{_alternation(hist)})(?![\w-])", re.I),
         "current": re.compile(rf"(?<![\w-])(?:{_alternation(crit['current'])})(?![\w-])", re.I),
-        "window": re.compile(rf"(?<![\w-])(?:{_alternation(crit['window'])})(?![\w-])|"
-                             rf"\d\s*(?:{_alternation(crit['window_units'])})\b", re.I),
+        "window": re.compile(rf"(?<![\w-])(?:{win})(?![\w-])|(?:\d|\b(?:{lead}))\s*(?:{units})\b", re.I),
         "prefix": re.compile(rf"^\s*(?:{_alternation(codes['prefixes'])})\s+", re.I),
         "drop": re.compile(rf"(?:{_alternation(codes['drop'])})\s*", re.I),
         "leading": re.compile(rf"^(?:{_alternation(codes['leading'])})\s+", re.I),
