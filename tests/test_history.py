@@ -70,9 +70,23 @@ def test_patient_text_naming_a_past_condition_is_history():
     ("History of craniocerebral trauma, conscious disturbance,epilepsy,cerebrovascular ischemia", "epilepsy", True),
     ("severe heart diseases such as severe arrhythmia in the past", "arrhythmia", True),
     ("Prior chemotherapy; current infection", "infection", False),
+    ("Maternal history of cocaine abuse during pregnancy.", "cocaine abuse", False),  # NCT00001927
+    ("Full biological first-degree relatives of children with a history of porencephaly or stroke", "stroke",
+     False),  # NCT00001927
+    ("No history of clinically significant cardiac disease, serious arrhythmias, or significant conduction "
+     "abnormalities", "conduction abnormalities", False),  # NCT00004865: ConText's negation stops at the comma
+    ("Prior chemotherapy, radiation therapy, immunotherapy, or biotherapy for breast cancer", "breast cancer",
+     False),  # NCT00005970: a past treatment, not a past cancer
+    ("Low-grade NHL (IWF A-C): 1 or 2 prior therapies", "NHL", False),  # NCT00002745
+    ("History of cervical cancer suspected of being recurrent", "cervical cancer", False),  # NCT00003429
+    ("Intubation for asthma at any time in the past", "asthma", True),
+    ("Have a history of cancer, except Kaposi's sarcoma (KS) or skin cancer.", "Kaposi's sarcoma", False),
+    ("Prior intravesical therapy for superficial bladder cancer allowed and recovered", "superficial bladder cancer",
+     False),  # NCT00003701 (ConText marks it historical)
 ])
 def test_which_criteria_speak_of_history(text, mention, history):
     assert speaks_of_history(text, mention) is history
+    assert speaks_of_history(text, mention, historical=True) is history  # the clause decides, not ConText
 
 
 def test_header_of_a_list_speaks_for_its_items():

@@ -37,10 +37,17 @@ def _patterns() -> Dict[str, "re.Pattern[str]"]:
     w = _words()
     rules = json.loads(resources.read_text("context_rules.json"))["context_rules"]
     hist = [r["literal"] for r in rules if r["category"] == "HISTORICAL"]
+    negated = [r["literal"] for r in rules if r["category"] == "NEGATED_EXISTENCE"]
+    stops = [r["literal"] for r in rules if r["category"] == "TERMINATE" and r["literal"] not in (",", ";")]
+    family = [r["literal"] for r in rules if r["category"] == "FAMILY"] + w["criterion"]["other_person"]
     crit, codes = w["criterion"], w["codes"]
     win, lead, units = (_alternation(crit[k]) for k in ("window", "window_lead", "window_units"))
     return {
         "history": re.compile(rf"(?<![\w-])(?:{_alternation(hist)})(?![\w-])", re.I),
+        "negated": re.compile(rf"(?<![\w-])(?:{_alternation(negated)})(?![\w-])", re.I),
+        "family": re.compile(rf"(?<![\w-])(?:{_alternation(family)})(?![\w-])", re.I),
+        "after": re.compile(rf"(?<![\w-])(?:{_alternation(crit['after'])})(?![\w-])", re.I),
+        "link": re.compile(rf"(?<![\w-])(?:{_alternation(crit['treatment_link'] + stops)})(?![\w-])", re.I),
         "current": re.compile(rf"(?<![\w-])(?:{_alternation(crit['current'])})(?![\w-])", re.I),
         "window": re.compile(rf"(?<![\w-])(?:{win})(?![\w-])|(?:\d|\b(?:{lead}))\s*(?:{units})\b", re.I),
         "prefix": re.compile(rf"^\s*(?:{_alternation(codes['prefixes'])})\s+", re.I),
@@ -88,15 +95,31 @@ def _clause(text: str, mention: str) -> str:
     return text[start:min(ends) if ends else len(text)]
 
 
+def _cue_before(clause: str, mention: str) -> bool:
+    """A history cue before the mention, with no "for" / "after" ("Prior chemotherapy for breast cancer"
+    speaks of a past treatment, not of a past breast cancer) and no ConText TERMINATE word but commas
+    ("a history of cancer, except Kaposi's sarcoma") between them."""
+    pat = _patterns()
+    at = clause.find(mention)
+    before = clause if at < 0 else clause[:at]
+    cues = list(pat["history"].finditer(before))
+    return bool(cues) and not pat["link"].search(before[cues[-1].end():])
+
+
 def speaks_of_history(text: str, mention: str, historical: bool = False, header: str = "") -> bool:
     """Does a criterion's text speak of `mention` as a past condition that a personal-history code can
-    meet? Yes where ConText marked the entity historical, or its clause (or `header`, the parent
-    criterion's text: "History of any of the following:") has a history cue ("History of breast cancer";
-    "history of craniocerebral trauma, ..., epilepsy": ConText's scope stops at commas), and neither has a
-    current cue ("History of active tuberculosis") or a time window ("History of stroke within 6 months":
-    a history code has no date)."""
+    meet? Yes where a history cue comes before the mention in its clause (`_cue_before`: "History of
+    breast cancer"; "history of craniocerebral trauma, ..., epilepsy", where ConText's scope stops at the
+    commas), "in the past" is in the clause, or `header` (the parent criterion's text: "History of any of
+    the following:") has a cue; ConText's `historical` flag only where the mention is not in `text`. No
+    where the clause or header has a current cue ("History of active tuberculosis"), a time window
+    ("History of stroke within 6 months": a history code has no date), a negation ("No history of ...")
+    or someone else ("Maternal history of ...", "first-degree relatives")."""
     pat = _patterns()
     clause = _clause(text, mention)
-    if not (historical or pat["history"].search(clause) or (header and pat["history"].search(header))):
+    found = mention in clause  # ConText's flag decides only where the mention is not found in the text
+    if not ((historical and not found) or _cue_before(clause, mention) or pat["after"].search(clause)
+            or (header and pat["history"].search(header))):
         return False
-    return not any(pat["current"].search(t) or pat["window"].search(t) for t in (clause, header) if t)
+    return not any(pat[k].search(t) for t in (clause, header) if t
+                   for k in ("current", "window", "negated", "family"))
