@@ -212,3 +212,20 @@ def test_fhir_resolved_conditions_are_history(trial, conditions, statuses):
     res = screen_bundle(trial, _bundle(conditions), as_of="2026-12-01")
     by = {r.criterion: r for r in res.criteria}
     assert (by["exc.1"].status, by["exc.2"].status) == statuses, [by["exc.1"].reason, by["exc.2"].reason]
+
+
+def test_negation_before_a_list_item_that_context_missed():
+    # NCT00004865 (inclusion): ConText's negation stops at the first comma, so "conduction abnormalities"
+    # is not negated; a patient's conduction-disorder code must not make "No history of ..." hold
+    text = ("Inclusion Criteria:\n\n  -  No history of clinically significant cardiac disease, serious arrhythmias, "
+            "or significant conduction abnormalities\n")
+    parsed = critparse.parse(text, trial_id="NEG")
+    ents = {e.text: e for e in parsed.entities if e.label == "Condition"}
+    assert not ents["arrhythmias"].negated and ents["arrhythmias"].codes  # what ConText gives
+    for conditions in (["I49.9"], ["I45.9"]):
+        res = critparse.screen(parsed, {"age": 50, "sex": "female", "conditions": conditions})
+        assert res.criteria[0].status == "unknown" and res.verdict == "undetermined", res.criteria[0].reason
+    doc = to_jsonlogic(parsed)
+    assert "condition_codes" not in doc["variables"]
+    cols = PatientColumns(["a"], [{"age": 50, "sex": "female", "conditions": ["I49.9"]}])
+    assert int(match_trial(parsed, cols).verdict[0]) == 0

@@ -64,6 +64,7 @@ class Patient:
         if hits and not _NEGATION.search(text):
             return True, f"patient condition {hits[0]!r} named in the text"
         mentions = [m if isinstance(m, CodedMention) else CodedMention(m[0], m[1]) for m in coded]
+        mentions = [m for m in mentions if not m.negated]  # "No history of ..., X": a code for X decides nothing
         for m in mentions:  # G40.909 within "epilepsy" (G40); Z85.3 within "history of breast cancer" (C50)
             found = self.coded_condition(m.codes, m.history)
             if found:

@@ -154,9 +154,10 @@ class _Builder:
             self._conditions = criterion_conditions(self.parsed)
         coded = []
         for c in self._conditions.get(cid, ()):
-            codes = sure_codes(c.codes) if c.mention in text else []
+            m = c.coded(text) if c.mention in text else None
+            codes = sure_codes(c.codes) if m is not None and not m.negated else []
             if codes:
-                coded.append({"mention": c.mention, "codes": codes, "history": c.coded(text).history})
+                coded.append({"mention": c.mention, "codes": codes, "history": m.history})
         if not coded:
             return []
         self.unevaluable[key]["conditions"] = coded

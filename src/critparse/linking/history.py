@@ -106,6 +106,15 @@ def _cue_before(clause: str, mention: str) -> bool:
     return bool(cues) and not pat["link"].search(before[cues[-1].end():])
 
 
+def negated_before(text: str, mention: str) -> bool:
+    """A negation cue (ConText NEGATED_EXISTENCE) before the mention in its clause: "No history of cardiac
+    disease, serious arrhythmias, or conduction abnormalities" negates all three, where ConText's scope
+    stops at the first comma."""
+    clause = _clause(text, mention)
+    at = clause.find(mention)
+    return at >= 0 and bool(_patterns()["negated"].search(clause[:at]))
+
+
 def speaks_of_history(text: str, mention: str, historical: bool = False, header: str = "") -> bool:
     """Does a criterion's text speak of `mention` as a past condition that a personal-history code can
     meet? Yes where a history cue comes before the mention in its clause (`_cue_before`: "History of

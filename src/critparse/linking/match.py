@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import ICD10CM, link, within
-from .history import history_of, past_text, speaks_of_history
+from .history import history_of, negated_before, past_text, speaks_of_history
 
 #: lowest code score used to match (exact names 1.0, head words 0.9; fuzzy neighbours below)
 SURE = 0.9
@@ -41,6 +41,7 @@ class CodedMention:
     mention: str
     codes: Sequence[dict]
     history: bool = False
+    negated: bool = False  # a negation before it in its clause that ConText's scope missed: never matched
 
 
 def is_icd10cm(text: str) -> bool:
@@ -114,8 +115,9 @@ class CriterionCondition:
 
     def coded(self, text: str) -> CodedMention:
         """The mention in the text piece `text`, with its history reading (`history.speaks_of_history`)."""
-        return CodedMention(self.mention, self.codes, speaks_of_history(text, self.mention, self.historical,
-                                                                        self.header))
+        return CodedMention(self.mention, self.codes,
+                            speaks_of_history(text, self.mention, self.historical, self.header),
+                            negated_before(text, self.mention))
 
 
 def criterion_conditions(parsed) -> Dict[str, List[CriterionCondition]]:

@@ -85,7 +85,8 @@ class _Evaluator:
             for e in self.entities.get(node.criterion.id, ()):  # G40.909 within "epilepsy" (G40)
                 if e.mention in text:
                     m = e.coded(text)  # Z85.3 within "history of breast cancer" (C50) only as history
-                    out = np.where(self.cols.coded(e.codes, m.history), MET, out).astype(np.int8)
+                    if not m.negated:
+                        out = np.where(self.cols.coded(e.codes, m.history), MET, out).astype(np.int8)
             return out
         if op == "sex":
             known = self.cols.sex != None  # noqa: E711
