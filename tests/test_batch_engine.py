@@ -242,22 +242,27 @@ def test_limit(tmp_path):
 
 
 def test_ctrl_c_stops_the_pool_and_resume_finishes(tmp_path):
-    f = _dump(tmp_path, n=60)
+    # 150 studies in chunks of 3: the run lasts far longer than the two chunks waited for (with 60, a busy CI
+    # machine once let the whole run end between two polls, and the interrupt then reached a finished process)
+    n = 150
+    f = _dump(tmp_path, n=n)
     out = tmp_path / "o"
     cmd = [sys.executable, "-m", "critparse", "batch", str(f), "--out", str(out), "--mode", "fast", "-w", "2",
            "--chunk-size", "3"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     done = out / "_parts" / "_done"
     deadline = time.time() + 120
-    while time.time() < deadline and (not done.exists() or len(list(done.glob("*.json"))) < 2):
+    while (time.time() < deadline and proc.poll() is None
+           and (not done.exists() or len(list(done.glob("*.json"))) < 2)):
         time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "--resume" in err, err
     r = subprocess.run(cmd[:-3] + ["1", "--chunk-size", "3", "--resume", "-q"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     trials = _table(out, "trials")
-    assert len(trials) == 60 and trials.trial_id.is_unique
+    assert len(trials) == n and trials.trial_id.is_unique
 
 
 def test_v2_folder_with_a_study_in_two_files(corpora, tmp_path):
