@@ -362,3 +362,15 @@ def test_wocbp_guard_after_an_article(v2):
     assert crit.expression == {"when": {"text": "WOCBP", "start": crit.expression["when"]["start"],
                                         "end": crit.expression["when"]["end"]}, "then": {"constraint": c1.id}}
     assert status(p, {"sex": "male"}, crit.id) == "met"
+
+
+def test_long_guard_before_its_comma_or_colon():
+    """A guard clause of 80-120 characters before its ':' still guards (NCT00001573 inc. 18, XML dump): the
+    lower counts apply only to patients with marrow involvement, a transplant or craniospinal radiotherapy."""
+    p = one("For patients with bone marrow involvement or history of bone marrow transplantation or craniospinal "
+            "radiotherapy: AGC greater than 750/mm(3), Hemoglobin greater than 6.0 g/dL, Platelet count greater "
+            "than 50,000/mm(3).", kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    assert set(crit.expression) == {"when", "then"}
+    assert crit.expression["when"]["text"].startswith("with bone marrow involvement")
+    assert sorted(constraint_ids(crit.expression["then"])) == sorted(c.id for c in cons_of(p, crit))
