@@ -24,11 +24,13 @@ def words() -> Dict[str, object]:
 
 
 NUM_WORDS: Dict[str, int] = dict(words()["number_words"])  # type: ignore[arg-type]
+# "one third", "two-thirds": a number word before a fraction word is not a value
+_NOT_FRACTION = r"(?![\s-]+(?i:" + "|".join(words()["words"]["fraction"]) + r")\b)"
 
 # a decimal comma ("≥18,5", "< 7,8 mmol/l") only straight after a symbol operator, so
 # lists ("ECOG 0,1 or 2") and thousands ("1,500") keep their reading; "1e308" is read in full
 NUM = (r"(?:(?:(?<=[<>=])|(?<=[<>=]\s))\d{1,3},\d{1,2}(?![\d,])|\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?(?:[eE][+-]?\d{1,4}(?![A-Za-z]))?"
-       r"|\.\d+|(?i:" + "|".join(sorted(NUM_WORDS, key=len, reverse=True)) + r")\b)")
+       r"|\.\d+|(?i:" + "|".join(sorted(NUM_WORDS, key=len, reverse=True)) + r")\b" + _NOT_FRACTION + ")")
 
 
 def number(s: str) -> Optional[float]:
