@@ -14,7 +14,7 @@ import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .linking import link
-from .linking.match import CodeMatch, CodedMention, history_only, match
+from .linking.match import CodeMatch, CodedMention, history_only, match, narrowed
 from .logic import canonical_subject, ucum
 
 _NEGATION = re.compile(r"\b(no|not|non|without|absence|absent|free of|negative|never|denies)\b", re.I)
@@ -63,7 +63,8 @@ class Patient:
         hits = [c for c in self.conditions if word_pattern(c).search(text)]
         if hits and not _NEGATION.search(text):
             return True, f"patient condition {hits[0]!r} named in the text"
-        mentions = [m if isinstance(m, CodedMention) else CodedMention(m[0], m[1]) for m in coded]
+        mentions = [m if isinstance(m, CodedMention) else CodedMention(m[0], narrowed(m[1], text, m[0]))
+                    for m in coded]
         mentions = [m for m in mentions if not m.negated]  # "No history of ..., X": a code for X decides nothing
         for m in mentions:  # G40.909 within "epilepsy" (G40); Z85.3 within "history of breast cancer" (C50)
             found = self.coded_condition(m.codes, m.history)

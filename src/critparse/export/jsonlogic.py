@@ -35,12 +35,16 @@ Variables (listed with their unit in ``doc["variables"]``):
   from a patient's ``answers`` and ``conditions`` as `critparse.screen` does;
 - ``condition_codes``: the patient's ICD-10-CM codes, each with its ancestors
   (dotted, down to the 3-character category: "G40.909" gives "G40", "G40.9",
-  "G40.90", "G40.909"; text conditions are linked first). A text piece about a
+  "G40.90", "G40.909"; text conditions are linked first), and the ICD-10-CM
+  range a generic condition word stands for ("C50.911" also gives "C00-C96",
+  `critparse.linking.ranges`). A text piece about a
   condition with a sure ICD-10-CM code ("history of epilepsy", G40) is tested
   by code in the rule itself: ``{"in": ["G40", {"var": "condition_codes"}]}``
   holds it; without such a code (or without the variable: missing data) the
   piece falls back to its ``criteria.*`` variable, as `critparse.screen` does
-  (no code within G40 does not show the patient free of epilepsy).
+  (no code within G40 does not show the patient free of epilepsy). A generic
+  mention ("history of malignancy", C80) is tested by its range:
+  ``{"in": ["C00-C96", {"var": "condition_codes"}]}``.
 - ``condition_history_codes``: the past conditions the patient's personal-history
   codes name, each with its ancestors ("Z85.3", Personal history of malignant
   neoplasm of breast, gives "C50"; `critparse.linking.history`). A piece that
@@ -148,14 +152,14 @@ class _Builder:
         on its unevaluable entry (`patient_data` decides the piece from a patient's codes with them, G40.909
         within G40); history: the piece speaks of the condition as history, so a personal-history code
         (Z85.3 -> C50) counts too. Returned for the rule's own tests."""
-        from ..linking.match import criterion_conditions, sure_codes
+        from ..linking.match import criterion_conditions, criterion_keys
 
         if self._conditions is None:
             self._conditions = criterion_conditions(self.parsed)
         coded = []
         for c in self._conditions.get(cid, ()):
             m = c.coded(text) if c.mention in text else None
-            codes = sure_codes(c.codes) if m is not None and not m.negated else []
+            codes = criterion_keys(m.codes) if m is not None and not m.negated else []
             if codes:
                 coded.append({"mention": c.mention, "codes": codes, "history": m.history})
         if not coded:
@@ -164,7 +168,7 @@ class _Builder:
         self.variables.setdefault(CONDITION_CODES, {
             "subject": "conditions", "unit": None, "relative_to": None, "code": None,
             "description": "the patient's ICD-10-CM codes with their ancestors (G40.909 -> G40, G40.9, G40.90, "
-                           "G40.909)"})
+                           "G40.909) and generic ranges (C50.911 -> C00-C96)"})
         if any(c["history"] for c in coded):
             self.variables.setdefault(HISTORY_CODES, {
                 "subject": "conditions", "unit": None, "relative_to": None, "code": None,
@@ -322,13 +326,15 @@ def patient_data(patient: Dict[str, Any], doc: Dict[str, Any]) -> Dict[str, Any]
 
 def condition_codes(conditions: List[str], history: bool = False) -> List[str]:
     """Patient conditions (ICD-10-CM codes or text) as their sure codes with every ancestor down to the
-    3-character category, dotted: ["G40.909"] -> ["G40", "G40.9", "G40.90", "G40.909"]; with `history`, the
+    3-character category, dotted, and the generic ranges of `linking.ranges` holding it: ["G40.909"] -> ["G40",
+    "G40.9", "G40.90", "G40.909"], ["C50.911"] -> [..., "C00-C96"]; with `history`, the
     past conditions their personal-history codes name instead: ["Z85.3"] -> ["C50"]."""
     from ..linking.match import dotted, history_codes, patient_codes
+    from ..linking.ranges import containing
 
     out: List[str] = []
     for cond in conditions:
         for code in ([c for c, _ in history_codes(cond)] if history else patient_codes(cond)):
             flat = code.replace(".", "")
-            out += [dotted(flat[:n]) for n in range(3, len(flat) + 1)]
+            out += [dotted(flat[:n]) for n in range(3, len(flat) + 1)] + containing(code)
     return sorted(set(out))

@@ -1,7 +1,8 @@
 """Concept codes for entity mentions, offline.
 
 `link(mention, label)` returns codes best first, each
-``{"system", "code", "display", "score"}``:
+``{"system", "code", "display", "score"}``; a generic condition word ("malignancy", C80) also
+says which ICD-10-CM range it stands for (``"covers": "C00-C96"``, `ranges`):
 
 * Condition -> ICD-10-CM (`icd10cm`, the CMS tabular list of `simple-icd-10-cm`);
 * Drug -> an ingredient (`drugs`, the dictionary of `drug-named-entity-recognition`;
@@ -21,7 +22,7 @@ import re
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
-from . import classes, drugs, icd10cm
+from . import classes, drugs, icd10cm, ranges
 
 __all__ = ["link", "LINKED_LABELS", "ICD10CM", "LOINC", "ATC", "within"]
 
@@ -61,7 +62,11 @@ def _icd(hits) -> List[Dict[str, Any]]:
 def _conditions(mention: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
     hits = icd10cm.candidates(mention, expansion)
     if hits and hits[0][1] >= 1.0:
-        return _icd(hits[:TOP])
+        out = _icd(hits[:TOP])
+        rng = ranges.generic(mention, expansion)  # "malignancy": C80, covering C00-C96
+        if rng and ranges.in_range(out[0]["code"], rng):
+            out[0]["covers"] = rng
+        return out
     parts = _parts(mention)
     if len(parts) > 1:
         coord = []

@@ -85,7 +85,7 @@ def past_text(condition: str) -> str:
     return condition.strip()[m.end():].strip(" :-") if m else ""
 
 
-def _clause(text: str, mention: str) -> str:
+def clause_of(text: str, mention: str) -> str:
     """The clause of `text` (between ';' / '.' / line breaks) that holds `mention` (all of it if absent)."""
     at = text.find(mention) if mention else -1
     if at < 0:
@@ -110,7 +110,7 @@ def negated_before(text: str, mention: str) -> bool:
     """A negation cue (ConText NEGATED_EXISTENCE) before the mention in its clause: "No history of cardiac
     disease, serious arrhythmias, or conduction abnormalities" negates all three, where ConText's scope
     stops at the first comma."""
-    clause = _clause(text, mention)
+    clause = clause_of(text, mention)
     at = clause.find(mention)
     return at >= 0 and bool(_patterns()["negated"].search(clause[:at]))
 
@@ -125,7 +125,7 @@ def speaks_of_history(text: str, mention: str, historical: bool = False, header:
     ("History of stroke within 6 months": a history code has no date), a negation ("No history of ...")
     or someone else ("Maternal history of ...", "first-degree relatives")."""
     pat = _patterns()
-    clause = _clause(text, mention)
+    clause = clause_of(text, mention)
     found = mention in clause  # ConText's flag decides only where the mention is not found in the text
     if not ((historical and not found) or _cue_before(clause, mention) or pat["after"].search(clause)
             or (header and pat["history"].search(header))):

@@ -205,6 +205,11 @@ def _unique(hits: List[Hit]) -> List[Hit]:
 
 
 def within(code: str, ancestor: str) -> bool:
-    """Is `code` the ICD-10-CM code `ancestor` or one of its descendants? (dotted or not)"""
+    """Is `code` the ICD-10-CM code `ancestor` or one of its descendants (dotted or not), or in the range
+    `ancestor` names ("C00-C96", `ranges.in_range`)?"""
+    if "-" in ancestor:
+        from .ranges import in_range
+
+        return in_range(code, ancestor)
     a, c = ancestor.replace(".", "").upper(), code.replace(".", "").upper()
     return bool(a) and c.startswith(a)

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import ICD10CM, link, within
-from .history import history_of, negated_before, past_text, speaks_of_history
+from .history import clause_of, history_of, negated_before, past_text, speaks_of_history
+from .ranges import narrows
 
 #: lowest code score used to match (exact names 1.0, head words 0.9; fuzzy neighbours below)
 SURE = 0.9
@@ -78,12 +79,27 @@ def sure_codes(codes: Sequence[dict]) -> List[str]:
     return [c["code"] for c in codes if c.get("system") == ICD10CM and (c.get("score") or 0) >= SURE]
 
 
+def criterion_keys(codes: Sequence[dict]) -> List[str]:
+    """What a criterion's sure codes match against: each code, or the range a generic mention's code
+    covers ("malignancy": C80 covering "C00-C96")."""
+    return [c.get("covers") or c["code"] for c in codes
+            if c.get("system") == ICD10CM and (c.get("score") or 0) >= SURE]
+
+
+def narrowed(codes: Sequence[dict], text: str, mention: str) -> Tuple[dict, ...]:
+    """The codes without their ranges where the mention's clause sets part of the range apart ("history of
+    other malignancy", "cancer, except basal cell carcinoma": `ranges.narrows`); else as they are."""
+    if not any(c.get("covers") for c in codes) or not narrows(clause_of(text, mention)):
+        return tuple(codes)
+    return tuple({k: v for k, v in c.items() if k != "covers"} for c in codes)
+
+
 def match(conditions: Iterable[str], criterion_codes: Sequence[dict], history: bool = False) -> Optional[CodeMatch]:
-    """The first patient condition whose code lies at or below one of the criterion's sure codes; with
-    `history` (the criterion speaks of a past condition) a personal-history code counts by the condition
-    it names (Z85.3 within "history of breast cancer", C50)."""
-    wanted = [(c, c.get("display")) for c in criterion_codes
-              if c.get("system") == ICD10CM and (c.get("score") or 0) >= SURE]
+    """The first patient condition whose code lies at or below one of the criterion's sure codes (or in the
+    range a generic mention's code covers: C50.911 within "malignancy", C00-C96); with `history` (the
+    criterion speaks of a past condition) a personal-history code counts by the condition it names (Z85.3
+    within "history of breast cancer", C50)."""
+    wanted = [(k, c.get("display")) for c in criterion_codes for k in criterion_keys([c])]
     if not wanted:
         return None
     for cond in conditions:
@@ -91,9 +107,9 @@ def match(conditions: Iterable[str], criterion_codes: Sequence[dict], history: b
         if history:
             found += [(hc, zc) for hc, zc in history_codes(cond)]
         for pc, zc in found:
-            for c, display in wanted:
-                if within(pc, c["code"]):
-                    return CodeMatch(cond, pc, c["code"], display, history_code=zc)
+            for key, display in wanted:
+                if within(pc, key):
+                    return CodeMatch(cond, pc, key, display, history_code=zc)
     return None
 
 
@@ -115,7 +131,7 @@ class CriterionCondition:
 
     def coded(self, text: str) -> CodedMention:
         """The mention in the text piece `text`, with its history reading (`history.speaks_of_history`)."""
-        return CodedMention(self.mention, self.codes,
+        return CodedMention(self.mention, narrowed(self.codes, text, self.mention),
                             speaks_of_history(text, self.mention, self.historical, self.header),
                             negated_before(text, self.mention))
 

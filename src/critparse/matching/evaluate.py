@@ -86,7 +86,7 @@ class _Evaluator:
                 if e.mention in text:
                     m = e.coded(text)  # Z85.3 within "history of breast cancer" (C50) only as history
                     if not m.negated:
-                        out = np.where(self.cols.coded(e.codes, m.history), MET, out).astype(np.int8)
+                        out = np.where(self.cols.coded(m.codes, m.history), MET, out).astype(np.int8)
             return out
         if op == "sex":
             known = self.cols.sex != None  # noqa: E711
