@@ -320,3 +320,9 @@ def test_half_life_washout_is_an_alternative_window(text, alternatives):
     assert len({c["subject"] for c in got}) == 1 and got[0]["subject"] not in ("", "time since event")
     keys = {c["any_of"] for c in got}
     assert (len(keys) == 1 and None not in keys) if alternatives else keys == {None}
+
+
+def test_length_in_two_time_units_is_one_value_not_a_range():
+    # "2 years and 6 months" is 2.5 years; read as a range it gave "age >= 2, <= 6 mo"
+    got = _got("Children older than 2 years and 6 months")
+    assert [(c["subject"], c["op"], c["value"], c["unit"]) for c in got] == [("age", ">", 2.5, "a")]

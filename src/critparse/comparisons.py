@@ -179,11 +179,16 @@ def _op_of(m: "re.Match[str]") -> Tuple[Optional[str], bool]:
     """(op, is_range) of a comparison match."""
     if (m.group("between") or m.group("range")) and m.group("v2"):
         return None, True
+    return _op_of_one(m), False
+
+
+def _op_of_one(m: "re.Match[str]") -> Optional[str]:
+    """The operator of a comparison match read as one value."""
     if m.group("pre"):
-        return PRE_OPS.get(" ".join(m.group("pre").lower().split())), False
+        return PRE_OPS.get(" ".join(m.group("pre").lower().split()))
     if m.group("post"):
-        return POST_OPS.get(" ".join(m.group("post").lower().split())), False
-    return None, False
+        return POST_OPS.get(" ".join(m.group("post").lower().split()))
+    return None
 
 
 _RATE = re.compile(r"\s*(daily|per\s+day|a\s+day|each\s+day|/\s*day|weekly|per\s+week|a\s+week|per\s+year|a\s+year|per\s+annum|"
@@ -202,6 +207,20 @@ def _glued(m: "re.Match[str]", text: str, unit_text: Optional[str], rel: Optiona
     if v1e < len(text) and (text[v1e].isalpha() or text[v1e] == "^" or text[v1e:v1e + 2] == "\\^") and not unit_text and not rel:
         return True  # "10^999/L" read as "10": an exponent no unit covers
     return False
+
+
+_TIME_RANK = {"a": 6, "mo": 5, "wk": 4, "d": 3, "h": 2, "min": 1}
+
+
+def _compound_time(m: "re.Match[str]", ucum: Optional[str], v1: float, v2: Optional[float]) -> Optional[float]:
+    """"2 years and 6 months" (2.5), "24 years and 364 days": a length written in two time units, larger
+    first, joined by "and", in the larger unit; None where the match is no such length."""
+    u1 = units.to_ucum(m.group("u1")) if m.group("u1") else None
+    if v2 is None or (m.group("range") or "").lower() != "and" or u1 is None or ucum is None \
+            or _TIME_RANK.get(u1, 0) <= _TIME_RANK.get(ucum, 0) or ucum not in _TIME_RANK:
+        return None
+    extra = units.try_convert(v2, ucum, u1)
+    return None if extra is None else round(v1 + extra, 3)
 
 
 def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
@@ -242,6 +261,10 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
         return None  # a value too large to be finite: no constraint rather than Infinity
     if m.group("neg"):
         v1 = -v1
+    compound = _compound_time(m, ucum, v1, v2) if is_range else None
+    if compound is not None:  # "2 years and 6 months", "24 years and 364 days": one length, not a range
+        v1, ucum, unit_text, is_range = compound, units.to_ucum(m.group("u1")), m.group("u1"), False
+        op = _op_of_one(m)
     if is_range and v2 is not None and v2 < v1:
         return None
     while end > m.start() and text[end - 1].isspace():

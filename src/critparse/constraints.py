@@ -71,7 +71,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import comparisons, lexicon, units
 from .comparisons import NUM, Comparison, number
 from .records import member_key
-from .subjects import (TIME_UNITS, Attachment, Mentions, Span, attach, event_after, event_of, head_phrase, listed_events,
+from .subjects import (TIME_UNITS, Attachment, Mentions, Span, attach, event_after, event_of, head_phrase, lasted_after, listed_events,
                        mention_list, staged_thing, temporal_subject, window_event)
 
 
@@ -321,7 +321,19 @@ def _bare(c: Comparison, text: str, mentions: Mentions, prev: List[Found], hint:
     """Numbers without an operator that still bound something: windows, performance statuses, a score's
     listed values."""
     return _half_lives(c, text, prev) or _window(c, text, mentions, prev) or _performance(c, text, mentions) \
-        or _score_list(c, text, mentions, hint)
+        or _score_list(c, text, mentions, hint) or _lasting(c, text)
+
+
+def _lasting(c: Comparison, text: str) -> List[Found]:
+    """"1 year post-menopausal", "a 1-week washout", "12 months of spontaneous amenorrhea": with no comparator,
+    the length of the state is a minimum."""
+    if c.is_range:
+        return []
+    s = lasted_after(text, c)
+    if s is None or s.name.endswith(" history"):
+        return []  # "Has a 2-year history of X": at least or exactly, the text does not say
+    return [record(s.name, text[s.start:s.end], ">=", c.v1, c.v1_text, c.unit, c.unit_text, None, "duration",
+                   c.start, s.end)]
 
 
 HALF_LIVES = "{half-lives}"

@@ -321,7 +321,7 @@ def age_at(text: str, c: Comparison, age: Span) -> Span:
 
 # "N weeks since prior chemotherapy", "since completion of radiotherapy", "from the last dose of X"
 _SINCE = re.compile(
-    r"\s+(?:have\s+)?(?:elapsed\s+)?(?:(?:since|from|after)\s+|post-|post\s+)(?:the\s+)?(?:(?:completion|end|start|last\s+dose|last\s+administration|"
+    r"\s+(?:(?:have|has)\s+)?(?:elapsed\s+|passed\s+)?(?:(?:since|from|after)\s+|post-|post\s+)(?:the\s+)?(?:(?:completion|end|start|last\s+dose|last\s+administration|"
     r"discontinuation|date)\s+of\s+)?(?:(?:any|all|the|their|his|her|last|prior|previous|most\s+recent|other|or\s+concurrent)\s+)*"
     r"(?P<what>[A-Za-z][\w\-]*(?:(?:[ \t]+|[ \t]*\n[ \t]*(?!\n))(?!(?:and|or|with|to|for|at|in|within|before|prior|unless|except|if|"
     r"no|not|none|during|until|while|is|are|was|must|should)\b)[A-Za-z][\w\-]*){0,3})", re.I)
@@ -335,12 +335,53 @@ _TRAILING_JOIN = re.compile(r"[\s,(]*(?:\(\s*)?(?:\b(?:if|and|or|when|who|that|w
 TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 
 
+# "at least a 1-year history of migraine", "a >2 year history of asthma": how long a condition has been known
+_HISTORY_OF = re.compile(r"[\s-]*(?:documented\s+|known\s+)?history\s+of\s+(?P<what>[A-Za-z][\w\-']*(?:[ \t]+(?!(?:and|or|with|"
+                         r"without|in|at|for|of|to|that|which|who|as|before|prior|since|is|are)\b)[A-Za-z][\w\-']*){0,3})", re.I)
+_LASTING = re.compile(r"[\s-]*(?:of\s+)?(?P<what>" + _words_alt("lasting_state") + r")\b", re.I)
+
+
+_SINCE_FROM = re.compile(r"\s+(?:(?:have|has)\s+)?(?:elapsed\s+|passed\s+)?(?:since|from)\b", re.I)
+_TIMEPOINT_WORD = re.compile(r"\b(?:" + "|".join(sorted(_TIMEPOINTS, key=len, reverse=True)) + r")\b", re.I)
+_FUNCTION = re.compile(r"^(?:the|a|an|of|in|at|on|with|for|to|and|or|their|his|her|its|not|due)$", re.I)
+
+
+def lasted_after(text: str, c: Comparison) -> Optional[Span]:
+    """The state a time value says the length of, written just after it: "1 year post-menopausal" (the
+    post-menopausal duration), "a 1-week washout", "12 months of spontaneous amenorrhea", "at least a 1-year
+    history of migraine" (migraine history)."""
+    if c.unit not in TIME_UNITS:
+        return None
+    m = _HISTORY_OF.match(text, c.end)
+    if m:
+        s = m.start("what")
+        kept = []
+        for w in re.finditer(r"\S+", m.group("what")):
+            if _STOP.match(w.group(0)) or _BARE.match(w.group(0)) or _FUNCTION.match(w.group(0)):
+                break  # "a 2-week history of two or more ...", "history of amenorrhea not due to ..."
+            kept.append(w)
+        if not kept:
+            return None
+        e = s + kept[-1].end()
+        return Span(s, e, " ".join(text[s:e].lower().split()) + " history")
+    m = _LASTING.match(text, c.end)
+    if m is None or (c.unit not in ("mo", "a") and "amenorrh" in m.group("what").lower()):
+        return None  # "more than 37 weeks of amenorrhea": a gestational age, not a menopause
+    s, e = m.span("what")
+    name = " ".join(text[s:e].lower().split())
+    return Span(s, e, name + " duration" if "menopaus" in name else name)
+
+
 def since_subject(text: str, end: int) -> Optional[Span]:
     """The event of "at least 4 weeks since prior chemotherapy"."""
     m = _SINCE.match(text, end)
     if not m:
         return None
     s, e = m.span("what")
+    words_ = list(re.finditer(r"\S+", text[s:e]))
+    while len(words_) > 1 and _FUNCTION.match(words_[-1].group(0)):  # "since the last irradiation date of the"
+        words_.pop()
+    e = s + words_[-1].end()
     return Span(s, e, " ".join(text[s:e].lower().split()))
 
 
@@ -399,9 +440,54 @@ def _balanced_floor(text: str, floor: int, end: int) -> int:
     return floor
 
 
+# a clause break that is no list conjunction: where a list of events before a window can start
+_HARD_BREAK = re.compile(r"[;:]|\n[ \t]*(?:\n|(?=(?:[-*+\u2022]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s))|\.\s|\bexcept\b|\bunless\b", re.I)
+_LIST_JOIN = re.compile(r",\s*(?:and/or|or|and)\s+$", re.I)
+_MEMBER_SPLIT = re.compile(r"\s*,\s*(?:(?:and/or|or|and)\s+)?", re.I)
+# a list member that is a clause, not a noun phrase ("patients must have measurable disease, and no X within")
+_NOT_MEMBER = re.compile(r"[\d<>=()\[\]]|\b(?:" + _AUX + r"|" + "|".join(words()["number_words"]) + r"|no|none|without|such\s+as|including|e\.g|i\.e|than|if|when|while|"  # type: ignore[index]
+                         r"during|within|after|before|since|prior|except|unless|other|" + _EVENT_VERB + r")\b", re.I)
+_CATCH_ALL = re.compile(r"^(?:any\s+)?other\b", re.I)  # "X, Y, or any other immunosuppressants": the last covers all
+
+
+def _over_list(text: str, floor: int, ev: Span) -> Span:
+    """"Intraarticular, intramuscular, or intravenous administration of glucocorticoids, or intravenous
+    immunoglobulin within 4 weeks": the window bounds the whole list of events before it (ANNOTATION.md: a
+    window over a list of events is one item), not only its last member, whose clause ", or" began. Each
+    earlier member is a short noun phrase (no verb, number or clause word); else `ev` as it was."""
+    join = _LIST_JOIN.search(text, max(0, floor - 12), floor)
+    lead = text[floor:ev.start].strip()
+    m = _LEAD_WORDS.match(lead + " ")
+    while lead and m and m.end() > 0:
+        lead = lead[m.end():].strip()
+        m = _LEAD_WORDS.match(lead + " ")
+    if join is None or lead or _CATCH_ALL.match(text[floor:ev.end].strip()):
+        return ev
+    hard = 0
+    for m in _HARD_BREAK.finditer(text, 0, join.start()):
+        hard = m.end()
+    seg_start = hard + len(text[hard:join.start()]) - len(text[hard:join.start()].lstrip(" \t\n-*+\u2022"))
+    s, body = _event_body(text, seg_start, text[seg_start:join.start()])
+    first = re.match(r"^(?:(?:" + _words_alt("stop") + r")\s+)+", body, re.I)  # "[treatment] for a serious bacterial"
+    if first:
+        s, body = s + first.end(), body[first.end():]
+    if not body.strip() or len(body) > 200:
+        return ev
+    members = [x for x in _MEMBER_SPLIT.split(body) if x.strip()]
+    if not members or any(len(x.split()) > 8 or _NOT_MEMBER.search(x) for x in members):
+        return ev
+    return Span(s, ev.end, " ".join(text[s:ev.end].lower().split()))
+
+
 def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
-    """The event a window ("within 4 weeks") bounds: the phrase before it, leading and trailing verbs trimmed;
-    None where no event phrase is found (a window with no event cannot be tested: no constraint)."""
+    """The event a window ("within 4 weeks") bounds: the phrase before it, leading and trailing verbs trimmed,
+    extended over a list of events before it; None where no event phrase is found (a window with no event
+    cannot be tested: no constraint)."""
+    ev = _temporal_subject(text, floor, wstart)
+    return _over_list(text, floor, ev) if ev is not None else None
+
+
+def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     floor = _balanced_floor(text, floor, wstart)
     seg = text[floor:wstart]
     body = re.sub(r"^[\s\-*+\u2022]+", "", seg).rstrip()  # spaces and a bullet
@@ -656,6 +742,9 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         near = head_phrase(text, c.start, floor)
         if scale and _SCALE_NAME.search(scale.name) and (near is None or not _adjacent(text, near, c)):
             return Attachment([scale], extends_to=scale.end)  # ... unless a phrase names it ("Knee pain > 20 on VAS")
+    lasted = lasted_after(text, c)
+    if lasted:  # "1 year post-menopausal", "a 2-year history of asthma": never an age
+        return Attachment([lasted], "duration", lasted.end)
     age = age_subject(text, floor, c, c.unit) if c.word != "grade" else None
     if age and _label_over_bare_years(text, floor, c, age, hint):
         age = None  # "Life expectancy: At least 5-10 years": the label names what the years measure
@@ -675,11 +764,19 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         part = _percent_of(text, c)  # ">= 10% of BSA involvement": the thing the percentage is of
         if part:
             return Attachment([part], None, part.end)
-    if c.unit in TIME_UNITS and age is None and hp is None:
-        since = since_subject(text, c.end)
+    if c.unit in TIME_UNITS and age is None and (hp is None or _VERB_LIKE.search(hp.name)):
+        # after a verb ("have passed more than 1 year since their last menstrual period", "received at least 8
+        # weeks of AZT") only "since"/"from" name the event: "Stroke occurred more than 30 days after the
+        # transfer" bounds the stroke; and never a reference point ("less than 24 hours of admission")
+        verb = hp is not None
+        since = since_subject(text, c.end) if not verb or _SINCE_FROM.match(text, c.end) else None
+        if since and verb and _REFERENCE.search(since.name):
+            since = None  # "performed no longer than four months from the date of randomization": no event
         if since:
             return Attachment([since], "temporal", since.end)
         lasted = of_subject(text, c)
+        if lasted and verb and (_REFERENCE.search(lasted.name) or _TIMEPOINT_WORD.search(lasted.name)):
+            lasted = None
         if lasted:
             return Attachment([lasted], "duration", lasted.end)
     event = window_event(text, floor, c) if age is None else None
