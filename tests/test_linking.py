@@ -44,6 +44,29 @@ def test_no_code_rather_than_a_wrong_one():
     assert link("epilepsy", "Procedure") == [] and link("", "Condition") == []
 
 
+# Condition mentions of legacy XML records (ctgov_xml_2023) that once got a code naming more than they say
+@pytest.mark.parametrize("mention,wrong", [
+    ("episode", "F30"),  # manic episode
+    ("rapidly progressive disease", "N01"),  # rapidly progressive nephritic syndrome
+    ("Cardiovascular", "A52"),  # title "Cardiovascular and cerebrovascular syphilis" split into "cardiovascular"
+    ("primary lesion", "G71"),  # primary disorder of muscle
+    ("peripheral sensory neuropathy", "G60"),  # hereditary motor and sensory neuropathy
+    ("obstructive disease", "N13"),  # title "Obstructive and reflux uropathy"
+    ("obstructive disease", "H68"),  # title "Eustachian salpingitis and obstruction"
+    ("Recurrence", "N02"),  # recurrent and persistent hematuria
+])
+def test_no_code_that_says_more_than_the_mention(mention, wrong):
+    assert all(c["code"][:3] != wrong for c in link(mention, "Condition"))
+
+
+def test_title_parts_share_their_head_and_leading_words():
+    assert first("cardiovascular syphilis", "Condition")["code"].startswith("A52.0")
+    assert first("conductive hearing loss", "Condition")["code"].startswith("H90")
+    assert first("syncope", "Condition")["code"] == "R55"
+    assert first("basal cell carcinoma", "Condition")["code"] == "C44.91"  # ICD-10-CM Index: see Neoplasm, skin
+    assert first("chronic lymphocytic leukemia", "Condition")["code"] == "C91.1"
+
+
 @pytest.mark.parametrize("mention,ingredient,code", [
     ("Ritalin", "methylphenidate", "DB00422"), ("Paracetamol", "acetaminophen", "DB00316"),
     ("ASA", "aspirin", "DB00945"), ("adriamycin", "doxorubicin", "DB00997"), ("RBV", "ribavirin", "DB00811"),

@@ -33,7 +33,7 @@ MIN_SCORE = 0.8
 #: score of a code found for the mention's head words only
 HEAD_SCORE = 0.9
 #: bump when the way names are derived from the tabular list changes (a new cache file)
-INDEX_FORMAT = 7
+INDEX_FORMAT = 10
 #: suffixes that name the same condition without it: "Sacroiliitis, not elsewhere classified" (M46.1),
 #: "Urinary tract infection, site not specified" (N39.0)
 _SAME = re.compile(r",?\s+(?:not elsewhere classified|NEC)\b|,\s*(?:site|part) (?:unspecified|not specified)$|"
@@ -68,9 +68,43 @@ def _variants(text: str, rank: int) -> List[Tuple[str, bool, int]]:
             out.append((n, generic, RANK_NOS if generic else rank))
     words = norm(strip_parens(base)).split(" ")
     if rank == RANK_TITLE and "and" in words and "of" not in words and len(words) <= 5:
-        for part in " ".join(words).split(" and "):  # "Syncope and collapse" -> "syncope"
-            out.append((part, generic, RANK_INCLUDES))
+        out += [(part, generic, RANK_INCLUDES) for part in _title_parts(words)]
     return out
+
+
+def _title_parts(words: List[str]) -> List[str]:
+    """The conditions a title "A and B" names: "Syncope and collapse" -> syncope, collapse; a one-word
+    modifier shares the last part's head ("Cardiovascular and cerebrovascular syphilis" ->
+    "cardiovascular syphilis", "Acute and chronic respiratory failure" -> "acute respiratory failure") and
+    "Other and unspecified X" names no "other"; the first part's leading words go to a one-word later
+    part ("Eustachian salpingitis and obstruction" -> "eustachian obstruction"); a title whose first and
+    last parts both have several words is not split ("Hereditary motor and sensory neuropathy" does not
+    name "sensory neuropathy")."""
+    parts = " ".join(words).split(" and ")
+    last = parts[-1].split(" ")
+    lead = parts[0].split(" ")[:-1]  # "Eustachian salpingitis and obstruction": a Eustachian obstruction
+    if lead and len(last) > 1:  # "Hereditary motor and sensory neuropathy": where each part ends is unsure
+        return []
+    out = []
+    for part in parts:
+        if part is not parts[0] and " " not in part and lead:
+            out.append(" ".join(lead + [part]))
+        elif part is parts[-1] or not is_modifier(part.split(" ")[-1]):
+            out.append(part)
+        elif len(last) > 1 and part not in ("other", "unspecified"):  # "other obstructive" + " uropathy"
+            out.append(" ".join([part] + last[1:]))
+    return out
+
+
+def is_modifier(word: str) -> bool:
+    """An adjective-like word of a title (resources/condition_words.csv: modifier words and endings)."""
+    return word in _modifier_words("modifier") or any(
+        word.endswith(s) and len(word) > len(s) + 3 for s in _modifier_words("modifier suffix"))
+
+
+@lru_cache(maxsize=2)
+def _modifier_words(kind: str) -> frozenset:
+    return frozenset(r["word"] for r in resources.read_csv("condition_words.csv") if r["kind"] == kind)
 
 
 def _qualifies_a_word(bracket: str, before: str, after: str) -> bool:
@@ -169,8 +203,48 @@ def _fuzzy(name: str, k: int = 12) -> List[Hit]:
     ix = index()
     hits: List[Hit] = []
     for row, score in ix.query(name, k, MIN_SCORE):
-        hits += [(code, round(score, 3)) for code, _ in ix.payload[row]]
+        if not says_more(ix.names[row], name):
+            hits += [(code, round(score, 3)) for code, _ in ix.payload[row]]
     return hits
+
+
+def says_more(found: str, mention: str) -> bool:
+    """Does a fuzzily found name say more than the mention ("episode" -> "manic episode", "peripheral
+    sensory neuropathy" -> "hereditary motor and sensory neuropathy", "renal artery stenosis" ->
+    "congenital renal artery stenosis")?  Generic words (resources/condition_words.csv) may be added, and
+    so may a complement ("avascular necrosis" -> "avascular necrosis of bone") where the mention has
+    none, ends in its head word and the found name says that word.  A word is said where the two share their
+    first five letters ("erythroleukemia" says "erythroid" and "leukemia")."""
+    generic = _modifier_words("generic")
+    m_core, m_rest = _complement(mention)
+    f_core, f_rest = _complement(found)
+    said = mention.split(" ")
+    head = next((w for w in reversed(m_core) if w not in generic), None)
+    if head is not None and not any(_same_word(head, w) for w in found.split(" ")):
+        return True
+
+    def unsaid(words: List[str]) -> bool:
+        return any(w not in generic and not any(_same_word(w, m) for m in said) for w in words)
+
+    open_end = not m_rest and head is not None and m_core[-1] == head  # "avascular necrosis" (+ "of bone")
+    return unsaid(f_core) or (not open_end and unsaid(f_rest))
+
+
+def _complement(name: str) -> Tuple[List[str], List[str]]:
+    """("avascular necrosis", "of bone"): the words before and from the first of/with/without/due."""
+    words = name.split(" ")
+    for i, w in enumerate(words):
+        if i and w in ("of", "with", "without", "due"):
+            return words[:i], words[i:]
+    return words, []
+
+
+def _same_word(found: str, said: str) -> bool:
+    """Does the mention word `said` say the found word: the same stem (first five letters), or the found
+    word inside it ("erythroleukemia" says "leukemia"; "cervix" does not say "endocervix")."""
+    if len(found) < 5 or len(said) < 5:
+        return found == said or (min(len(found), len(said)) >= 3 and said.startswith(found))
+    return found[:5] == said[:5] or found in said
 
 
 def candidates(mention: str, expansion: Optional[str] = None) -> List[Hit]:
