@@ -549,3 +549,30 @@ def test_any_text_segments_with_valid_offsets(text):
     known = set(ids)
     assert all(s.criterion.parent is None or s.criterion.parent in known for s in segs)
     assert segs == segment(normalize(text))
+
+
+# -- wrapped lines that end in heading words (legacy XML, 61 of 6,786 records) ----------------------------
+
+def test_a_wrapped_line_ending_in_entry_is_not_a_heading():
+    # NCT00498056: "... within 12 weeks of study" / "entry" flipped the next five exclusions to inclusion
+    text = ("        Inclusion Criteria:\n          -  HIV uninfected within 6 weeks prior to study entry\n"
+            "        Exclusion Criteria:\n"
+            "          -  Received any blood products or any immunomodulatory agents within 12 weeks of study\n"
+            "             entry\n"
+            "          -  History of cancer.\n          -  Seizure disorder.\n")
+    cs = crits(text)
+    assert [c.id for c in cs] == ["inc.1", "exc.1", "exc.2", "exc.3"]
+    assert all(c.kind == "exclusion" for c in cs[1:])
+
+
+def test_a_wrapped_line_ending_in_criteria_colon_keeps_its_list_under_the_item():
+    # NCT00000765: "... plus one of the following two" / "criteria:" then a numbered list
+    text = ("        Inclusion Criteria\n          Patients must have:\n"
+            "          -  Asymptomatic or symptomatic primary HIV infection, plus one of the following two\n"
+            "             criteria:\n"
+            "          1. p24 antigenemia documented within 1 month prior to study entry.\n"
+            "          2. Documented seroconversion within 1 month prior to study entry.\n")
+    cs = crits(text)
+    item = next(c for c in cs if c.clean_text.startswith("Asymptomatic"))
+    assert item.logic == "any" and len(kids(cs, item.id)) == 2
+    assert all(c.kind == "inclusion" for c in cs)

@@ -107,6 +107,8 @@ def classify(text: str, lines: List[Line], i: int, blank_before: bool,
         mk = Marker(mk.number, mk.mtype, mk.value, len(ln.text))  # marker alone on its line
     # section heading (also "- INCLUSION CRITERIA:")
     hd = read_heading(text, ln.start + (mk.length if mk else 0), ln.end) if ln.end - ln.start <= 160 else None
+    if hd is not None and mk is None and not blank_before and ln.text[:1].islower():
+        hd = None  # a wrapped sentence's last words ("... within 12 weeks of study" / "entry"; "the following" / "criteria:")
     if hd is not None:
         return LineClass("heading", mk, hd)
     if mk is not None:
