@@ -326,3 +326,12 @@ def test_length_in_two_time_units_is_one_value_not_a_range():
     # "2 years and 6 months" is 2.5 years; read as a range it gave "age >= 2, <= 6 mo"
     got = _got("Children older than 2 years and 6 months")
     assert [(c["subject"], c["op"], c["value"], c["unit"]) for c in got] == [("age", ">", 2.5, "a")]
+
+
+def test_alternative_window_in_parentheses_is_an_alternative():
+    # NCT05905055: "within 72 hours (or 96 hours for cIAI)": the same event, either length (any_of), not both
+    got = _got("Has received no more than 24 hours of empiric antimicrobial therapy for Gram negative organisms "
+               "within 72 hours (or 96 hours for cIAI) prior to the first dose of study drug")
+    windows = [c for c in got if c["category"] == "temporal"]
+    assert sorted(c["value"] for c in windows) == [72.0, 96.0]
+    assert windows[0]["subject"] == windows[1]["subject"] and windows[0]["any_of"] and windows[0]["any_of"] == windows[1]["any_of"]

@@ -71,7 +71,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import comparisons, lexicon, units
 from .comparisons import NUM, Comparison, number
 from .records import member_key
-from .subjects import (TIME_UNITS, Attachment, Mentions, Span, attach, event_after, event_of, head_phrase, lasted_after, listed_events,
+from .subjects import (TIME_UNITS, Attachment, Mentions, Span, attach, event_after, event_before_or, event_of, head_phrase, lasted_after, listed_events,
                        mention_list, staged_thing, temporal_subject, window_event)
 
 
@@ -232,10 +232,11 @@ def _window(c: Comparison, text: str, mentions: Mentions, prev: Optional[List[Fo
         end = tail.end()
     s = temporal_subject(text, floor, w.start())
     if s is None and not re.search(r"[A-Za-z]", text[floor:w.start()]):
-        s = event_after(text, end) or event_of(text, c.end)  # "Within the past 1 year, regular use of X", "Within 2 weeks of X"
+        # "Within the past 1 year, regular use of X", "Within 2 weeks of X", "X at the time of screening, or within 30 days"
+        s = event_after(text, end) or event_of(text, c.end) or event_before_or(text, floor)
         if s is not None:
             return [record(s.name, text[s.start:s.end], "<=", c.v1, c.v1_text, c.unit, c.unit_text, None, "temporal",
-                           w.start(), max(end, s.end))]
+                           min(s.start, w.start()), max(end, s.end))]
     if s is None:
         s = listed_events(text, floor, w.start(), end)  # "any of the following drugs within 14 days: X, Y, Z"
         if s is not None:
@@ -320,7 +321,7 @@ def _score_list(c: Comparison, text: str, mentions: Mentions, hint: Optional[str
 def _bare(c: Comparison, text: str, mentions: Mentions, prev: List[Found], hint: Optional[str] = None) -> List[Found]:
     """Numbers without an operator that still bound something: windows, performance statuses, a score's
     listed values."""
-    return _half_lives(c, text, prev) or _window(c, text, mentions, prev) or _performance(c, text, mentions) \
+    return _alt_window(c, text, prev) or _half_lives(c, text, prev) or _window(c, text, mentions, prev) or _performance(c, text, mentions) \
         or _score_list(c, text, mentions, hint) or _lasting(c, text)
 
 
@@ -334,6 +335,25 @@ def _lasting(c: Comparison, text: str) -> List[Found]:
         return []  # "Has a 2-year history of X": at least or exactly, the text does not say
     return [record(s.name, text[s.start:s.end], ">=", c.v1, c.v1_text, c.unit, c.unit_text, None, "duration",
                    c.start, s.end)]
+
+
+_ALT_TIME_GAP = re.compile(r"^\s*\(\s*or\s+$", re.I)
+
+
+def _alt_window(c: Comparison, text: str, prev: List[Found]) -> List[Found]:
+    """"within 72 hours (or 96 hours for cIAI) prior to the first dose": a second length of the window before,
+    for some patients; the same event and operator, an alternative of the first (`any_of`), never a second
+    window that must hold too."""
+    if c.op is not None or c.is_range or c.unit not in TIME_UNITS or not prev:
+        return []
+    p = prev[-1]
+    if p.category != "temporal" or p.unit not in TIME_UNITS or not _ALT_TIME_GAP.match(text[p.end:c.start]) \
+            or _same_time(p, c):
+        return []
+    f = record(p.subject, p.subject_text, p.op, c.v1, c.v1_text, c.unit, c.unit_text, None, p.category, c.start, c.end)
+    p.any_of = p.any_of or f"or@{p.start}"
+    f.any_of = p.any_of
+    return [f]
 
 
 HALF_LIVES = "{half-lives}"

@@ -402,6 +402,10 @@ _FORWARD_REF = re.compile(r"\bfollowing\s+[\w\-]+(?:\s+[\w\-]+)?\s*$", re.I)
 _VALUE_BREAK = re.compile(r"[<>=]|(?<![\w\-.])\d")
 
 
+_WHEN_TAIL = re.compile(r"[\s,]+(?:at|on|upon|during)\s+(?:the\s+)?(?:time\s+of\s+)?(?:the\s+)?(?:"
+                        + "|".join(sorted(_TIMEPOINTS, key=len, reverse=True)) + r")(?:\s+visit)?\s*$", re.I)
+
+
 def _event_body(text: str, s: int, body: str) -> Tuple[int, str]:
     """The event phrase of `body` (starting at text offset `s`): leading verbs, determiners and report words
     trimmed, a trailing verb group ("... sample obtained", "... is to be performed") dropped."""
@@ -416,6 +420,9 @@ def _event_body(text: str, s: int, body: str) -> Tuple[int, str]:
     t = _VERB_TAIL.search(body)
     if t:
         body = body[:t.start()]
+    when = _WHEN_TAIL.search(body)  # "... at the time of screening visit": when, not what
+    if when and when.start() > 0:
+        body = body[:when.start()]
     body = _STANDARD_TAIL.sub("", body)
     body = re.sub(r",\s*(?:including|such\s+as|e\.g\.?|eg|i\.e\.?)\s[^,]*,?\s*$", "", body, flags=re.I)  # "X, including Y,"
     body = _TRAILING_JOIN.sub("", re.sub(r"\s*\([^()]*\)[\s,]*$", "", _TRAILING_JOIN.sub("", body)))  # "(bright red blood ...)"
@@ -446,8 +453,26 @@ _LIST_JOIN = re.compile(r",\s*(?:and/or|or|and)\s+$", re.I)
 _MEMBER_SPLIT = re.compile(r"\s*,\s*(?:(?:and/or|or|and)\s+)?", re.I)
 # a list member that is a clause, not a noun phrase ("patients must have measurable disease, and no X within")
 _NOT_MEMBER = re.compile(r"[\d<>=()\[\]]|\b(?:" + _AUX + r"|" + "|".join(words()["number_words"]) + r"|no|none|without|such\s+as|including|e\.g|i\.e|than|if|when|while|"  # type: ignore[index]
-                         r"during|within|after|before|since|prior|except|unless|other|" + _EVENT_VERB + r")\b", re.I)
+                         r"during|within|after|before|since|from|based|due|because|prior|except|unless|other|having|being|" + _EVENT_VERB + r")\b", re.I)
 _CATCH_ALL = re.compile(r"^(?:any\s+)?other\b", re.I)  # "X, Y, or any other immunosuppressants": the last covers all
+
+
+_CONJ_SPLIT = re.compile(r"\s*,\s*(?:(?:and/or|or|and)\s+)?|\s+(?:and/or|or|and)\s+", re.I)
+
+
+_HISTORY_MEMBER = re.compile(r"^\s*(?:an?\s+)?(?:(?:prior|previous|past)\s+)?history\b", re.I)
+
+
+def _noun_list(body: str) -> bool:
+    """"Major injuries and/or surgery or bone fracture": two or more short noun phrases joined by commas and
+    conjunctions, none holding a verb, a number or a clause word."""
+    members = [x for x in _CONJ_SPLIT.split(body.strip(" ,")) if x.strip()]
+    if any(_HISTORY_MEMBER.match(x) for x in members[1:]):
+        return False  # "chronic pancreatitis or history of acute pancreatitis within 2 years": the window is the history's
+    if not re.search(r"\b(?:and/or|or|and)\s+[^,]+$", body.strip(" ,"), re.I):
+        return False  # "sinus, bradycardia or sustained ventricular tachycardia, Myocardial infarction": no list's end
+    return 2 <= len(members) and len(body.split()) <= 14 \
+        and all(len(x.split()) <= 4 and not _NOT_MEMBER.search(x) for x in members)
 
 
 def _over_list(text: str, floor: int, ev: Span) -> Span:
@@ -463,14 +488,13 @@ def _over_list(text: str, floor: int, ev: Span) -> Span:
         m = _LEAD_WORDS.match(lead + " ")
     if join is None or lead or _CATCH_ALL.match(text[floor:ev.end].strip()):
         return ev
-    hard = 0
-    for m in _HARD_BREAK.finditer(text, 0, join.start()):
-        hard = m.end()
-    seg_start = hard + len(text[hard:join.start()]) - len(text[hard:join.start()].lstrip(" \t\n-*+\u2022"))
+    seg_start = _list_start(text, join.start())
+    if re.search(r"\(\s*" + re.escape(text[ev.start:ev.end]) + r"\s*\)", text[seg_start:join.start()]):
+        return ev  # "History of myocardial infarction (MI), or MI within 6 months": the same event, abbreviated
     s, body = _event_body(text, seg_start, text[seg_start:join.start()])
     first = re.match(r"^(?:(?:" + _words_alt("stop") + r")\s+)+", body, re.I)  # "[treatment] for a serious bacterial"
     if first:
-        s, body = s + first.end(), body[first.end():]
+        s, body = _event_body(text, s + first.end(), body[first.end():])  # "Patients with a history of X"
     if not body.strip() or len(body) > 200:
         return ev
     members = [x for x in _MEMBER_SPLIT.split(body) if x.strip()]
@@ -479,12 +503,50 @@ def _over_list(text: str, floor: int, ev: Span) -> Span:
     return Span(s, ev.end, " ".join(text[s:ev.end].lower().split()))
 
 
+def _list_start(text: str, end: int) -> int:
+    """Start of the clause holding `end`, across list conjunctions (", or", ", and")."""
+    hard = 0
+    for m in _HARD_BREAK.finditer(text, 0, end):
+        hard = m.end()
+    return hard + len(text[hard:end]) - len(text[hard:end].lstrip(" \t\n-*+\u2022"))
+
+
+def event_before_or(text: str, floor: int) -> Optional[Span]:
+    """"Participation in other clinical studies ... at the time of screening visit, or within 30 days": a window
+    whose clause holds nothing but ", or" bounds the event of the clause before it; None where that names only
+    a reference point of the study."""
+    join = _LIST_JOIN.search(text, max(0, floor - 12), floor)
+    if join is None:
+        return None
+    ev = temporal_subject(text, _list_start(text, join.start()), join.start())
+    if ev is None or _REFERENCE.search(ev.name) or _TIMEPOINT_WORD.search(ev.name) \
+            or all(_STOP.match(w) or _PERSON.fullmatch(w) or re.fullmatch(_AUX + r"|\w+ly", w, re.I) for w in ev.name.split()):
+        return None  # "person is currently, or within the past 3 months has been, ...": no event named
+    return ev
+
+
 def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     """The event a window ("within 4 weeks") bounds: the phrase before it, leading and trailing verbs trimmed,
     extended over a list of events before it; None where no event phrase is found (a window with no event
     cannot be tested: no constraint)."""
     ev = _temporal_subject(text, floor, wstart)
-    return _over_list(text, floor, ev) if ev is not None else None
+    return _expanded(text, _over_list(text, floor, ev)) if ev is not None else None
+
+
+def _expanded(text: str, ev: Span) -> Span:
+    """"major depressive episode (MDE) or has had an active MDE in the past 6 months": an event named by an
+    abbreviation that the text defines earlier ("long form (ABBR)", the words' initials spelling it) is named
+    by its long form."""
+    abbr = text[ev.start:ev.end]
+    if not re.fullmatch(r"[A-Z][A-Za-z]{1,5}", abbr) or sum(ch.isupper() for ch in abbr) < 2:
+        return ev
+    m = re.search(r"((?:[A-Za-z][\w\-]*\s+){%d})\(\s*%s\s*\)" % (sum(ch.isupper() for ch in abbr), re.escape(abbr)), text[:ev.start])
+    if m is None:
+        return ev
+    long_words = m.group(1).split()
+    if [w[0].lower() for w in long_words] != [ch.lower() for ch in abbr if ch.isupper()]:
+        return ev
+    return Span(ev.start, ev.end, " ".join(w.lower() for w in long_words))
 
 
 def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
@@ -513,6 +575,12 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
         return None  # "they should not be given within 8 hours": the event is named in another sentence
     if not body.split() or all(_BARE.match(w) or _STOP.match(w) for w in body.split()) or _FORWARD_REF.search(body):
         return None
+    lead = re.match(r"^(?:(?:" + _words_alt("stop") + r")\s+)+", body, re.I)  # "[treatment] for a severe infection or X"
+    listed = body[lead.end():] if lead else body
+    if len(body.split()) > 6 and not brk and _noun_list(listed):  # "Major injuries and/or surgery or bone fracture within 28 days"
+        s += len(body) - len(listed)
+        e = s + len(listed.rstrip(" ,("))
+        return Span(s, e, " ".join(text[s:e].lower().split()))
     if len(body.split()) > 6:
         hp = head_phrase(text, s + len(body.rstrip(" ,(")), floor)
         closed = text.rfind(")", hp.start, hp.end) if hp is not None else -1
@@ -563,6 +631,10 @@ _AFTER_END = re.compile(r"[;.(),]|\n[ \t]*(?:\n|[-*+\u2022]|\d{1,2}[.)])|\b(?:th
 _REF_TAIL = re.compile(r"\s*(?:prior\s+to|prior|before|preceding)\b(?:\s+(?!and\b|or\b)[\w\-]+){0,5}", re.I)
 
 
+_WHO_LEAD = re.compile(r"(?:those|" + _words_alt("person") + r")\s+who\s+(?:(?:have|has|had|are|is|was|were|will|or|been)\s+)*(?:"
+                       + _words_alt("event_verb_present") + r"\s+)?", re.I)
+
+
 def event_after(text: str, end: int) -> Optional[Span]:
     """The event written after a window that opens its clause ("Within the past 1 year, regular use of
     medications that ...", "In the three months prior to the study initiation, was given X"): the phrase after
@@ -570,9 +642,11 @@ def event_after(text: str, end: int) -> Optional[Span]:
     m = _AFTER_LEAD.match(text, end)
     if m is None:
         return None
-    stop = _AFTER_END.search(text, m.end())
+    who = _WHO_LEAD.match(text, m.end())  # "Currently, or within the past 3 months, those who have a habit of X"
+    start = who.end() if who else m.end()
+    stop = _AFTER_END.search(text, start)
     q = stop.start() if stop else len(text)
-    return temporal_subject(text, m.end(), q) if q > m.end() else None
+    return temporal_subject(text, start, q) if q > start else None
 
 
 _OF_EVENT = re.compile(r"\s+of\s+(?:(?:completing|completion\s+of|starting|the\s+start\s+of|receiving)\s+)?(?=[A-Za-z])", re.I)
