@@ -256,13 +256,18 @@ def _window(c: Comparison, text: str, mentions: Mentions, prev: Optional[List[Fo
 _MEASURED_GAP = re.compile(r"^\)?[^\s()]{0,15}(?:\s+(?:a|per|each)\s+(?:day|week|month))?[\s,]*(?:\((?:[^()]|\([^()]*\)){0,80}\)[\s,]*)?$")
 
 
+# "TG <= 150 mg/dL (<= 175 mg/dL when not fasting) within 6 months": the end of a parenthesised alternative bound
+_MEASURED_ALT_GAP = re.compile(r"^\s+[A-Za-z][^()\d<>=]{0,30}\)[\s,]*$")
+
+
 def _measured_before(prev: List[Found], text: str, floor: int, wstart: int) -> Optional[Found]:
     """"Hemoglobin A1C: 5.7 - 6.4 within the 3 months", "Weight change more than 3 kg within the last 3 months",
     "anticoagulation for more than 48 hours in the two days prior":
     a window straight after a measurement in the same clause bounds when that measurement was taken."""
     if not prev or prev[-1].end <= floor or prev[-1].end > wstart or prev[-1].category in ("temporal", "age"):
         return None
-    return prev[-1] if _MEASURED_GAP.match(text[prev[-1].end:wstart]) else None
+    gap = text[prev[-1].end:wstart]
+    return prev[-1] if _MEASURED_GAP.match(gap) or _MEASURED_ALT_GAP.match(gap) else None
 
 
 def _performance(c: Comparison, text: str, mentions: Mentions) -> List[Found]:

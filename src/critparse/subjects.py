@@ -481,6 +481,8 @@ def _over_list(text: str, floor: int, ev: Span) -> Span:
     window over a list of events is one item), not only its last member, whose clause ", or" began. Each
     earlier member is a short noun phrase (no verb, number or clause word); else `ev` as it was."""
     join = _LIST_JOIN.search(text, max(0, floor - 12), floor)
+    if ev.start < floor:
+        return ev  # "X (including trace, or above, cells ...) within 12 weeks": the clause reached back before "("
     lead = text[floor:ev.start].strip()
     m = _LEAD_WORDS.match(lead + " ")
     while lead and m and m.end() > 0:
