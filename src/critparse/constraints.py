@@ -535,6 +535,7 @@ def _bounds_out(out: List[Found], spans: List[Tuple[int, int]], m: "re.Match[str
 _QUANTITY_AFTER = re.compile(r"\s*(?:" + "|".join(comparisons.words()["words"]["household_measure"]) + r")\b", re.I)  # type: ignore[index]
 _SCALE_AFTER = re.compile(r"\s*(?:[\w-]+\s+){0,3}?(?:scale|vas|nrs|numeric|point|likert)\b", re.I)
 _PERIOD = re.compile(r"(?i)(?:over|during|for)\s+(?:a|the)\s+(?!age\b)")
+_TIME_INDEX = re.compile(r"(?i)\b(?:days?|weeks?|months?|cycles?)\s*$")
 _SAMPLE_SIZE = re.compile(r"(?<![\w.\-])[nN]\s*=\s*$")
 _INCHES_AFTER = re.compile(r"(?i)\s*(?:and\s+)?\d+(?:\.\d+)?\s*(?:inch(?:es)?\b|in\b|\"|'')")
 
@@ -611,6 +612,8 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
         return []
     if c.op in (">=", ">") and c.has_pre and c.unit in TIME_UNITS and re.search(r"(?i)\bwithin\s+$", text[max(0, c.start - 8):c.start]):
         c.op = None  # "within a minimum of 30 days": a window (at most 30 days), not a washout
+    if c.op is None and c.unit is None and _TIME_INDEX.search(text, max(0, c.value_start - 12), c.value_start):
+        return []  # "maintenance period (weeks 7 - 24)", "days 1-4": a regimen's day or week numbers, not a value
     if c.op == "=" and _SAMPLE_SIZE.search(text, max(0, c.value_start - 8), c.value_start):
         return []  # "degenerative scoliosis (n=20)", "(N = 40)": a sample size, no threshold
     if c.op is None and not c.is_range:

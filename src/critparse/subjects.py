@@ -502,6 +502,8 @@ def _over_list(text: str, floor: int, ev: Span) -> Span:
     members = [x for x in _MEMBER_SPLIT.split(body) if x.strip()]
     if not members or any(len(x.split()) > 8 or _NOT_MEMBER.search(x) for x in members):
         return ev
+    if any(re.fullmatch(r"[A-Za-z\-]+ed", x.strip()) for x in members):
+        return ev  # "approved, authorized, or investigational anti-SARS-CoV-2 antibodies": qualifiers of one thing
     return Span(s, ev.end, " ".join(text[s:ev.end].lower().split()))
 
 
