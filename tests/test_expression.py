@@ -87,7 +87,7 @@ def _pieces(e):
 def test_expression_round_trips_through_json(seed):
     back = critparse.ParsedTrial.from_json(seed.to_json())
     assert [c.expression for c in back.criteria] == [c.expression for c in seed.criteria]
-    assert back.schema_version == "2.0"
+    assert back.schema_version == critparse.SCHEMA_VERSION
 
 
 def test_schema_1_records_get_an_expression_from_their_text(seed):

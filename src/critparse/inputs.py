@@ -30,7 +30,7 @@ from .errors import CritparseError
 from .records import SCHEMA_VERSION
 
 #: the schema versions of `critparse parse` output this version reads
-READABLE_VERSIONS = tuple(dict.fromkeys(("1.0", SCHEMA_VERSION)))
+READABLE_VERSIONS = tuple(dict.fromkeys(("1.0", "2.0", SCHEMA_VERSION)))
 
 _MISSING_WORDS = frozenset({"nan", "", "na", "n/a", "null", "none"})
 

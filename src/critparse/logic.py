@@ -198,7 +198,10 @@ def lower(expr: Optional[Dict[str, Any]], crit: Criterion, cons: Dict[str, Const
             return None
         if "constraint" in e:
             c = cons.get(e["constraint"])
-            return None if c is None else Node("cmp", constraint=c, criterion=crit)
+            if c is not None and c.future:  # a window after enrolment: not a fact of the patient (critparse.timing)
+                e = {"text": c.text, "start": c.start, "end": c.end}
+            else:
+                return None if c is None else Node("cmp", constraint=c, criterion=crit)
         if "text" in e:
             n = Node("text", criterion=crit, kind=crit.kind,
                      value={"text": e["text"], "start": e.get("start"), "end": e.get("end"), "role": role,

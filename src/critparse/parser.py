@@ -29,6 +29,7 @@ from .normalize import NormalizedText, normalize
 from .records import Constraint, Criterion, Entity, Normalized, ParsedTrial, TrialInfo
 from .segment import Segment, segment
 from .textsafe import clean_text
+from .timing import TIME_UNITS, looks_forward
 
 
 def _check_inputs(text: Any, trial_id: Any) -> Tuple[str, Optional[str]]:
@@ -203,6 +204,7 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
     for i, (subject, subject_text, op, value, unit, rel, norm, negated, a, b, category, code, value_text,
             unit_text, concept, values, any_of) in enumerate(rows, 1):
         s, e = nt.to_original(base + a, base + b)
+        future = _future(nt.text, base + a, base + b, value_text, unit_text, unit)
         out.append(
             Constraint(
                 id=f"{cid}#c{i}",
@@ -227,9 +229,21 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
                 unit_text=unit_text,
                 values=list(values) if values else None,
                 any_of=any_of,
+                future=future,
             )
         )
     return out
+
+
+def _future(text: str, a: int, b: int, value_text: Optional[str], unit_text: Optional[str], unit: Optional[str]) -> bool:
+    """Does the time window text[a:b] (value and unit as written) run after enrolment (`critparse.timing`)?"""
+    if unit not in TIME_UNITS or not value_text:
+        return False
+    n = text.rfind(value_text, a, b)
+    if n < 0:
+        return False
+    u = text.find(unit_text, n, b + len(unit_text or "") + 2) if unit_text else -1
+    return looks_forward(text, n, u + len(unit_text) if u >= 0 else b, unit)
 
 
 def _run_fast(pending, nlp=None) -> Iterator[ParsedTrial]:

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 
 #: comparison operators, ASCII, as used in `Constraint.op`
 OPS = ("<", "<=", ">", ">=", "=", "!=", "in")
@@ -105,6 +105,7 @@ class Constraint:
     concept: Optional[str] = None  # id in the measurable-concept vocabulary (resources/concepts.jsonl), or None
     values: Optional[List[str]] = None  # op "in": the members of an enumeration ("IIIB", "IIIC", "IVA"); `value` is then unused (0)
     any_of: Optional[str] = None  # constraints of one criterion sharing this key are alternatives ("Lansky or Karnofsky >= 70")
+    future: bool = False  # a time window that runs after enrolment ("during the first 6 months of the study", "for 120 days after the last dose"): a study rule or commitment, not a fact of the patient's history; the trial logic reads it as text
 
 
 @dataclass

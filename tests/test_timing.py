@@ -1,0 +1,51 @@
+"""Time windows that run after enrolment (critparse.timing): study rules and commitments are not facts of the
+patient's history, so screening and the exporters read them as text, never as a test of past exposures."""
+
+from __future__ import annotations
+
+import critparse
+
+# NCT00000697 (ctgov_xml_2023): a study rule about the first weeks of the trial, beside a look-back window
+AZT = ("Exclusion Criteria:\n- AZT may not be administered during the first 3 weeks of foscarnet therapy.\n"
+       "- Chemotherapy within 4 weeks prior to study entry.\n")
+
+
+def _windows(text):
+    return {c.subject: c.future for c in critparse.parse(text, mode="fast").constraints}
+
+
+def test_first_weeks_of_the_study_and_next_months_run_forward():
+    assert _windows(AZT) == {"azt": True, "chemotherapy": False}
+    # NCT00000392: "likely to require chemotherapy during the first 6 months of the study"
+    assert list(_windows("Malignancy likely to require chemotherapy during the first 6 months of the study.").values()) == [True]
+
+
+def test_commitment_after_the_last_dose_runs_forward_a_washout_does_not():
+    # NCT05896748-style commitments (ctgov_v2_json_sample) against a washout after a prior therapy
+    fwd = critparse.parse("Agree to use contraception for at least 120 days after the last dose of study drug.",
+                          mode="fast").constraints
+    back = critparse.parse("At least 4 weeks after the last dose of prior chemotherapy.", mode="fast").constraints
+    assert [c.future for c in fwd] == [True] and fwd[0].value == 120
+    assert [c.future for c in back] == [False]
+
+
+def test_up_until_hours_prior_looks_back():
+    cons = critparse.parse("Antihistamines are allowed up until 48 hours prior to randomization.", mode="fast").constraints
+    assert all(not c.future for c in cons)
+
+
+def test_screening_does_not_test_a_forward_window_against_past_exposure():
+    parsed = critparse.parse(AZT, mode="fast")
+    # AZT 3 days ago: inside "3 weeks", but the rule is about the first weeks of foscarnet therapy
+    res = critparse.screen(parsed, {"azt": {"value": 3, "unit": "d"}, "chemotherapy": {"value": 100, "unit": "d"}})
+    assert res.verdict == "undetermined"
+    res = critparse.screen(parsed, {"chemotherapy": {"value": 10, "unit": "d"}})
+    assert res.verdict == "ineligible"  # the look-back window still decides
+
+
+def test_future_travels_through_json_and_frames():
+    parsed = critparse.parse(AZT, mode="fast")
+    back = critparse.ParsedTrial.from_json(parsed.to_json())
+    assert [c.future for c in back.constraints] == [True, False]
+    frame = parsed.to_frames()["constraints"]
+    assert list(frame["future"]) == [True, False] and not frame["standalone"].iloc[0]
