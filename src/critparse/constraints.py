@@ -71,7 +71,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import comparisons, lexicon, units
 from .comparisons import NUM, Comparison, number
 from .records import member_key
-from .subjects import (TIME_UNITS, Attachment, Mentions, Span, attach, event_after, event_before_or, event_of, head_phrase, lasted_after, listed_events,
+from .subjects import (TIME_UNITS, Attachment, Mentions, Span, attach, event_after, event_after_paren, event_before_or, event_of, head_phrase, lasted_after, listed_events,
                        mention_list, staged_thing, temporal_subject, window_event)
 
 
@@ -231,6 +231,9 @@ def _window(c: Comparison, text: str, mentions: Mentions, prev: Optional[List[Fo
     if tail:
         end = tail.end()
     s = temporal_subject(text, floor, w.start())
+    if s is not None and re.fullmatch(r"[a-z\-]+ed", s.name) and re.search(r"\(\s*$", text[s.end:w.start()]):
+        # "has developed (within the last 6 months) gastrointestinal disease": the event follows the parenthesis
+        s = event_after_paren(text, c.end) or s
     if s is None and not re.search(r"[A-Za-z]", text[floor:w.start()]):
         # "Within the past 1 year, regular use of X", "Within 2 weeks of X", "X at the time of screening, or within 30 days"
         s = event_after(text, end) or event_of(text, c.end) or event_before_or(text, floor)
@@ -249,7 +252,7 @@ def _window(c: Comparison, text: str, mentions: Mentions, prev: Optional[List[Fo
         return [record(s.name, measured.subject_text, "<=", c.v1, c.v1_text, c.unit, c.unit_text, None, "temporal",
                        measured.start, end)]
     return [record(s.name, text[s.start:s.end], "<=", c.v1, c.v1_text, c.unit, c.unit_text, None, "temporal",
-                   min(s.start, w.start()), end)]
+                   min(s.start, w.start()), max(end, s.end))]
 
 
 # between a measurement and the window that follows it: its unit, a restatement in parentheses

@@ -553,6 +553,10 @@ def _expanded(text: str, ev: Span) -> Span:
     return Span(ev.start, ev.end, " ".join(w.lower() for w in long_words))
 
 
+# words that open a phrase qualifying an event, never the event itself ("attributable to the disease")
+_POST_MODIFIER = re.compile(r"(?:attributable|due|related|secondary|associated)\s+(?:to|with)\b", re.I)
+
+
 def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     floor = _balanced_floor(text, floor, wstart)
     seg = text[floor:wstart]
@@ -572,6 +576,13 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
             words_after.pop(0)
         if not words_after:
             return None
+        opened = body.rfind("(", 0, brk[-1].start())
+        if _POST_MODIFIER.match(rest[words_after[0].start():]) and opened > 0 and ")" in rest[:words_after[0].start()]:
+            # "At least one fever episode (>= 38.0 degree Celsius) attributable to the disease within one week":
+            # the event is the thing before the parenthesised value, not the phrase that qualifies it
+            hp = head_phrase(text, s + opened, s)
+            lead = re.match(r"(?:(?:" + _words_alt("bare") + r")\s+)+", hp.name) if hp else None
+            return Span(hp.start + lead.end(), hp.end, hp.name[lead.end():]) if hp and lead and lead.end() < len(hp.name) else hp
         s += cut + words_after[0].start()
         body = rest[words_after[0].start():]
     s, body = _event_body(text, s, body)
@@ -651,6 +662,17 @@ def event_after(text: str, end: int) -> Optional[Span]:
     stop = _AFTER_END.search(text, start)
     q = stop.start() if stop else len(text)
     return temporal_subject(text, start, q) if q > start else None
+
+
+def event_after_paren(text: str, end: int) -> Optional[Span]:
+    """"has developed (within the last 6 months) gastrointestinal disease that ...": the event written after the
+    parenthesis that holds the window (ending at `end`), up to its first relative clause or break."""
+    close = re.compile(r"[^()]{0,40}?\)[ \t]*(?=[A-Za-z])").match(text, end)
+    if close is None:
+        return None
+    stop = _AFTER_END.search(text, close.end())
+    q = stop.start() if stop else len(text)
+    return temporal_subject(text, close.end(), q) if q > close.end() else None
 
 
 _OF_EVENT = re.compile(r"\s+of\s+(?:(?:completing|completion\s+of|starting|the\s+start\s+of|receiving)\s+)?(?=[A-Za-z])", re.I)
