@@ -184,10 +184,13 @@ def records(c: Comparison, a: Attachment, text: str) -> List[Found]:
             unit = _temperature_unit(_bounds(c))
             if unit is None:
                 continue  # "fever > 500 degrees": no body temperature, no constraint
-        if unit in ("Cel", "[degF]") and not _TEMPERATURE_WORD.search(s.name):
+        if unit in ("Cel", "[degF]") and s.name != "temperature":
             # "fever at the time of study intervention administration (>= 38 C)", ">= 37.5 C per axillary
-            # thermometer": a temperature in a criterion is the body's, whatever phrase came before
-            s, subj = Span(c.start, c.start, "temperature"), lexicon.subjects()["temperature"]
+            # thermometer", "one fever episode (>= 38.0 degree Celsius)", "Fever of > 38.5 degrees": a temperature
+            # in a criterion is the body's (the concept a patient's datum is keyed by), whatever phrase came
+            # before; a phrase naming the fever or temperature stays its subject_text
+            s = Span(s.start, s.end, "temperature") if _TEMPERATURE_WORD.search(s.name) else Span(c.start, c.start, "temperature")
+            subj = lexicon.subjects()["temperature"]
         if unit in ("Cel", "[degF]"):
             cat = "vital"
         cat = cat or a.category or (subj.category if subj else "other")
@@ -607,12 +610,33 @@ def _drink_rate(c: Comparison, text: str) -> Optional[Tuple[int, int]]:
     return m.start("what"), m.end("what")
 
 
+# a scale word just before two numbers joined by "and": "grades 4 and 5", "stages 3 and 4", "classes 2 and 3"
+_SCALE_WORD_BEFORE = re.compile(r"(?i)\b(?P<w>grade|stage|class)(?:s|es)?\s*$")
+
+
+def _enumerated(c: Comparison, text: str, mentions: Mentions) -> List[Found]:
+    """"kidney disease (CKD) grades 4 and 5", "grades 1 and 2 oral toxicity": two members of a scale, a set
+    (ONE constraint op "in") on the thing graded or staged, never a range; nothing where no thing is named."""
+    w = _SCALE_WORD_BEFORE.search(text, max(0, c.start - 12), c.start)
+    thing = staged_thing(text, w.start(), c.end, mentions.floor(c.start)) if w else None
+    if w is None or thing is None:
+        return []
+    start, end = min(thing.start, w.start()), max(thing.end, c.end)
+    f = record(thing.name + " " + w.group("w").lower(), text[start:end], "in", 0.0, None, None, None, None, "score",
+               start, end)
+    f.values, f.value_text, f.normalized = [_member(c.v1_text), _member(c.v2_text or "")], text[c.value_start:c.end], None
+    return [f]
+
+
 def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optional[str],
                 prev: List[Found]) -> List[Found]:
     """Constraints of one COMPARISON match: read the comparison, find its subjects, build the records."""
     c = comparisons.read(m, text)
     if c is None:
         return []
+    if c.is_range and not m.group("between") and (m.group("range") or "").lower() == "and" \
+            and _SCALE_WORD_BEFORE.search(text, max(0, c.start - 12), c.start):
+        return _enumerated(c, text, mentions)
     if c.op in (">=", ">") and c.has_pre and c.unit in TIME_UNITS and re.search(r"(?i)\bwithin\s+$", text[max(0, c.start - 8):c.start]):
         c.op = None  # "within a minimum of 30 days": a window (at most 30 days), not a washout
     if c.op is None and c.unit is None and _TIME_INDEX.search(text, max(0, c.value_start - 12), c.value_start):
@@ -665,11 +689,12 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
 # ------------------------------------------------------------------ neighbouring comparisons --
 
 _SHARED_UNIT_GAP = re.compile(r"^\s*,?\s*(?:and|but|or)?\s*$", re.I)
+_UNNAMED_GAP = re.compile(r"^\s*,?\s*(?:and|but)\s*$", re.I)  # an unnamed bound, "and"/"but", the named one
 # between two comparisons of one subject: a parenthesis, a conjunction, and a population the first bound is
 # for ("> 1.5 mg/dL in men or > 1.4 mg/dL in women", "< 13 g/dL for males and < 12 g/dL for females")
-_CARRY_GAP = re.compile(r"^(?:\.(?=\s+(?:and|or)\s))?[\s,;]*(?:\([^()]{0,40}\))?[\s,]*"  # "30 mg/g.cr. and less than 3500 mg/g.cr."
+_CARRY_GAP = re.compile(r"^(?:\.(?=\s+(?:and|or)\s))?[\s,;]*(?:\([^()]{0,60}\))?[\s,]*"  # "30 mg/g.cr. and less than 3500 mg/g.cr."
                         r"(?:(?:in|for)\s+(?:(?:wo)?men|(?:fe)?males?|boys|girls|children|adults|adolescents)\b[\s,]*)?"
-                        r"(?:and/or|or|and)?\s*(?:\(\s*(?:or\s+)?)?$", re.I)
+                        r"(?:and/or|or|and|but)?\s*(?:\(\s*(?:or\s+)?)?$", re.I)
 # "NT-proBNP >= 600 pg/mL at screening (>= 900 pg/mL for ...)": an alternative bound in the same unit, in parentheses
 _ALT_GAP = re.compile(r"^\s+(?:[A-Za-z][\w-]*\s+){0,3}\(\s*(?:or\s+)?$")
 
@@ -733,10 +758,17 @@ def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
     if has_scale:
         out, scale_spans = _scale_constraints(text, mentions)
     prev: List[Found] = []
+    pending: List[Found] = []  # an unnamed bound, named by the bound after it ("Completed at least 4.5 but no more than 6 years of X")
     for m in comparisons.matches(text):
         if scale_spans and any(a <= m.start("v1") < b for a, b in scale_spans):
             continue
-        found = [f for f in _link(prev, _from_match(m, text, mentions, subject_hint, prev), text, m.start()) if f.subject]
+        linked = _link(prev, _from_match(m, text, mentions, subject_hint, prev), text, m.start())
+        found = [f for f in linked if f.subject]
+        if len(pending) == 1 and len(found) == 1 and _UNNAMED_GAP.match(text[pending[0].end:m.start()]) \
+                and pending[0].unit is None and pending[0].relative_to is None and pending[0].op[0] != found[0].op[0]:
+            _share_unit(pending, found[0])
+            out.extend(p for p in pending if p.subject)
+        pending = linked if linked and not found else []
         if found:
             prev = found
         out.extend(found)

@@ -140,6 +140,7 @@ _TIMEPOINTS = frozenset(words()["words"]["timepoint"])  # type: ignore[index]
 _TIMEPOINT_BEFORE = re.compile(r"\b(?:on|at|upon|during|before|after|prior\s+to)\s+(?:the\s+)?$", re.I)
 _PHRASE_BREAK = re.compile(r"[\d<>=%,;]")
 _WORD = re.compile(r"[A-Za-z][\w\-+/']*")
+_UNIT_HEAD = re.compile(r"\d\s*([A-Za-z]{1,4})\s+$")  # the first part of a unit split by a space ("30mm HG")
 
 
 def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
@@ -158,6 +159,9 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
             if keep:
                 break
             continue
+        glued = _UNIT_HEAD.search(seg, 0, w.start())
+        if glued and units.to_ucum(glued.group(1) + w.group(0)):
+            break  # "less than 30mm HG at rest and less than 50mm HG": "HG" ends the unit of the number before
         if keep and _PHRASE_BREAK.search(seg, w.end(), keep[0].start()):
             break  # "ER < 1%, PR < 1%": a number, comparator or comma between words ends the phrase
         keep.insert(0, w)
@@ -265,6 +269,8 @@ _YEARS_NEXT = re.compile(r"\s*,?\s*(?:and|or|but)\s+[^\d;:.]{0,30}?\d+\s*(?:year
 _AGE_WORDS = re.compile(r"\b(?:of\s+age|old|older|younger|age[ds]?|ages|birthdays?)\b", re.I)
 _AGE_ANCHOR = re.compile(r"\bage[ds]?\b|\byears?\s+old\b|\bpatients?\b|\b(?:wo)?men\b|\b(?:fe)?males?\b|\bsubjects?\b|"
                          r"\badults?\b|\bchildren\b|\bparticipants?\b|\bvolunteers?\b", re.I)
+# ages that are not the patient's (chronological) age: "gestational age", "bone age", "mental age"
+_OTHER_AGE = re.compile(r"\b(?:gestational|bone|mental|developmental|post-?menstrual|corrected|skeletal)\s+$", re.I)
 _YEARS_AFTER = re.compile(r"\s*(?:years?|yrs)", re.I)
 _AGE_IN = re.compile(r"\b(?:age[ds]?|years?\s+old|years?\s+of\s+age)\b", re.I)
 
@@ -740,9 +746,12 @@ _WEIGHT_LIKE = re.compile(r"(?:^|\s)(?:weigh|weighs|weighing|patients?|subjects?
 
 
 def _unit_subject(c: Comparison, hp: Optional[Span]) -> Optional[Span]:
-    """"Patients > 50 kg", "Weighs at least 50kg": the unit names the subject (not "weight loss")."""
+    """"Patients > 50 kg", "Weighs at least 50kg": the unit names the subject (not "weight loss"); pack-years
+    are always of smoking (the exposure the unit is defined on)."""
     if c.unit in _UNIT_SUBJECT and (hp is None or _WEIGHT_LIKE.search(hp.name)):
         return Span(c.start, c.start, _UNIT_SUBJECT[c.unit])
+    if c.unit == "{pack-years}":  # "smoked at least 30 pack-years", "former smokers with >= 10 pack-years": smoking
+        return Span(hp.start, hp.end, "smoking") if hp is not None else Span(c.start, c.start, "smoking")
     return None
 
 
@@ -756,7 +765,7 @@ def _fallback(text: str, c: Comparison, hp: Optional[Span]) -> Optional[Span]:
     return None
 
 
-_OF_NOUN = re.compile(r"\s+of\s+(?!age\b|the\s+following\b)((?:[A-Za-z][\w\-]*)(?:\s+(?!and\b|or\b|in\b|with\b|for\b|at\b|to\b|before\b|prior\b|after\b|since\b)[A-Za-z][\w\-]*){0,2})", re.I)
+_OF_NOUN = re.compile(r"\s+of\s+(?!age\b|the\s+following\b)((?:[A-Za-z][\w\-]*)(?:\s+(?!and\b|or\b|in\b|with\b|for\b|at\b|to\b|before\b|prior\b|after\b|since\b|within\b|during\b)[A-Za-z][\w\-]*){0,2})", re.I)
 
 
 def of_subject(text: str, c: Comparison) -> Optional[Span]:
@@ -819,6 +828,103 @@ def _plausible(name: str, c: Comparison) -> bool:
     return concept is None or all(concepts.plausible(concept, v, c.unit) for v in (c.v1, c.v2) if v is not None)
 
 
+# "at least 10 mm in the longest diameter", "more than 5 cm in greatest dimension", "> 1 cm in the shortest axis"
+_DIMENSION_AFTER = re.compile(r"\s+in\s+(?:the\s+)?(?P<d>(?:longest|largest|greatest|shortest|short|long|maximum|maximal)\s+"
+                              r"(?:diameter|dimension|axis))\b", re.I)
+# what a RECIST-style size is of, the last one named before it in the sentence
+_MEASURED_THING = re.compile(r"\b(?P<t>lesions?|tumou?rs?|(?:lymph\s+)?nodes?|masse?s?|metastas[ie]s|nodules?)\b", re.I)
+_LENGTHS = {"mm", "cm"}
+
+
+def dimension_subject(text: str, c: Comparison) -> Optional[Span]:
+    """"measurable lesion ... that can be accurately measured at baseline as >= 10 mm in the longest diameter":
+    a length followed by the dimension it is taken in (RECIST 1.1 wording) measures that dimension of the
+    lesion, tumour, node or mass named before it in the sentence ("lesion longest diameter"), else the
+    dimension alone; whatever phrase stands before the number."""
+    if c.unit not in _LENGTHS:
+        return None
+    m = _DIMENSION_AFTER.match(text, c.end)
+    if m is None:
+        return None
+    sentence = max(text.rfind(". ", 0, c.start), text.rfind("\n", 0, c.start), text.rfind(";", 0, c.start), c.start - 200)
+    things = list(_MEASURED_THING.finditer(text, max(0, sentence), c.start))
+    dim = " ".join(m.group("d").lower().split())
+    if things:
+        t = things[-1]
+        name = " ".join(t.group("t").lower().split())
+        return Span(t.start(), m.end("d"), _singular_noun(name) + " " + dim)
+    return Span(m.start("d"), m.end("d"), dim)
+
+
+def _singular_noun(name: str) -> str:
+    """"lesions" -> "lesion", "masses" -> "mass", "metastases" -> "metastasis"."""
+    if name.endswith("ases"):
+        return name[:-4] + "asis"
+    if name.endswith("sses"):
+        return name[:-2]
+    return name[:-1] if name.endswith("s") and not name.endswith(("ss", "is")) else name
+
+
+# a trailing participle or adverb of a head phrase: "previously treated >= 60 cGy", "considered < 30 %",
+# "can be accurately measured at baseline as >= 10 mm", "PTT prolonged > 3 seconds" (not "bleed", "need")
+_TRAILING_VERB = re.compile(r"\s*\b(?:[a-z\-]{2,}(?<!e)ed|[a-z]{3,}ly)$")
+
+
+def without_verbs(text: str, hp: Optional[Span]) -> Optional[Span]:
+    """A head phrase without its trailing participles and adverbs ("ptt prolonged" -> "ptt"); None where
+    nothing else is left ("previously treated", "considered"): a verb phrase never names the measured thing."""
+    if hp is None:
+        return None
+    name = hp.name
+    while True:
+        m = _TRAILING_VERB.search(name)
+        if m is None:
+            break
+        name = name[:m.start()].rstrip(" ,")
+    if name == hp.name or name.endswith(("-", "(")):
+        return hp  # "wechsler memory scale - revised": part of a name
+    if not name or all(_STOP.match(w) or _BARE.match(w) for w in name.split()):
+        return None
+    words = list(re.finditer(r"\S+", text[hp.start:hp.end]))
+    n = len(name.split())
+    return Span(hp.start, hp.start + words[n - 1].end(), name) if len(words) >= n else None
+
+
+def _phrase_before_comma(text: str, start: int, floor: int) -> Optional[Span]:
+    """The noun phrase before a comma or a copula that a verb phrase follows ("Quick Inventory of Depressive
+    Symptomatology, self-rated > 10", "the humerus is abducted from 45 degrees to 90 degrees"), or None."""
+    lo = max(floor, start - 12)
+    m = re.search(r"[A-Za-z)](?:\s*,|\s+(?:is|are|was|were))\s*$", text[lo:start], re.I)
+    if m is None:
+        return None
+    cut = lo + m.start() + 1
+    return without_verbs(text, head_phrase(text, cut, floor))
+
+
+def _whose_age(text: str, sp: Span) -> Span:
+    """"Gestational age at least 26 weeks", "bone age < 14 years": an age that is not the patient's own is
+    named with its kind (never the patient's age, which screening tests against the birth date)."""
+    if sp.name != "age" or sp.start == sp.end:
+        return sp
+    other = _OTHER_AGE.search(text, max(0, sp.start - 20), sp.start)
+    if other is None:
+        return sp
+    return Span(other.start(), sp.end, " ".join(text[other.start():sp.end].lower().split()))
+
+
+def _scales_that_fit(subs: List[Span], c: Comparison) -> List[Span]:
+    """"Karnofsky or PS less than 3": of performance scales listed before one threshold, those whose range
+    holds the value (ECOG 0-5, Karnofsky/Lansky 10-100); all of them where none or all fit."""
+    if len(subs) < 2 or c.relative_to is not None:
+        return subs
+    scales = {s.name for s in subs if (k := concepts.by_subject(s.name)) is not None and k.kind == "performance_scale"}
+    if not scales:
+        return subs
+    unfit = {n for n in scales if not _plausible(n, c)}
+    kept = [s for s in subs if s.name not in unfit]
+    return kept if kept and unfit else subs
+
+
 def condition_subject(hp: Optional[Span]) -> Optional[Span]:
     """"Hyperkalemia >5.0 mmol/L", "neutropenia (less than 1,000 /mm3)": the condition's analyte."""
     if hp is None:
@@ -832,7 +938,7 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     floor = mentions.floor(c.start)
     subs = mention_list(mentions, text, c.start, floor)
     if subs:
-        return Attachment(subs)
+        return Attachment([_whose_age(text, s) for s in _scales_that_fit(subs, c)])
     if _SCORE_BEFORE.search(text, floor, c.start):
         scale = scale_after(text, c)  # "a score of 55 or lower on Fugl-Meyer"
         if scale:
@@ -849,6 +955,20 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     if age and _label_over_bare_years(text, floor, c, age, hint):
         age = None  # "Life expectancy: At least 5-10 years": the label names what the years measure
     hp = head_phrase(text, c.start, floor)
+    if c.unit not in TIME_UNITS and hp is not None:  # (the events of windows and washouts are read by their own rules)
+        verbal = hp
+        hp = without_verbs(text, hp)
+        if hp is None:
+            hp = _phrase_before_comma(text, verbal.start, floor)  # "Depressive Symptomatology, self-rated > 10"
+            hp = Span(hp.start, verbal.end, hp.name) if hp is not None else None  # written with its verb
+        part = _percent_of(text, c) if hp is None and c.unit is not None and c.unit not in _UNIT_SUBJECT else None
+        if part is None and hp is None and c.unit == "%" and c.has_post:
+            part = noun_after(text, c.end)  # "defined as 5% or more blasts in bone marrow"
+        if part is not None:
+            return Attachment([part], None, part.end)  # "who have donated 400 mL or more of whole blood"
+    dim = dimension_subject(text, c)
+    if dim is not None:
+        return Attachment([dim], "measurement", dim.end)
     analyte = condition_subject(hp) if age is None else None
     if analyte and _plausible(analyte.name, c):
         return Attachment([analyte])
@@ -883,7 +1003,7 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     if event:
         return event
     if age:
-        return Attachment([age_at(text, c, age)])
+        return Attachment([_whose_age(text, age_at(text, c, age))])
     by_unit = _unit_subject(c, hp)
     if by_unit:
         return Attachment([by_unit])
@@ -918,7 +1038,7 @@ def _label_over_bare_years(text: str, floor: int, c: Comparison, age: Span, hint
 
 
 _GENERIC_STAGED = re.compile(r"^(?:(?:disease|diseases|tumou?rs?|cancers?|patients?|cases?|malignanc(?:y|ies))\s*)+$", re.I)
-_STAGED_GAP = re.compile(r"^[\s,(]*(?:(?:of|in|with|at)\s+)?(?:the\s+)?[\s(]*$", re.I)
+_STAGED_GAP = re.compile(r"^[\s,(]*(?:\([A-Za-z][\w\-]{0,9}\)\s*)?(?:(?:of|in|with|at)\s+)?(?:the\s+)?[\s(]*$", re.I)  # "disease (CKD) grades 4 and 5"
 _NOT_STAGED = re.compile(r"(?:ed|en|ly)$|\b(?:stages?|grades?|[IVX]+[ABC]?)$")
 
 
