@@ -374,3 +374,146 @@ def test_long_guard_before_its_comma_or_colon():
     assert set(crit.expression) == {"when", "then"}
     assert crit.expression["when"]["text"].startswith("with bone marrow involvement")
     assert sorted(constraint_ids(crit.expression["then"])) == sorted(c.id for c in cons_of(p, crit))
+
+
+# -- guards, permissions and arms read from untuned legacy records (XML dump) -----------------------
+
+def test_guard_keeps_its_own_selecting_bound():
+    """NCT00498316 inc.15: the bound in 'For children < 7 years of age who ...' selects the guard's patients;
+    it was and-ed outside the guard, so every adult failed the criterion."""
+    p = one("For children < 7 years of age who are unable to perform pulmonary function test (PFT), oxygen "
+            "saturation > 92% on room air by pulse oximetry.", kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    age, spo2 = cons_of(p, crit)
+    assert (age.subject, age.op, age.value) == ("age", "<", 7.0)
+    assert set(crit.expression) == {"when", "then"} and crit.expression["then"] == {"constraint": spo2.id}
+    guard = crit.expression["when"]["all"]
+    assert guard[0] == {"constraint": age.id} and guard[1]["text"].startswith("who are unable to perform")
+    assert status(p, {"age": 30}, crit.id) == "met"
+    assert status(p, {"age": 5}, crit.id) == "unknown"  # whether the child can perform the PFT is not known
+    agrees(p, {"age": 30})
+
+
+def test_guard_bound_with_more_words_keeps_them():
+    """NCT00001573 inc.29: 'For patients with brain tumors who are over 18 years of age, ...': the guard is the
+    age bound AND the brain tumour, so a child is not tested and an adult without data is not known."""
+    p = one("For patients with brain tumors who are over 18 years of age, a DPA should be signed.", kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    (age,) = cons_of(p, crit)
+    assert constraint_ids(crit.expression["when"]) == [age.id]
+    assert "brain tumors" in json.dumps(crit.expression["when"])
+    assert status(p, {"age": 10}, crit.id) == "met"
+    assert status(p, {"age": 40}, crit.id) == "unknown"
+
+
+@pytest.mark.parametrize("text, allowed_age, other_age", [
+    # NCT00000174 inc.1: "55-85 years" and "older than 85" were and-ed: no patient could meet it
+    ("Are aged 55-85 years, inclusive. Subjects older than 85 years may be eligible to participate, with "
+     "approval of the designated study medical monitor.", 90, 40),
+    # NCT00498316 inc.10: the permission for 55-65 year olds was a requirement for everyone
+    ("Age greater than or equal to 1 year but less than or equal to 55 years. Eligibility for pediatric "
+     "patients will be determined in conjunction with an MD Anderson Cancer Center (MDACC) pediatrician. "
+     "Patients >55 but < 65 years who have a Performance Status of 0 or 1 and no comorbidities may receive "
+     "the myeloablative regimen 4 at the discretion of the investigator(s).", 60, 70),
+])
+def test_permission_after_a_rule_is_a_way_in_never_a_requirement(text, allowed_age, other_age):
+    p = one(text, kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    assert set(crit.expression) == {"rule", "unless"}
+    assert status(p, {"age": allowed_age, "ecog": 1}, crit.id) == "unknown"  # let in on a condition not known
+    assert status(p, {"age": other_age, "ecog": 1}, crit.id) == "not_met"  # the permission does not reach them
+    agrees(p, {"age": allowed_age, "ecog": 1})
+
+
+def test_permission_standing_alone_is_never_a_requirement():
+    """'X may participate' alone (NCT00001147 inc.2): X lets a patient in; for the others the sentence does not
+    say (never met by default, never not met); NCT00000970 inc.4.2: 'Patients < 18 years of age may
+    participate with the consent of ...' after a rule is a way in, not 'age < 18' for everyone."""
+    p = one("Children of any age above 4 years may participate.", kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    assert set(crit.expression) == {"any"}
+    assert status(p, {"age": 10}, crit.id) == "met"
+    assert status(p, {"age": 3}, crit.id) == "unknown"
+    p = one("Be capable of giving informed consent. Patients < 18 years of age may participate with the consent "
+            "of parent, guardian, or person with power of attorney.", kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    assert status(p, {"age": 40}, crit.id) != "not_met"
+
+
+def test_permission_in_an_exclusion_carves_out():
+    """NCT00000697 exc.6: '..., although patients with ... may be enrolled': the rule with an exception, not
+    one piece; NCT00001379 exc.7: 'X may be included provided that Y' alone: X excludes unless Y."""
+    p = one("Any clinically significant pulmonary or neurologic impairment (i.e., patients who are intubated or "
+            "comatose), although patients with a history of a seizure disorder or a central nervous system (CNS) "
+            "mass lesion may be enrolled.")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    assert crit.expression["rule"]["text"].endswith("comatose)")
+    assert crit.expression["unless"][0]["text"].startswith("patients with a history of a seizure disorder")
+    p = one("Patients with prior hepatitis B exposure may be included in the study provided that they have HBV "
+            "DNA levels below the World Health Organization s cutoff of 100 IU/mL prior to starting therapy.")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    assert crit.expression["rule"]["text"] == "Patients with prior hepatitis B exposure"
+    assert crit.expression["unless"][0]["text"].startswith("they have HBV DNA")
+
+
+def test_regimen_specific_bounds_are_guarded_by_their_regimen():
+    """NCT00498316 inc.16 / inc.11: bounds per regimen ('(Myeloablative Regimen 4, ...) or ... (Nonmyeloablative
+    Regimen 2)') apply to that regimen only; the regimen is no patient fact, so they give unknown, never not_met.
+    The second bound's subject is the creatinine, not the regimen label before it."""
+    p = one("Creatinine < 1.6 mg/dL (Myeloablative Regimen 4, Reduced Intensity Regimen 3) or < 3.0 mg/dL "
+            "(Nonmyeloablative Regimen 2).", kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    c1, c2 = cons_of(p, crit)
+    assert [(c.subject, c.op, c.value) for c in (c1, c2)] == [("creatinine", "<", 1.6), ("creatinine", "<", 3.0)]
+    assert crit.expression == {"all": [
+        {"when": crit.expression["all"][0]["when"], "then": {"constraint": c1.id}},
+        {"when": crit.expression["all"][1]["when"], "then": {"constraint": c2.id}}]}
+    assert crit.expression["all"][1]["when"]["text"] == "Nonmyeloablative Regimen 2"
+
+    def creat(v):
+        return {"creatinine": {"value": v, "unit": "mg/dL"}}
+
+    assert status(p, creat(1.0), crit.id) == "met"
+    assert status(p, creat(2.0), crit.id) == "unknown"
+    assert status(p, creat(4.0), crit.id) == "unknown"
+    agrees(p, creat(2.0))
+    p = one("Age greater than 55 years and less than or equal to 80 years (Nonmyeloablative Regimen 2)",
+            kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    assert crit.expression["when"]["text"] == "Nonmyeloablative Regimen 2"
+    assert status(p, {"age": 30}, crit.id) == "unknown"
+
+
+def test_arm_label_before_a_colon_guards_the_criterion():
+    """NCT00000958: 'Part B: ...' / 'Part A: ...' criteria of one arm; 'CDC Group IV-A' is no arm."""
+    p = one("Part B: Zidovudine (AZT), tolerating a dose of 500 - 600 mg/day for at least 4 months prior to entry.",
+            kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    assert crit.expression["when"]["text"] == "Part B"
+    assert sorted(constraint_ids(crit.expression["then"])) == sorted(c.id for c in cons_of(p, crit))
+    assert not [h for h in cue_hits("symptomatic HIV infection (CDC Group IV-A)") if h[2].id == "arm_label"]
+
+
+def test_legacy_record_read_by_hand_no_longer_rules_out_a_30_year_old(corpora):
+    """NCT00498316 (XML dump), read by hand: a 30-year-old with KPS 80 / ECOG 1 was screened ineligible through
+    inc.10 (a permission for 55-65 year olds and-ed as mandatory), inc.11 (the age range of regimen 2 only) and
+    inc.15 (the '< 7 years' of the children's guard and-ed outside the guard). None of them rules him out now."""
+    import gzip
+
+    path = corpora / "ctgov_xml_2023" / "derived" / "eligibility.jsonl.gz"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        rec = next(r for r in map(json.loads, fh) if r["nct_id"] == "NCT00498316")
+    p = critparse.parse(rec["criteria"], trial_id="NCT00498316", mode="fast")
+    patient = {"age": 30, "karnofsky": 80, "ecog": 1, "sex": "male"}
+    res = critparse.screen(p, patient)
+    assert res.verdict == "undetermined"
+    by = res.by_criterion()
+    assert by["inc.10"].status == "met"  # 1-55 years (regimen 4); the 55-65 permission does not bind him
+    assert by["inc.11"].status == "unknown"  # > 55 and <= 80 years is regimen 2's range only
+    assert by["inc.15"].status == "unknown"  # the DLCO is not known; the children's guard does not hold
+    assert not [c for c in p.constraints if c.subject in ("donate", "reduced intensity regimen")]
+    inc16 = [c for c in p.constraints if c.criterion == "inc.16"]
+    assert [(c.subject, c.op, c.value) for c in inc16] == [("creatinine", "<", 1.6), ("creatinine", "<", 3.0)]
+    agrees(p, patient)

@@ -99,25 +99,43 @@ def cue_hits(text: str) -> List[Tuple[int, int, _Cue]]:
 
 _OR = re.compile(r"\b(?:and/or|or)\b", re.I)
 _AND = re.compile(r"\band\b", re.I)
-_SENTENCE = re.compile(r";|(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bapprox)\.(?=\s+[A-Z(\[])")
+_SENTENCE = re.compile(r";|(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bapprox)(?<!\bDr)(?<!\bMrs)(?<!\bMr)(?<!\bMs)"
+                       r"(?<!\bProf)\.(?=\s+[A-Z(\[])")
 _NOT_CONTROLLED = re.compile(r"\bnot\s+(?:\w+\s+){0,2}(?:controlled|managed|maintained)\b", re.I)
 #: what can make a cue-less criterion more than its constraints: brackets (an implicit definition) and
 #: "not controlled" (a negated definition)
 _STRUCTURE = re.compile(r"[(\[]|\bnot\s+(?:\w+\s+){0,2}(?:controlled|managed|maintained)\b", re.I)
 _TRIM = " \t\n\r,;:.-*•"
+_TURN = re.compile(r",\s*(?:although|though|however|but)\b,?|\b(?:although|though)\b,?", re.I)
+#: words after a guard's selecting bound that say more than it does ("children < 7 years of age WHO are
+#: unable to perform PFT"); without one the rest is its unit or filler ("of age", "or older")
+_GUARD_WORDS = re.compile(r"\b(?:who|whom|whose|that|which|with|without|having|has|have|receiving|treated|"
+                          r"unable|not|on|undergoing|in\s+whom)\b", re.I)
 
 
 #: condition cues that are a noun phrase (the guard is the cue itself, the branch follows), and those that
 #: may also follow their branch ("X, if Y")
 _NOUN_GUARDS = ("women_of_childbearing_potential",)
+#: condition cues that are a study arm's label ("Group B:", "(Nonmyeloablative Regimen 2)"): the label is the
+#: guard, a fact of the study, not of the patient (unevaluable: a criterion of another arm never rules out)
+_LABEL_GUARDS = ("arm_label",)
 _TRAILING_GUARDS = ("if", "provided_that", "in_case_of")
+#: permission cues that name no condition ("X may be enrolled"): X is a way in, never a requirement
+_BARE_PERMISSIONS = ("may_be_enrolled",)
 
 
 @dataclass
 class _Permission:
-    """'X are allowed if Y' as a sentence: carved out of the rule before it."""
+    """'X are allowed if Y' / 'X may be enrolled (with Y)' as a sentence: carved out of the rule before it.
+    `who` is X (the patients it lets in), `cond` is Y (None where the sentence names none)."""
 
-    expr: Expr
+    who: Optional[Expr]
+    cond: Optional[Expr] = None
+    whole: Optional[Expr] = None  # the sentence as text, where the permission names no 'if' condition
+
+    @property
+    def expr(self) -> Optional[Expr]:
+        return _all([self.who, self.cond])
 
 
 def _plain(x: Any) -> Optional[Expr]:
@@ -271,7 +289,7 @@ class _Builder:
 
     def _add(self, nodes: List[Tuple[str, Expr]], joiner: str, got: Any) -> List[Tuple[str, Expr]]:
         if isinstance(got, _Permission):
-            got = None if self.exclusion else self._permission_alone(got.expr)
+            got = self._excluded_unless(got) if self.exclusion else self._permission_alone(got)
         return nodes + [(joiner, got)] if got is not None else nodes
 
     def _carve(self, nodes: List[Tuple[str, Expr]], first: int, upto: int, branch: Any) -> List[Tuple[str, Expr]]:
@@ -281,10 +299,55 @@ class _Builder:
         prev = self._join(nodes) or self.piece(first, upto)
         return [("default", {"rule": prev, "unless": [branch]})] if prev is not None else nodes
 
-    def _permission_alone(self, expr: Expr) -> Expr:
-        """'X are eligible if Y' as an inclusion of its own: where X holds, Y must."""
-        parts = expr.get("all", [expr])
-        return {"when": parts[0], "then": _all(parts[1:])} if len(parts) > 1 else expr
+    def _permission_alone(self, perm: _Permission) -> Optional[Expr]:
+        """'X are eligible if Y' as an inclusion of its own: where X holds, Y must. 'X may be enrolled
+        (with Y)' names no condition: X (and Y) let a patient in, and whether anyone else is let in is
+        the sentence itself ("Children above 4 years may participate" may or may not mean the others may
+        not): an `any` of the two, never X as a requirement, never met for the others by default."""
+        if perm.whole is not None:
+            if not constraint_ids(perm.who):
+                return perm.whole
+            return _any([perm.expr, perm.whole])
+        if perm.who is None or perm.cond is None:
+            return perm.expr
+        return {"when": perm.who, "then": perm.cond}
+
+    def _turn(self, a: int, b: int) -> Optional[Tuple[int, int]]:
+        """The last ', although / though / however / but' (or 'although' / 'though') in [a, b) at the
+        region's depth and outside the constraints: a rule before it, a permission after it."""
+        base = self.depth[a]
+        found = None
+        for m in _TURN.finditer(self.text, a, b):
+            if m.start() > a and self.depth[m.start()] == base and not self.in_constraint(m.end() - 1):
+                found = (m.start(), m.end())
+        return found
+
+    @staticmethod
+    def _excluded_unless(perm: _Permission) -> Optional[Expr]:
+        """'X may be included provided that Y' as an exclusion of its own: X excludes unless Y. With no
+        condition ('X may be enrolled') it excludes nobody: no expression (the text decides, unevaluable)."""
+        if perm.who is None or perm.cond is None:
+            return None
+        return {"rule": perm.who, "unless": [perm.cond]}
+
+    def who(self, a: int, b: int) -> Optional[Expr]:
+        """The patients a permission lets in: their bounds, with the words where they say more than the
+        bounds do ("Patients > 55 years WHO have ... and NO comorbidities"), so that a carve-out is never
+        wider than its text."""
+        return self.with_words(a, b, self.leaf(a, b, True))
+
+    def with_words(self, a: int, b: int, x: Any) -> Any:
+        """Bounds `x` read from [a, b), with the text of [a, b) where its words outside the bounds say more
+        ("who", "with", "treated", "no" ...): a carve-out (an exception, a permission) is never wider than
+        its text ("... or stage I or II cancer in complete remission" is not any stage I or II)."""
+        cons = self.inside(a, b)
+        if not cons or not _plain_bounds(x):
+            return x
+        spare = "".join(" " if any(c.start <= i < c.end for c in cons) else ch
+                        for i, ch in enumerate(self.text[a:b], start=a))
+        if _GUARD_WORDS.search(spare) or re.search(r"\bno\b", spare, re.I):
+            return _all([x, self.piece(a, b)])
+        return x
 
     def _join(self, nodes: List[Tuple[str, Expr]]) -> Optional[Expr]:
         if not nodes:
@@ -314,17 +377,33 @@ class _Builder:
                 return self.defined(a, defined[1], body)
         parts = self.alternatives(a, b)
         if len(parts) > 1:
-            return _any([_plain(self.clause(pa, pb, keep or bool(self.inside(pa, pb))
-                                            or self.find(("condition",), pa, pb) is not None)) for pa, pb in parts])
+            got = [_plain(self.clause(pa, pb, keep or bool(self.inside(pa, pb))
+                                      or self.find(("condition",), pa, pb) is not None)) for pa, pb in parts]
+            if not self.exclusion and not self.nested and all(isinstance(g, dict) and "when" in g for g in got):
+                return _all(got)  # "X if A, or Y if B": each case's own requirement, where its guard holds
+            return _any(got)
         excs = self.find_all(("exception",), a, b)
         if excs and excs[0][1] > a:
             return self.exceptions(a, b, excs, keep)
         perm = self.find(("permission",), a, b)
         if perm is not None and perm[1] > a:
-            x, y = self.leaf(a, perm[1], True), self.part(perm[2], b)
+            turn = self._turn(a, perm[1])
+            if turn is not None:  # "Any X (...), although patients with Y may be enrolled"
+                rule = self.clause(a, turn[0], keep)
+                got = self.clause(turn[1], b, keep)
+                if isinstance(rule, _Permission) or not isinstance(got, _Permission):
+                    return self.leaf(a, b, keep)
+                if rule is None:
+                    return got
+                return {"rule": rule, "unless": [got.expr]} if got.expr is not None else rule
+            y0 = self.trim(perm[2], b)[0]
+            lead = self.find(("condition",), y0, b, at_start=True) if y0 < b else None
+            if lead is not None and lead[0].id in _TRAILING_GUARDS:  # "may be included in the study provided that Y"
+                y0 = lead[2]
+            x, y = self.who(a, perm[1]), self.part(y0, b)
             if isinstance(y, _Permission):
                 y = self.leaf(perm[2], b, True)
-            return _Permission(_all([x, y]))
+            return _Permission(x, y, self.piece(a, b) if perm[0].id in _BARE_PERMISSIONS else None)
         cond = self.find(("condition",), a, b)
         if cond is not None and cond[1] > a and cond[0].id in _TRAILING_GUARDS:
             guard = self.part(cond[2], b)
@@ -339,7 +418,7 @@ class _Builder:
     def exceptions(self, a: int, b: int, excs: List[Tuple[_Cue, int, int]], keep: bool) -> Any:
         """'R, except X, unless Y': R with the exceptions X and Y (siblings)."""
         ends = [e[1] for e in excs[1:]] + [b]
-        branches = [self.part(e[2], end) for e, end in zip(excs, ends)]
+        branches = [self.with_words(e[2], end, self.part(e[2], end)) for e, end in zip(excs, ends)]
         if any(isinstance(x, _Permission) for x in branches):
             return self.leaf(a, b, keep)
         branches = [x for x in branches if x is not None]
@@ -372,6 +451,27 @@ class _Builder:
         finally:
             self.nested -= 1
 
+    def guard(self, s: int, g0: int, g1: int) -> Any:
+        """The guard [g0, g1) after a cue [s, g0) ("For children < 7 years of age who ...,"): a constraint
+        that starts inside the cue ("children < 7 years") selects the guard's patients, so it belongs to the
+        guard, with the guard's words after it, never to the branch or the and-ed rest."""
+        own = [c for c in self.cons if s <= c.start < g0 and g0 < c.end <= g1]
+        if not own:
+            return self.part(g0, g1)
+        rest = max(c.end for c in own)
+        self.nested += 1
+        try:
+            sel = self.combine(own)
+        finally:
+            self.nested -= 1
+        if _GUARD_WORDS.search(self.text, rest, g1):
+            more = _plain(self.part(rest, g1))
+        elif _GUARD_WORDS.search(self.text, g0, rest):  # "for patients with brain tumors who are over 18 years"
+            more = self.piece(g0, g1)
+        else:
+            more = None
+        return _all([sel, more])
+
     def _short(self, a: int, b: int) -> bool:
         """A determiner or two before a noun-phrase guard ("A WOCBP must ...", "All women of ...")."""
         return len(self.text[a:b].split()) <= 2 and not self.inside(a, b)
@@ -384,6 +484,11 @@ class _Builder:
             return None
         if c.id in _NOUN_GUARDS:
             g0, g1, t0 = s, e, e
+        elif c.id in _LABEL_GUARDS:  # "Group B: ..." (a label closing a bracket is read by `bracket`)
+            colon = re.match(r"\s*:", self.text[e:b])
+            if colon is None:
+                return None
+            g0, g1, t0 = s, e, e + colon.end()
         else:
             base = self.depth[s]
             stop = next((i for i in range(e, b) if self.text[i] in ",:" and self.depth[i] == base
@@ -391,7 +496,7 @@ class _Builder:
             if stop is None:
                 return None
             g0, g1, t0 = e, stop, stop + 1
-        guard = self.piece(g0, g1) if (g0, g1) == (s, e) else self.part(g0, g1)
+        guard = self.piece(g0, g1) if (g0, g1) == (s, e) else self.guard(s, g0, g1)
         then = self.clause(t0, b, True)
         if guard is None or then is None or isinstance(guard, _Permission):
             return None
@@ -410,7 +515,8 @@ class _Builder:
             prev = cuts[-1][1] if cuts else a
             nxt = next((o.start() for o in _OR.finditer(self.text, m.end(), b) if self.depth[o.start()] == base), b)
             right_if = self.text[s - 2:s].strip() == "," and self.find(("condition",), m.end(), nxt) is not None
-            if self.inside(prev, s) and (self.inside(m.end(), nxt) or right_if):
+            arms = self._arm_bracket(prev, s) and self._arm_bracket(m.end(), nxt)  # "40% (Regimen 4) or 30% (Regimen 2)"
+            if arms or (self.inside(prev, s) and (self.inside(m.end(), nxt) or right_if)):
                 cuts.append((s, m.end()))
         if not cuts:
             return [(a, b)]
@@ -420,6 +526,17 @@ class _Builder:
             prev = e
         out.append((prev, b))
         return out
+
+    def _arm_bracket(self, a: int, b: int) -> bool:
+        """A bracket in [a, b), one level below a, that is a study arm's label."""
+        if a >= b:
+            return False
+        base = self.depth[a]
+        for s, e, cue in self._cue_hits():
+            if a < s < b and cue.id in _LABEL_GUARDS and self.depth[s] == base + 1 \
+                    and self.text[s - 1] in "([" and re.match(r"\s*[)\]]", self.text[e:b]):
+                return True
+        return False
 
     def defined(self, a: int, b: int, body: Expr) -> Expr:
         """A term and its definition; 'not (well) controlled (<definition of controlled>)' is its negation."""
@@ -470,15 +587,17 @@ class _Builder:
             return None, None
         exc = self.find(("exception",), s, e, at_start=True)
         if exc is not None:
-            branch = self.part(exc[2], e)
+            branch = self.with_words(exc[2], e, self.part(exc[2], e))
             if branch is not None and not isinstance(branch, _Permission):
                 return "unless", branch
         got = self.part(s, e)
         if isinstance(got, _Permission):
             return "unless", got.expr
         cond = self.find(("condition",), s, e, at_start=True)
+        if cond is not None and cond[0].id in _LABEL_GUARDS:
+            return ("when", self.piece(s, e)) if self.trim(cond[2], e)[0] >= e else (None, None)
         if cond is not None and got is not None and "when" not in got:
-            guard = self.part(cond[2], e)
+            guard = self.guard(cond[1], cond[2], e)
             if guard is not None and not isinstance(guard, _Permission):
                 return "when", guard
         defined = self.find(("definition",), s, e, at_start=True)
