@@ -223,6 +223,27 @@ def _compound_time(m: "re.Match[str]", ucum: Optional[str], v1: float, v2: Optio
     return None if extra is None else round(v1 + extra, 3)
 
 
+_SCALE_BEFORE = re.compile(r"(?i)\b(?:grade|stage|class)(?:s|es)?\s*$")
+_RANGE_WORDS = re.compile(r"(?i)\b(?:between|from|ages?|aged|range)\b")
+_LISTED_BEFORE = re.compile(r"(?:(?<![\w.,])(\d{1,3})\s*,\s*)+$")
+
+
+def _enumerated(text: str, v1_start: int, v1: float, v2: float, ucum: Optional[str]) -> Optional[Tuple[int, float]]:
+    """'N and M' read as a range: (start, lowest value) where the values listed ('2, 3 and 4', '3 and 4')
+    are consecutive whole numbers, so the range is the set they enumerate; None where they are an
+    enumeration no range states ('1, 3 and 4'; 'trisomy 4 and 10' with no unit)."""
+    m = _LISTED_BEFORE.search(text, max(0, v1_start - 40), v1_start)
+    vals = [float(x) for x in re.findall(r"\d+", m.group(0))] if m else []
+    vals += [v1, v2]
+    if not all(v == int(v) for v in vals):
+        return (v1_start, v1) if not m else None
+    if not m and (ucum is not None or _RANGE_WORDS.search(text[max(0, v1_start - 30):v1_start])):
+        return v1_start, v1  # "18 and 65 years", "between the ages of 18 and 56": a range
+    if any(b - a != 1 for a, b in zip(vals, vals[1:])):
+        return None
+    return (m.start() if m else v1_start), vals[0]
+
+
 def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     """The comparison of one COMPARISON match, or None where the number states no threshold."""
     op, is_range = _op_of(m)
@@ -267,9 +288,18 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
         op = _op_of_one(m)
     if is_range and v2 is not None and v2 < v1:
         return None
-    while end > m.start() and text[end - 1].isspace():
+    start = m.start()
+    if is_range and v2 is not None and (m.group("range") or "").lower() == "and" and not m.group("between") \
+            and not m.group("rop") and not re.search(r"[<>\u2264\u2265]", text[m.start():m.start("v1")]) \
+            and not _SCALE_BEFORE.search(text, max(0, m.start("v1") - 12), m.start("v1")):  # "grades 1 and 2": a set, read later
+        listed = _enumerated(text, m.start("v1"), v1, v2, ucum)
+        if listed is None:
+            return None  # "category 1, 3 and 4", "trisomy 4 and 10": an enumeration, not a range
+        if listed[0] < m.start("v1") and start == m.start("v1"):
+            start, v1 = listed  # "grades 2, 3 and 4": the range starts at the first listed value
+    while end > start and text[end - 1].isspace():
         end -= 1
-    return Comparison(start=m.start(), end=end, value_start=m.start("v1"), value_end=v1e, op=op, v1=v1,
+    return Comparison(start=start, end=end, value_start=m.start("v1"), value_end=v1e, op=op, v1=v1,
                       v1_text=("-" if m.group("neg") else "") + m.group("v1"), v2=v2 if is_range else None,
                       v2_text=m.group("v2") if is_range else None, upper_op=m.group("rop") or "<=", v1b=v1b,
                       unit=ucum, unit_text=unit_text, relative_to=ulabel, has_pre=bool(m.group("pre")),

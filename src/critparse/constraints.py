@@ -628,6 +628,11 @@ def _enumerated(c: Comparison, text: str, mentions: Mentions) -> List[Found]:
     return [f]
 
 
+# the amount a participant agrees to give or undergo, written as the verb's object: not a fact of the patient
+_WILLING_TO = re.compile(r"(?i)\b(?:willing(?:ness)?|agrees?|agreement|consents?)\s+to\s+(?:donate|give|provide|undergo)"
+                         r"\s+(?:(?:the|a|an|approximately|about|up\s+to)\s+)?$")
+
+
 def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optional[str],
                 prev: List[Found]) -> List[Found]:
     """Constraints of one COMPARISON match: read the comparison, find its subjects, build the records."""
@@ -643,6 +648,8 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
         return []  # "maintenance period (weeks 7 - 24)", "days 1-4": a regimen's day or week numbers, not a value
     if c.op == "=" and _SAMPLE_SIZE.search(text, max(0, c.value_start - 8), c.value_start):
         return []  # "degenerative scoliosis (n=20)", "(N = 40)": a sample size, no threshold
+    if _WILLING_TO.search(text[max(0, c.start - 60):c.start]):
+        return []  # "willing to donate 80-100 ml", "willingness to undergo 2 muscle biopsies": what the study asks
     if c.op is None and not c.is_range:
         d = _DEFERRED_OP.search(text, max(0, c.start - 60), c.start)
         if d is not None and re.search(r"(?i)\bwithin\s+a\s+minimum\s+of\s+$", text[max(0, c.start - 25):c.start]):
@@ -699,6 +706,12 @@ _CARRY_GAP = re.compile(r"^(?:\.(?=\s+(?:and|or)\s))?[\s,;]*(?:\([^()]{0,60}\))?
 _ALT_GAP = re.compile(r"^\s+(?:[A-Za-z][\w-]*\s+){0,3}\(\s*(?:or\s+)?$")
 
 
+# "Mean CST >= 300 um on OCT if excluding Bruch's membrane (e.g., Cirrus or Topcon) or >= 320 um if ...", "Creatinine
+# < 1.6 mg/dL (Myeloablative Regimen 4, Reduced Intensity Regimen 3) or < 3.0 mg/dL": an alternative bound in the
+# same unit after a bracket, in the same sentence
+_ALT_AFTER_BRACKET = re.compile(r"^[^;\n]{0,160}\)\s*,?\s*(?:and/or|or)\s*$", re.I)
+
+
 def _share_unit(prev: List[Found], c: Found) -> None:
     """"at least 4.5 but no more than 6 years", ">= 20 and <= 40 years": the unit written once after two
     bounds applies to both (and the next bound's subject, where theirs was only a guessed head phrase)."""
@@ -733,8 +746,11 @@ def _link(prev: List[Found], found: List[Found], text: str, start: int) -> List[
         _share_unit(prev, found[0])
     # an unnamed second bound after "and"/"but" ("for more than 3 months and less than 36 months") keeps the subject
     unnamed = all(not c.subject for c in found) and re.search(r"(?i)\b(?:and|but)\b", gap) is not None
+    same_unit = bool(found[0].unit) and found[0].unit == prev[-1].unit
     if (all(c.category == "other" for c in found) or unnamed) and (
-            _CARRY_GAP.match(gap) or (found[0].unit and found[0].unit == prev[-1].unit and _ALT_GAP.match(gap))):
+            _CARRY_GAP.match(gap) or (same_unit and _ALT_GAP.match(gap))):
+        return _carry(prev, found, start)
+    if same_unit and all(not c.subject for c in found) and _ALT_AFTER_BRACKET.search(gap):
         return _carry(prev, found, start)
     return found
 

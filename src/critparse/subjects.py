@@ -143,6 +143,11 @@ _WORD = re.compile(r"[A-Za-z][\w\-+/']*")
 _UNIT_HEAD = re.compile(r"\d\s*([A-Za-z]{1,4})\s+$")  # the first part of a unit split by a space ("30mm HG")
 
 
+#: the words before a comparison end inside a bracket closed before 'or' / 'and': the comparison goes on
+#: the one before ("Creatinine < 1.6 mg/dL (Regimen 4, Reduced Intensity Regimen 3) or < 3.0 mg/dL")
+_CLOSED_THEN_OR = re.compile(r"[^()]*\)\s*,?\s*(?:and/or|or|and)\b[^()\w]*$", re.I)
+
+
 def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
     """A short noun phrase ending before `end` (the fallback subject); never a unit, a number word or
     a bare "points"/"duration"/"score"."""
@@ -167,6 +172,8 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
         keep.insert(0, w)
         if len(keep) >= 4:
             break
+    if keep and _CLOSED_THEN_OR.search(seg, keep[-1].end()):
+        return None  # "< 1.6 mg/dL (Reduced Intensity Regimen 3) or < 3.0 mg/dL": an arm's label, not the subject
     if keep and floor > outer and all(_BARE.match(w.group(0)) for w in keep):
         return head_phrase(text, floor - 1, outer)  # "moderate anxiety (score 8 to 23)": the thing scored
     if keep and re.search(r"\b(?:in|within|from)\s+(?:the\s+)?$", seg[:keep[0].start()], re.I) \
