@@ -547,7 +547,25 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     extended over a list of events before it; None where no event phrase is found (a window with no event
     cannot be tested: no constraint)."""
     ev = _temporal_subject(text, floor, wstart)
+    ev = _excepted(text, ev) if ev is not None else None
     return _expanded(text, _over_list(text, floor, ev)) if ev is not None else None
+
+
+_EXCEPT_BEFORE = re.compile(r"\b(?:except(?:\s+for)?|other\s+than|excluding|apart\s+from|besides)\s+(?:\d+)?$", re.I)  # "except 18F-FBPA PET"
+
+
+def _excepted(text: str, ev: Span) -> Optional[Span]:
+    """"Antiretroviral or immunomodulating agent other than AZT within 90 days", "any other investigational drugs
+    except ddI within 4 weeks": the window bounds the thing the exception is taken from, never the exception (an
+    exclusion of "AZT within 90 days" would exclude the patients the text allows); the exception stays in the
+    name. None where nothing stands before the exception."""
+    m = _EXCEPT_BEFORE.search(text, max(0, ev.start - 30), ev.start)
+    if m is None:
+        return ev
+    main = _temporal_subject(text, _list_start(text, m.start()), m.start())
+    if main is None:
+        return None
+    return Span(main.start, ev.end, " ".join(text[main.start:ev.end].lower().split()))
 
 
 def _expanded(text: str, ev: Span) -> Span:
