@@ -926,6 +926,25 @@ def _phrase_before_comma(text: str, start: int, floor: int) -> Optional[Span]:
     return without_verbs(text, head_phrase(text, cut, floor))
 
 
+# ions that name a drug's salt after the drug's name ("mycophenolate sodium", "naproxen sodium", "potassium
+# chloride" aside): read so only with a dose unit, never a serum concentration
+_SALT_IONS = frozenset(words()["words"]["salt_ion"])  # type: ignore[index]
+_SALT_BEFORE = re.compile(r"\b(?!(?:serum|plasma|blood|urine|urinary|total|ionized|ionised|corrected|free|low|high|normal|"
+                          r"and|or|of|the|a|with|no|any)\b)[A-Za-z][a-z\-]{3,}\s+$", re.I)
+
+
+def _unit_fits(name: str, c: Comparison) -> bool:
+    """Whether a comparison's unit can measure the concept `name` names (True where either has no unit, for
+    times and percentages, which many phrases take): "sodium" in "mycophenolate sodium <= 1,440 mg/day" is
+    part of a drug name, as a mass per day is no serum sodium."""
+    if c.unit is None or c.relative_to is not None or c.unit in TIME_UNITS or c.unit == "%":
+        return True
+    concept = concepts.by_subject(name) or concepts.lookup(name)
+    if concept is None or concept.unit is None or c.unit in concept.units:
+        return True
+    return units.try_convert(1.0, c.unit, concept.unit, subject=concept.subject) is not None
+
+
 def _whose_age(text: str, sp: Span) -> Span:
     """"Gestational age at least 26 weeks", "bone age < 14 years": an age that is not the patient's own is
     named with its kind (never the patient's age, which screening tests against the birth date)."""
@@ -962,6 +981,12 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     """The subjects of comparison `c` (empty where none is found: the comparison then gives no constraint)."""
     floor = mentions.floor(c.start)
     subs = mention_list(mentions, text, c.start, floor)
+    if len(subs) == 1 and subs[0].name in _SALT_IONS and not _unit_fits(subs[0].name, c) \
+            and _SALT_BEFORE.search(text, max(floor, subs[0].start - 30), subs[0].start):
+        hp = without_verbs(text, head_phrase(text, c.start, floor))  # "mycophenolate sodium <= 1,440 mg/day": a drug, not the ion
+        subs = [hp] if hp is not None and hp.name != subs[0].name else []
+        if subs:
+            return Attachment(subs, "other")
     if subs:
         return Attachment([_whose_age(text, s) for s in _scales_that_fit(subs, c)])
     if _SCORE_BEFORE.search(text, floor, c.start):
