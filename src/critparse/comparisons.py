@@ -108,7 +108,7 @@ def _unit_alt() -> str:
                 (ch.isalpha() and (k[i - 1].isdigit() or k[i - 1] == "."))
                 or k.startswith(("hg", "h2o"), i)
                 or (k[:i] in ("degree", "degrees") and ch.isalpha())
-                or (k[:i].endswith(("square", "cubic")) and ch.isalpha())
+                or (k[:i].endswith(("square", "cubic", "/cu")) and ch.isalpha())  # "/cu mm"
                 or (k.startswith("per", i) and k[i - 1].isalpha() and k[i + 3:i + 4].isalnum())
                 or (i >= 3 and k[i - 3:i] == "per" and (i == 3 or k[i - 4:i - 3].isalpha()) and ch.isalnum()))
             esc.append((r"\s?" if gap else "") + re.escape(ch))

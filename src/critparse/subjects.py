@@ -294,6 +294,12 @@ def _age_unit(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Opti
     return ucum
 
 
+# what may stand between two ages of one range or alternative: units, comparison and joining words
+_AGE_RANGE_GAP = re.compile(r"^(?:[\s,()<>=\u2264\u2265\-\u2013]|\b(?:years?|yrs?|y|months?|old|of|age[ds]?|and|or|to|than|"
+                            r"less|greater|more|fewer|older|younger|above|below|over|under|between|up|at|least|most|no|"
+                            r"not|equal|inclusive|but)\b)*$", re.I)
+
+
 def age_subject(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Optional[Span]:
     """An age: a years value with an age word, a person, or nothing else before it."""
     cstart, cend = c.value_start, c.end
@@ -308,6 +314,13 @@ def age_subject(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Op
     if ucum == "a" or _AGE_IN.search(text, floor, min(len(text), cend + 20)):
         if ucum in (None, "a") and (ucum == "a" or _YEARS_AFTER.match(text, cend) or re.search(r"\bage[ds]?\b", window, re.I)):
             am = list(_AGE_ANCHOR.finditer(window))
+            own = re.search(r"\d[^\d]*$", window[am[-1].end():]) if am else None
+            if own and (_AGE_RANGE_GAP.match(own.group(0)[1:]) or re.search(r"\b(?:if|when|unless)\s+$", text[floor:c.start], re.I)):
+                own = None  # "Age less than 18 years or greater than 65 years", "men from 35 to less than 63", "(... if under 18)"
+            if own and not _AGE_WORDS.search(text, cstart, cend + 15):
+                # "under the age of 2, seizures ... more than 3 years prior": that age word has its number; a person
+                # after it still reads as an age ("aged 6-11, adolescents 12 to 17 years")
+                return Span(cstart, cstart, "age") if _PERSON.search(own.group(0)) else None
             if am:
                 return Span(floor + am[-1].start(), floor + am[-1].end(), "age")
             return Span(cstart, cstart, "age")
