@@ -13,7 +13,8 @@ says which ICD-10-CM range it stands for (``"covers": "C00-C96"``, `ranges`):
 The name indexes are built on first use and cached under the user cache dir
 (`ngrams.cache_dir()`, or $CRITPARSE_CACHE); nothing is downloaded.
 A mention coordinating several conditions ("hepatic or renal impairment",
-"liver, kidney or lung disease") gets the codes of each, in order.
+"liver, kidney or lung disease") gets the codes of each, in order; so does one coordinating
+drugs or drug classes that are each named exactly ("granisetron or local anaesthetic").
 """
 
 from __future__ import annotations
@@ -104,6 +105,24 @@ def _unique(hits):
 
 
 def _drugs(mention: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
+    out = _drug_codes(mention, expansion)
+    if out:
+        return out
+    raw = [p.strip() for p in _COORD.split(mention) if p and p.strip()]
+    if len(raw) < 2:
+        return []
+    headed = _parts(mention)  # "oral or intravaginal antibiotics": "oral antibiotics", ...
+    coord: List[Dict[str, Any]] = []
+    for i, part in enumerate(raw):  # "granisetron or local anaesthetic": each part named exactly, never fuzzy
+        for form in dict.fromkeys([part] + ([headed[i]] if len(headed) == len(raw) else [])):
+            found = [c for c in _drug_codes(form, None) if c["score"] >= 1.0]
+            if found:
+                coord += [c for c in found if c["code"] not in {x["code"] for x in coord}]
+                break
+    return coord
+
+
+def _drug_codes(mention: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
     named = classes.candidates(mention, expansion)  # a class word: every class it names, in order
     if named:
         return [{"system": ATC, "code": code, "display": name, "score": 1.0} for code, name in named]

@@ -99,6 +99,30 @@ def _stop() -> frozenset:
     return frozenset(index().extra["stop"])
 
 
+#: score of an ingredient found once route / form words are dropped ("systemic rituximab")
+BARE_SCORE = 0.95
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict:
+    import tomllib
+
+    from .. import resources
+
+    return tomllib.loads(resources.read_text("drug_words.toml"))
+
+
+def _bare(form: str) -> str:
+    """The normalised form without leading route words and trailing supplement words (resources/drug_words.toml)."""
+    w = _words()
+    words = form.split(" ")
+    while len(words) > 1 and words[0] in w["lead"]:
+        words = words[1:]
+    while len(words) > 1 and words[-1] in w["trail"]:
+        words = words[:-1]
+    return " ".join(words)
+
+
 def drug(key: str) -> dict:
     """{"name", "code": [system, code]} of a canonical drug key."""
     return index().extra["drugs"][key]
@@ -113,6 +137,10 @@ def candidates(mention: str, expansion: Optional[str] = None) -> List[Tuple[str,
     for f in forms:
         if f in rows:
             return [(k, 1.0) for k in index().payload[rows[f]]]
+    for f in forms:  # "systemic rituximab", "folic acid supplements"
+        bare = _bare(f)
+        if bare != f and bare in rows and bare not in _stop():
+            return [(k, BARE_SCORE) for k in index().payload[rows[bare]]]
     out: List[Tuple[str, float]] = []
     for f in forms[:2]:
         for row, score in index().query(f, 5, MIN_SCORE):

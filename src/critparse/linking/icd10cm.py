@@ -13,7 +13,8 @@ tests (G40.909, G40.109 ... all descend from G40).
 
 Matching: the normalised mention (and its singular, and its expansion) looked
 up exactly; else the nearest names by character 3-gram TF-IDF cosine, kept
-above `MIN_SCORE`.
+above `MIN_SCORE` (scored at most `FUZZY_CAP`, below the head-word score, so that screening never
+takes a fuzzy neighbour for a sure code; none for a form that starts with a negation: "non smokers").
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ SYSTEM = "http://hl7.org/fhir/sid/icd-10-cm"
 MIN_SCORE = 0.8
 #: score of a code found for the mention's head words only
 HEAD_SCORE = 0.9
+#: highest score a fuzzy neighbour keeps: below HEAD_SCORE, so screening (sure codes, >= 0.9) never uses one
+FUZZY_CAP = 0.89
+#: a form starting with one of these is the opposite of its nearest names ("non smokers" ~ "smoker"): no fuzzy
+_NEGATED = re.compile(r"^(?:non|not|no|without)\b")
 #: bump when the way names are derived from the tabular list changes (a new cache file)
 INDEX_FORMAT = 10
 #: suffixes that name the same condition without it: "Sacroiliitis, not elsewhere classified" (M46.1),
@@ -204,7 +209,7 @@ def _fuzzy(name: str, k: int = 12) -> List[Hit]:
     hits: List[Hit] = []
     for row, score in ix.query(name, k, MIN_SCORE):
         if not says_more(ix.names[row], name):
-            hits += [(code, round(score, 3)) for code, _ in ix.payload[row]]
+            hits += [(code, min(round(score, 3), FUZZY_CAP)) for code, _ in ix.payload[row]]
     return hits
 
 
@@ -262,6 +267,8 @@ def candidates(mention: str, expansion: Optional[str] = None) -> List[Hit]:
             hits = _exact(f)
             if hits:
                 return _unique([(code, HEAD_SCORE) for code, _ in hits])
+    if _NEGATED.match(forms[0]):  # "non smokers" (and its rewrite "smokers of non") is not "smoker"
+        return []
     hits: List[Hit] = []
     for f in forms[:4]:
         hits += _fuzzy(f)
