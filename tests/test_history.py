@@ -92,6 +92,10 @@ def test_which_criteria_speak_of_history(text, mention, history):
 def test_header_of_a_list_speaks_for_its_items():
     assert speaks_of_history("breast cancer", "breast cancer", header="History of any of the following:")
     assert not speaks_of_history("breast cancer", "breast cancer", header="History within 5 years of:")
+    # an exclusion list's header says who is excluded, not that the items are absent (209 XML records)
+    assert speaks_of_history("Prior malignancy.", "malignancy",
+                             header="Patients with the following prior conditions are excluded:")
+    assert not speaks_of_history("Prior malignancy.", "malignancy", header="No history of the following:")
 
 
 @pytest.fixture(scope="module")

@@ -144,7 +144,9 @@ def _record(corpora, nct):
 def test_xml_record_prior_malignancy(corpora):
     parsed = critparse.parse(_record(corpora, "NCT00001071"), trial_id="NCT00001071")
     crit = [c for c in parsed.criteria if (c.clean_text or c.text).startswith("Prior malignancy")][0]
-    for conditions, status in ((["C50.911"], "met"), (["D05.10"], "unknown"), (["C91.00"], "met")):
+    # under "Patients with the following prior conditions are excluded:" (its "excluded" is no negation)
+    for conditions, status in ((["C50.911"], "met"), (["D05.10"], "unknown"), (["C91.00"], "met"),
+                               (["Z85.3"], "met")):
         res = critparse.screen(parsed, {"age": 40, "sex": "female", "conditions": conditions})
         r = {x.criterion: x for x in res.criteria}[crit.id]
         assert r.kind == "exclusion" and r.status == status, (conditions, r.reason)

@@ -54,6 +54,7 @@ def _patterns() -> Dict[str, "re.Pattern[str]"]:
         "drop": re.compile(rf"(?:{_alternation(codes['drop'])})\s*", re.I),
         "leading": re.compile(rf"^(?:{_alternation(codes['leading'])})\s+", re.I),
         "grouping": re.compile(rf"\b(?:{_alternation(codes['grouping'])})\b", re.I),
+        "header_exclusion": re.compile(rf"(?<![\w-])(?:{_alternation(crit['header_exclusion'])})(?![\w-])", re.I),
     }
 
 
@@ -123,12 +124,14 @@ def speaks_of_history(text: str, mention: str, historical: bool = False, header:
     the following:") has a cue; ConText's `historical` flag only where the mention is not in `text`. No
     where the clause or header has a current cue ("History of active tuberculosis"), a time window
     ("History of stroke within 6 months": a history code has no date), a negation ("No history of ...")
-    or someone else ("Maternal history of ...", "first-degree relatives")."""
+    or someone else ("Maternal history of ...", "first-degree relatives"); a header's "are excluded"
+    ("Patients with the following prior conditions are excluded:") says who is excluded, not a negation."""
     pat = _patterns()
     clause = clause_of(text, mention)
     found = mention in clause  # ConText's flag decides only where the mention is not found in the text
     if not ((historical and not found) or _cue_before(clause, mention) or pat["after"].search(clause)
             or (header and pat["history"].search(header))):
         return False
+    header = pat["header_exclusion"].sub(" ", header) if header else header  # "... are excluded:" negates nothing
     return not any(pat[k].search(t) for t in (clause, header) if t
                    for k in ("current", "window", "negated", "family"))
