@@ -368,3 +368,14 @@ def test_coordinated_drugs_each_named_exactly():
     assert [c["code"] for c in link("antipsychotic compounds or central nervous system (CNS) stimulants", "Drug")] \
         == ["N05A", "N06BA"]
     assert link("medication or drugs", "Drug") == [] and link("trial product(s) or related products", "Drug") == []
+
+
+def test_an_allergy_to_a_named_thing_is_coded_but_never_screened_on_an_unspecified_allergy():
+    # "Known hypersensitivity to carboplatin or paclitaxel" (exclusions of many XML records): the entity is
+    # "hypersensitivity"; T78.40 (allergy, unspecified) is shown, under the score screening acts on
+    for m in ("hypersensitivity to carboplatin", "Known hypersensitivity", "allergy"):
+        assert [c["code"] for c in link(m, "Condition")][:1] == ["T78.40"]
+        assert all(c["score"] < 0.9 for c in link(m, "Condition"))
+    assert first("allergic rhinitis", "Condition")["score"] == 1.0  # a named allergic disease stays sure
+    parsed = critparse.parse("Exclusion Criteria:\n- Known hypersensitivity to carboplatin or paclitaxel\n", mode="full")
+    assert critparse.screen(parsed, {"conditions": ["T78.40"]}).verdict == "undetermined"

@@ -23,7 +23,7 @@ import re
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
-from . import classes, drugs, icd10cm, ranges
+from . import classes, drugs, forms, icd10cm, ranges
 
 __all__ = ["link", "LINKED_LABELS", "ICD10CM", "LOINC", "ATC", "within"]
 
@@ -60,7 +60,20 @@ def _icd(hits) -> List[Dict[str, Any]]:
     return [{"system": ICD10CM, "code": code, "display": icd10cm.title(code), "score": score} for code, score in hits]
 
 
+#: score of the codes of a mention that the code says more broadly ("hypersensitivity to carboplatin" -> T78.40
+#: allergy, unspecified): shown, but under the threshold screening acts on (`critparse.linking.match.SURE`)
+BROADER_SCORE = 0.85
+
+
 def _conditions(mention: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
+    out = _condition_codes(mention, expansion)
+    if out and forms.names_broader(mention):
+        for c in out:
+            c["score"] = min(c["score"], BROADER_SCORE)
+    return out
+
+
+def _condition_codes(mention: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
     hits = icd10cm.candidates(mention, expansion)
     if hits and hits[0][1] >= 1.0:
         out = _icd(hits[:TOP])

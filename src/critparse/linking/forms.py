@@ -40,6 +40,17 @@ def _rewrites() -> List[Tuple[re.Pattern, str]]:
 
 
 @lru_cache(maxsize=1)
+def _broader() -> List[re.Pattern]:
+    return [re.compile(r["pattern"]) for r in resources.read_csv("condition_rewrites.csv") if r.get("broader") == "yes"]
+
+
+def names_broader(mention: str) -> bool:
+    """Does a rewrite marked broader=yes apply to the mention ("hypersensitivity to carboplatin" -> "allergy")?"""
+    n = norm(mention)
+    return any(p.search(n) for p in _broader())
+
+
+@lru_cache(maxsize=1)
 def _swaps() -> List[Tuple[str, re.Pattern, str]]:
     """(word, pattern of the word, replacement): the word first, as a cheap test before the pattern."""
     rows = resources.read_csv("adjective_nouns.csv")
