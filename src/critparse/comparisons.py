@@ -123,7 +123,7 @@ _UNIT3 = r"(?P<u3>" + _UNIT_ALT + r")(?![A-Za-z0-9])"
 _VALUE = (
     r"(?P<v1>" + NUM + r")(?:\s*\(\d{1,3}\))?(?:\s*/\s*(?P<v1b>\d{2,3})(?![\d,/]|\.\d))?\s*(?:%\s*)?"
     r"(?:(?:(?i:" + _UNIT1 + r")(?:\s+old)?\s*(?:\(inclusive\)\s*)?)?"
-    r"(?P<range>-|~|\uff5e|to|and|through|–)\s*(?P<rop><=?(?!=))?\s*(?P<v2>" + NUM + r"))?"
+    r"(?P<range>-|~|\uff5e|to|and|through|–)\s*(?P<rop><=?(?!=)|(?(pre)(?!)|(?i:less\s+than(?:\s+or\s+equal\s+to)?)(?=\s*\d)))?\s*(?P<v2>" + NUM + r"))?"
 )
 _PRE = r"(?P<pre>" + _phrase_alt(list(PRE_OPS)) + r")"
 # not a post-operator when it is the next comparison's operator ("or older than 65", "over 18 and under 75")
@@ -244,6 +244,15 @@ def _enumerated(text: str, v1_start: int, v1: float, v2: float, ucum: Optional[s
     return (m.start() if m else v1_start), vals[0]
 
 
+def _upper_op(rop: Optional[str]) -> str:
+    """The upper bound's operator of a range: "<" / "<=" as written, "to less than 25.0" -> "<" (default "<=")."""
+    if not rop:
+        return "<="
+    if rop[0] == "<":
+        return rop
+    return "<=" if "equal" in rop.lower() else "<"
+
+
 def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     """The comparison of one COMPARISON match, or None where the number states no threshold."""
     op, is_range = _op_of(m)
@@ -301,7 +310,7 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
         end -= 1
     return Comparison(start=start, end=end, value_start=m.start("v1"), value_end=v1e, op=op, v1=v1,
                       v1_text=("-" if m.group("neg") else "") + m.group("v1"), v2=v2 if is_range else None,
-                      v2_text=m.group("v2") if is_range else None, upper_op=m.group("rop") or "<=", v1b=v1b,
+                      v2_text=m.group("v2") if is_range else None, upper_op=_upper_op(m.group("rop")), v1b=v1b,
                       unit=ucum, unit_text=unit_text, relative_to=ulabel, has_pre=bool(m.group("pre")),
                       has_post=bool(m.group("post")), word=(m.group("word") or "").lower() or None)
 
