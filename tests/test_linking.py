@@ -98,13 +98,66 @@ def test_hierarchy_and_code_syntax():
 
 def test_ngram_index_cache_round_trip(tmp_path):
     names = ["epilepsy", "epileptic seizures", "migraine", "asthma"]
-    ix = NgramIndex.build(names, [[n] for n in names], {"k": 1})
+    titles = {f"C{i:04d}": f"title {i}" for i in range(1500)}  # a large dict: stored as a lazily read table
+    ix = NgramIndex.build(names, [[n] for n in names], {"k": 1, "titles": titles})
     ix.save(tmp_path / "t.npz")
     back = NgramIndex.load(tmp_path / "t.npz")
-    assert back.names == names and back.payload == [[n] for n in names] and back.extra == {"k": 1}
+    assert back.names == names and back.payload == [[n] for n in names] and back.extra["k"] == 1
+    assert back.payload[-1] == ["asthma"] and back.payload[1:3] == [["epileptic seizures"], ["migraine"]]
+    assert dict(back.extra["titles"]) == titles and back.extra["titles"].get("C0007") == "title 7"
+    assert back.extra["titles"].get("X1") is None and "C1499" in back.extra["titles"]
     hits = back.query("epilepsie", 2)
     assert hits[0][0] == 0 and hits[0][1] > hits[1][1]
     assert back.query("zzzz") == []
+    for text in ("epilepsie", "asthma attack", "migraines"):
+        assert back.query(text, 3, 0.3) == ix.query(text, 3, 0.3)
+
+
+NAMES = ["epilepsy", "epileptic seizures", "migraine", "asthma", "chronic kidney disease"]
+
+
+def _built():
+    return NAMES, [[n, i] for i, n in enumerate(NAMES)], {"k": 1}
+
+
+def _first_layout(path, ix):
+    """A cache file as critparse wrote it before FILE_FORMAT 2 (one CSC matrix, all in the JSON)."""
+    import numpy as np
+
+    m = ix.by_col
+    meta = {"names": ix.names, "vocab": ix.vocab, "payload": list(ix.payload), "extra": ix.extra}
+    np.savez(path, data=m.data, indices=m.indices, indptr=m.indptr, shape=np.array(ix.shape), idf=ix.idf,
+             meta=np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8))
+
+
+def _no_build():
+    raise AssertionError("rebuilt from the sources")
+
+
+def test_ngram_cache_converts_a_first_layout_file_without_rebuilding(tmp_path, monkeypatch):
+    from critparse.linking import ngrams
+
+    monkeypatch.setenv("CRITPARSE_CACHE", str(tmp_path))
+    ix = NgramIndex.build(*_built())
+    _first_layout(tmp_path / "names-1.npz", ix)
+    got = ngrams.cached("names-1.npz", _no_build)
+    assert got.names == NAMES and got.payload == [[n, i] for i, n in enumerate(NAMES)]
+    assert ngrams.cache_path("names-1.npz").exists() and (tmp_path / "names-1.npz").exists()  # old copies keep theirs
+    assert ngrams.cached("names-1.npz", _no_build).query("epilepsie", 3, 0.3) == ix.query("epilepsie", 3, 0.3)
+
+
+def test_ngram_cache_rebuilds_a_damaged_file_and_works_without_a_writable_folder(tmp_path, monkeypatch):
+    from critparse.linking import ngrams
+
+    monkeypatch.setenv("CRITPARSE_CACHE", str(tmp_path / "absent" / "cache"))
+    first = ngrams.cached("names-2.npz", _built)  # an absent folder is made
+    assert first.names == NAMES and ngrams.cache_path("names-2.npz").exists()
+    ngrams.cache_path("names-2.npz").write_bytes(b"PK\x03\x04 truncated")
+    assert ngrams.cached("names-2.npz", _built).payload == first.payload  # rebuilt
+    assert ngrams.NgramIndex.load(ngrams.cache_path("names-2.npz")).names == NAMES  # and written again
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setenv("CRITPARSE_CACHE", str(tmp_path / "file" / "cache"))  # nothing can be written there
+    assert ngrams.cached("names-2.npz", _built).query("asthma", 1) == first.query("asthma", 1)
 
 
 def test_full_mode_fills_entity_codes(seed_parsed):

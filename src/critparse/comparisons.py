@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, Iterator, List, Optional, Tuple
 
-from . import lexicon, resources, units
+from . import lexicon, patterncache, resources, units
 
 
 @lru_cache(maxsize=1)
@@ -130,7 +130,7 @@ _PRE = r"(?P<pre>" + _phrase_alt(list(PRE_OPS)) + r")"
 _POST = r"(?P<post>" + _phrase_alt(list(POST_OPS)) + r")(?!\s*than\b)(?!\s*(?:the\s+age\s+of\s+)?\d)"
 
 # one comparison: [pre-op] [-]value [range] [unit | x ULN] [post-op]
-COMPARISON = re.compile(
+COMPARISON = patterncache.compile(  # 14k characters: its compiled form is cached on disk
     r"(?i:(?:" + _PRE + r"|(?P<between>\bbetween|\bfrom)\s+)\s*(?:of\s+|an?\s+(?:average|mean)\s+of\s+|a\s+|the\s+|(?P<word>age|grade)\s+)?"
     r"(?:\(\s*(?:[<>]=?|=[<>])\s*\)\s*)?)?"  # "greater than (>) 3", ">= Grade 3", "< age 65", "exceeds an average of 60g/day"
     r"(?(pre)(?P<neg>-(?=\.?\d)|(?i:minus)\s+(?=\.?\d))?)"  # a negative threshold only after an operator ("T-score <= -2.5")
@@ -142,7 +142,7 @@ COMPARISON = re.compile(
     r"(?:\s*(?i:" + _POST + r"(?:\s*" + _UNIT3 + r")?))?"
 )
 # a reference limit with no number: ">= LLN", "no greater than upper limit of normal", "< the ULN"
-BARE_LIMIT = re.compile(
+BARE_LIMIT = patterncache.compile(
     r"(?i:" + _PRE + r")\s*(?:the\s+)?(?:(?:institutional|institution's|local|laboratory|lab)\s+)*"
     r"(?P<rel>ULN|LLN|(?:upper|lower)\s+limits?\s+(?:of\s+)?(?:the\s+)?(?:institutional\s+)?normal(?:\s+range)?(?:\s*\((?:ULN|LLN)\))?)"
     r"(?![\w])(?!\s*(?:x|times)\b)")

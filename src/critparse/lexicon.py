@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Pattern, Sequence, Tuple
 
 from . import concepts as _concepts
+from . import patterncache
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def mention_pattern() -> Pattern[str]:
     short = forms - ci
     before = r"(?i:(?:" + "|".join(map(re.escape, norm.before)) + r")[\s\-]+)?" if norm.before else ""
     after = r"(?i:[\s\-]+(?:" + "|".join(map(re.escape, norm.after)) + r")(?![\w]))?" if norm.after else ""
-    return re.compile(
+    return patterncache.compile(  # 17k characters: its compiled form is cached on disk
         r"(?<![\w-])" + before + r"(?:(?P<cs>" + _alt(_exact_index()) + r")|(?i:(?P<ci>" + _alt(ci) + r")(?P<pl>s)?|(?P<cis>" + _alt(short) + r")))(?![\w])"
         + after
     )
