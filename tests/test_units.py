@@ -94,3 +94,70 @@ def test_registry_reads_clinical_definitions():
     ureg = units.registry()
     assert ureg.Quantity(1, "IU/L").to("ukat/L").magnitude == pytest.approx(1 / 60)
     assert units.registry() is ureg  # one registry
+
+
+# -- recipes: conversions without pint once a pair is known (critparse.unit_recipes) ------------------
+
+@pytest.fixture
+def recipe_cache(tmp_path, monkeypatch):
+    from critparse import unit_recipes
+
+    monkeypatch.setenv("CRITPARSE_CACHE", str(tmp_path / "cache"))
+    unit_recipes.cache_file.cache_clear()
+    unit_recipes.recipes.clear()
+    yield unit_recipes
+    unit_recipes.cache_file.cache_clear()
+    unit_recipes.recipes.clear()
+
+
+def _outcome(f, *args, **kw):
+    try:
+        return ("value", f(*args, **kw))
+    except Exception as e:  # the same failure, or the same float bit for bit
+        return ("error", type(e).__name__)
+
+
+PAIRS = [("umol/L", "mg/dL", "creatinine"), ("mg/dL", "umol/L", "bilirubin"), ("mmol/L", "mg/dL", "glucose"),
+         ("mg/dL", "mmol/L", "glucose"), ("10*9/L", "10*3/uL", None), ("10*9/L", "/uL", None), ("g/dL", "g/L", None),
+         ("mg/dL", "umol/L", None), ("mg/dL", "mmol/L", "hemoglobin"), ("mL/min", "mL/min/{1.73_m2}", None),
+         ("kg", "[lb_av]", None), ("mo", "wk", None), ("a", "d", None), ("ng/mL", "ug/L", None), ("%", "1", None),
+         ("g/L", "mmol/L", "nosuchsubject"), ("mg/dL", "nosuchunit", None)]
+
+
+@pytest.mark.parametrize("unit,to,subject", PAIRS)
+def test_a_recipe_converts_as_pint_does_bit_for_bit(recipe_cache, unit, to, subject):
+    for value in (1.0, 2.0, 176.8, 0.35, 1.5, 1e-3, 12345.678, 7):
+        assert _outcome(units.convert, value, unit, to, subject=subject) == \
+            _outcome(units._pint_convert, value, unit, to, subject)
+
+
+def test_recipes_are_read_back_from_disk_and_keyed_by_the_unit_definitions(recipe_cache, monkeypatch, tmp_path):
+    first = [units.convert(176.8, "umol/L", "mg/dL", subject="creatinine"), units.convert(3.0, "mo", "wk")]
+    path = recipe_cache.cache_file()
+    assert path.exists() and len(recipe_cache.recipes.table()) == 2
+    recipe_cache.recipes.clear()  # as a new process
+    monkeypatch.setattr(recipe_cache, "_from_pint", lambda *a: pytest.fail("taken from pint again"))
+    assert [units.convert(176.8, "umol/L", "mg/dL", subject="creatinine"), units.convert(3.0, "mo", "wk")] == first
+    # changed unit definitions: another file
+    from critparse import resources
+
+    changed = tmp_path / "units.csv"
+    changed.write_bytes(resources.path("units.csv").read_bytes() + b"\n")
+    real = resources.path
+    monkeypatch.setattr(resources, "path", lambda name: changed if name == "units.csv" else real(name))
+    recipe_cache.cache_file.cache_clear()
+    assert recipe_cache.cache_file() != path
+
+
+def test_a_damaged_or_unwritable_recipe_cache_only_costs_pint(recipe_cache, monkeypatch, tmp_path):
+    want = units._pint_convert(2.0, "mg/dL", "umol/L", "bilirubin")
+    assert units.convert(2.0, "mg/dL", "umol/L", subject="bilirubin") == want
+    recipe_cache.cache_file().write_text("{not json", encoding="utf-8")
+    recipe_cache.recipes.clear()
+    assert units.convert(2.0, "mg/dL", "umol/L", subject="bilirubin") == want
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setenv("CRITPARSE_CACHE", str(tmp_path / "file" / "cache"))
+    recipe_cache.cache_file.cache_clear()
+    recipe_cache.recipes.clear()
+    assert units.convert(2.0, "mg/dL", "umol/L", subject="bilirubin") == want
+    assert units.try_convert(1.0, "mg/dL", "nosuchunit") is None

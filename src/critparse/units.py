@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Dict, Optional, Tuple
 
 from . import resources
+from .unit_recipes import recipes
 
 
 class UnitError(ValueError):
@@ -106,14 +107,23 @@ _OFFSET_UNITS = {"Cel", "[degF]"}  # temperature scales with an offset zero
 
 def convert(value: float, unit: str, to_unit: str, *, subject: Optional[str] = None) -> float:
     """Convert `value` from UCUM `unit` to UCUM `to_unit` (same dimension, or
-    mass <-> molar concentration using the subject's molar mass)."""
+    mass <-> molar concentration using the subject's molar mass).  A pair of units converts through
+    its `Recipe` (pint's own arithmetic, its numbers kept on disk: no pint import when known);
+    temperatures (an offset zero) through pint itself."""
     if unit == to_unit:
         return float(value)
+    if unit in _OFFSET_UNITS or to_unit in _OFFSET_UNITS:  # 100.4 [degF] is 38 Cel: an affine map, not a ratio
+        return _pint_convert(value, unit, to_unit, subject)
+    return recipes.get(unit, to_unit, subject).apply(value)
+
+
+def _pint_convert(value: float, unit: str, to_unit: str, subject: Optional[str]) -> float:
+    """The conversion as pint makes it (what a `Recipe` reproduces for multiplicative units)."""
     import pint
 
     ureg = registry()
     q = _quantity(value, unit)
-    if unit in _OFFSET_UNITS or to_unit in _OFFSET_UNITS:  # 100.4 [degF] is 38 Cel: an affine map, not a ratio
+    if unit in _OFFSET_UNITS or to_unit in _OFFSET_UNITS:
         return float(q.to(_quantity(1.0, to_unit).units).magnitude)
     target = _quantity(1.0, to_unit)
     try:
