@@ -71,8 +71,9 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import comparisons, lexicon, units
 from .comparisons import NUM, Comparison, number
 from .records import member_key
-from .subjects import (TIME_UNITS, Attachment, Mentions, Span, attach, event_after, event_after_paren, event_before_or, event_of, head_phrase, lasted_after, listed_events,
-                       mention_list, staged_thing, temporal_subject, window_event)
+from .subjects import (TIME_UNITS, Attachment, Mentions, Span, attach, event_after, event_after_paren, event_before_or, event_of,
+                       head_phrase, is_status, lasted_after, listed_events, mention_list, staged_thing, status_event,
+                       temporal_subject, window_event)
 
 
 @dataclass
@@ -234,6 +235,10 @@ def _window(c: Comparison, text: str, mentions: Mentions, prev: Optional[List[Fo
     if tail:
         end = tail.end()
     s = temporal_subject(text, floor, w.start())
+    if s is not None and is_status(s):  # "Excluded within 4 weeks of study entry: Suramin."
+        s = status_event(text, end, s)
+        return [] if s is None else [record(s.name, text[s.start:s.end], "<=", c.v1, c.v1_text, c.unit, c.unit_text,
+                                            None, "temporal", w.start(), max(end, s.end))]
     if s is not None and re.fullmatch(r"[a-z\-]+ed", s.name) and re.search(r"\(\s*$", text[s.end:w.start()]):
         # "has developed (within the last 6 months) gastrointestinal disease": the event follows the parenthesis
         s = event_after_paren(text, c.end) or s

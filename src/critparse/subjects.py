@@ -752,6 +752,28 @@ def event_of(text: str, end: int) -> Optional[Span]:
     return None if ev is None or _REFERENCE.search(ev.name) else ev
 
 
+_STATUS = re.compile(r"^(?:" + _words_alt("rule_status") + r")$", re.I)
+
+
+def is_status(ev: Span) -> bool:
+    """Whether an event phrase is only a rule's verdict ("excluded", "allowed")."""
+    return _STATUS.match(ev.name) is not None
+
+
+def status_event(text: str, end: int, verdict: Span) -> Optional[Span]:
+    """"Excluded within 4 weeks of study entry: Suramin.": what a verdict heading lists after its colon, on the
+    same line; None where the list is not in this text or the verdict is a permission ("Allowed within 30 days:
+    X" states no exclusion): the window then gives no constraint."""
+    if re.match(r"(?:allowed|permitted)$", verdict.name, re.I):
+        return None
+    m = _LIST_AFTER.match(text, end)
+    if m is None:
+        return None
+    s, e = m.span("list")
+    e = s + len(text[s:e].rstrip(" ,"))
+    return Span(s, e, " ".join(text[s:e].lower().split()))
+
+
 def window_event(text: str, floor: int, c: Comparison) -> Optional[Attachment]:
     """The event a time comparison bounds where the text says so ("X at least 4 weeks prior to", "X within
     2-4 weeks", "X for at least 4 weeks"): the event phrase before it, as for a bare window."""
@@ -771,6 +793,9 @@ def window_event(text: str, floor: int, c: Comparison) -> Optional[Attachment]:
         ev = event_after(text, tail.end()) if tail else None  # "Up to 6 months prior to X: long-acting drugs"
     if ev is None:
         return None
+    if is_status(ev):  # "Excluded for at least 4 weeks prior to study entry: X"
+        listed = status_event(text, c.end, ev)
+        return Attachment([listed], "temporal", listed.end) if listed else Attachment()
     duration = before is not None and before.group("w").lower() == "for"
     return Attachment([ev], None if duration else "temporal")
 
