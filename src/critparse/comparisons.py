@@ -131,8 +131,8 @@ _POST = r"(?P<post>" + _phrase_alt(list(POST_OPS)) + r")(?!\s*than\b)(?!\s*(?:th
 
 # one comparison: [pre-op] [-]value [range] [unit | x ULN] [post-op]
 COMPARISON = patterncache.compile(  # 14k characters: its compiled form is cached on disk
-    r"(?i:(?:" + _PRE + r"|(?P<between>\bbetween|\bfrom)\s+)\s*(?:of\s+|an?\s+(?:average|mean)\s+of\s+|a\s+|the\s+|(?P<word>age|grade)\s+)?"
-    r"(?:\(\s*(?:[<>]=?|=[<>])\s*\)\s*)?)?"  # "greater than (>) 3", ">= Grade 3", "< age 65", "exceeds an average of 60g/day"
+    r"(?i:(?:" + _PRE + r"|(?P<between>\bbetween|\bfrom)\s+)\s*(?:of\s+|an?\s+(?:average|mean)\s+of\s+|a\s+|the\s+|(?:(?:\(?NCI\)?[\s-]*)?(?:CTCAE|Common\s+Terminology\s+Criteria\s+for\s+Adverse\s+Events(?:\s*\(CTCAE\))?)\s*(?:v(?:ersion)?\.?\s*[\d.]+\s*)?(?=grade))?(?P<word>age|grade)\s+)?"
+    r"(?:\(\s*(?:[<>]=?|=[<>])\s*\)\s*)?)?"  # "greater than (>) 3", ">= Grade 3", "> NCI-CTCAE v 3.0 grade 2", "< age 65", "exceeds an average of 60g/day"
     r"(?(pre)(?P<neg>-(?=\.?\d)|(?i:minus)\s+(?=\.?\d))?)"  # a negative threshold only after an operator ("T-score <= -2.5")
     # a number starts after a non-word character, or glued to an operator word ("less than10 days")
     r"(?:(?<![\w.^*/])|(?<=than)|(?<=least)|(?<=above)|(?<=below)|(?<=under)|(?<=over))" + _VALUE +

@@ -140,6 +140,8 @@ _TIMEPOINTS = frozenset(words()["words"]["timepoint"])  # type: ignore[index]
 _TIMEPOINT_BEFORE = re.compile(r"\b(?:on|at|upon|during|before|after|prior\s+to)\s+(?:the\s+)?$", re.I)
 _PHRASE_BREAK = re.compile(r"[\d<>=%,;]")
 _WORD = re.compile(r"[A-Za-z][\w\-+/']*")
+_DASH_BREAK = re.compile(r"\s[-\u2013]\s")  # "Leukemia/lymphoma - CSF cell count": a list dash of flattened text
+_WORD_PAIR = re.compile(r"[A-Za-z]{4,}/[A-Za-z]{4,}")  # "hemorrhage/bleeding": two words, not a unit ("mg/dL")
 _UNIT_HEAD = re.compile(r"\d\s*([A-Za-z]{1,4})\s+$")  # the first part of a unit split by a space ("30mm HG")
 
 
@@ -158,7 +160,7 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
         floor, seg = floor + opened + 1, seg[opened + 1:]  # "diabetes mellitus (glucose consistently > 200"
     keep: List["re.Match[str]"] = []
     for w in reversed(list(_WORD.finditer(seg))):
-        if keep and ("/" in w.group(0) or units.to_ucum(w.group(0))):
+        if keep and (("/" in w.group(0) and not _WORD_PAIR.fullmatch(w.group(0))) or units.to_ucum(w.group(0))):
             break  # "1.8 mg/dL Transaminases": a unit ends the phrase before
         if _STOP.match(w.group(0)):
             if keep:
@@ -167,7 +169,7 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
         glued = _UNIT_HEAD.search(seg, 0, w.start())
         if glued and units.to_ucum(glued.group(1) + w.group(0)):
             break  # "less than 30mm HG at rest and less than 50mm HG": "HG" ends the unit of the number before
-        if keep and _PHRASE_BREAK.search(seg, w.end(), keep[0].start()):
+        if keep and (_PHRASE_BREAK.search(seg, w.end(), keep[0].start()) or (len(keep) > 1 and _DASH_BREAK.search(seg, w.end(), keep[0].start()))):
             break  # "ER < 1%, PR < 1%": a number, comparator or comma between words ends the phrase
         keep.insert(0, w)
         if len(keep) >= 4:
