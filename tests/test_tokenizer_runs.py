@@ -55,3 +55,21 @@ def test_full_mode_parse_of_a_long_run(seed_text):
     parsed = critparse.parse(text, mode="full")
     assert parsed.text == text
     assert all(text[c.start:c.end] == c.text for c in parsed.criteria)
+
+
+def test_the_saved_models_tokenizer_is_loaded_once_and_the_same_as_built_in_full():
+    """`rules_from`: loading the saved model makes its tokenizer bare and lets `from_disk` set the rules
+    (instead of adding the 1,347 English special cases twice): the same tokenizer, byte for byte."""
+    import spacy
+
+    from critparse.pipeline import load, model_path
+    from critparse.pipeline.tokenizer import _BARE, _build
+
+    nlp = load("full")
+    assert _BARE[0] == 0
+    full = _build(spacy.blank("en"))  # built in full, as before
+    full.from_disk(model_path() / "tokenizer")
+    assert nlp.tokenizer.to_bytes(exclude=["vocab"]) == full.to_bytes(exclude=["vocab"])
+    text = "Creatinine>2.5mg/dl, ALT/AST <=3xULN; CD19+ B-ALL (Ph-) aged 3-70 years, 10^9/L, can't"
+    assert [t.text for t in nlp.tokenizer(text)] == [t.text for t in full(text)]
+    assert nlp.tokenizer.rules == full.rules and len(full.rules) > 1000

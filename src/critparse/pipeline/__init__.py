@@ -112,14 +112,15 @@ def _load_cached(mode: str, model: Optional[str]):
     import spacy
 
     from . import components  # noqa: F401
-    from .tokenizer import blank
+    from .tokenizer import blank, rules_from
 
     if mode == "fast":
         return add_rule_layers(blank(), entities=False)
     path = model_path(model)
     if not (path / "config.cfg").is_file():
         raise CritparseError(Errors.E004.format(path=path))
-    nlp = use_numpy_gemm(spacy.load(path))
+    with rules_from(path):  # the saved tokenizer sets its own rules: not built twice
+        nlp = use_numpy_gemm(spacy.load(path))
     return add_rule_layers(nlp, entities=True)
 
 

@@ -28,6 +28,8 @@ tokens for runs that spaCy splits into single characters anyway.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable, List
 
 import spacy
@@ -98,7 +100,36 @@ def _pieces(text: str):
         yield pos, len(text)
 
 
+#: set while a saved pipeline whose tokenizer file holds every rule is loaded (`rules_from`)
+_BARE = [0]
+#: what a saved tokenizer file must hold for its `from_disk` to set every rule `_build` sets
+_SAVED_RULES = ("prefix_search", "suffix_search", "infix_finditer", "token_match", "url_match", "exceptions")
+
+
+@contextmanager
+def rules_from(path: Path):
+    """While a saved pipeline (`path`) is loaded, make its tokenizer bare: the tokenizer's `from_disk`
+    then sets its special cases and prefix/suffix/infix patterns (flushing any the constructor added),
+    so building them first only doubled the work (the 1,347 English special cases, about 0.2 s of a
+    cold start).  Where the saved file lacks any of them, the tokenizer is built in full as before."""
+    complete = False
+    try:
+        import srsly
+
+        data = srsly.msgpack_loads((path / "tokenizer").read_bytes())
+        complete = all(k in data for k in _SAVED_RULES)
+    except Exception:
+        pass
+    _BARE[0] += complete
+    try:
+        yield
+    finally:
+        _BARE[0] -= complete
+
+
 def _build(nlp) -> Tokenizer:
+    if _BARE[0]:
+        return CritparseTokenizer(nlp.vocab)
     d = English.Defaults
     prefixes = EXTRA_PREFIXES + list(d.prefixes)
     suffixes = EXTRA_SUFFIXES + list(d.suffixes)
