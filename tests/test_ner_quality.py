@@ -2,9 +2,11 @@
 model card describes (trials with ``sha1(NCT id) mod 100 < 15`` of chia_without_scope_trainval.zip,
 1,613 criterion lines), scored as ``critparse eval chia ZIP --split dev`` scores it.
 
-Measured when the floor was set: strict 0.621, lenient 0.738 (about 11 s on 2 cores, model load
-included).  The floors sit just under, so that a model or rule-layer change that costs more than about
-half a point fails here."""
+The shipped model was trained on the train split only (its step chosen on this dev split), so these are
+development figures, not test figures.  Measured when the floor was set (3 Dec 2026, floret static
+vectors + tok2vec pretrained with them): strict 0.631, lenient 0.741 (0.621 / 0.738 for the model before).
+The floors sit just under, so that a model or rule-layer change that costs more than about half a point
+fails here."""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from conftest import corpus_file
 pytestmark = pytest.mark.issue(11)
 
 CHIA = "chia/original/chia_without_scope_trainval.zip"
-STRICT_FLOOR = 0.615
-LENIENT_FLOOR = 0.730
+STRICT_FLOOR = 0.625
+LENIENT_FLOOR = 0.735
 
 
 @pytest.fixture(scope="module")
