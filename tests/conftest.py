@@ -31,6 +31,18 @@ def corpus_file(corpora: Path, rel: str) -> Path:
     return p
 
 
+def xml_record(corpora: Path, nct: str) -> str:
+    """The criteria text of one record of the legacy-XML corpus (skips where the corpus or the record is absent)."""
+    import gzip
+    import json
+
+    with gzip.open(corpus_file(corpora, "ctgov_xml_2023/derived/eligibility.jsonl.gz"), "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if f'"{nct}"' in line[:40]:
+                return json.loads(line)["criteria"]
+    pytest.skip(f"{nct} not in the XML corpus")
+
+
 def xml_sample(corpora: Path, start: int, stop: int, step: int):
     """(criteria, nct_id, None) items of every `step`-th record in [start, stop) of the legacy-XML
     corpus that has criteria text (skips where the corpus is absent)."""

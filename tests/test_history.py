@@ -5,8 +5,6 @@ way in `critparse.screen`, set-wise matching, cohort membership and the JSON Log
 
 from __future__ import annotations
 
-import gzip
-import json
 
 import numpy as np
 import pytest
@@ -20,7 +18,7 @@ from critparse.matching.columns import PatientColumns
 from critparse.matching.evaluate import match_trial
 from critparse.patient import Patient
 
-from conftest import corpus_file
+from conftest import xml_record
 
 pytestmark = pytest.mark.issue(12)
 
@@ -166,17 +164,8 @@ def test_seed_trial_history_list_and_a_grouping_code(seed_parsed):
     assert {r.criterion: r for r in res.criteria}["exc.1"].status == "unknown"
 
 
-def _record(corpora, nct):
-    path = corpus_file(corpora, "ctgov_xml_2023/derived/eligibility.jsonl.gz")
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            if f'"{nct}"' in line[:40]:
-                return json.loads(line)["criteria"]
-    pytest.skip(f"{nct} not in the XML corpus")
-
-
 def test_xml_record_history_of_breast_cancer(corpora):
-    parsed = critparse.parse(_record(corpora, "NCT00000176"), trial_id="NCT00000176")
+    parsed = critparse.parse(xml_record(corpora, "NCT00000176"), trial_id="NCT00000176")
     crit = [c for c in parsed.criteria if (c.clean_text or c.text).startswith("History of breast cancer")][0]
     for conditions, status in ((["Z85.3"], "met"), (["Z85.43"], "unknown"), (["C50.912"], "met")):
         res = critparse.screen(parsed, {"age": 70, "sex": "female", "conditions": conditions})
@@ -185,7 +174,7 @@ def test_xml_record_history_of_breast_cancer(corpora):
 
 
 def test_xml_record_active_tuberculosis(corpora):
-    parsed = critparse.parse(_record(corpora, "NCT00000848"), trial_id="NCT00000848")
+    parsed = critparse.parse(xml_record(corpora, "NCT00000848"), trial_id="NCT00000848")
     crit = [c for c in parsed.criteria if (c.clean_text or c.text).startswith("Active tuberculosis")][0]
     for conditions, status in ((["Z86.11"], "unknown"), (["A15.0"], "met")):
         res = critparse.screen(parsed, {"age": 40, "sex": "male", "conditions": conditions})

@@ -6,7 +6,6 @@ code against the range the word stands for ("Malignant neoplasms (C00-C96)"), th
 
 from __future__ import annotations
 
-import gzip
 import json
 
 import pytest
@@ -19,7 +18,7 @@ from critparse.linking.ranges import generic, in_range, ranges, terms
 from critparse.matching.columns import PatientColumns
 from critparse.matching.evaluate import match_trial
 
-from conftest import corpus_file
+from conftest import xml_record
 
 pytestmark = pytest.mark.issue(12)
 
@@ -132,17 +131,8 @@ def test_condition_codes_variable_holds_the_ranges():
     assert CONDITION_CODES == "condition_codes"
 
 
-def _record(corpora, nct):
-    path = corpus_file(corpora, "ctgov_xml_2023/derived/eligibility.jsonl.gz")
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            if f'"{nct}"' in line[:40]:
-                return json.loads(line)["criteria"]
-    pytest.skip(f"{nct} not in the XML corpus")
-
-
 def test_xml_record_prior_malignancy(corpora):
-    parsed = critparse.parse(_record(corpora, "NCT00001071"), trial_id="NCT00001071")
+    parsed = critparse.parse(xml_record(corpora, "NCT00001071"), trial_id="NCT00001071")
     crit = [c for c in parsed.criteria if (c.clean_text or c.text).startswith("Prior malignancy")][0]
     # under "Patients with the following prior conditions are excluded:" (its "excluded" is no negation)
     for conditions, status in ((["C50.911"], "met"), (["D05.10"], "unknown"), (["C91.00"], "met"),

@@ -733,6 +733,11 @@ def listed_events(text: str, floor: int, wstart: int, end: int) -> Optional[Span
     over "the following X" bounds the events listed after the colon (one item for the list)."""
     if not _FORWARD_REF.search(text[floor:wstart].rstrip(" ,")):
         return None
+    return _list_after(text, end)
+
+
+def _list_after(text: str, end: int) -> Optional[Span]:
+    """The list written after a colon that follows `end` on the same line (one span for the whole list)."""
     m = _LIST_AFTER.match(text, end)
     if m is None:
         return None
@@ -768,12 +773,7 @@ def status_event(text: str, end: int, verdict: Span) -> Optional[Span]:
     X" states no exclusion): the window then gives no constraint."""
     if re.match(r"(?:allowed|permitted)$", verdict.name, re.I):
         return None
-    m = _LIST_AFTER.match(text, end)
-    if m is None:
-        return None
-    s, e = m.span("list")
-    e = s + len(text[s:e].rstrip(" ,"))
-    return Span(s, e, " ".join(text[s:e].lower().split()))
+    return _list_after(text, end)
 
 
 def window_event(text: str, floor: int, c: Comparison) -> Optional[Attachment]:
