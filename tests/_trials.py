@@ -152,3 +152,23 @@ def seed_variant(request, seed_text: str) -> ParsedTrial:
     assert {"creatinine", "bilirubin", "age"} <= subjects, sorted(subjects)
     assert parsed.cohorts == ["B-ALL", "B-NHL"], parsed.cohorts
     return parsed
+
+
+def assert_paths_agree(trial: ParsedTrial, doc: dict, patients: List[dict]) -> None:
+    """`critparse.screen`, the JSON Logic rule `doc` (its own code tests, without the criteria.* answers
+    `patient_data` derives) and set-wise matching give each patient the same verdict."""
+    from json_logic import jsonLogic
+
+    import critparse
+    from critparse.export.jsonlogic import patient_data
+    from critparse.matching.columns import PatientColumns
+    from critparse.matching.evaluate import match_trial
+
+    cols = PatientColumns([str(i) for i in range(len(patients))], patients)
+    setwise = match_trial(trial, cols).verdict
+    names = {1: "eligible", 0: "undetermined", -1: "ineligible"}
+    for i, p in enumerate(patients):
+        want = critparse.screen(trial, p).verdict
+        data = {k: v for k, v in patient_data(p, doc).items() if k != "criteria"}
+        assert jsonLogic(doc["verdict"], data) == want, p
+        assert names[int(setwise[i])] == want, p

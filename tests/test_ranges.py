@@ -9,15 +9,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from json_logic import jsonLogic
 
 import critparse
-from critparse.export.jsonlogic import CONDITION_CODES, condition_codes, patient_data, to_jsonlogic
+from critparse.export.jsonlogic import CONDITION_CODES, condition_codes, to_jsonlogic
 from critparse.linking import link, within
 from critparse.linking.ranges import generic, in_range, ranges, terms
-from critparse.matching.columns import PatientColumns
-from critparse.matching.evaluate import match_trial
 
+from _trials import assert_paths_agree
 from conftest import xml_record
 
 pytestmark = pytest.mark.issue(12)
@@ -113,15 +111,7 @@ def test_jsonlogic_and_setwise_matching_agree_with_screen(trial):
     # "Kaposi's sarcoma or other malignancy": "other" sets part of the range apart, C80 only
     assert by["exc.5"]["conditions"][1] == {"mention": "malignancy", "codes": ["C80"], "history": False}
     assert "C00-C96" in json.dumps(doc["rule"])
-    patients = [{"age": 50, "sex": "female", "conditions": c} for c, _ in CASES]
-    cols = PatientColumns([str(i) for i in range(len(patients))], patients)
-    setwise = match_trial(trial, cols).verdict
-    names = {1: "eligible", 0: "undetermined", -1: "ineligible"}
-    for i, p in enumerate(patients):
-        want = critparse.screen(trial, p).verdict
-        data = {k: v for k, v in patient_data(p, doc).items() if k != "criteria"}  # the rule's own code tests
-        assert jsonLogic(doc["verdict"], data) == want, p
-        assert names[int(setwise[i])] == want, p
+    assert_paths_agree(trial, doc, [{"age": 50, "sex": "female", "conditions": c} for c, _ in CASES])
 
 
 def test_condition_codes_variable_holds_the_ranges():
