@@ -2,13 +2,20 @@
 model card describes (trials with ``sha1(NCT id) mod 100 < 15`` of chia_without_scope_trainval.zip,
 1,613 criterion lines), scored as ``critparse eval chia ZIP --split dev`` scores it.
 
-The shipped model was trained on the train split only (its step chosen on this dev split), so these are
-development figures, not test figures.  Measured when the floor was set (3 Dec 2026, floret static
-vectors + tok2vec pretrained with them): strict 0.631, lenient 0.741 (0.621 / 0.738 for the model before).
-The floors sit just under, so that a model or rule-layer change that costs more than about half a point
-fails here."""
+What the score is depends on the shipped model, and the floors say so (``training.json`` of the model
+records ``train_dev_steps`` when it was trained on train + dev):
+
+- a model trained on the train split only (its step chosen on this dev split): a development figure.
+  Measured for the train-only model of the shipped recipe (floret vectors + tok2vec pretrained with them,
+  3 Dec 2026): strict 0.631, lenient 0.741 (seed 1: 0.632 / 0.740; 0.621 / 0.738 for the model before);
+- a model trained on train + dev (the shipped recipe again, the step count chosen on dev): the split was
+  seen in training, so its score is a fit figure, not a held-out one.  Its floors only guard the pipeline
+  against regressions (a rule layer or conversion change that loses more than about half a point);
+  the held-out figure of the recipe is the train-only one above (model card)."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -17,8 +24,17 @@ from conftest import corpus_file
 pytestmark = pytest.mark.issue(11)
 
 CHIA = "chia/original/chia_without_scope_trainval.zip"
-STRICT_FLOOR = 0.625
-LENIENT_FLOOR = 0.735
+# (strict, lenient) floors, just under the measured figures
+HELD_OUT_FLOORS = (0.625, 0.735)
+SEEN_FLOORS = (0.78, 0.845)  # the train+dev model (shipped 3 Dec 2026) measured 0.789 / 0.854 on this seen split
+
+
+def trained_on_dev() -> bool:
+    """Whether the shipped model saw the dev split in training (``--train-dev-steps``)."""
+    from critparse.pipeline import model_path
+
+    info = json.loads((model_path() / "training.json").read_text(encoding="utf-8"))
+    return bool(info.get("train_dev_steps"))
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +52,10 @@ def test_dev_split_is_the_model_cards(dev_scores):
 
 
 def test_micro_f1_floors(dev_scores):
+    strict_floor, lenient_floor = SEEN_FLOORS if trained_on_dev() else HELD_OUT_FLOORS
     strict, lenient = dev_scores.micro("strict"), dev_scores.micro("lenient")
-    assert strict.f >= STRICT_FLOOR, strict.as_dict()
-    assert lenient.f >= LENIENT_FLOOR, lenient.as_dict()
+    assert strict.f >= strict_floor, strict.as_dict()
+    assert lenient.f >= lenient_floor, lenient.as_dict()
 
 
 def test_main_labels_keep_their_level(dev_scores):
