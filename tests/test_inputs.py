@@ -176,3 +176,14 @@ def test_a_parsed_trial_object_with_bad_constraints_is_refused(parsed):
     bad.criteria[0].parent = bad.criteria[0].id
     with pytest.raises(InputValidationError, match="form a cycle"):
         critparse.screen(bad, PATIENT)
+
+
+def test_patient_identifier_is_text_or_a_whole_number():
+    # hypothesis found {'id': inf} passing through to screening (not JSON-serialisable)
+    from critparse.inputs import InputValidationError, validate_patient
+
+    assert validate_patient({"id": "P-1", "name": "Ann"}) == {"id": "P-1", "name": "Ann"}
+    assert validate_patient({"id": 3.0}) == {"id": 3}
+    for bad in (float("inf"), float("nan"), [1], True, 2.5):
+        with pytest.raises(InputValidationError, match=r"^patient\.id: an identifier"):
+            validate_patient({"id": bad})

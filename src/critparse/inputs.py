@@ -182,6 +182,8 @@ def validate_patient(patient: Any) -> Dict[str, Any]:
 
 def _extra(key: str, v: Any) -> Any:
     """A top-level key beside the declared ones: a measurement when it is a number or an object."""
+    if key in _PLAIN_KEYS:
+        return _plain_key(key, v)
     if key in _PLAIN_KEYS or isinstance(v, str) and not _looks_numeric(v) or isinstance(v, bool) or v is None:
         return v if key in _PLAIN_KEYS or isinstance(v, (str, bool)) else None
     try:
@@ -193,6 +195,15 @@ def _extra(key: str, v: Any) -> Any:
     if not _present(m.value):
         return None
     return _plain(m) if isinstance(v, dict) else m.value
+
+
+def _plain_key(key: str, v: Any) -> Any:
+    """An identifier ("id", "name"): text or a whole number, kept as given; anything else is an error."""
+    if v is None or isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)):
+        return v
+    if isinstance(v, float) and math.isfinite(v) and v.is_integer():
+        return int(v)
+    raise InputValidationError(f"patient.{key}: an identifier is text or a whole number, not {_kind(v)} {v!r}"[:200])
 
 
 def _looks_numeric(s: str) -> bool:
