@@ -112,6 +112,18 @@ def test_parallel_workers_match_single_process(tmp_path):
         assert (one / t / "part-0.parquet").read_bytes() == (two / t / "part-0.parquet").read_bytes(), t
 
 
+def test_full_mode_workers_match_single_process(tmp_path):
+    # full mode warms the pipeline and the linking indexes before forking its workers (a renamed index
+    # attribute once broke every full-mode run with two workers)
+    f = _dump(tmp_path, n=6)
+    one, two = tmp_path / "one", tmp_path / "two"
+    run_batch(f, one, mode="full", workers=1, chunk_size=3, progress=False)
+    s = run_batch(f, two, mode="full", workers=2, chunk_size=3, progress=False)
+    assert s.parsed > 0
+    for t in TABLES:
+        assert (one / t / "part-0.parquet").read_bytes() == (two / t / "part-0.parquet").read_bytes(), t
+
+
 def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="format"):
         run_batch(tmp_path, tmp_path / "o", fmt="xlsx", progress=False)

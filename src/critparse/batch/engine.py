@@ -352,7 +352,7 @@ def _warm_worker(mode: str, model: Optional[str]) -> None:
         from ..linking import drugs, icd10cm
 
         for vocabulary in (icd10cm, drugs):
-            vocabulary.index()._by_row()
+            vocabulary.index()  # both compressed forms are loaded with it
             vocabulary._rows()
 
 
