@@ -429,7 +429,9 @@ _SCALE = re.compile(
     r"symptoms?))*)\s*"
     r"(?:(?P<pre><=|>=|<|>|=)\s*)?(?P<vals>" + _RN + r"(?:\s*(?:,?\s*(?:or|and)\b|-|to|through|,|/)\s*(?:class\s+)?" + _RN + r")*)"
     r"(?P<post>\s+or\s+(?:higher|greater|more|above|worse|less|lower|below|better))?")
-_RU = r"(?:VI|V|IV|I{1,3}|[\u2160-\u2165])(?:[ABC])?(?![\w\u2160-\u2165])"
+_RU = r"(?:VI|V|IV|I{1,3}|[\u2160-\u2165])(?:[ABCabc])?(?![\w\u2160-\u2165])"
+# a list of stages that goes on past what was read ("Stage III, IVa, or IVb" once read as stage = III): refused
+_MORE_STAGES = re.compile(r"\s*(?:,\s*(?:or\s+|and\s+)?|\s(?:or|and)\s+)(?:stage\s+)?[IV\u2160-\u2165]{1,3}[A-Ca-c0-9]?\b")
 # stages, grades and named classes written with upper-case Roman numerals: "stage I-III", "WHO grade III or IV",
 # "Fitzpatrick skin type III-IV", "Killip class II or higher"; "type I diabetes" and drug classes are not scales
 _QUAL = re.compile(
@@ -468,7 +470,7 @@ def _scale_constraints(text: str, mentions: Mentions) -> Tuple[List[Found], List
                         _op_before(before))  # "heart failure greater than NYHA 2", "> ASA II"
     for m in (_ORDINAL.finditer(text) if _ord_cue(low, text) else ()):
         raw = re.findall(_RU, m.group("vals"))
-        if not raw or any(a < m.end() and m.start() < b for a, b in spans):
+        if not raw or any(a < m.end() and m.start() < b for a, b in spans) or _MORE_STAGES.match(text, m.end("vals")):
             continue
         word = re.sub(r"(?<=[ey])s$", "", " ".join(m.group("word").lower().split()))  # "stages" -> "stage"
         q = _QUAL.search(text, max(0, m.start() - 25), m.start())  # "WHO grade", "TNM stage"

@@ -310,6 +310,9 @@ def age_subject(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Op
     if ucum == "a" and _NOT_AGE_AFTER.match(text, cend) and not re.search(r"\bage[ds]?\b", window, re.I) \
             and not _AGE_WORDS.search(text, cstart, cend):
         return None  # "at least 5 years since prior chemotherapy": a duration, not an age
+    if ucum == "a" and re.search(r"\b(?:for|since|after)\s+$", text[max(floor, c.start - 8):c.start], re.I) \
+            and not _AGE_WORDS.search(text, cstart, min(len(text), cend + 15)):
+        return None  # "has been disease free for over 5 years", "off therapy for more than 2 years": a duration
     if ucum == "a" and not (_AGE_WORDS.search(text, max(floor, cstart - 40), min(len(text), cend + 15))
                             or _PERSON.search(window) or all(_STOP.match(w) for w in re.findall(r"[A-Za-z]{2,}", text[floor:c.start]))):
         return None  # "diabetes for more than 5 years": years of something else
