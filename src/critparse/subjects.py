@@ -566,7 +566,24 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     cannot be tested: no constraint)."""
     ev = _temporal_subject(text, floor, wstart)
     ev = _excepted(text, ev) if ev is not None else None
+    if ev is not None and _is_unit(ev.name):
+        return None  # "CD8+ cells greater than 650/mm3 within eight weeks": a unit is never the event
     return _expanded(text, _over_list(text, floor, ev)) if ev is not None else None
+
+
+def _is_unit(name: str) -> bool:
+    """A unit as written ("mm3", "/mm3", "mg/dl"): resources/units.csv, with or without a leading "/"."""
+    from .units import alias_key
+
+    key = alias_key(name)
+    return key in _unit_keys() or "/" + key in _unit_keys()
+
+
+@lru_cache(maxsize=1)
+def _unit_keys() -> frozenset:
+    from .units import known_unit_keys
+
+    return frozenset(known_unit_keys())
 
 
 _EXCEPT_BEFORE = re.compile(r"\b(?:except(?:\s+for)?|other\s+than|excluding|apart\s+from|besides)\s+(?:\d+)?$", re.I)  # "except 18F-FBPA PET"
