@@ -29,7 +29,8 @@ from .normalize import NormalizedText, normalize
 from .records import Constraint, Criterion, Entity, Normalized, ParsedTrial, TrialInfo
 from .segment import Segment, segment
 from .textsafe import clean_text
-from .timing import TIME_UNITS, looks_forward
+from .subjects import TIME_UNITS
+from .timing import looks_forward
 
 
 def _check_inputs(text: Any, trial_id: Any) -> Tuple[str, Optional[str]]:

@@ -17,9 +17,8 @@ from functools import lru_cache
 from typing import Dict, Optional
 
 from . import resources
+from .subjects import TIME_UNITS
 
-#: units of a time window (UCUM)
-TIME_UNITS = frozenset({"a", "mo", "wk", "d", "h", "min"})
 _REACH = 40  # characters looked at before the number
 
 

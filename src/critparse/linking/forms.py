@@ -58,8 +58,9 @@ def _swaps() -> List[Tuple[str, re.Pattern, str]]:
     return [(word, re.compile(rf"\b{re.escape(word)}\b"), rep) for word, rep in pairs]
 
 
-@lru_cache(maxsize=1)
-def _words(kind: str) -> frozenset:
+@lru_cache(maxsize=None)  # one entry per kind (was maxsize=1: the kinds evicted each other on every lookup)
+def condition_words(kind: str) -> frozenset:
+    """The words of one kind in resources/condition_words.csv (qualifier, negates, too general, modifier, ...)."""
     return frozenset(r["word"] for r in resources.read_csv("condition_words.csv") if r["kind"] == kind)
 
 
@@ -126,10 +127,10 @@ def heads(form: str) -> List[str]:
     words = form.split(" ")
     out = []
     for i in range(1, len(words)):
-        if words[i - 1] not in _words("qualifier") or words[i - 1] in _words("negates"):
+        if words[i - 1] not in condition_words("qualifier") or words[i - 1] in condition_words("negates"):
             break
         rest = " ".join(words[i:])
-        if rest in _words("too general"):
+        if rest in condition_words("too general"):
             break
         out.append(rest)
     return out

@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
 from .. import resources
-from .forms import condition_forms, heads
+from .forms import condition_forms, condition_words, heads
 from .names import norm, strip_parens
 from .ngrams import NgramIndex, cached
 
@@ -103,13 +103,10 @@ def _title_parts(words: List[str]) -> List[str]:
 
 def is_modifier(word: str) -> bool:
     """An adjective-like word of a title (resources/condition_words.csv: modifier words and endings)."""
-    return word in _modifier_words("modifier") or any(
-        word.endswith(s) and len(word) > len(s) + 3 for s in _modifier_words("modifier suffix"))
+    return word in condition_words("modifier") or any(
+        word.endswith(s) and len(word) > len(s) + 3 for s in condition_words("modifier suffix"))
 
 
-@lru_cache(maxsize=2)
-def _modifier_words(kind: str) -> frozenset:
-    return frozenset(r["word"] for r in resources.read_csv("condition_words.csv") if r["kind"] == kind)
 
 
 def _qualifies_a_word(bracket: str, before: str, after: str) -> bool:
@@ -184,7 +181,9 @@ def index() -> NgramIndex:
     """The ICD-10-CM name index (built once, then read from the user cache)."""
     import hashlib
 
-    extra = hashlib.sha1(resources.read_text("icd10cm_terms.csv").encode("utf-8")).hexdigest()[:8]
+    # names come from the tabular, the index terms and the title-splitting words: either file changed, a new index
+    data = resources.read_text("icd10cm_terms.csv") + resources.read_text("condition_words.csv")
+    extra = hashlib.sha1(data.encode("utf-8")).hexdigest()[:8]
     return cached(f"icd10cm-{_version()}-{INDEX_FORMAT}-{extra}.npz", _tabular)
 
 
@@ -220,7 +219,7 @@ def says_more(found: str, mention: str) -> bool:
     so may a complement ("avascular necrosis" -> "avascular necrosis of bone") where the mention has
     none, ends in its head word and the found name says that word.  A word is said where the two share their
     first five letters ("erythroleukemia" says "erythroid" and "leukemia")."""
-    generic = _modifier_words("generic")
+    generic = condition_words("generic")
     m_core, m_rest = _complement(mention)
     f_core, f_rest = _complement(found)
     said = mention.split(" ")
