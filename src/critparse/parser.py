@@ -236,7 +236,8 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
     return out
 
 
-def _future(text: str, a: int, b: int, value_text: Optional[str], unit_text: Optional[str], unit: Optional[str]) -> bool:
+def _future(text: str, a: int, b: int, value_text: Optional[str], unit_text: Optional[str],
+            unit: Optional[str]) -> bool:
     """Does the time window text[a:b] (value and unit as written) run after enrolment (`critparse.timing`)?"""
     if unit not in TIME_UNITS or not value_text:
         return False
