@@ -19,13 +19,19 @@ def eval_linking(
     chia: Optional[Path] = typer.Option(
         None, "--chia", help="Chia BRAT zip for the coverage figure "
                              "(default: <corpora>/chia/original/chia_without_scope_trainval.zip; skipped if absent)"),
+    lct: Optional[Path] = typer.Option(
+        None, "--lct", help="LCT tar.gz or folder for the held-out coverage figure "
+                            "(default: <corpora>/lct/original/lct_trainval.tar.gz; skipped if absent)"),
     no_coverage: bool = typer.Option(False, "--no-coverage", help="score the gold only (no full-mode parse)"),
-    limit: Optional[int] = typer.Option(None, "--limit", help="coverage on the first N dev trial parts only"),
+    limit: Optional[int] = typer.Option(
+        None, "--limit", help="coverage on the first N dev trial parts (and N LCT documents) only"),
+    uncoded: int = typer.Option(0, "--uncoded", help="list the N most frequent uncoded held-out (LCT) mentions"),
     misses: bool = typer.Option(False, "--misses", help="list the gold mentions linked wrongly or not at all"),
     as_json: bool = typer.Option(False, "--json", help="print the scores as JSON"),
 ) -> None:
     """Right ICD-10-CM category first (conditions), right ingredient first (drugs), and the share of
-    Condition and Drug entities that full mode codes on Chia dev text (critparse.evaluate.linking)."""
+    Condition and Drug entities that full mode codes on Chia dev text and, held out, on the LCT
+    documents (critparse.evaluate.linking)."""
     from ..config import corpora_dir
     from ..evaluate.linking import GOLD_DIR, evaluate
 
@@ -41,8 +47,15 @@ def eval_linking(
             typer.echo(f"coverage skipped: {default} not found", err=True)
     elif chia is not None and not chia.exists():
         raise fail(f"{chia}: no such file")
+    if lct is None and not no_coverage:
+        default = corpora_dir() / "lct" / "original" / "lct_trainval.tar.gz"
+        lct = default if default.exists() else None
+        if lct is None:
+            typer.echo(f"held-out coverage skipped: {default} not found", err=True)
+    elif lct is not None and not lct.exists():
+        raise fail(f"{lct}: no such file or folder")
     try:
-        scores = evaluate(gold, None if no_coverage else chia, limit)
+        scores = evaluate(gold, None if no_coverage else chia, limit, None if no_coverage else lct)
     except (OSError, ValueError, KeyError) as e:
         raise fail(f"{gold}: {e}")
     d = scores.as_dict()
@@ -60,6 +73,13 @@ def eval_linking(
             per = ", ".join(f"{k} {v:.1%}" for k, v in cov["per_label"].items())
             typer.echo(f"coverage:   Condition+Drug entities with codes (full mode, Chia dev) "
                        f"{sum(cov['coded'].values())}/{sum(cov['entities'].values())} = {cov['share']:.1%} ({per})")
+        if "coverage_held_out_lct" in d:
+            cov = d["coverage_held_out_lct"]
+            per = ", ".join(f"{k} {v:.1%}" for k, v in cov["per_label"].items())
+            typer.echo(f"held out:   Condition+Drug entities with codes (full mode, LCT) "
+                       f"{sum(cov['coded'].values())}/{sum(cov['entities'].values())} = {cov['share']:.1%} ({per})")
+    for (label, text), n in scores.uncoded.most_common(uncoded):
+        typer.echo(f"uncoded\t{n}\t{label}\t{text!r}")
     if misses:
         for m in scores.misses:
             typer.echo(f"{m.id}\t{m.label}\t{m.mention!r}\texpected {'|'.join(m.expected)}\tgot {m.got}")

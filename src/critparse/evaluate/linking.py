@@ -8,13 +8,16 @@
 * **drug classes**: share of gold class mentions (rows with ``"class": true``, "NSAIDs") whose first
   code is one of the WHO ATC classes the gold accepts;
 * **coverage**: share of the Condition and Drug entities that full mode finds on Chia dev text
-  (trials of the dev split, one text per trial part) that carry at least one code.
+  (trials of the dev split, one text per trial part) that carry at least one code;
+* **held-out coverage**: the same share on the LCT documents (``lct/original/lct_trainval.tar.gz``,
+  806 eligibility texts of 2019 registrations), which neither the NER model nor the linking rules
+  were developed on; the uncoded mentions are counted (``uncoded``) to read what is missed.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Union
@@ -38,14 +41,18 @@ class LinkScores:
     misses: List[Miss] = field(default_factory=list)
     coded_entities: Dict[str, int] = field(default_factory=lambda: defaultdict(int))
     entities: Dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    held_out_coded: Dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    held_out: Dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    uncoded: Counter = field(default_factory=Counter)  # (label, lower-cased text) of uncoded held-out entities
 
     def accuracy(self, label: str) -> float:
         return self.right[label] / self.total[label] if self.total[label] else 0.0
 
-    def coverage(self, label: Optional[str] = None) -> float:
-        labels = [label] if label else list(self.entities)
-        n = sum(self.entities[x] for x in labels)
-        return sum(self.coded_entities[x] for x in labels) / n if n else 0.0
+    def coverage(self, label: Optional[str] = None, held_out: bool = False) -> float:
+        found, coded = (self.held_out, self.held_out_coded) if held_out else (self.entities, self.coded_entities)
+        labels = [label] if label else list(found)
+        n = sum(found[x] for x in labels)
+        return sum(coded[x] for x in labels) / n if n else 0.0
 
     def as_dict(self) -> Dict[str, object]:
         out: Dict[str, object] = {
@@ -62,6 +69,11 @@ class LinkScores:
                 "entities": dict(self.entities), "coded": dict(self.coded_entities),
                 "share": round(self.coverage(), 4),
                 "per_label": {k: round(self.coverage(k), 4) for k in sorted(self.entities)}}
+        if self.held_out:
+            out["coverage_held_out_lct"] = {
+                "entities": dict(self.held_out), "coded": dict(self.held_out_coded),
+                "share": round(self.coverage(held_out=True), 4),
+                "per_label": {k: round(self.coverage(k, held_out=True), 4) for k in sorted(self.held_out)}}
         return out
 
 
@@ -131,9 +143,30 @@ def score_coverage(chia: Union[str, Path], scores: LinkScores, limit: Optional[i
     return scores
 
 
+def score_held_out(lct: Union[str, Path], scores: LinkScores, limit: Optional[int] = None,
+                   labels=("Condition", "Drug")) -> LinkScores:
+    """Held-out coverage: Condition and Drug entities of full mode on the first `limit` LCT documents."""
+    import itertools
+
+    from ..parser import parse_many
+    from .lct import iter_documents
+
+    docs = itertools.islice(iter_documents(lct), limit)
+    for parsed in parse_many(((text, Path(name).stem, None) for name, text, _ in docs), mode="full"):
+        for e in parsed.entities:
+            if e.label in labels:
+                scores.held_out[e.label] += 1
+                scores.held_out_coded[e.label] += bool(e.codes)
+                if not e.codes:
+                    scores.uncoded[(e.label, e.text.lower())] += 1
+    return scores
+
+
 def evaluate(gold: Union[str, Path, None] = None, chia: Union[str, Path, None] = None,
-             limit: Optional[int] = None) -> LinkScores:
+             limit: Optional[int] = None, lct: Union[str, Path, None] = None) -> LinkScores:
     scores = score_gold(read_gold(gold))
     if chia is not None:
         score_coverage(chia, scores, limit)
+    if lct is not None:
+        score_held_out(lct, scores, limit)
     return scores
