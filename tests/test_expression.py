@@ -517,3 +517,36 @@ def test_legacy_record_read_by_hand_no_longer_rules_out_a_30_year_old(corpora):
     inc16 = [c for c in p.constraints if c.criterion == "inc.16"]
     assert [(c.subject, c.op, c.value) for c in inc16] == [("creatinine", "<", 1.6), ("creatinine", "<", 3.0)]
     agrees(p, patient)
+
+
+@pytest.mark.parametrize("text", [
+    "Age below 18 years or above 80 years.",  # LCT NCT03926585 exc.3
+    "Subject under 18 years or over 70 years",  # LCT NCT03922282 exc.4
+    "Age less than 18 years or greater than 65 years.",  # NCT00001716 exc.2 (XML dump)
+])
+def test_either_side_of_an_age_range_excludes(text):
+    """The second bound's span reaches back over the first ('Age below 18 years or above 80 years'): the 'or'
+    is its own words, so the bounds are alternatives; and-ed, no patient was ever excluded."""
+    p = one(text)
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    assert set(crit.expression) == {"any"}
+    assert status(p, {"age": 10}, crit.id) == "met"
+    assert status(p, {"age": 90}, crit.id) == "met"
+    assert status(p, {"age": 40}, crit.id) == "not_met"
+    agrees(p, {"age": 10})
+
+
+def test_or_of_a_comparison_phrase_is_no_alternative():
+    """LCT NCT03923439 inc.3: the 'or' of '1.8 or more, with ...' split the criterion into alternatives, so
+    the MRI window alone met it; 'or more' / 'or older' / 'or equal' are words of a comparison."""
+    p = one("With acute MRI performed within the first 24h and showing significant penumbra defined as ratio "
+            "between the volumes of critically hypoperfused tissue (defined by Tmax>6s) and the ischemic core "
+            "(defined by ADC<600 × 10-6 mm2/s) of 1.8 or more, with an absolute difference of 15 mL or more and "
+            "ischemic core volume of less than 70 mL.", kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    assert "any" not in json.dumps(crit.expression)
+    assert len(constraint_ids(crit.expression)) == len(cons_of(p, crit)) >= 3
+    # and an 'or' followed by a new comparison still joins alternatives
+    p = one("ECOG 0 to 2 or Karnofsky 60 or more", kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    assert "any" in crit.expression

@@ -97,11 +97,28 @@ def cue_hits(text: str) -> List[Tuple[int, int, _Cue]]:
     return out
 
 
-_OR = re.compile(r"\b(?:and/or|or)\b", re.I)
 _AND = re.compile(r"\band\b", re.I)
+_LEADING_OR = re.compile(r"\s*,?\s*(?:and/)?or\b", re.I)
 _SENTENCE = re.compile(r";|(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bapprox)(?<!\bDr)(?<!\bMrs)(?<!\bMr)(?<!\bMs)"
                        r"(?<!\bProf)\.(?=\s+[A-Z(\[])")
 _NOT_CONTROLLED = re.compile(r"\bnot\s+(?:\w+\s+){0,2}(?:controlled|managed|maintained)\b", re.I)
+
+
+@lru_cache(maxsize=1)
+def _or_words() -> "re.Pattern[str]":
+    """'or' / 'and/or' joining two parts, not the 'or' of a comparison phrase: '1.8 or more, with ...',
+    '18 years or older', 'less than or equal to' (the words that follow 'or' in resources/comparators.jsonl);
+    'or above 80 years' / 'or greater than 65' (a number follows) still join."""
+    tails = set()
+    for row in resources.read_jsonl("comparators.jsonl"):
+        words = str(row.get("phrase", "")).lower().split()
+        if row.get("position") == "after" and words[:1] == ["or"] and len(words) == 2 and words[1].isalpha():
+            tails.add(words[1])
+    tail = "|".join(sorted(tails, key=len, reverse=True))
+    return re.compile(r"\b(?:and/or|or)\b(?!\s*(?:equal\b|=))"
+                      rf"(?!\s+(?:{tail})(?![\w-])(?!(?:\s+(?:than|to|or|equal))*\s*[-+]?\.?\d))", re.I)
+
+
 #: what can make a cue-less criterion more than its constraints: brackets (an implicit definition) and
 #: "not controlled" (a negated definition)
 _STRUCTURE = re.compile(r"[(\[]|\bnot\s+(?:\w+\s+){0,2}(?:controlled|managed|maintained)\b", re.I)
@@ -508,12 +525,13 @@ class _Builder:
         """Split at a top-level 'or' with constraints on both sides ("ANC >= 1.5, or >= 1.0 if ...")."""
         base = self.depth[a]
         cuts = []
-        for m in _OR.finditer(self.text, a, b):
+        for m in _or_words().finditer(self.text, a, b):
             s = m.start()
             if self.depth[s] != base or self.in_constraint(s):
                 continue
             prev = cuts[-1][1] if cuts else a
-            nxt = next((o.start() for o in _OR.finditer(self.text, m.end(), b) if self.depth[o.start()] == base), b)
+            nxt = next((o.start() for o in _or_words().finditer(self.text, m.end(), b)
+                        if self.depth[o.start()] == base), b)
             right_if = self.text[s - 2:s].strip() == "," and self.find(("condition",), m.end(), nxt) is not None
             arms = self._arm_bracket(prev, s) and self._arm_bracket(m.end(), nxt)  # "40% (Regimen 4) or 30% (Regimen 2)"
             if arms or (self.inside(prev, s) and (self.inside(m.end(), nxt) or right_if)):
@@ -634,8 +652,8 @@ class _Builder:
         prev: Optional[List[ConSpan]] = None
         for cl in clusters:
             if prev is not None:
-                gap = self.text[prev[0].end:cl[0].start] if prev[0].end <= cl[0].start else ""
-                if _OR.search(gap):
+                gap = self._gap(prev[0], cl[0])
+                if _or_words().search(gap):
                     chunks.append([])
                 elif self.exclusion and not self.nested and prev[0].subject != cl[0].subject \
                         and not _AND.search(gap):
@@ -643,6 +661,16 @@ class _Builder:
             chunks[-1].append(self.cluster(cl))
             prev = cl
         return _any([_all(ch) for ch in chunks if ch])
+
+    def _gap(self, prev: ConSpan, nxt: ConSpan) -> str:
+        """The words joining two constraints. A span that reaches back over the one before it ('Age below 18
+        years' then 'Age below 18 years or above 80 years') is joined by its own words past that one."""
+        if prev.end <= nxt.start:
+            return self.text[prev.end:nxt.start]
+        if nxt.start <= prev.start and nxt.end > prev.end:
+            own = self.text[prev.end:nxt.end]
+            return own if _LEADING_OR.match(own) else ""
+        return ""
 
     def cluster(self, cl: List[ConSpan]) -> Optional[Expr]:
         groups: Dict[str, List[Expr]] = {}
