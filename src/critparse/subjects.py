@@ -113,12 +113,38 @@ def mention_list(mentions: Mentions, text: str, cstart: int, floor: int) -> List
                 chosen.insert(0, prev)
             continue
         break  # "performance status (Karnofsky": the named scale in parentheses is the subject
+    else:
+        chosen = _oxford_list(mentions, text, floor, chosen)
     seen, out = set(), []
     for m in chosen:
         if m.name not in seen:
             seen.add(m.name)
             out.append(m)
     return out
+
+
+_OXFORD_BREAK = re.compile(r",\s*(?:and|or)\s$", re.I)
+_COMMA_GAP = re.compile(r"^\s*,\s*$")
+
+
+def _oxford_list(mentions: Mentions, text: str, floor: int, chosen: List[Span]) -> List[Span]:
+    """`chosen` with the items of an Oxford-comma list before it ("SGOT, SGPT, and alkaline phosphatase
+    <= 2.5 x ULN"): the ", and" that starts the clause is the list's last joint, not a clause break, where
+    it follows at least two lexicon mentions joined by commas ("A, B, and C"). A clause that goes on
+    (", and must have ...", "heart failure, sinus rhythm, and an ejection fraction") keeps its break."""
+    brk = _OXFORD_BREAK.search(text, max(0, floor - 8), floor)
+    if brk is None or text[floor:chosen[0].start].strip():
+        return chosen
+    before = mentions.within(mentions.floor(brk.start()), brk.start())
+    if len(before) < 2 or text[before[-1].end:brk.start()].strip():
+        return chosen
+    items = [before[-1]]
+    for prev in reversed(before[:-1]):
+        between = text[prev.end:items[0].start]
+        if not _COMMA_GAP.match(between):
+            break
+        items.insert(0, prev)
+    return items + chosen if len(items) >= 2 else chosen
 
 
 def _label_subject(mentions: Mentions, text: str, cstart: int, floor: int) -> List[Span]:
