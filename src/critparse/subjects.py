@@ -1055,6 +1055,24 @@ def _scales_that_fit(subs: List[Span], c: Comparison) -> List[Span]:
     return kept if kept and unfit else subs
 
 
+def _commensurable(subs: List[Span], c: Comparison) -> List[Span]:
+    """Of the subjects listed before one threshold, those it can measure: one bare number is never a
+    prothrombin time (seconds) and a platelet count at once ("Abnormal PT, PTT, or platelet count less than
+    50"), nor is a mass concentration a count. The nearest subject is kept; a multiple of ULN fits them all."""
+    if len(subs) < 2 or c.relative_to is not None:
+        return subs
+    near = concepts.by_subject(subs[-1].name) or concepts.lookup(subs[-1].name)
+    kept = []
+    for s in subs[:-1]:
+        k = concepts.by_subject(s.name) or concepts.lookup(s.name)
+        if c.unit is not None and not _unit_fits(s.name, c):
+            continue
+        if c.unit is None and k is not None and near is not None and k.unit != near.unit:
+            continue
+        kept.append(s)
+    return kept + subs[-1:]
+
+
 def condition_subject(hp: Optional[Span]) -> Optional[Span]:
     """"Hyperkalemia >5.0 mmol/L", "neutropenia (less than 1,000 /mm3)": the condition's analyte."""
     if hp is None:
@@ -1074,7 +1092,7 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         if subs:
             return Attachment(subs, "other")
     if subs:
-        return Attachment([_whose_age(text, s) for s in _scales_that_fit(subs, c)])
+        return Attachment([_whose_age(text, s) for s in _scales_that_fit(_commensurable(subs, c), c)])
     if _SCORE_BEFORE.search(text, floor, c.start):
         scale = scale_after(text, c)  # "a score of 55 or lower on Fugl-Meyer"
         if scale:
