@@ -446,3 +446,39 @@ def test_held_out_coverage_floor_on_lct_first_documents(corpora):
     assert sum(s.held_out.values()) > 300
     assert sum(s.uncoded.values()) == sum(s.held_out.values()) - sum(s.held_out_coded.values())
     assert s.coverage(held_out=True) >= 0.59, s.as_dict()  # measured 0.600 (275/458) before the fixes
+
+
+def test_ngram_row_dots_equal_scipys_product_bit_for_bit(monkeypatch):
+    """`_row_dots` calls scipy's kernels itself: the same scores as `csr_matrix[rows] @ query`, to the bit."""
+    import numpy as np
+
+    from critparse.linking import icd10cm, ngrams
+
+    ix = icd10cm.index()
+    names = ["chronic kidney disease", "diabetis mellitus type 2", "congestive heart failure", "hepatitis b"]
+    for name in names:
+        cols = np.array(sorted({ix.vocab[g] for g in ngrams.grams(name) if g in ix.vocab}), dtype=np.int64)
+        rows = np.unique(np.concatenate([ix.by_col.indices[ix.by_col.indptr[c]:ix.by_col.indptr[c + 1]]
+                                         for c in cols]))
+        query = np.zeros(ix.shape[1])
+        query[cols] = np.linspace(0.1, 0.4, cols.size).astype(np.float32)
+        ours = ix._row_dots(rows, query)
+        assert rows.size > 100 and ours.dtype == np.float64
+        assert np.array_equal(ours, np.asarray(ix._csr()[rows] @ query).ravel())
+    hits = ix.query("chronic kidney disease", 3, 0.8)
+    assert hits[0] == (ix.names.index("chronic kidney disease"), pytest.approx(1.0))
+    monkeypatch.setattr(ngrams, "_sparsetools", lambda: None)  # a scipy without the kernels: its public product
+    assert ix.query("chronic kidney disease", 3, 0.8) == hits
+
+
+def test_condition_rewrites_led_by_any_prefix_tried_at_the_start_only():
+    """A rewrite beginning with "(.*)" is tried with `re.match`: it finds what a search finds, mid-form too."""
+    from critparse.linking import forms
+
+    led = [(p, r) for p, r, first in forms._rewrites() if first]
+    assert led and all(p.pattern.startswith("(.*)") for p, _ in led)
+    for text in ("peripheral oedema", "oedema of legs", "severe diarrhoea and vomiting", "no tumour", "leucopenia"):
+        assert [bool(p.match(text)) for p, _ in led] == [bool(p.search(text)) for p, _ in led]
+        assert any(p.match(text) for p, _ in led)
+    assert "peripheral edema" in forms.condition_forms("peripheral oedema")
+    assert "severe diarrhea and vomiting" in forms.condition_forms("severe diarrhoea and vomiting")

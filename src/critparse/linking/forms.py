@@ -35,8 +35,12 @@ def abbreviations() -> Dict[str, Tuple[str, str]]:
 
 
 @lru_cache(maxsize=1)
-def _rewrites() -> List[Tuple[re.Pattern, str]]:
-    return [(re.compile(r["pattern"]), r["replacement"]) for r in resources.read_csv("condition_rewrites.csv")]
+def _rewrites() -> List[Tuple[re.Pattern, str, bool]]:
+    """(pattern, replacement, led): `led` where the pattern begins with "(.*)", which matches within a line
+    where and only where it matches at the line's start: tried there only (`re.match`), not at every
+    position as `re.search` does (ten times the work on a miss)."""
+    return [(re.compile(r["pattern"]), r["replacement"], r["pattern"].startswith("(.*)"))
+            for r in resources.read_csv("condition_rewrites.csv")]
 
 
 @lru_cache(maxsize=1)
@@ -107,8 +111,9 @@ def condition_forms(mention: str, expansion: Optional[str] = None, limit: int = 
     while i < len(forms) and len(forms) < limit:
         f = forms[i]
         new = singulars(f)
-        for pat, rep in _rewrites():
-            if pat.search(f):
+        one_line = "\n" not in f
+        for pat, rep, led in _rewrites():
+            if (pat.match(f) if led and one_line else pat.search(f)):
                 new.append(pat.sub(rep, f).strip())
         for word, pat, noun in _swaps():
             if word in f and pat.search(f):
