@@ -336,7 +336,8 @@ def mark_negated(constraints: List[Dict[str, Any]], scope_list: Sequence[Tuple[i
     not inside the constraint's own text, or overlaps a negated span.  Full mode calls it too, with
     ConText's scopes (`critparse.pipeline.components.mark_negated`).
 
-    With `text`, result triggers ("is negative", "negative for": `_RESULT_TRIGGER`) negate no
+    With `text`, an absence period read as a negated duration becomes a time since the last X
+    (`critparse.washout.settle`; an ambiguous one is dropped), and result triggers ("is negative", "negative for": `_RESULT_TRIGGER`) negate no
     constraint, and a negated span lying only in such scopes neither: a constraint measures the test
     (when, how much), the result word says what it found."""
     if text is not None:
@@ -361,6 +362,10 @@ def mark_negated(constraints: List[Dict[str, Any]], scope_list: Sequence[Tuple[i
             if s < ee and es < e:
                 neg = True
         c["negated"] = neg
+    if text is not None:
+        from .washout import settle
+
+        settle(constraints, text)  # "no chemotherapy for at least 24 months" is a washout, not a negated duration
 
 
 def negate_constraints(text: str, constraints: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
