@@ -482,3 +482,42 @@ def test_condition_rewrites_led_by_any_prefix_tried_at_the_start_only():
         assert any(p.match(text) for p, _ in led)
     assert "peripheral edema" in forms.condition_forms("peripheral oedema")
     assert "severe diarrhea and vomiting" in forms.condition_forms("severe diarrhoea and vomiting")
+
+
+@pytest.mark.parametrize("mention,wrong", [
+    ("fistula", "M25.1"),  # 'Fistula, unspecified shoulder' is a fistula of joint: the tabular names a site
+    ("effusion", "M25.4"),  # effusion of joint
+    ("renal", "N15.1"),  # title 'Renal and perinephric abscess' split into "renal"
+    ("cardiac, respiratory, renal,", "Z94.3"),  # 'Heart and lungs transplant status' split into "heart"
+    ("incomplete", "O01.1"),  # 'Incomplete and partial hydatidiform mole'
+])
+def test_no_sure_code_from_a_site_or_a_lone_title_word(mention, wrong):
+    """LCT mentions that got a wrong code at score 1.0 before 2026-12-03."""
+    assert all(not (c["code"] == wrong and c["score"] >= 0.9) for c in link(mention, "Condition"))
+    assert first("renal abscess", "Condition")["code"] == "N15.1"  # the split part with its head still names it
+    assert first("epilepsy", "Condition")["code"] == "G40"  # a lone part that is also a name elsewhere stays
+    assert first("circadian rhythm sleep disorder", "Condition")["score"] == 1.0  # 'unspecified type' is no site
+
+
+@pytest.mark.parametrize("mention,code", [
+    ("preeclampsia", "O14"), ("post-thrombotic syndrome", "I87.0"),  # the tabular's spelling without spaces/hyphens
+    ("dyslipidemia", "E78.5"), ("T2D", "E11"), ("GDM", "O24.4"), ("BPPV", "H81.1"), ("HELLP", "O14.2"),
+    ("Comorbid Bipolar Disorder", "F31"), ("pre-existing hypertension", "I10"), ("GI bleeding", "K92.2"),
+    ("Diabetic Neuropathy", "E11.40"), ("lupus nephritis", "M32.14"), ("dry eye disease", "H04.12"),
+    ("hearing impairments", "H91.9"), ("distant metastases", "C79"), ("Haemorrhagic stroke", "I61"),
+    ("carotid stenosis", "I65.2"), ("LV thrombus", "I51.3"), ("Congenital heart defect", "Q24.9"),
+])
+def test_held_out_lct_mentions_get_their_code(mention, code):
+    c = first(mention, "Condition")
+    assert c is not None and c["code"] == code and c["score"] >= 0.9, link(mention, "Condition")
+
+
+def test_a_code_only_a_stronger_rewrite_finds_is_not_sure():
+    """'hepatic impairment' is K72 (hepatic failure) only as 'hepatic insufficiency': shown, never screened on;
+    a bare 'allergic' is an allergy to something named elsewhere."""
+    assert [(c["code"], c["score"]) for c in link("hepatic impairment", "Condition")] == [("K72", 0.85)]
+    assert first("hepatic insufficiency", "Condition")["score"] == 1.0  # said as such: sure
+    codes = {c["code"]: c["score"] for c in link("Hepatic or renal impairment", "Condition")}
+    assert codes == {"K72": 0.85, "N28.9": 1.0}  # renal impairment: N28.9 in the Alphabetic Index
+    assert first("mild cognitive impairment", "Condition")["score"] == 0.9  # its own words name R41.89
+    assert first("allergic", "Condition")["score"] < 0.9

@@ -61,7 +61,8 @@ def _icd(hits) -> List[Dict[str, Any]]:
 
 
 #: score of the codes of a mention that the code says more broadly ("hypersensitivity to carboplatin" -> T78.40
-#: allergy, unspecified): shown, but under the threshold screening acts on (`critparse.linking.match.SURE`)
+#: allergy, unspecified), or more strongly ("hepatic impairment" -> K72 hepatic failure): shown, but under the
+#: threshold screening acts on (`critparse.linking.match.SURE`)
 BROADER_SCORE = 0.85
 
 
@@ -70,6 +71,22 @@ def _conditions(mention: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
     if out and forms.names_broader(mention):
         for c in out:
             c["score"] = min(c["score"], BROADER_SCORE)
+    elif out and forms.names_narrower(mention):
+        strict = _strict_codes(mention, expansion)
+        for c in out:
+            if c["code"] not in strict:
+                c["score"] = min(c["score"], BROADER_SCORE)
+    return out
+
+
+def _strict_codes(mention: str, expansion: Optional[str]) -> set:
+    """The sure codes found for the mention, or each of its coordinated parts, without the rewrites of
+    scope=narrower: "hepatic impairment" is K72 hepatic failure only as "hepatic insufficiency" (not sure), "mild
+    cognitive impairment" R41.89 by its own words (sure)."""
+    out = set()
+    for i, form in enumerate([mention] + _parts(mention)):
+        out |= {code for code, score in icd10cm.candidates(form, expansion if i == 0 else None, strict=True)
+                if score >= icd10cm.HEAD_SCORE}
     return out
 
 

@@ -34,24 +34,30 @@ def abbreviations() -> Dict[str, Tuple[str, str]]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _rewrites() -> List[Tuple[re.Pattern, str, bool]]:
+@lru_cache(maxsize=2)
+def _rewrites(strict: bool = False) -> List[Tuple[re.Pattern, str, bool]]:
     """(pattern, replacement, led): `led` where the pattern begins with "(.*)", which matches within a line
     where and only where it matches at the line's start: tried there only (`re.match`), not at every
-    position as `re.search` does (ten times the work on a miss)."""
+    position as `re.search` does (ten times the work on a miss). `strict`: without the rows of scope=narrower."""
     return [(re.compile(r["pattern"]), r["replacement"], r["pattern"].startswith("(.*)"))
-            for r in resources.read_csv("condition_rewrites.csv")]
+            for r in resources.read_csv("condition_rewrites.csv") if not (strict and r.get("scope") == "narrower")]
 
 
-@lru_cache(maxsize=1)
-def _broader() -> List[re.Pattern]:
-    return [re.compile(r["pattern"]) for r in resources.read_csv("condition_rewrites.csv") if r.get("broader") == "yes"]
+@lru_cache(maxsize=2)
+def _scoped(scope: str) -> List[re.Pattern]:
+    return [re.compile(r["pattern"]) for r in resources.read_csv("condition_rewrites.csv") if r.get("scope") == scope]
 
 
 def names_broader(mention: str) -> bool:
-    """Does a rewrite marked broader=yes apply to the mention ("hypersensitivity to carboplatin" -> "allergy")?"""
+    """Does a rewrite of scope=broader apply to the mention ("hypersensitivity to carboplatin" -> "allergy")?"""
     n = norm(mention)
-    return any(p.search(n) for p in _broader())
+    return any(p.search(n) for p in _scoped("broader"))
+
+
+def names_narrower(mention: str) -> bool:
+    """Does a rewrite of scope=narrower apply to the mention ("hepatic impairment" -> "hepatic insufficiency")?"""
+    n = norm(mention)
+    return any(p.search(n) for p in _scoped("narrower"))
 
 
 @lru_cache(maxsize=1)
@@ -101,8 +107,8 @@ def abbreviation_inside(mention: str) -> Optional[str]:
     return out if hit else None
 
 
-def condition_forms(mention: str, expansion: Optional[str] = None, limit: int = 40) -> List[str]:
-    """Forms to look a condition up under, most literal first."""
+def condition_forms(mention: str, expansion: Optional[str] = None, limit: int = 40, strict: bool = False) -> List[str]:
+    """Forms to look a condition up under, most literal first (`strict`: no rewrite of scope=narrower)."""
     forms = expand(mention, expansion)
     inside = abbreviation_inside(mention)
     if inside:
@@ -112,7 +118,7 @@ def condition_forms(mention: str, expansion: Optional[str] = None, limit: int = 
         f = forms[i]
         new = singulars(f)
         one_line = "\n" not in f
-        for pat, rep, led in _rewrites():
+        for pat, rep, led in _rewrites(strict):
             if (pat.match(f) if led and one_line else pat.search(f)):
                 new.append(pat.sub(rep, f).strip())
         for word, pat, noun in _swaps():

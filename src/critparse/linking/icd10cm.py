@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Tuple
 
 from .. import resources
 from .forms import condition_forms, condition_words, heads
-from .names import norm, strip_parens
+from .names import norm, singulars, strip_parens
 from .ngrams import NgramIndex, cached
 
 SYSTEM = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -38,7 +38,7 @@ FUZZY_CAP = 0.89
 #: a form starting with one of these is the opposite of its nearest names ("non smokers" ~ "smoker"): no fuzzy
 _NEGATED = re.compile(r"^(?:non|not|no|without)\b")
 #: bump when the way names are derived from the tabular list changes (a new cache file)
-INDEX_FORMAT = 10
+INDEX_FORMAT = 14
 #: suffixes that name the same condition without it: "Sacroiliitis, not elsewhere classified" (M46.1),
 #: "Urinary tract infection, site not specified" (N39.0)
 _SAME = re.compile(r",?\s+(?:not elsewhere classified|NEC)\b|,\s*(?:site|part) (?:unspecified|not specified)$|"
@@ -46,12 +46,17 @@ _SAME = re.compile(r",?\s+(?:not elsewhere classified|NEC)\b|,\s*(?:site|part) (
 _NOS = re.compile(r",?\s+\bNOS\b|,\s*unspecified\b.*$", re.I)
 _BRACKET = re.compile(r"\s*\[([^\]]+)\]")
 _UNSPEC = re.compile(r"^unspecified\s+", re.I)
+#: "Fistula, unspecified joint" (M25.10): the word after "unspecified" is a site the condition is of
+_SITE = re.compile(r",\s*unspecified\s+([a-z]+)", re.I)
 
 Hit = Tuple[str, float]  # (code, score)
 
 
 #: how a name came to a code: lower ranks win among codes sharing a name
 RANK_TERMS, RANK_NOS, RANK_TITLE, RANK_INCLUSION, RANK_INCLUDES, RANK_BRACKET = range(6)
+#: a one-word first part of a title "A and B C" ("Renal and perinephric abscess"): a name only where some other
+#: text of the tabular list also has it as a name ("Epilepsy and recurrent seizures"); else "A C" ("renal abscess")
+RANK_LONE = 9
 
 
 def _variants(text: str, rank: int) -> List[Tuple[str, bool, int]]:
@@ -73,7 +78,11 @@ def _variants(text: str, rank: int) -> List[Tuple[str, bool, int]]:
             out.append((n, generic, RANK_NOS if generic else rank))
     words = norm(strip_parens(base)).split(" ")
     if rank == RANK_TITLE and "and" in words and "of" not in words and len(words) <= 5:
-        out += [(part, generic, RANK_INCLUDES) for part in _title_parts(words)]
+        parts = _title_parts(words)
+        lone = [p for p in parts[:-1] if " " not in p] if len(parts) > 1 and " " in parts[-1] else []
+        head = " ".join(parts[-1].split(" ")[1:]) if lone else ""
+        out += [(part, generic, RANK_LONE if part in lone else RANK_INCLUDES) for part in parts]
+        out += [(f"{part} {head}", generic, RANK_INCLUDES) for part in lone]
     return out
 
 
@@ -140,6 +149,11 @@ def _climb(code: str, name: str, titles: Dict[str, str], parent) -> str:
     return code
 
 
+def _names_just(title: str, name: str) -> bool:
+    """Does a title name say just the name, or its plural ("Circadian rhythm sleep disorders")?"""
+    return title == name or name in singulars(title)
+
+
 def _tabular() -> Tuple[List[str], List[list], dict]:
     import simple_icd_10_cm as cm
 
@@ -154,10 +168,17 @@ def _tabular() -> Tuple[List[str], List[list], dict]:
         texts = [(title, RANK_TITLE)] + [(t, RANK_INCLUSION) for t in cm.get_inclusion_term(code)]
         texts += [(t, RANK_INCLUDES) for t in cm.get_includes(code)]
         for text, rank in texts:
+            site = _SITE.search(text)
             for name, generic, r in _variants(text, rank):
-                entries.append((name, code, generic, r))
-    for name, code, generic, rank in entries:
+                entries.append((name, code, generic, r, site.group(1).lower() if site else None))
+    named = {e[0] for e in entries if e[3] != RANK_LONE}
+    for name, code, generic, rank, site in entries:
+        if rank == RANK_LONE and name not in named:
+            continue  # "renal" is not N15.1 "Renal and perinephric abscess", "heart" not Z94.3
+        rank = min(rank, RANK_INCLUDES)
         target = _climb(code, name, titles, cm.get_parent) if generic else code
+        if generic and site and site not in name.split(" ") and not _names_just(_title_name(titles[target]), name):
+            continue  # "Fistula, unspecified shoulder": "fistula" is not M25.1 "Fistula of joint", a site it does not say
         slot = terms.setdefault(name, {})
         slot[target] = min(slot.get(target, 99), rank)
     for row in resources.read_csv("icd10cm_terms.csv"):  # an "unspecified" code there means its category
@@ -198,6 +219,35 @@ def title(code: str) -> Optional[str]:
 
 def _exact(name: str) -> List[Hit]:
     row = _rows().get(name)
+    if row is None:
+        return []
+    return [(code, 1.0) for code, _ in index().payload[row]]
+
+
+@lru_cache(maxsize=1)
+def _joined_rows() -> Dict[str, int]:
+    """Names written without spaces ("pre eclampsia" -> "preeclampsia"), where that spelling is not a name
+    itself and no two names with different codes share it."""
+    rows, payload = _rows(), index().payload
+    out: Dict[str, int] = {}
+    clash = set()
+    for name, row in rows.items():
+        key = name.replace(" ", "")
+        if key == name or key in rows:
+            continue
+        if key in out and payload[out[key]] != payload[row]:
+            clash.add(key)
+        out.setdefault(key, row)
+    return {k: v for k, v in out.items() if k not in clash}
+
+
+def _joined(name: str) -> List[Hit]:
+    """A name spelled with or without its spaces and hyphens ("preeclampsia" = "pre-eclampsia" O14,
+    "co morbidity")."""
+    key = name.replace(" ", "")
+    row = _rows().get(key)
+    if row is None:
+        row = _joined_rows().get(key)
     if row is None:
         return []
     return [(code, 1.0) for code, _ in index().payload[row]]
@@ -251,18 +301,22 @@ def _same_word(found: str, said: str) -> bool:
     return found[:5] == said[:5] or found in said
 
 
-def candidates(mention: str, expansion: Optional[str] = None) -> List[Hit]:
+def candidates(mention: str, expansion: Optional[str] = None, strict: bool = False) -> List[Hit]:
     """Codes for a condition mention, best first: the first form with an exact name, else the
-    nearest names of the first forms."""
-    forms = condition_forms(mention, expansion)
+    nearest names of the first forms (`strict`: without the rewrites of scope=narrower)."""
+    forms = condition_forms(mention, expansion, strict=strict)
     if not forms:  # nothing left to look up ('\x15', punctuation only)
         return []
     for f in forms:
         hits = _exact(f)
         if hits:
             return _unique(hits)
+    for f in forms:
+        hits = _joined(f)
+        if hits:
+            return _unique(hits)
     for head in heads(forms[0]):  # "childhood febrile seizure" -> "febrile seizure"
-        for f in condition_forms(head, limit=12):
+        for f in condition_forms(head, limit=12, strict=strict):
             hits = _exact(f)
             if hits:
                 return _unique([(code, HEAD_SCORE) for code, _ in hits])
