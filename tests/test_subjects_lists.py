@@ -34,3 +34,31 @@ def test_one_bare_threshold_only_measures_commensurable_list_items():
                                        "< 18.5 kg/m2.")].count("weight") == 0
     # a multiple of ULN fits every item of the list
     assert _subjects("PT, INR and aPTT <= 1.5 x ULN") == [("pt", "<=", 1.5), ("inr", "<=", 1.5), ("aptt", "<=", 1.5)]
+
+
+def test_the_scale_a_grade_is_read_by_is_not_part_of_the_graded_thing():
+    # NCT00460265, NCT00000656: "based on <scale>" names how the grade is read
+    assert _subjects("Grade >= 3 hearing loss based on the Common Terminology Criteria for Adverse Events") == [
+        ("hearing loss grade", ">=", 3)]
+    assert _subjects("Grade 2 or higher neuropathy based on the Neuropathy Targeted Symptom Questionnaire.") == [
+        ("neuropathy grade", ">=", 2)]
+
+
+def test_a_bare_c_or_f_after_a_fever_is_a_body_temperature():
+    # NCT00000803, NCT00000848: "38.5 C"; a fever's window bounds the temperature reading
+    got = extract(normalize("Unexplained fever > 38.5 C for any 7 days within 30 days prior to study entry.").text)
+    assert [(c["subject"], c["op"], c["value"], c["unit"]) for c in got][:1] == [("temperature", ">", 38.5, "Cel")]
+    got = extract(normalize("fever > 101 F within 10 days").text)
+    assert [(c["subject"], c["op"], c["value"], c["unit"]) for c in got] == [
+        ("temperature", ">", 101, "[degF]"), ("temperature", "<=", 10, "d")]
+    assert extract(normalize("fever > 200 F").text) == []  # no body temperature
+
+
+def test_an_illness_that_limits_survival_bounds_life_expectancy():
+    # NCT00002501, NCT00002723, NCT00003700: "would limit survival to less than 2 years"
+    for text, value, unit in (("No other serious medical illness that would limit survival to less than 2 years", 2, "a"),
+                              ("No other serious medical illness that limits survival to less than 3 months", 3, "mo"),
+                              ("Any other serious illnesses which would limit survival to <2 years, or psychiatric "
+                               "condition", 2, "a")):
+        got = extract(normalize(text).text)
+        assert [(c["subject"], c["op"], c["value"], c["unit"]) for c in got] == [("life expectancy", "<", value, unit)]

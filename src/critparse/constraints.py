@@ -152,6 +152,9 @@ _TEMPERATURE = set(comparisons.words()["words"]["temperature"])  # type: ignore[
 _TEMPERATURE_WORD = re.compile(r"\b(?:" + "|".join(sorted(_TEMPERATURE, key=len, reverse=True)) + r"|fevers|pyrexial?)\b")
 
 
+_DEGREE_LETTER = re.compile(r"\s*°?\s*([CF])\b(?![.']\w)")
+
+
 def _temperature_unit(bounds: List[Tuple[str, float, Optional[str]]]) -> Optional[str]:
     """"fever > 38.5 degrees": a bare degree of a body temperature is Celsius (25-45) or Fahrenheit (77-113);
     None where the value is in neither range (never an angle)."""
@@ -181,6 +184,12 @@ def records(c: Comparison, a: Attachment, text: str) -> List[Found]:
             unit = "a"
         if subj and subj.name in _BP and unit is None and not c.relative_to:
             unit = "mm[Hg]"  # blood pressures are written in mmHg
+        letter = _DEGREE_LETTER.match(text, c.end) if unit is None and _TEMPERATURE_WORD.search(s.name) else None
+        if letter:  # "fever > 101 F", "temperature >= 38.5 C": a bare C / F after a body temperature
+            unit = _temperature_unit(_bounds(c))
+            if unit != {"c": "Cel", "f": "[degF]"}[letter.group(1).lower()]:
+                continue
+            end = max(end, letter.end())
         if unit == "deg" and s.name in _TEMPERATURE:
             unit = _temperature_unit(_bounds(c))
             if unit is None:

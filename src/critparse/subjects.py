@@ -100,7 +100,7 @@ def mention_list(mentions: Mentions, text: str, cstart: int, floor: int) -> List
         return _label_subject(mentions, text, cstart, floor)
     last = before[-1]
     gap = text[last.end:cstart]
-    if len(gap) > 80 or not _FILLER_GAP.match(gap):
+    if len(gap) > 80 or not (_FILLER_GAP.match(gap) or _limited_to(text, last, gap)):
         return []  # only "(LVEF)"-style abbreviations or fillers ("level is") between name and comparison
     chosen = [last]
     for prev in reversed(before[:-1]):
@@ -121,6 +121,14 @@ def mention_list(mentions: Mentions, text: str, cstart: int, floor: int) -> List
             seen.add(m.name)
             out.append(m)
     return out
+
+
+_LIMITED = re.compile(r"\blimit(?:s|ed|ing)?\s+(?:(?:the|their|his|her)\s+|(?:patient|subject)'?s\s+)?$", re.I)
+
+
+def _limited_to(text: str, m: Span, gap: str) -> bool:
+    """"(an illness that would) limit survival to less than 2 years": the thing limited is compared."""
+    return re.fullmatch(r"\s+to\s*", gap) is not None and _LIMITED.search(text, max(0, m.start - 30), m.start) is not None
 
 
 _OXFORD_BREAK = re.compile(r",\s*(?:and|or)\s$", re.I)
@@ -249,7 +257,7 @@ _NOUN_AFTER = re.compile(
     r"\s*(?:(?:prior|previous|consecutive|separate|distinct|different|documented|or\s+more|or\s+greater)\s+)*"
     r"((?:lines?|cycles?|courses?|regimens?)\s+of\s+(?:(?:an?|the)\s+)?[A-Za-z][\w\-]*(?:\s+(?!and\b|or\b|in\b|with\b|for\b)[A-Za-z][\w\-]*)?"
     r"|[A-Za-z][\w\-']*(?:\s+(?!and\b|or\b|of\b|in\b|with\b|per\b|to\b|at\b|by\b|for\b|prior\b|within\b|after\b|before\b|"
-    r"will\b|be\b|is\b|are\b|was\b|were\b|must\b|should\b|can\b|may\b|has\b|have\b|had\b)"
+    r"will\b|be\b|is\b|are\b|was\b|were\b|must\b|should\b|can\b|may\b|has\b|have\b|had\b|based\s+(?:on|upon)\b)"
     r"[A-Za-z][\w\-']*){0,3})")
 _NEW_ITEM = re.compile(r"\n[ \t]*(?:\n|[-*+\u2022]\s)")
 _OF_COURSES = re.compile(r"(?:lines?|cycles?|courses?|regimens?)\s+of\s", re.I)
