@@ -519,5 +519,32 @@ def test_a_code_only_a_stronger_rewrite_finds_is_not_sure():
     assert first("hepatic insufficiency", "Condition")["score"] == 1.0  # said as such: sure
     codes = {c["code"]: c["score"] for c in link("Hepatic or renal impairment", "Condition")}
     assert codes == {"K72": 0.85, "N28.9": 1.0}  # renal impairment: N28.9 in the Alphabetic Index
-    assert first("mild cognitive impairment", "Condition")["score"] == 0.9  # its own words name R41.89
+    assert first("minor cognitive impairment", "Condition")["score"] == 0.9  # its own words name R41.89 (head words)
     assert first("allergic", "Condition")["score"] < 0.9
+
+
+@pytest.mark.parametrize("mention,code", [
+    ("hypercalcaemia", "E83.52"), ("sleep apnoea", "G47.3"), ("preterm labour", "O60"),  # British spellings
+    ("urinary retention", "R33"), ("deep venous thrombosis", "I82"),  # urinary -> urine, venous -> vein
+    ("MCI", "G31.84"), ("Alzheimer's Dementia", "G30"), ("Diabetic nephropathy", "E11.21"),
+    ("ST-Segment Elevation Myocardial Infarction", "I21.3"), ("diverticular disease", "K57"),
+])
+def test_more_held_out_spellings_and_index_terms(mention, code):
+    c = first(mention, "Condition")
+    assert c is not None and c["code"] == code and c["score"] >= 0.9, link(mention, "Condition")
+
+
+@pytest.mark.parametrize("mention,codes", [
+    ("TKI", ["L01E"]), ("GLP-1RA", ["A10BJ"]), ("anti-TB", ["J04A"]), ("blood thinners", ["B01A"]),
+    ("psychotropic medication", ["N05", "N06"]), ("alpha-blocker", ["C02CA", "G04CA"]), ("SERMs", ["G03XC"]),
+    ("ceftazidime-avibactam", ["DB00438", "DB09060"]), ("AMOXICILLIN-CLAVULANIC ACID", ["DB01060", "DB00766"]),
+    ("Etoposide + TBI", ["DB00773"]), ("liposomal bupivacaine", ["DB00297"]),
+])
+def test_held_out_drug_classes_and_combinations(mention, codes):
+    assert [c["code"] for c in link(mention, "Drug")] == codes
+
+
+def test_a_hyphenated_word_is_no_combination():
+    assert [c["code"] for c in link("anti-TNF", "Drug")] == ["L04AB"]  # a class, not "anti" + "TNF"
+    assert link("anti-CD38 monoclonal antibody", "Drug") == []
+    assert [c["display"] for c in link("5-fluorouracil", "Drug")] == ["fluorouracil"]

@@ -140,7 +140,7 @@ def _drugs(mention: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
         return out
     raw = [p.strip() for p in _COORD.split(mention) if p and p.strip()]
     if len(raw) < 2:
-        return []
+        return _combination(mention)
     headed = _parts(mention)  # "oral or intravaginal antibiotics": "oral antibiotics", ...
     coord: List[Dict[str, Any]] = []
     for i, part in enumerate(raw):  # "granisetron or local anaesthetic": each part named exactly, never fuzzy
@@ -150,6 +150,27 @@ def _drugs(mention: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
                 coord += [c for c in found if c["code"] not in {x["code"] for x in coord}]
                 break
     return coord
+
+
+#: a combination written with "+" ("etoposide + TBI") or a hyphen between two words ("amoxicillin-clavulanic acid")
+_PLUS = re.compile(r"\s*\+\s*")
+_HYPHEN = re.compile(r"(?<=[a-z]{3})-(?=[a-z]{3})", re.I)
+
+
+def _combination(mention: str) -> List[Dict[str, Any]]:
+    """The ingredients of a combination, each named exactly: every part of a hyphenated one ("ceftazidime-avibactam";
+    "anti-TNF" names none), the parts found of one written with "+" ("etoposide + TBI": etoposide)."""
+    for pat, every in ((_PLUS, False), (_HYPHEN, True)):
+        parts = [p.strip() for p in pat.split(mention) if p.strip()]
+        if len(parts) < 2:
+            continue
+        found = [[c for c in _drug_codes(p, None) if c["score"] >= 1.0 and c["system"] != ATC] for p in parts]
+        if all(found) or (not every and any(found)):
+            out: List[Dict[str, Any]] = []
+            for codes in found:
+                out += [c for c in codes[:1] if c["code"] not in {x["code"] for x in out}]
+            return out
+    return []
 
 
 def _drug_codes(mention: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
