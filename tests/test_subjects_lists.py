@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from critparse.constraints import extract
 from critparse.normalize import normalize
 
@@ -62,3 +64,55 @@ def test_an_illness_that_limits_survival_bounds_life_expectancy():
                                "condition", 2, "a")):
         got = extract(normalize(text).text)
         assert [(c["subject"], c["op"], c["value"], c["unit"]) for c in got] == [("life expectancy", "<", value, unit)]
+
+
+def _parsed(text):
+    from critparse.parser import parse
+    return parse(text, mode="fast")
+
+
+def _crit(parsed, kind):
+    return next(c for c in parsed.criteria if c.kind == kind and c.expression)
+
+
+def test_sex_specific_age_groups_are_guarded_alternatives_never_and_ed():
+    # NCT00000553: both groups' bounds and-ed would let nobody in
+    p = _parsed("Inclusion Criteria:\n- Women range in age from 35 to less than 68 and men from 35 to less than 63.")
+    e = _crit(p, "inclusion").expression
+    assert set(e) == {"any"} and [b["when"]["text"] for b in e["any"]] == ["Women", "men"]
+    cons = {c.id: c for c in p.constraints}
+    assert [[(cons[x["constraint"]].op, cons[x["constraint"]].value) for x in b["then"]["all"]] for b in e["any"]] == [
+        [(">=", 35), ("<", 68)], [(">=", 35), ("<", 63)]]
+
+
+def test_sex_specific_bounds_after_the_values_with_for():
+    # NCT00001589 ("... 40 years for males and ... 50 years for females"), NCT00001729 (hematocrit per sex)
+    e = _crit(_parsed("Inclusion Criteria:\n- Age greater than or equal to 40 years for males and greater than or "
+                      "equal to 50 years for females."), "inclusion").expression
+    assert [b["when"]["text"] for b in e["any"]] == ["males", "females"]
+    e = _crit(_parsed("Exclusion Criteria:\n- Pre-existing anemia (hematocrit less than 36% for men and less than 34% "
+                      "for women) or known history of hemolytic anemia."), "exclusion").expression
+    assert "any" in json.dumps(e) and '"text": "men"' in json.dumps(e) and '"text": "women"' in json.dumps(e)
+
+
+def test_one_group_of_both_sexes_is_no_sex_guard():
+    e = _crit(_parsed("Inclusion Criteria:\n- Male or female, aged 18-65 years"), "inclusion").expression
+    assert "when" not in json.dumps(e)
+
+
+def test_screening_decides_a_sex_guard_by_the_patients_sex():
+    from critparse import screen
+    p = _parsed("Inclusion Criteria:\n- Women range in age from 35 to less than 68 and men from 35 to less than 63.")
+    assert screen(p, {"age": 65, "sex": "female"}).verdict == "eligible"
+    assert screen(p, {"age": 65, "sex": "male"}).verdict == "ineligible"
+    assert screen(p, {"age": 50, "sex": "male"}).verdict == "eligible"
+    assert screen(p, {"age": 50}).verdict == "undetermined"  # missing sex: never ineligible
+    assert screen(p, {"age": 70, "sex": "female"}).verdict == "ineligible"
+
+
+def test_a_qualified_sex_group_only_rules_out_the_other_sex():
+    from critparse.patient import Patient
+    assert Patient({"sex": "male"}).text_status("postmenopausal women", decide_sex=True)[0] is False
+    assert Patient({"sex": "female"}).text_status("postmenopausal women", decide_sex=True)[0] is None
+    assert Patient({"sex": "female"}).text_status("female participants", decide_sex=True)[0] is True
+    assert Patient({"sex": "female"}).text_status("female participants", decide_sex=False)[0] is None

@@ -170,6 +170,13 @@ def _plain_bounds(e: Any) -> bool:
     return False
 
 
+def _sex_branches(e: Any) -> bool:
+    """Bounds per sex group as `sex_groups` reads them (what a bracket may define: "(>= 13 for women,
+    >= 15 for men)")."""
+    return isinstance(e, dict) and set(e) == {"any"} and all(
+        isinstance(x, dict) and set(x) == {"when", "then"} and _plain_bounds(x["then"]) for x in e["any"])
+
+
 def _all(parts: Sequence[Optional[Expr]]) -> Optional[Expr]:
     ps = [p for p in parts if p is not None]
     return None if not ps else ps[0] if len(ps) == 1 else {"all": ps}
@@ -178,6 +185,30 @@ def _all(parts: Sequence[Optional[Expr]]) -> Optional[Expr]:
 def _any(parts: Sequence[Optional[Expr]]) -> Optional[Expr]:
     ps = [p for p in parts if p is not None]
     return None if not ps else ps[0] if len(ps) == 1 else {"any": ps}
+
+
+@lru_cache(maxsize=1)
+def _sex_group_regex() -> "re.Pattern[str]":
+    """A sex group ("women", "male participants", "postmenopausal women"): resources/clause_cues.jsonl
+    `sex_groups`; group `f` or `m` says which sex, `q` holds a qualifier that narrows it."""
+    row = next(r for r in resources.read_jsonl("clause_cues.jsonl") if r.get("id") == "sex_groups")
+    alt = lambda key: "|".join(row[key])  # noqa: E731
+    return re.compile(rf"\b(?:(?P<q>{alt('qualifiers')})\s+)?(?:(?P<f>{alt('female')})|(?P<m>{alt('male')}))\b"
+                      rf"(?:\s+(?:{alt('nouns')})\b)?", re.I)
+
+
+def group_sex(text: str) -> Optional[Tuple[str, bool]]:
+    """The sex a guard's text names where the text is a sex group and nothing else, and whether that is
+    all it says (True for "women", "male participants"; False for "postmenopausal women"); else None."""
+    m = _sex_group_regex().fullmatch(text.strip())
+    if m is None:
+        return None
+    return ("female" if m.group("f") else "male"), m.group("q") is None
+
+
+#: between one group's bounds and the next group: joiners and the words of an age ("years old", "of age")
+_GROUP_GAP = re.compile(r"(?:[\s,;]|\b(?:years?|yrs?|old|of|age|and/or|and|or|a|an|the)\b)*", re.I)
+_FOR_GROUP = re.compile(r"\bfor\s+(?:the\s+)?$", re.I)
 
 
 class _Builder:
@@ -262,12 +293,17 @@ class _Builder:
     # -- regions ------------------------------------------------------------------
     def build(self) -> Optional[Expr]:
         a, b = self.trim(0, len(self.text))
-        if not self._cue_hits() and (not self.cons or not _STRUCTURE.search(self.text, a, b)):
+        if not self._cue_hits() and (not self.cons or not (_STRUCTURE.search(self.text, a, b) or self._two_sexes(a, b))):
             return self.leaf(a, b, self.keep_text)  # the common case: nothing but the constraints' own words
         node = self.sentences(a, b)
         if node is None and self.cons:  # nothing structural held them: the constraints as written
             node = self.leaf(a, b, keep=False)
         return node
+
+    def _two_sexes(self, a: int, b: int) -> bool:
+        """Cheap test before `sex_groups`: groups of both sexes are named."""
+        found = {m.group("f") is None for m in _sex_group_regex().finditer(self.text, a, b)}
+        return len(found) == 2
 
     def sentences(self, a: int, b: int) -> Optional[Expr]:
         base = self.depth[a] if a < b else 0
@@ -392,6 +428,9 @@ class _Builder:
             body = self.part(defined[2], b)
             if body is not None and not isinstance(body, _Permission):
                 return self.defined(a, defined[1], body)
+        groups = self.sex_groups(a, b)
+        if groups is not None:
+            return groups
         parts = self.alternatives(a, b)
         if len(parts) > 1:
             got = [_plain(self.clause(pa, pb, keep or bool(self.inside(pa, pb))
@@ -431,6 +470,49 @@ class _Builder:
                 return None
             return {"when": guard, "then": then} if guard is not None else then
         return self.parens(a, b, keep)
+
+    def sex_groups(self, a: int, b: int) -> Optional[Expr]:
+        """Bounds of their own for each sex: "Women 35 to < 68 years and men 35 to < 63 years" (each group
+        before its bounds; an age's span may start at its group word) or "QTc > 450 ms for men and > 470 ms
+        for women" (each after them, with "for"): an `any` of branches, each guarded by its group, never the
+        bounds of both and-ed (nobody would qualify). None where the region is not such a list (one group, a
+        group without bounds of its own: "Male or female, aged 18-65"; words between a group's bounds and
+        the next group other than joiners and age words)."""
+        base = self.depth[a]
+        hits = [m for m in _sex_group_regex().finditer(self.text, a, b) if self.depth[m.start()] == base
+                and (not self.in_constraint(m.start()) or any(c.start == m.start() for c in self.cons))]
+        if len(hits) < 2 or len({m.group("f") is None for m in hits}) < 2:
+            return None
+        fors = [_FOR_GROUP.search(self.text, max(a, m.start() - 12), m.start()) for m in hits]
+        if all(fors):  # "> 450 ms for men and > 470 ms for women": the bounds end before each "for"
+            starts = [a] + [m.end() for m in hits[:-1]]
+            groups = [(m, [c for c in self.cons if s < c.end <= f.start()], s)  # type: ignore[union-attr]
+                      for m, s, f in zip(hits, starts, fors)]
+        elif not any(fors) and not [c for c in self.cons if a <= c.start < hits[0].start()]:
+            ends = [h.start() for h in hits[1:]] + [b]
+            groups = [(m, [c for c in self.cons if m.start() <= c.start < e], e) for m, e in zip(hits, ends)]
+        else:
+            return None
+        branches: List[Expr] = []
+        for i, (m, cons, edge) in enumerate(groups):
+            if not cons:
+                return None
+            if all(fors):  # from the group before to these bounds
+                gap = self.text[edge:min(c.start for c in cons)] if i else ""
+            else:  # from these bounds to the next group
+                gap = self.text[max(c.end for c in cons):edge] if i < len(groups) - 1 else ""
+            if not _GROUP_GAP.fullmatch(gap):
+                return None
+            self.nested += 1
+            try:
+                then = self.combine(cons)
+            finally:
+                self.nested -= 1
+            when = self.piece(m.start(), m.end())
+            if then is None or when is None:
+                return None
+            branches.append({"when": when, "then": then})
+        return _any(branches)
 
     def exceptions(self, a: int, b: int, excs: List[Tuple[_Cue, int, int]], keep: bool) -> Any:
         """'R, except X, unless Y': R with the exceptions X and Y (siblings)."""
@@ -588,7 +670,9 @@ class _Builder:
                 i = j + 1
                 continue
             i += 1
-        if definition is not None and not self.inside(a, b, skip):
+        outside = self.inside(a, b, skip)
+        if definition is not None and (not outside or (_sex_branches(definition[1]) and {c.id for c in outside}
+                                                       <= set(constraint_ids(definition[1])))):
             node: Optional[Expr] = self.defined(a, definition[0], definition[1])
         else:  # the rule of an exception or a guard is kept even as plain text
             node = self.leaf(a, b, keep or bool(unless or guards), skip)
@@ -624,7 +708,7 @@ class _Builder:
             if body is not None and not isinstance(body, _Permission):
                 return "definition", body
         if self.inside(s, e) and not self.inside(a, i) and self.text[a:i].strip(_TRIM):
-            if got is not None and not isinstance(got, _Permission) and _plain_bounds(got):
+            if got is not None and not isinstance(got, _Permission) and (_plain_bounds(got) or _sex_branches(got)):
                 return "definition", got  # "uncontrolled hypertension (SBP >= 160 or DBP >= 100)"
         return None, None
 

@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .linking import link
 from .linking.match import CodeMatch, CodedMention, history_only, match, narrowed
+from .expression import group_sex
 from .logic import canonical_subject, ucum
 
 _NEGATION = re.compile(r"\b(no|not|non|without|absence|absent|free of|negative|never|denies)\b", re.I)
@@ -59,7 +60,11 @@ class Patient:
         code of one of its non-negated conditions (`coded`: `CodedMention`s, or (mention, entity codes));
         a personal-history code ("Z85.3") only where the mention is spoken of as history; False where
         `decide_sex` (a guard, or a whole exclusion) and the text is about pregnancy / childbearing
-        potential while the patient is male, else None (unknown), with the reason."""
+        potential while the patient is male, or where `decide_sex` and the text is a sex group ("women",
+        "male participants"; "postmenopausal women" only rules out a man), else None (unknown), with the reason."""
+        group = group_sex(text) if decide_sex and self.sex in ("female", "male") else None
+        if group is not None and (group[0] != self.sex or group[1]):  # a guard "women" / "male participants"
+            return group[0] == self.sex, f"the patient's sex is {self.sex}; the text names {group[0]}s"
         hits = [c for c in self.conditions if word_pattern(c).search(text)]
         if hits and not _NEGATION.search(text):
             return True, f"patient condition {hits[0]!r} named in the text"
