@@ -335,3 +335,13 @@ def test_alternative_window_in_parentheses_is_an_alternative():
     windows = [c for c in got if c["category"] == "temporal"]
     assert sorted(c["value"] for c in windows) == [72.0, 96.0]
     assert windows[0]["subject"] == windows[1]["subject"] and windows[0]["any_of"] and windows[0]["any_of"] == windows[1]["any_of"]
+
+
+def test_amount_in_an_unread_unit_is_never_a_count_per_day():
+    """"at least 3 liters/day" (NCT00002599), "greater than 1 gm/day" (NCT00001677): an amount whose unit the
+    table does not read; "/d" would say 3 of something a day. A count ("3 liquid stools per day") is a rate."""
+    for text in ("Ability to tolerate at least 3 liters/day of fluid", "SSZ (greater than 1 gm/day) plus HCQ",
+                 "Exercise less than 20 min/day two days a week"):
+        assert all(c["unit"] not in ("/d", "/wk") for c in _got(text)), text
+    (c,) = _got("Diarrhea defined as 3 or more liquid stools/day for one week.")
+    assert (c["subject"], c["unit"]) == ("liquid stools", "/d")

@@ -323,3 +323,18 @@ def test_attachment_counted_thing_in_lct_unit():
 def _t2(doc, tid, label, text):
     s = doc.index(text)
     return f"{tid}\t{label} {s} {s + len(text)}\t{text}"
+
+
+def test_period_of_a_count_is_the_rate():
+    """LCT marks the period of '3-4 times per week' (LCT NCT03867760-like HD sessions) as the comparison's temporal
+    unit: the gold is the rate /wk the extractor writes, not a length of weeks; a time unit with no 'per' stays."""
+    doc = "  -  outpatients on 3-4 times per week HD sessions for at least 6 weeks"
+    ann = "\n".join([
+        _t2(doc, "T1", "Eq-Temporal-Unit", "week"), _t2(doc, "T2", "Eq-Value", "3"), _t2(doc, "T3", "Eq-Value", "4"),
+        _t2(doc, "T4", "Eq-Comparison", "3-4 times per week"),
+        _t2(doc, "T5", "Eq-Temporal-Unit", "weeks"), _t2(doc, "T6", "Eq-Value", "6"), _t2(doc, "T7", "Eq-Operator", "at least"),
+        _t2(doc, "T8", "Eq-Comparison", "at least 6 weeks"),
+        "E1\tEq-Comparison:T4 Value:T2 Value2:T3 Temporal-Unit:T1",
+        "E2\tEq-Comparison:T8 Operator:T7 Value:T6 Temporal-Unit:T5"])
+    got = lct.gold_bounds(ann, doc)
+    assert [(g.op, g.value, g.unit) for g in got] == [(">=", 3.0, "/wk"), ("<=", 4.0, "/wk"), (">=", 6.0, "wk")]

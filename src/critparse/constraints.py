@@ -626,6 +626,37 @@ def _drink_rate(c: Comparison, text: str) -> Optional[Tuple[int, int]]:
     return m.start("what"), m.end("what")
 
 
+def _count_rate_regex() -> "re.Pattern[str]":
+    w = comparisons.words()["words"]
+    periods = "|".join(f"(?P<p{i}>{'|'.join(forms)})" for i, forms in enumerate(w["count_period"].values()))  # type: ignore[union-attr]
+    stop = "|".join(w["count_stop"] + w["count_not_counted"])  # type: ignore[operator]
+    per = "|".join(re.escape(x) for x in w["count_per"])  # type: ignore[union-attr]
+    return re.compile(rf"\s*(?P<what>(?:(?!(?:{stop})\b)[A-Za-z][A-Za-z-]*\s+){{0,2}}(?!(?:{stop})\b)[A-Za-z][A-Za-z-]*)"
+                      rf"\s*(?:{per})\s*(?:{periods})\b", re.I)
+
+
+_COUNT_RATE = _count_rate_regex()
+_COUNT_PERIODS = list(comparisons.words()["words"]["count_period"])  # type: ignore[arg-type]
+
+
+def _count_rate(c: Comparison, text: str) -> Optional["re.Match[str]"]:
+    """"5 or more central apneas per hour", "at least 3 nights per week", "4 to 14 migraine days per month": a
+    count with no unit of its own, per a period (None: no count rate). The period becomes its unit (/h, /d,
+    /wk, /mo, /a) once the counted words are read as its subject (`_per_period`)."""
+    if c.relative_to is not None or c.unit is not None:
+        return None
+    m = _COUNT_RATE.match(text, c.end)
+    if m is None or units.to_ucum(m.group("what").split()[0]) is not None:
+        return None  # "3 mL per day" the unit table reads is an amount, not a count
+    return m
+
+
+def _per_period(c: Comparison, m: "re.Match[str]") -> None:
+    i = next(int(k[1:]) for k, v in m.groupdict().items() if k.startswith("p") and v)
+    c.unit = _COUNT_PERIODS[i]
+    c.unit_text = " ".join(m.string[m.start("what"):m.end()].split())
+
+
 # a scale word just before two numbers joined by "and": "grades 4 and 5", "stages 3 and 4", "classes 2 and 3"
 _SCALE_WORD_BEFORE = re.compile(r"(?i)\b(?P<w>grade|stage|class)(?:s|es)?\s*$")
 
@@ -692,7 +723,10 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
             and _OF_FOLLOWING.match(text, c.end):
         return []  # "presence of at least 1 of the following": the criteria tree's "any", not a count
     drink = _drink_rate(c, text)
+    rate = _count_rate(c, text) if drink is None else None
     a = attach(c, text, mentions, hint)
+    if rate is not None:
+        _per_period(c, rate)
     if c.unit == HALF_LIVES:  # "for at least 4 half-lives prior to": a washout of a drug, never of a lab or a vital
         a = window_event(text, mentions.floor(c.start), c) or Attachment()
         if any(lexicon.lookup(s.name) is not None for s in a.subjects):
@@ -706,6 +740,8 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
     key = _any_of_key(a.subjects, c, text)
     for f in found:
         f.any_of = key
+        if rate is not None and f.end < rate.end():
+            f.end = rate.end()  # the span holds the period ("5 or more central apneas per hour")
     return found
 
 

@@ -57,7 +57,9 @@ Gold bounds (one Eq-Comparison event):
   no unit but one is written right after the value, inside the comparison
   ("between 7% to 11%") or after a second comparison sharing it ("BMI <18 or
   >35 kg/m2", "≥20 and ≤80 years of age"), that unit (``unit_near``) also
-  counts as right: LCT's annotators left such units out (scorer fix);
+  counts as right: LCT's annotators left such units out (scorer fix); the
+  period of a count ("3-4 times per [week]", "cigarettes/day") is the rate
+  ``/wk``, ``/d`` the extractor writes (scorer fix);
 * anchors (the filtered entities): every event that names the comparison in
   a subject role (`SUBJECT_ROLES`), plus the entities tied to those by an
   ``Abbrev-Of`` / ``And`` / ``Or`` / ``Equivalent-To`` / ``Using`` relation or a
@@ -391,9 +393,30 @@ def _gold_unit(brat: _Brat, roles: Dict[str, str], text: str, stats: Optional[Lc
     if us > 0 and text[us - 1] == "/":
         us -= 1
     unit = map_unit(text[us:ue])
+    rate = _rate_period(text, us, ue, unit)
+    if rate is not None:
+        return rate
     if unit is None and stats is not None:
         stats.unmapped_units[text[us:ue]] += 1
     return unit
+
+
+_PERIODS = {"h": "/h", "d": "/d", "wk": "/wk", "mo": "/mo", "a": "/a"}
+_PER_BEFORE = re.compile(r"(?i)(?:\b(?:per|an?|each|every)\s*|/\s*)$")
+_PER_PERIOD_END = re.compile(r"(?i)(?:\bper|\ban?|\beach|\bevery|/)\s*(?P<p>hours?|hrs?|days?|weeks?|wks?|months?|years?|yrs?)\s*$")
+
+
+def _rate_period(text: str, us: int, ue: int, unit: Optional[str]) -> Optional[str]:
+    """A count per period, as the extractor writes it (/h, /d, /wk, /mo, /a): LCT marks the period of "3-4
+    times per week" as the comparison's (temporal) unit, and leaves "cigarettes/day", "cigarettes a day" as a
+    unit no table reads (scorer fix: both are the rate)."""
+    if unit in _PERIODS:
+        return _PERIODS[unit] if _PER_BEFORE.search(text, max(0, us - 8), us) else None
+    if unit is None:
+        m = _PER_PERIOD_END.search(text, us, ue)
+        if m and re.match(r"[A-Za-z]", text[us:ue]):
+            return _PERIODS.get(units.to_ucum(m.group("p")) or "")
+    return None
 
 
 _MULTIPLIER_BEFORE = re.compile(r"[x\u00d7*]\s*$", re.I)
@@ -459,7 +482,7 @@ def _comparison_bounds(brat: _Brat, comp_id: str, text: str, stats: Optional[Lct
     if op is None and stats is not None and len(values) == 1:
         stats.unmapped_ops[op_text] += 1
     unit = _gold_unit(brat, roles, text, stats, brat.tb[in_unit[0]][1] if in_unit else None)
-    counted = _counted_span(brat, roles) if unit is None else None
+    counted = _counted_span(brat, roles) if unit is None or unit in _PERIODS.values() else None
     near = None if unit else _unit_near(text, max(brat.tb[r][2] for r in value_refs), ce)
     anchors = _anchors(brat, comp_id)
     if len(values) == 2 and op in _COMPARE_OPS:
