@@ -548,3 +548,15 @@ def test_a_hyphenated_word_is_no_combination():
     assert [c["code"] for c in link("anti-TNF", "Drug")] == ["L04AB"]  # a class, not "anti" + "TNF"
     assert link("anti-CD38 monoclonal antibody", "Drug") == []
     assert [c["display"] for c in link("5-fluorouracil", "Drug")] == ["fluorouracil"]
+
+
+def test_an_acronym_or_gloss_of_part_of_a_name_is_not_a_name_of_the_code():
+    """LCT "HIV" got R75 (inconclusive laboratory evidence of HIV) and Z21 at score 1.0 from the bracketed [HIV]
+    of their titles; "Herpes simplex" got A60 (anogenital herpes) first; "polyneuropathy" also A69.22 (in Lyme
+    disease)."""
+    assert [c["code"] for c in link("HIV", "Condition")] == ["B20"]
+    assert [c["code"] for c in link("EMG", "Condition")] == []  # 'Abnormal electromyogram [EMG]'
+    assert first("Herpes simplex", "Condition")["code"] == "B00"
+    assert [c["code"] for c in link("polyneuropathy", "Condition")] == ["G62.9"]
+    for mention, code in (("ALL", "C91.0"), ("DIC", "D65"), ("MGUS", "D47.2"), ("chickenpox", "B01")):
+        assert first(mention, "Condition")["code"] == code  # acronyms and glosses of the whole name stay

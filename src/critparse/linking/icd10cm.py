@@ -38,7 +38,7 @@ FUZZY_CAP = 0.89
 #: a form starting with one of these is the opposite of its nearest names ("non smokers" ~ "smoker"): no fuzzy
 _NEGATED = re.compile(r"^(?:non|not|no|without)\b")
 #: bump when the way names are derived from the tabular list changes (a new cache file)
-INDEX_FORMAT = 14
+INDEX_FORMAT = 17
 #: suffixes that name the same condition without it: "Sacroiliitis, not elsewhere classified" (M46.1),
 #: "Urinary tract infection, site not specified" (N39.0)
 _SAME = re.compile(r",?\s+(?:not elsewhere classified|NEC)\b|,\s*(?:site|part) (?:unspecified|not specified)$|"
@@ -57,6 +57,10 @@ RANK_TERMS, RANK_NOS, RANK_TITLE, RANK_INCLUSION, RANK_INCLUDES, RANK_BRACKET = 
 #: a one-word first part of a title "A and B C" ("Renal and perinephric abscess"): a name only where some other
 #: text of the tabular list also has it as a name ("Epilepsy and recurrent seizures"); else "A C" ("renal abscess")
 RANK_LONE = 9
+#: an inclusion term of a code whose title says the disease it occurs in ("Polyneuropathy" under A69.22 "Other
+#: neurologic disorders in Lyme disease"): a name of that code only where no other code has the name
+RANK_WITHIN = 8
+_IN_DISEASE = re.compile(r"\b(?:in|due to)\s+(?!diseases classified elsewhere)\w", re.I)
 
 
 def _variants(text: str, rank: int) -> List[Tuple[str, bool, int]]:
@@ -67,7 +71,8 @@ def _variants(text: str, rank: int) -> List[Tuple[str, bool, int]]:
     generic = bool(_NOS.search(text))
     base = _NOS.sub("", text)
     for m in _BRACKET.finditer(base):  # "[AIDS]": an abbreviation of the same thing
-        if not _qualifies_a_word(m.group(1), base[:m.start()], base[m.end():]):
+        before, after = base[:m.start()], base[m.end():]
+        if not _qualifies_a_word(m.group(1), before, after) and not _part_acronym(m.group(1), before, after):
             out.append((norm(m.group(1)), generic, RANK_BRACKET))
     base = _BRACKET.sub("", base)
     if _UNSPEC.match(base):  # "Unspecified dementia" -> "dementia", generic
@@ -118,6 +123,21 @@ def is_modifier(word: str) -> bool:
 
 
 
+def _part_acronym(bracket: str, before: str, after: str) -> bool:
+    """'Inconclusive laboratory evidence of human immunodeficiency virus [HIV]' (R75), 'Severe combined
+    immunodeficiency [SCID] with reticular dysgenesis', 'Adenosine deaminase [ADA] deficiency': an acronym that
+    spells only part of the name (it does not start where the name starts, or words other than generic ones follow
+    it) is not a name of the code ('Human immunodeficiency virus [HIV] disease' B20 and 'Acute lymphoblastic
+    leukemia [ALL]' keep theirs); nor is a gloss of a word in the middle of the name ('Anogenital herpesviral
+    [herpes simplex] infections': "herpes simplex" is B00, not A60)."""
+    words = norm(strip_parens(before)).split(" ")
+    rest = [w for w in norm(_BRACKET.sub("", after)).split(" ") if w]
+    if any(ch.islower() for ch in bracket):  # 'Anogenital herpesviral [herpes simplex] infections' (A60): mid-name
+        return len(words) > 1 and bool(rest)
+    starts = bool(words[0]) and bracket.lstrip()[:1].lower() == words[0][:1]
+    return not starts or any(w not in condition_words("generic") for w in rest)
+
+
 def _qualifies_a_word(bracket: str, before: str, after: str) -> bool:
     """'Deficiency of factor VII [stable]', 'Retained [persistent] primary tooth': one lower-case English word
     in brackets glosses the word before it, not the condition (unlike 'Varicella [chickenpox]', the whole
@@ -165,16 +185,20 @@ def _tabular() -> Tuple[List[str], List[list], dict]:
             continue
         title = cm.get_description(code)
         titles[code] = title
-        texts = [(title, RANK_TITLE)] + [(t, RANK_INCLUSION) for t in cm.get_inclusion_term(code)]
+        within = RANK_WITHIN if _IN_DISEASE.search(title) else RANK_INCLUSION
+        texts = [(title, RANK_TITLE)] + [(t, within if not _IN_DISEASE.search(t) else RANK_INCLUSION)
+                                         for t in cm.get_inclusion_term(code)]
         texts += [(t, RANK_INCLUDES) for t in cm.get_includes(code)]
         for text, rank in texts:
             site = _SITE.search(text)
             for name, generic, r in _variants(text, rank):
                 entries.append((name, code, generic, r, site.group(1).lower() if site else None))
-    named = {e[0] for e in entries if e[3] != RANK_LONE}
+    named = {e[0] for e in entries if e[3] not in (RANK_LONE, RANK_WITHIN)}
     for name, code, generic, rank, site in entries:
         if rank == RANK_LONE and name not in named:
             continue  # "renal" is not N15.1 "Renal and perinephric abscess", "heart" not Z94.3
+        if rank == RANK_WITHIN and name in named:
+            continue  # "polyneuropathy" is G62.9, not also A69.22 (in Lyme disease)
         rank = min(rank, RANK_INCLUDES)
         target = _climb(code, name, titles, cm.get_parent) if generic else code
         if generic and site and site not in name.split(" ") and not _names_just(_title_name(titles[target]), name):
