@@ -160,5 +160,5 @@ def test_shipped_gold_floor(corpora):
     below them is a regression in constraint extraction."""
     s, missing = evaluate(GOLD_DIR, corpus_file(corpora, "ctgov_v2_json_sample"), mode="fast")
     assert missing == [] and s.offset_errors == []
-    assert s.full.f >= 0.924, s.as_dict()  # measured 0.927 (51 studies, fast, 3 Dec 2026; counts per period (/d, /wk); half-life washouts, abbreviated lists, lasting states, alternative windows)
-    assert s.subject.f >= 0.571, s.as_dict()  # measured 0.574 (temporal events named and listed, half-life washouts; graded/staged things, ages at an event)
+    assert s.full.f >= 0.924, s.as_dict()  # measured 0.925 (51 studies, fast, 3 Dec 2026; 0.927 before unusable subjects were dropped; counts per period (/d, /wk); half-life washouts, abbreviated lists, lasting states, alternative windows)
+    assert s.subject.f >= 0.594, s.as_dict()  # measured 0.597 (subjects no rule can test replaced or dropped, commitments after the last dose; temporal events named and listed, half-life washouts; graded/staged things, ages at an event)

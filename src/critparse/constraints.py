@@ -71,9 +71,9 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import comparisons, lexicon, units
 from .comparisons import NUM, Comparison, number
 from .records import member_key
-from .subjects import (TIME_UNITS, Attachment, Mentions, Span, attach, event_after, event_after_paren, event_before_or, event_of,
-                       head_phrase, is_status, lasted_after, listed_events, mention_list, staged_thing, status_event,
-                       temporal_subject, window_event)
+from .subjects import (TIME_UNITS, Attachment, Mentions, Span, attach, commitment, event_after, event_after_paren,
+                       event_before_or, event_of, head_phrase, is_status, lasted_after, listed_events, mention_list,
+                       names_nothing, staged_thing, status_event, temporal_subject, window_event)
 
 
 @dataclass
@@ -238,20 +238,20 @@ def _window(c: Comparison, text: str, mentions: Mentions, prev: Optional[List[Fo
     lo = max(floor, c.start - 40)
     w = _WITHIN.search(text, lo, c.start)
     if w is None or w.end() != c.start:
-        return []
+        return _committed_until(c, text, lo)
     end = c.end
     tail = _WINDOW_TAIL.match(text, end)
     if tail:
         end = tail.end()
-    s = temporal_subject(text, floor, w.start())
+    s = commitment(text, c) or temporal_subject(text, floor, w.start())  # "father children within 135 days after the last dose"
     if s is not None and is_status(s):  # "Excluded within 4 weeks of study entry: Suramin."
         s = status_event(text, end, s)
         return [] if s is None else [record(s.name, text[s.start:s.end], "<=", c.v1, c.v1_text, c.unit, c.unit_text,
                                             None, "temporal", w.start(), max(end, s.end))]
-    if s is not None and re.fullmatch(r"[a-z\-]+ed", s.name) and re.search(r"\(\s*$", text[s.end:w.start()]):
+    if (s is None or re.fullmatch(r"[a-z\-]+ed", s.name)) and re.search(r"\(\s*$", text[s.end if s else floor:w.start()]):
         # "has developed (within the last 6 months) gastrointestinal disease": the event follows the parenthesis
         s = event_after_paren(text, c.end) or s
-    if s is None and not re.search(r"[A-Za-z]", text[floor:w.start()]):
+    if s is None and names_nothing(text[floor:w.start()]):  # (or only people: "Participants within 12 months from X")
         # "Within the past 1 year, regular use of X", "Within 2 weeks of X", "X at the time of screening, or within 30 days"
         s = event_after(text, end) or event_of(text, c.end) or event_before_or(text, floor)
         if s is not None:
@@ -270,6 +270,21 @@ def _window(c: Comparison, text: str, mentions: Mentions, prev: Optional[List[Fo
                        measured.start, end)]
     return [record(s.name, text[s.start:s.end], "<=", c.v1, c.v1_text, c.unit, c.unit_text, None, "temporal",
                    min(s.start, w.start()), max(end, s.end))]
+
+
+_UNTIL = re.compile(r"\b(?:through|to|until)\s+$", re.I)
+
+
+def _committed_until(c: Comparison, text: str, lo: int) -> List[Found]:
+    """"agree to contraception from obtaining consent to 4 weeks after the end of administration", "wish to become
+    pregnant ... through 120 days after the last dose": a commitment that lasts until N after the study's treatment."""
+    w = _UNTIL.search(text, lo, c.start)
+    s = commitment(text, c) if w is not None and w.end() == c.start else None
+    if s is None:
+        return []
+    kept = s.name.split(" after ")[0] in comparisons.words()["words"]["commitment_kept"]  # type: ignore[index]
+    return [record(s.name, text[s.start:s.end], ">=" if kept else "<=", c.v1, c.v1_text, c.unit, c.unit_text, None,
+                   "temporal", w.start(), s.end)]
 
 
 # between a measurement and the window that follows it: its unit, a restatement in parentheses

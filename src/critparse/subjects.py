@@ -184,6 +184,13 @@ _UNIT_HEAD = re.compile(r"\d\s*([A-Za-z]{1,4})\s+$")  # the first part of a unit
 _CLOSED_THEN_OR = re.compile(r"[^()]*\)\s*,?\s*(?:and/or|or|and)\b[^()\w]*$", re.I)
 
 
+def _caps_abbreviation(w: "re.Match[str]", keep: List["re.Match[str]"]) -> bool:
+    """"Total AN count": an upper-case word that spells a function word is an abbreviation where a lower-case
+    word of the phrase follows it (never a conjunction: "... OR glomerular filtration rate", "; AND Has received")."""
+    return len(w.group(0)) > 1 and w.group(0).isupper() and bool(keep) and keep[0].group(0)[:1].islower() \
+        and not re.fullmatch(r"AND|OR|BUT|NOT|NO|IF|AND/OR|NOR", w.group(0))
+
+
 def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
     """A short noun phrase ending before `end` (the fallback subject); never a unit, a number word or
     a bare "points"/"duration"/"score"."""
@@ -196,7 +203,7 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
     for w in reversed(list(_WORD.finditer(seg))):
         if keep and (("/" in w.group(0) and not _WORD_PAIR.fullmatch(w.group(0))) or units.to_ucum(w.group(0))):
             break  # "1.8 mg/dL Transaminases": a unit ends the phrase before
-        if _STOP.match(w.group(0)):
+        if _STOP.match(w.group(0)) and not _caps_abbreviation(w, keep):
             if keep:
                 break
             continue
@@ -389,7 +396,7 @@ _SINCE = re.compile(
     r"\s+(?:(?:have|has)\s+)?(?:elapsed\s+|passed\s+)?(?:(?:since|from|after)\s+|post-|post\s+)(?:the\s+)?(?:(?:completion|end|start|last\s+dose|last\s+administration|"
     r"discontinuation|date)\s+of\s+)?(?:(?:any|all|the|their|his|her|last|prior|previous|most\s+recent|other|or\s+concurrent)\s+)*"
     r"(?P<what>[A-Za-z][\w\-]*(?:(?:[ \t]+|[ \t]*\n[ \t]*(?!\n))(?!(?:and|or|with|to|for|at|in|within|before|prior|unless|except|if|"
-    r"no|not|none|during|until|while|is|are|was|must|should)\b)[A-Za-z][\w\-]*){0,3})", re.I)
+    r"no|not|none|but|during|until|while|is|are|was|must|should)\b)[A-Za-z][\w\-]*){0,3})", re.I)
 _TEMPORAL_LEAD = re.compile(
     r"^(?:(?:concurrent|current|prior|previous|recent|ongoing|active)\s+)?(?:therapy|treatment|use|administration|exposure|vaccination)\s+(?:with|of|to)\s+"
     r"|^(?:treated|treatment|therapy|received|receiving|use|used|taken|taking|administration)\s+(?:with|of)?\s*"
@@ -494,6 +501,12 @@ def _event_body(text: str, s: int, body: str) -> Tuple[int, str]:
     return s, body
 
 
+_STATUS_TAIL = re.compile(r"\s+(?:(?:is|are|was|were|will|must|should|may|do|does)\s+)?(?:not\s+)?(?:be\s+)?(?:not\s+)?"
+                          r"(?:" + _words_alt("rule_status") + r")\s*$", re.I)
+# a relative clause that ends an event phrase: what it says of the event is no part of the event's name
+# (never "who": "WOCBP who has a positive pregnancy test within 72 hours" bounds the test, not the person)
+_RELATIVE = re.compile(r"\s+(?:(?:to|in|of|for|with|by|from|on|at|against)\s+)?which\b"
+                       r"|\s+that\s+(?:(?:is|are|was|were|has|have|had|may|must|will|can|could|should|did|do|does)\b|[a-z]+ed\b)", re.I)
 _TRAILING_PARENS = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)[\s,]*$")
 
 
@@ -602,6 +615,11 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     ev = _excepted(text, ev) if ev is not None else None
     if ev is not None and _is_unit(ev.name):
         return None  # "CD8+ cells greater than 650/mm3 within eight weeks": a unit is never the event
+    if ev is not None:
+        ev = _stable(ev)  # "brain metastases must be stable" -> "stable brain metastases"
+    if ev is not None and unusable(ev.name):  # "an antimicrobial agent to which the known CRE is known to be susceptible
+        ev = _before_relative(text, floor, wstart) or _before_exception(text, floor, wstart)  # within", "malignancies
+        # other than the one treated in this trial within"
     return _expanded(text, _over_list(text, floor, ev)) if ev is not None else None
 
 
@@ -750,6 +768,11 @@ _WHO_LEAD = re.compile(r"(?:those|" + _words_alt("person") + r")\s+who\s+(?:(?:h
                        + _words_alt("event_verb_present") + r"\s+)?", re.I)
 
 
+def names_nothing(seg: str) -> bool:
+    """Whether a stretch of text holds no word but function words and people ("Participants", "Patients who")."""
+    return all(_STOP.match(w) or _PERSON.fullmatch(w) for w in re.findall(r"[A-Za-z][\w\-]*", seg))
+
+
 def event_after(text: str, end: int) -> Optional[Span]:
     """The event written after a window that opens its clause ("Within the past 1 year, regular use of
     medications that ...", "In the three months prior to the study initiation, was given X"): the phrase after
@@ -775,7 +798,7 @@ def event_after_paren(text: str, end: int) -> Optional[Span]:
     return temporal_subject(text, close.end(), q) if q > close.end() else None
 
 
-_OF_EVENT = re.compile(r"\s+of\s+(?:(?:completing|completion\s+of|starting|the\s+start\s+of|receiving)\s+)?(?=[A-Za-z])", re.I)
+_OF_EVENT = re.compile(r"\s+(?:of|from)\s+(?:(?:completing|completion\s+of|starting|the\s+start\s+of|initiation\s+of|initiating|receiving)\s+)?(?=[A-Za-z])", re.I)
 _REFERENCE = re.compile(r"\b" + _words_alt("reference_point") + r"\b", re.I)
 
 
@@ -884,16 +907,17 @@ def _fallback(text: str, c: Comparison, hp: Optional[Span]) -> Optional[Span]:
     return None
 
 
-_OF_NOUN = re.compile(r"\s+of\s+(?!age\b|the\s+following\b)((?:[A-Za-z][\w\-]*)(?:\s+(?!and\b|or\b|in\b|with\b|for\b|at\b|to\b|before\b|prior\b|after\b|since\b|within\b|during\b)[A-Za-z][\w\-]*){0,2})", re.I)
+_OF_NOUN = re.compile(r"\s+of\s+(?!age\b|the\s+following\b)(?P<article>(?:an?|the)\s+(?!following\b))?((?:[A-Za-z][\w\-]*)(?:\s+(?!and\b|or\b|in\b|with\b|for\b|at\b|to\b|before\b|prior\b|after\b|since\b|within\b|during\b)[A-Za-z][\w\-]*){0,2})", re.I)
 
 
-def of_subject(text: str, c: Comparison) -> Optional[Span]:
-    """"more than 72 hours of hospitalization", "2 years of handball": the thing that lasted."""
+def of_subject(text: str, c: Comparison, article: bool = False) -> Optional[Span]:
+    """"more than 72 hours of hospitalization", "2 years of handball": the thing that lasted; after an article
+    ("24 hours of an antimicrobial agent") only where `article` (never "within 4 weeks of the viral blip")."""
     m = _OF_NOUN.match(text, c.end)
-    if not m or _STOP.match(m.group(1).split()[0]) or _BARE.match(m.group(1).split()[0]):
+    if not m or (m.group("article") and not article) or _STOP.match(m.group(2).split()[0]) or _BARE.match(m.group(2).split()[0]):
         return None
-    s, e = m.span(1)
-    return Span(s, e, " ".join(m.group(1).lower().split()))
+    s, e = m.span(2)
+    return Span(s, e, " ".join(m.group(2).lower().split()))
 
 
 def _percent_of(text: str, c: Comparison) -> Optional[Span]:
@@ -1090,7 +1114,20 @@ def condition_subject(hp: Optional[Span]) -> Optional[Span]:
 
 
 def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
-    """The subjects of comparison `c` (empty where none is found: the comparison then gives no constraint)."""
+    """The subjects of comparison `c` (empty where none is found: the comparison then gives no constraint).
+    A subject no rule can test ("received", "treatment period", "research") is replaced by the phrase the
+    time value is of, the event it counts from, or the clause's event; else dropped (`unusable`)."""
+    a = _attach(c, text, mentions, hint)
+    if not any(unusable(s.name) for s in a.subjects):
+        return a
+    kept = [s for s in a.subjects if not unusable(s.name)]
+    if kept:
+        return Attachment(kept, a.category, a.extends_to)
+    better = _instead(text, mentions.floor(c.start), c)
+    return better or Attachment()
+
+
+def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
     floor = mentions.floor(c.start)
     subs = mention_list(mentions, text, c.start, floor)
     if len(subs) == 1 and subs[0].name in _SALT_IONS and not _unit_fits(subs[0].name, c) \
@@ -1113,6 +1150,9 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     lasted = lasted_after(text, c)
     if lasted:  # "1 year post-menopausal", "a 2-year history of asthma": never an age
         return Attachment([lasted], "duration", lasted.end)
+    committed = commitment(text, c)
+    if committed:  # "agree to use contraception ... for at least 120 days after the last dose"
+        return Attachment([committed], "temporal", committed.end)
     age = age_subject(text, floor, c, c.unit) if c.word != "grade" else None
     if age and _label_over_bare_years(text, floor, c, age, hint):
         age = None  # "Life expectancy: At least 5-10 years": the label names what the years measure
@@ -1305,3 +1345,146 @@ def grade_subject(text: str, c: Comparison, hp: Optional[Span], floor: int = 0) 
     if before is not None:
         return Span(before.start, before.end, before.name + " grade")  # "peripheral neuropathy greater than grade 1"
     return Span(at, at, plain) if c.word == "grade" else Span(hp.start, hp.end, plain)  # type: ignore[union-attr]
+
+
+# ------------------------------------------------------------------ subjects no rule can test --
+
+_NOT_SUBJECT = re.compile(r"^(?:" + _words_alt("not_subject") + r"|" + _words_alt("not_subject_verb") + r")$", re.I)
+_ANCHOR_WORD = re.compile(r"^(?:after|before|prior|since|following|then|only)$", re.I)
+
+
+def unusable(name: str) -> bool:
+    """Whether a subject names nothing a rule can test: made only of study-administration nouns, generic verbs
+    and function words (resources: not_subject, not_subject_verb) ("received", "treatment period", "improve after", "research participants")."""
+    if not name:
+        return False
+    if _NOT_SUBJECT.match(name):
+        return True
+    ws = re.findall(r"[a-z][\w\-']*", name.lower())
+    content = [w for w in ws if not (_STOP.match(w) or _PERSON.fullmatch(w) or _FUNCTION.match(w) or _ANCHOR_WORD.match(w))]
+    return bool(content) and all(_NOT_SUBJECT.match(w) for w in content)
+
+
+_BUT_JOIN = re.compile(r",?\s*(?:but|and)\s+$", re.I)
+_EXCEPTION_CUE = re.compile(r"\b(?:other\s+than|except(?:\s+for)?)\b", re.I)
+
+
+def _instead(text: str, floor: int, c: Comparison) -> Optional[Attachment]:
+    """A usable subject for a time value whose first reading was unusable: the thing it is a length of ("no more
+    than 24 hours of an antimicrobial agent"), the event it counts from ("rescreened at least 30 days after
+    completion of antibiotic treatment"), the event of the clause a ", but" continues ("X is permitted, but must be
+    completed >= 28 days before"), or the thing an exception is taken from ("malignancies other than the one
+    treated in this trial within 2 years"); None where none is written."""
+    if c.unit not in TIME_UNITS:
+        return _measured_by(text, floor, c)
+    of = of_subject(text, c, article=not re.search(r"\bwithin\s+$", text[max(0, c.start - 8):c.start], re.I))
+    if of is not None and not unusable(of.name) and not _REFERENCE.search(of.name):
+        return Attachment([of], "duration", of.end)
+    since = since_subject(text, c.end) if not _LAST_DOSE_AFTER.match(text, c.end) else None  # never "after the last dose"
+    if since is not None and not unusable(since.name) and not _REFERENCE.search(since.name):
+        return Attachment([since], "temporal", since.end)
+    join = _BUT_JOIN.search(text, max(0, floor - 8), floor)
+    if join is not None and floor > 0:
+        lead = _list_start(text, join.start())
+        cut = _STATUS_TAIL.search(text, lead, join.start())  # "X is permitted, but must be completed": X
+        ev = temporal_subject(text, lead, cut.start() if cut else join.start())
+        if ev is not None and not unusable(ev.name) and not _REFERENCE.search(ev.name):
+            return Attachment([ev], "temporal")
+    return None
+
+
+_LAST_DOSE_AFTER = re.compile(r"\s*(?:after|following)\s+(?:the\s+)?(?:last|final)\s+dose\b", re.I)
+# "The ABOS score measured by the research participants at enrollment is over 8 points": the thing measured
+_MEASURED_BY = re.compile(r"\s+(?:measured|assessed|evaluated|rated|reported|determined|calculated|obtained)\s+(?:by|at|on|using|with|in)\b", re.I)
+
+
+def _measured_by(text: str, floor: int, c: Comparison) -> Optional[Attachment]:
+    """The phrase before "measured/assessed ... by" in the comparison's clause, where the phrase next to the number
+    was unusable; else None."""
+    found = list(_MEASURED_BY.finditer(text, floor, c.start))
+    if not found:
+        return None
+    hp = head_phrase(text, found[-1].start(), floor)
+    return Attachment([hp], "other") if hp is not None and not unusable(hp.name) else None
+
+
+# "oral antidiabetic drugs should be stable for at least 90 days" (30 "stable for at least N weeks" in the XML dump)
+_STABLE_TAIL = re.compile(r"\s+(?:(?:should|must|has|have|had|is|are|was|were|to)\s+)?(?:(?:been|be|remain(?:ed)?)\s+)?stable$")
+
+
+def _stable(ev: Span) -> Span:
+    """"oral antidiabetic drugs should be stable" -> "stable oral antidiabetic drugs" where what is stable is a plain
+    noun phrase (no clause word, adverb, verb or comma left: "weight has remained fairly stable" stays as it is)."""
+    m = _STABLE_TAIL.search(ev.name)
+    head = ev.name[:m.start()].strip() if m else ""
+    if not head or re.search(r"[,()]|\b(?:if|provided|when|and|or|remains?|remained|has|have|is|are|be|been|will|"
+                             r"expected|allowed)\b|ly$", head) or unusable(head):
+        return ev
+    return Span(ev.start, ev.end, "stable " + head)
+
+
+def _before_relative(text: str, floor: int, wstart: int) -> Optional[Span]:
+    """"an antimicrobial agent to which the known CRE is known to be susceptible within 72 hours": where the phrase
+    before a window is unusable, the thing its last relative clause is said of (not across a bracket); else None."""
+    rel = None
+    for rel in _RELATIVE.finditer(text, floor, wstart):  # the last one: the clause the window ends
+        pass
+    if rel is None or re.search(r"[()]", text[rel.start():wstart]) or names_nothing(text[floor:rel.start()]):
+        return None
+    ev = _temporal_subject(text, floor, rel.start())
+    return None if ev is None or unusable(ev.name) or _is_unit(ev.name) else ev
+
+
+def _before_exception(text: str, floor: int, wstart: int) -> Optional[Span]:
+    """"Previous or concomitant malignancies other than the one treated in this trial within 2 years": where the
+    phrase before a window is unusable, the thing the first exception of its clause is taken from; else None."""
+    cue = _EXCEPTION_CUE.search(text, floor, wstart)
+    if cue is None:
+        return None
+    ev = _temporal_subject(text, floor, cue.start())
+    return None if ev is None or unusable(ev.name) or _is_unit(ev.name) else ev
+
+
+# ------------------------------------------------------------------ commitments after the study --
+
+_COMMITMENTS = [(name, re.compile(r"\b(?:" + rx + r")", re.I)) for name, rx in words()["commitment"].items()]  # type: ignore[union-attr]
+_AFTER_REF = re.compile(r"\s*(?:\([^()]{0,30}\)\s*)?(?:after|following)\s+(?:the\s+)?(?P<ref>[\w\-]+(?:(?:[ \t]+|[ \t]*\n[ \t]*(?!\n))(?!and\b|or\b|for\b|with\b|"
+                        r"to\b|during\b|until\b|in\b|if\b|unless\b|is\b|are\b)[\w\-]+){0,5})", re.I)
+# what a commitment counts from: the study's treatment, never a prior therapy ("4 weeks after the last dose of prior chemotherapy")
+_STUDY_REF = re.compile(r"^(?:(?:last|final)\s+(?:dose|administration|infusion|injection|vaccination)|end\s+of|discontinuation|"
+                        r"completion|cessation|stopping)\b", re.I)
+_STUDY_OF = re.compile(r"\s+of\s+(?:(?:the|all|any)\s+)?(?:oral\s+)?(?:study|trial|investigational)\s+[\w\-]+(?:\s+[\w\-]+)?$", re.I)
+_BLOCK_START = re.compile(r"\n[ \t]*(?:\n|(?:[-*+\u2022]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s)")
+
+
+def commitment_ref(text: str, c: Comparison) -> Optional["re.Match[str]"]:
+    """"... days after the last dose of study treatment": the study's end point a time value is counted from."""
+    if c.unit not in TIME_UNITS:
+        return None
+    m = _AFTER_REF.match(text, c.end)
+    if m is None or not _STUDY_REF.match(m.group("ref")) or re.search(r"\b(?:prior|previous)\b", m.group("ref"), re.I):
+        return None
+    return m
+
+
+def commitment(text: str, c: Comparison) -> Optional[Span]:
+    """"agree to use contraception ... for at least 120 days after the last dose of study treatment", "expecting to
+    father children within 135 days after the last dose": a time after the end of the study's treatment bounds what
+    the participant commits to, named by the nearest cue before it in the same item (resources: commitment), with
+    its reference point ("contraception after last dose"); None where no cue is written or the time counts from a
+    prior therapy (a washout)."""
+    m = commitment_ref(text, c)
+    if m is None:
+        return None
+    lo = max(0, c.start - 400)
+    for b in _BLOCK_START.finditer(text, lo, c.start):
+        lo = b.end()
+    best: Optional[Tuple[int, str]] = None
+    for name, rx in _COMMITMENTS:  # contraception (listed first) over the others it is written with
+        for hit in rx.finditer(text, lo, c.start):
+            if best is None or (hit.end() > best[0] and best[1] != _COMMITMENTS[0][0]):
+                best = (hit.end(), name)
+    if best is None:
+        return None
+    ref = _STUDY_OF.sub("", " ".join(m.group("ref").lower().split()))
+    return Span(m.start("ref"), m.end("ref"), best[1] + " after " + ref)
