@@ -105,7 +105,7 @@ def test_cues_are_data_with_a_source():
     from critparse import resources
 
     rows = [r for r in resources.read_jsonl("clause_cues.jsonl") if "type" in r]
-    assert {r["type"] for r in rows} == {"exception", "permission", "condition", "ignore", "definition"}
+    assert {r["type"] for r in rows} == {"exception", "permission", "condition", "ignore", "definition", "alternative_guard"}
     assert all(r["source"] and r["records"] >= 2 for r in rows)
     assert [c.type for _s, _e, c in cue_hits("Age >= 18 (if applicable), except if pregnant")] == ["exception"]
 
@@ -266,6 +266,47 @@ def test_alternative_bound_with_its_own_guard():
     # an alternative that does not apply is no way in: 1.2 with no marrow involvement fails
     assert status(p, {"labs": {anc.subject: {"value": 0.8, "unit": anc.unit}}}, crit.id) == "not_met"
     agrees(p, low)
+
+
+def test_bracketed_alternative_bound_with_a_guard():
+    """A looser bound in brackets for a group of patients is a way in for that group, not an and-ed bound.
+    Legacy record text: 'SGOT/SGPT less than 2.5 times ULN (less than 5 times ULN with liver metastases)'.
+    Before, both bounds were and-ed, so a patient with liver metastases at 3 x ULN was ruled out."""
+    p = one("SGOT/SGPT less than 2.5 times ULN (less than 5 times ULN with liver metastases)", kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    cons = cons_of(p, crit)
+    assert {(c.subject, c.value) for c in cons} == {("ast", 2.5), ("alt", 2.5), ("ast", 5.0), ("alt", 5.0)}
+    ast = {c.value: c for c in cons if c.subject == "ast"}
+    branches = crit.expression["all"]
+    assert {"any": [{"constraint": ast[2.5].id},
+                    {"when": {"text": "liver metastases", "start": crit.start + crit.text.index("liver"),
+                              "end": crit.start + crit.text.index(")")},
+                     "then": {"constraint": ast[5.0].id}}]} in branches
+
+    def labs(x):
+        return {"labs": {"ast": {"value": x, "unit": "ULN"}, "alt": {"value": 1.0, "unit": "ULN"}}}
+
+    assert status(p, labs(2.0), crit.id) == "met"
+    assert status(p, labs(3.0), crit.id) == "unknown"  # allowed only with liver metastases: not known
+    assert status(p, labs(6.0), crit.id) == "not_met"
+    agrees(p, labs(3.0))
+
+
+def test_bracketed_alternative_in_an_exclusion_and_a_v2_record(v2):
+    """The exclusion form: the looser bound decides where the guard holds (NCT05923281, v2 sample:
+    'fasting serum TG <= 150 mg/dL (<=175 mg/dL when not fasting)' is an inclusion's way in)."""
+    p = one("Aspartate aminotransferase greater than 2.5 times ULN (greater than 5 times ULN if liver "
+            "metastases present)")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    ast = {c.value: c for c in cons_of(p, crit)}
+    assert crit.expression["all"][0] == {"constraint": ast[2.5].id}
+    assert crit.expression["all"][1]["then"] == {"constraint": ast[5.0].id}
+    for x, want in ((2.0, "not_met"), (3.0, "unknown"), (6.0, "met")):
+        assert status(p, {"labs": {ast[2.5].subject: {"value": x, "unit": "ULN"}}}, crit.id) == want
+    tg = v2("NCT05923281")
+    crit = crit_with(tg, "when not fasting")
+    (alt,) = [e for e in crit.expression["all"] if "any" in e] if "all" in crit.expression else [crit.expression]
+    assert alt["any"][1]["when"]["text"] == "not fasting"
 
 
 def test_any_of_key_makes_alternatives():

@@ -64,7 +64,7 @@ class _Cue:
 
 @lru_cache(maxsize=1)
 def cues() -> Tuple[_Cue, ...]:
-    rows = [r for r in resources.read_jsonl("clause_cues.jsonl") if "type" in r]
+    rows = [r for r in resources.read_jsonl("clause_cues.jsonl") if r.get("type") in _PRECEDENCE]
     return tuple(_Cue(r["type"], r["id"], re.compile(r["pattern"], re.I), tuple(r["keywords"]),
                       _PRECEDENCE.index(r["type"])) for r in rows)
 
@@ -72,6 +72,14 @@ def cues() -> Tuple[_Cue, ...]:
 #: where two cues overlap, the earlier one wins, and at one start the type earlier here ('if applicable'
 #: over 'if'; 'are allowed if' over its 'if')
 _PRECEDENCE = ("ignore", "permission", "exception", "definition", "condition")
+
+
+@lru_cache(maxsize=1)
+def _alternative_guard() -> "re.Pattern[str]":
+    """What opens the guard of a bracketed alternative bound ("(<= 5 x ULN for patients with liver
+    metastases)"): the `alternative_guard` rows of the cue file, read only inside such a bracket."""
+    rows = [r for r in resources.read_jsonl("clause_cues.jsonl") if r.get("type") == "alternative_guard"]
+    return re.compile("|".join(f"(?:{r['pattern']})" for r in rows), re.I)
 
 
 @lru_cache(maxsize=1)
@@ -652,6 +660,7 @@ class _Builder:
         unless: List[Expr] = []
         guards: List[Expr] = []
         definition: Optional[Tuple[int, Expr]] = None
+        alternatives: List[Dict[str, Expr]] = []
         i = a
         while i < b:
             if self.text[i] in "([" and self.depth[i] == base:
@@ -663,6 +672,8 @@ class _Builder:
                     skip.append((i, j + 1))
                     if kind == "unless":
                         unless.append(expr)
+                    elif kind == "alternative":
+                        alternatives.append(expr)
                     elif kind == "when":
                         guards.append(expr)
                     elif definition is None:
@@ -678,6 +689,8 @@ class _Builder:
             node = self.leaf(a, b, keep or bool(unless or guards), skip)
         if node is None:
             return None
+        for alt in alternatives:
+            node = _replace(node, alt)
         for g in guards:
             node = {"when": g, "then": node}
         return {"rule": node, "unless": unless} if unless else node
@@ -692,6 +705,9 @@ class _Builder:
             branch = self.with_words(exc[2], e, self.part(exc[2], e))
             if branch is not None and not isinstance(branch, _Permission):
                 return "unless", branch
+        alt = self.alternative(a, i, s, e)
+        if alt is not None:
+            return "alternative", alt
         got = self.part(s, e)
         if isinstance(got, _Permission):
             return "unless", got.expr
@@ -711,6 +727,31 @@ class _Builder:
             if got is not None and not isinstance(got, _Permission) and (_plain_bounds(got) or _sex_branches(got)):
                 return "definition", got  # "uncontrolled hypertension (SBP >= 160 or DBP >= 100)"
         return None, None
+
+    def alternative(self, a: int, i: int, s: int, e: int) -> Optional[Dict[str, Expr]]:
+        """A bracket [s, e) that opens with bounds of subjects bound just before it, then a guard: "AST <= 2.5
+        x ULN (<= 5 x ULN for patients with liver metastases)". Each bound before it becomes `any` of itself
+        and the guarded bracket bound (`all` for an exclusion's own reasons: the looser bound decides where
+        the guard holds). Returns {constraint id before -> its replacement}, or None."""
+        own = self.inside(s, e)
+        if not own or re.sub(r"^\s*(?:or|and/or)\b", "", self.text[s:own[0].start]).strip(_TRIM):
+            return None
+        r0 = max(c.end for c in own)
+        m = _alternative_guard().match(self.text, self.trim(r0, e)[0], e)
+        if m is None or self.trim(m.end(), e)[0] >= e:
+            return None
+        before = {c.subject: c for c in self.inside(a, i)}  # the last bound of each subject before it
+        subjects = {c.subject for c in own}
+        if not subjects <= set(before) or any(c.subject in subjects for c in self.inside(m.end(), e)):
+            return None  # "(... 50-499 in patients receiving X, and >= 500 in patients receiving Y)": cases
+        guard = self.part(m.end(), e) if self.inside(m.end(), e) else self.piece(m.end(), e)
+        if guard is None or isinstance(guard, _Permission):
+            return None
+        join = _all if self.exclusion and not self.nested else _any
+        return {before[x].id: join([{"constraint": before[x].id},
+                                    {"when": _plain(guard),
+                                     "then": _all([{"constraint": c.id} for c in own if c.subject == x])}])
+                for x in subjects}
 
     # -- constraints --------------------------------------------------------------
     def leaf(self, a: int, b: int, keep: bool, skip: Sequence[Tuple[int, int]] = ()) -> Optional[Expr]:
@@ -763,6 +804,17 @@ class _Builder:
             groups.setdefault(key, []).append({"constraint": c.id})
         parts = [_any(v) if k.startswith("any_of:") else _all(v) for k, v in groups.items()]
         return _any(parts) if self.exclusion and not self.nested else _all(parts)
+
+
+def _replace(e: Any, alt: Dict[str, Expr]) -> Any:
+    """`e` with each {"constraint": ID} named in `alt` replaced by its alternative expression."""
+    if isinstance(e, dict):
+        if "constraint" in e:
+            return alt.get(e["constraint"], e)
+        return {k: _replace(v, alt) for k, v in e.items()}
+    if isinstance(e, list):
+        return [_replace(x, alt) for x in e]
+    return e
 
 
 def criterion_expression(text: str, kind: str, cons: Sequence[ConSpan],
