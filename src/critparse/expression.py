@@ -51,6 +51,7 @@ class ConSpan:
     end: int
     subject: str
     any_of: Optional[str] = None
+    bound: Optional[Tuple[str, float, Optional[str]]] = None  # (op, value, unit or ULN/LLN), where known
 
 
 @dataclass(frozen=True)
@@ -705,12 +706,12 @@ class _Builder:
             branch = self.with_words(exc[2], e, self.part(exc[2], e))
             if branch is not None and not isinstance(branch, _Permission):
                 return "unless", branch
-        alt = self.alternative(a, i, s, e)
-        if alt is not None:
-            return "alternative", alt
         got = self.part(s, e)
         if isinstance(got, _Permission):
             return "unless", got.expr
+        alt = self.alternative(a, i, s, e)
+        if alt is not None:
+            return "alternative", alt
         cond = self.find(("condition",), s, e, at_start=True)
         if cond is not None and cond[0].id in _LABEL_GUARDS:
             return ("when", self.piece(s, e)) if self.trim(cond[2], e)[0] >= e else (None, None)
@@ -728,30 +729,40 @@ class _Builder:
                 return "definition", got  # "uncontrolled hypertension (SBP >= 160 or DBP >= 100)"
         return None, None
 
-    def alternative(self, a: int, i: int, s: int, e: int) -> Optional[Dict[str, Expr]]:
+    def alternative(self, a: int, i: int, s: int, e: int) -> Optional[Dict[str, Optional[Expr]]]:
         """A bracket [s, e) that opens with bounds of subjects bound just before it, then a guard: "AST <= 2.5
-        x ULN (<= 5 x ULN for patients with liver metastases)". Each bound before it becomes `any` of itself
-        and the guarded bracket bound (`all` for an exclusion's own reasons: the looser bound decides where
-        the guard holds). Returns {constraint id before -> its replacement}, or None."""
-        own = self.inside(s, e)
-        if not own or re.sub(r"^\s*(?:or|and/or)\b", "", self.text[s:own[0].start]).strip(_TRIM):
+        x ULN (<= 5 x ULN for patients with liver metastases)". The bounds of each subject before it (one
+        bound, or a range) become `any` of themselves and the guarded bracket bounds where the bracket
+        widens what they admit, `all` of them where it narrows it ("ALT <= 2 x ULN (<= 1.5 x ULN if ...)",
+        an exclusion's "> 2.5 x ULN (> 5 x ULN if ...)"). Returns {constraint id -> its replacement, or
+        None to drop it}, or None."""
+        inner = self.inside(s, e)
+        if not inner or re.sub(r"^\s*(?:or|and/or)\b", "", self.text[s:inner[0].start]).strip(_TRIM):
             return None
-        r0 = max(c.end for c in own)
-        m = _alternative_guard().match(self.text, self.trim(r0, e)[0], e)
+        for r0 in sorted({c.end for c in inner}):  # the guard opens right after the first bounds
+            m = _alternative_guard().match(self.text, self.trim(r0, e)[0], e)
+            if m is not None:
+                break
         if m is None or self.trim(m.end(), e)[0] >= e:
             return None
-        before = {c.subject: c for c in self.inside(a, i)}  # the last bound of each subject before it
+        own = [c for c in inner if c.start < r0]
+        last = {c.subject: c for c in self.inside(a, i)}  # the last bound of each subject before it
         subjects = {c.subject for c in own}
-        if not subjects <= set(before) or any(c.subject in subjects for c in self.inside(m.end(), e)):
+        if not subjects <= set(last) or any(c.subject in subjects for c in self.inside(m.end(), e)):
             return None  # "(... 50-499 in patients receiving X, and >= 500 in patients receiving Y)": cases
         guard = self.part(m.end(), e) if self.inside(m.end(), e) else self.piece(m.end(), e)
         if guard is None or isinstance(guard, _Permission):
             return None
-        join = _all if self.exclusion and not self.nested else _any
-        return {before[x].id: join([{"constraint": before[x].id},
-                                    {"when": _plain(guard),
-                                     "then": _all([{"constraint": c.id} for c in own if c.subject == x])}])
-                for x in subjects}
+        out: Dict[str, Optional[Expr]] = {}
+        for x in subjects:
+            group = [c for c in self.inside(a, i) if (c.start, c.end) == (last[x].start, last[x].end)
+                     and c.subject == x]  # its bound, or both bounds of its range
+            alt = [c for c in own if c.subject == x]
+            join = _any if _widens(group, alt) else _all
+            out[group[0].id] = join([_all([{"constraint": c.id} for c in group]),
+                                     {"when": _plain(guard), "then": _all([{"constraint": c.id} for c in alt])}])
+            out.update({c.id: None for c in group[1:]})
+        return out
 
     # -- constraints --------------------------------------------------------------
     def leaf(self, a: int, b: int, keep: bool, skip: Sequence[Tuple[int, int]] = ()) -> Optional[Expr]:
@@ -806,12 +817,39 @@ class _Builder:
         return _any(parts) if self.exclusion and not self.nested else _all(parts)
 
 
-def _replace(e: Any, alt: Dict[str, Expr]) -> Any:
-    """`e` with each {"constraint": ID} named in `alt` replaced by its alternative expression."""
+def bound_of(c: Any) -> Optional[Tuple[str, float, Optional[str]]]:
+    """(op, value, unit or ULN/LLN) of a constraint with one numeric bound, for `ConSpan.bound`."""
+    if getattr(c, "op", None) not in ("<", "<=", ">", ">=") or not isinstance(getattr(c, "value", None), (int, float)):
+        return None
+    return c.op, float(c.value), c.relative_to or c.unit
+
+
+def _widens(group: Sequence[ConSpan], bracket: Sequence[ConSpan]) -> bool:
+    """Whether the bracket's bounds admit values the group's bounds do not: one of the group's bounds has no
+    bracket bound of its direction, or a looser one. True where they cannot be compared (no numeric bound,
+    another unit): such a bracket is nearly always a way in for its patients."""
+    for g in group:
+        if g.bound is None:
+            return True
+        op, value, unit = g.bound
+        same = [c.bound for c in bracket if c.bound is not None and c.bound[0][0] == op[0] and c.bound[2] == unit]
+        if not same or (same[0][1] > value if op[0] == "<" else same[0][1] < value):
+            return True
+    return False
+
+
+def _replace(e: Any, alt: Dict[str, Optional[Expr]]) -> Any:
+    """`e` with each {"constraint": ID} named in `alt` replaced by its alternative expression (or dropped
+    from its `all` / `any` where that is None)."""
     if isinstance(e, dict):
         if "constraint" in e:
             return alt.get(e["constraint"], e)
-        return {k: _replace(v, alt) for k, v in e.items()}
+        out = {k: _replace(v, alt) for k, v in e.items()}
+        for k in ("all", "any"):
+            if k in out:
+                kids = [x for x in out[k] if x is not None]
+                return None if not kids else kids[0] if len(kids) == 1 else {k: kids}
+        return out
     if isinstance(e, list):
         return [_replace(x, alt) for x in e]
     return e
@@ -825,7 +863,7 @@ def criterion_expression(text: str, kind: str, cons: Sequence[ConSpan],
     with placeholders, then filled with this criterion's constraint ids and offsets."""
     if not text.strip():
         return None
-    key = tuple((c.start, c.end, c.subject, c.any_of) for c in cons)
+    key = tuple((c.start, c.end, c.subject, c.any_of, c.bound) for c in cons)
     template = _template(text, kind, key)
     ids = [c.id for c in cons]
     return _fill(template, ids, to_original or (lambda s, e: (s, e)))
@@ -836,9 +874,9 @@ TEMPLATE_CACHE_SIZE = 20_000
 
 
 @lru_cache(maxsize=TEMPLATE_CACHE_SIZE)
-def _template(text: str, kind: str, key: Tuple[Tuple[int, int, str, Optional[str]], ...]) -> Optional[Expr]:
+def _template(text: str, kind: str, key: Tuple[Tuple[Any, ...], ...]) -> Optional[Expr]:
     """The expression with constraint ids "0", "1", ... (their index) and local offsets."""
-    cons = [ConSpan(str(i), s, e, subj, any_of) for i, (s, e, subj, any_of) in enumerate(key)]
+    cons = [ConSpan(str(i), *k) for i, k in enumerate(key)]
     b = _Builder(text, kind, merge_any_of(cons), lambda s, e: (s, e))
     expr = _plain(b.build())
     lost = [c for c in b.cons if c.id not in set(constraint_ids(expr))]
@@ -868,7 +906,7 @@ def merge_any_of(cons: Sequence[ConSpan]) -> List[ConSpan]:
     for c in cons:
         if c.any_of and c.any_of in first:
             f = first[c.any_of]
-            out.append(ConSpan(c.id, f.start, f.end, c.subject, c.any_of))
+            out.append(ConSpan(c.id, f.start, f.end, c.subject, c.any_of, c.bound))
         else:
             if c.any_of:
                 first[c.any_of] = c

@@ -33,7 +33,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
-from .expression import ConSpan, criterion_expression
+from .expression import ConSpan, bound_of, criterion_expression
 from .normalize import normalize
 from .records import Constraint, Criterion, member_key  # noqa: F401  (member_key re-exported)
 
@@ -176,7 +176,8 @@ def criterion_expr(parsed: "ParsedTrial", crit: Criterion, cons: List[Constraint
     def local(o: int) -> int:
         return max(0, bisect_left(starts, o - start))
 
-    spans = [ConSpan(c.id, local(c.start), max(local(c.start), local(c.end)), c.subject, c.any_of) for c in cons]
+    spans = [ConSpan(c.id, local(c.start), max(local(c.start), local(c.end)), c.subject, c.any_of, bound_of(c))
+             for c in cons]
     return criterion_expression(nt.text, crit.kind, spans,
                                 lambda s, e: tuple(x + start for x in nt.to_original(s, e)))
 

@@ -21,7 +21,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 from .concepts import for_constraint
 from .constraints import extract
 from .errors import Errors
-from .expression import ConSpan, criterion_expression
+from .expression import ConSpan, bound_of, criterion_expression
 from .lexicon import lookup
 from .linking import LINKED_LABELS, link
 from .negation import negate_constraints
@@ -270,7 +270,7 @@ def _attach_expression(seg: Segment, nt: NormalizedText, rows: Sequence[tuple], 
     if crit.role != "item":
         return
     base, end = seg.body
-    spans = [ConSpan(c.id, r[8], r[9], c.subject, c.any_of) for r, c in zip(rows, cons)]
+    spans = [ConSpan(c.id, r[8], r[9], c.subject, c.any_of, bound_of(c)) for r, c in zip(rows, cons)]
     crit.expression = criterion_expression(nt.text[base:end], crit.kind, spans,
                                            lambda s, e: nt.to_original(base + s, base + e))
 
