@@ -214,6 +214,30 @@ def test_no_compact_keeps_one_sorted_file_per_chunk(tmp_path):
     assert sorted(pq.read_table(out / "trials").column("trial_id").to_pylist()) == sorted(sum(ids, []))
 
 
+def _codecs(path: Path) -> set:
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    return {meta.row_group(g).column(c).compression for g in range(meta.num_row_groups) for c in range(meta.num_columns)}
+
+
+def test_parts_merged_away_are_lz4_and_output_parts_zstd(tmp_path):
+    f = _dump(tmp_path, n=20)
+    compact = tmp_path / "c"
+    run_batch(f, compact, mode="fast", workers=1, chunk_size=8, progress=False, keep_parts=True)
+    assert _codecs(compact / "_parts" / "constraints" / "part-000000.parquet") == {"LZ4"}
+    assert _codecs(compact / "constraints" / "part-0.parquet") == {"ZSTD"}
+    loose = tmp_path / "l"
+    run_batch(f, loose, mode="fast", workers=1, chunk_size=8, progress=False, compact=False)
+    assert _codecs(loose / "constraints" / "part-000000.parquet") == {"ZSTD"}
+    def rows(out):
+        return _table(out, "constraints").sort_values(["trial_id", "id"]).reset_index(drop=True)
+
+    assert len(rows(compact)) > 20 and rows(loose).equals(rows(compact))
+    with pytest.raises(ValueError, match="compact"):  # lz4 parts never become a loose run's output
+        run_batch(f, compact, mode="fast", workers=1, chunk_size=8, progress=False, compact=False, resume=True)
+
+
 def test_resume_refuses_other_settings(tmp_path):
     f = _dump(tmp_path, n=6)
     out = tmp_path / "o"

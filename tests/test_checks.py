@@ -67,6 +67,10 @@ def test_sex_mismatch():
     assert check(t) == []
     crit.clean_text = "Men and non-pregnant women aged 18 to 65"
     assert text_sex(t)[0] == "all"
+    for said, written in (("male", "MEN ONLY"), ("all", "Patients of either gender"), (None, "Adults aged 18 to 65"),
+                          ("all", "Males or ſemales, either ſex"), ("female", "Healthy FEMALE volunteers")):
+        crit.clean_text = written  # the word test before the patterns: upper case, non-ASCII case folding
+        assert text_sex(t)[0] == said, written
 
 
 def _bound(cid, kind, op, value, unit, norm, start, end, text, subject="creatinine"):

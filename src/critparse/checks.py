@@ -355,6 +355,10 @@ _FEMALE = re.compile(_LEAD + r"(women|females?|girls)\b|\b(female|women) (patien
 _MALE = re.compile(_LEAD + r"(men|males?|boys)\b|\bmale (patients|subjects|participants|volunteers)\b|"
                    r"\bmen only\b|\bmales? only\b", re.I)
 
+#: a word each pattern above needs, as lower-case text ("male" in "females", "men" in "women"): a criterion
+#: without any of them names no sex (ASCII text only: re.I also folds a few non-ASCII letters)
+_SEX_WORDS = ("male", "men", "boy", "girl", "sex", "gender")
+
 
 def text_sex(parsed: ParsedTrial) -> Tuple[Optional[str], List[Any]]:
     """'female' | 'male' | 'all' | None (not stated) from the inclusion text, and the criteria behind it."""
@@ -363,6 +367,8 @@ def text_sex(parsed: ParsedTrial) -> Tuple[Optional[str], List[Any]]:
         if c.kind != "inclusion" or c.role == "note":
             continue
         t = c.clean_text or c.text
+        if t.isascii() and not any(w in t.lower() for w in _SEX_WORDS):
+            continue  # none of the patterns below can match (most criteria): six searches saved
         if _BOTH.search(t):
             both.append(c)
             continue

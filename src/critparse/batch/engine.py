@@ -100,7 +100,12 @@ def _schema(table: str):
     return pa.schema([(c, _arrow_type(t)) for c, t in TABLES[table]])
 
 
-def _write_parquet_atomic(rows: List[Dict[str, Any]], table: str, path: Path) -> None:
+#: compression of the chunk parts that `finalize` merges and rewrites (zstd) and then deletes: lz4 writes
+#: them in about half the CPU time of zstd (a part that is itself output, ``compact=False``, stays zstd)
+PART_COMPRESSION = "lz4"
+
+
+def _write_parquet_atomic(rows: List[Dict[str, Any]], table: str, path: Path, compression: str = "zstd") -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -108,7 +113,7 @@ def _write_parquet_atomic(rows: List[Dict[str, Any]], table: str, path: Path) ->
     cols = {c: [r.get(c) for r in rows] for c in schema.names}
     t = pa.Table.from_pydict(cols, schema=schema)
     tmp = path.with_suffix(".tmp")
-    pq.write_table(t, tmp, compression="zstd")
+    pq.write_table(t, tmp, compression=compression)
     os.replace(tmp, path)
 
 
@@ -256,8 +261,9 @@ Entry = Tuple[Record, Rows, Any]
 
 
 def process_chunk(idx: int, records: List[Record], parts_dir: str, mode: str = "full",
-                  model: Optional[str] = None, checks: bool = True, timeout: Optional[float] = None) -> Dict[str, Any]:
-    """Parse one chunk and write its parts; returns counts. Runs in any worker.
+                  model: Optional[str] = None, checks: bool = True, timeout: Optional[float] = None,
+                  compression: str = "zstd") -> Dict[str, Any]:
+    """Parse one chunk and write its parts (Parquet, `compression`); returns counts. Runs in any worker.
 
     Every record gives its rows or error rows (stage ``read``, ``parse``, ``timeout``,
     ``output``): never an exception for one record."""
@@ -283,11 +289,11 @@ def process_chunk(idx: int, records: List[Record], parts_dir: str, mode: str = "
         else:
             entries.append((rec, rows, parsed))
     try:
-        _write_chunk(Path(parts_dir), idx, [rows for _, rows, _ in entries])
+        _write_chunk(Path(parts_dir), idx, [rows for _, rows, _ in entries], compression)
     except Exception:  # a value Arrow refuses: find its record(s), make them error rows, write again
         entries = [(rec, _error_rows(rec, "output", f"output refused: {bad}"), None)
                    if (bad := unwritable(rows)) else (rec, rows, parsed) for rec, rows, parsed in entries]
-        _write_chunk(Path(parts_dir), idx, [rows for _, rows, _ in entries])
+        _write_chunk(Path(parts_dir), idx, [rows for _, rows, _ in entries], compression)
     stats = _chunk_stats(entries)
     done = Path(parts_dir) / "_done"
     done.mkdir(parents=True, exist_ok=True)
@@ -314,13 +320,13 @@ def _chunk_stats(entries: List[Entry]) -> Dict[str, Any]:
     return stats
 
 
-def _write_chunk(parts: Path, idx: int, per_record: List[Rows]) -> None:
+def _write_chunk(parts: Path, idx: int, per_record: List[Rows], compression: str = "zstd") -> None:
     for table in TABLES:
         rows = [r for rec_rows in per_record for r in rec_rows.get(table, ())]
         d = parts / table
         d.mkdir(parents=True, exist_ok=True)
         rows.sort(key=_sort_key(table))
-        _write_parquet_atomic(rows, table, d / f"part-{idx:06d}.parquet")
+        _write_parquet_atomic(rows, table, d / f"part-{idx:06d}.parquet", compression)
 
 
 def _sort_key(table: str):
@@ -421,7 +427,8 @@ class BatchSettings:
         return {"input": str(Path(self.input_path).resolve()),
                 "input_signature": _input_signature(Path(self.input_path)), "mode": self.mode,
                 "model": _model_info(self.mode, self.model), "chunk_size": self.chunk_size, "limit": self.limit,
-                "checks": self.checks, "id_column": self.id_column, "text_column": self.text_column}
+                "checks": self.checks, "id_column": self.id_column, "text_column": self.text_column,
+                "compact": self.compact}  # the parts of a compact run are not output (lz4, `PART_COMPRESSION`)
 
 
 def run_batch(input_path: "str | os.PathLike[str]", out_dir: "str | os.PathLike[str]", **options: Any) -> Summary:
@@ -515,7 +522,7 @@ def _run_chunks(s: BatchSettings, out: Path, settings: Dict[str, Any]) -> Tuple[
         if todo.first is None or len(todo.first[1]) < s.chunk_size:
             n_workers = 1  # nothing to do, or a single chunk: no processes to start
         fn = partial(process_chunk, parts_dir=str(parts), mode=s.mode, model=s.model, checks=s.checks,
-                     timeout=s.timeout)
+                     timeout=s.timeout, compression=PART_COMPRESSION if s.compact else "zstd")
         if s.engine == "dask" or n_workers <= 1:
             bar.start()
         if s.engine == "dask" and todo.first is not None:
