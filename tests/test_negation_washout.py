@@ -37,6 +37,7 @@ WASHOUTS = [
     ("antibiotics have been stopped for at least 3 days.", "NCT00003761", "antibiotics", ">=", 3, "d"),
     ("Resected CNS metastasis without evidence of recurrence for >12 weeks", "NCT00496223", "recurrence", ">", 12, "wk"),
     ("No menses for at least one year", "NCT00006399", "menses", ">=", 1, "a"),
+    ("No evidence of relapse for at least 30 days prior to entry.", "NCT00001781", "relapses", ">=", 30, "d"),
     ("Volunteers with an absence of spontaneous menses for greater than 1 year are not eligible.", "NCT00005760",
      "spontaneous menses", ">", 1, "a"),
 ]

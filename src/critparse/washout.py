@@ -82,7 +82,7 @@ def _clause_start(text: str, at: int) -> int:
 
 def reading(c: Dict[str, Any], text: str) -> str:
     """KEEP, WASHOUT or DROP for one constraint dict (offsets into `text`)."""
-    if c.get("unit") not in TIME_UNITS or c.get("category") not in ("duration", "other") or c.get("op") not in (">=", ">"):
+    if c.get("unit") not in TIME_UNITS or c.get("category") not in ("duration", "other", "count") or c.get("op") not in (">=", ">"):
         return KEEP
     start, end = c["start"], c["end"]
     subj_text, value_text = c.get("subject_text"), c.get("value_text")
