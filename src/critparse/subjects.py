@@ -184,11 +184,16 @@ _UNIT_HEAD = re.compile(r"\d\s*([A-Za-z]{1,4})\s+$")  # the first part of a unit
 _CLOSED_THEN_OR = re.compile(r"[^()]*\)\s*,?\s*(?:and/or|or|and)\b[^()\w]*$", re.I)
 
 
-def _caps_abbreviation(w: "re.Match[str]", keep: List["re.Match[str]"]) -> bool:
-    """"Total AN count": an upper-case word that spells a function word is an abbreviation where a lower-case
-    word of the phrase follows it (never a conjunction: "... OR glomerular filtration rate", "; AND Has received")."""
-    return len(w.group(0)) > 1 and w.group(0).isupper() and bool(keep) and keep[0].group(0)[:1].islower() \
-        and not re.fullmatch(r"AND|OR|BUT|NOT|NO|IF|AND/OR|NOR", w.group(0))
+def _caps_abbreviation(w: "re.Match[str]", keep: List["re.Match[str]"], seg: str) -> bool:
+    """"Total AN count", "CD4+ T count", "amphotericin B dose": an upper-case word (or one letter after a name) that
+    spells a function word is an abbreviation where a lower-case word of the phrase follows it (never a conjunction:
+    "... OR glomerular filtration rate", "; AND Has received")."""
+    if not (w.group(0).isupper() and keep and keep[0].group(0)[:1].islower()) \
+            or re.fullmatch(r"AND|OR|BUT|NOT|NO|IF|AND/OR|NOR|A|I", w.group(0)) or units.to_ucum(w.group(0)):
+        return False
+    before = re.search(r"([A-Za-z][\w+\-]*)[ \t]+$", seg[:w.start()])  # one letter only after a name: "vitamin C dose"
+    return len(w.group(0)) > 1 or (before is not None and len(before.group(1)) > 2 and not _STOP.match(before.group(1))
+                                   and not _QUANTITY.match(before.group(1)) and not units.to_ucum(before.group(1)))
 
 
 def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
@@ -203,7 +208,7 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
     for w in reversed(list(_WORD.finditer(seg))):
         if keep and (("/" in w.group(0) and not _WORD_PAIR.fullmatch(w.group(0))) or units.to_ucum(w.group(0))):
             break  # "1.8 mg/dL Transaminases": a unit ends the phrase before
-        if _STOP.match(w.group(0)) and not _caps_abbreviation(w, keep):
+        if _STOP.match(w.group(0)) and not _caps_abbreviation(w, keep, seg):
             if keep:
                 break
             continue
@@ -616,7 +621,7 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     if ev is not None and _is_unit(ev.name):
         return None  # "CD8+ cells greater than 650/mm3 within eight weeks": a unit is never the event
     if ev is not None:
-        ev = _stable(ev)  # "brain metastases must be stable" -> "stable brain metastases"
+        ev = _outside(text, floor, _stable(ev))  # "brain metastases must be stable" -> "stable brain metastases"
     if ev is not None and unusable(ev.name):  # "an antimicrobial agent to which the known CRE is known to be susceptible
         ev = _before_relative(text, floor, wstart) or _before_exception(text, floor, wstart)  # within", "malignancies
         # other than the one treated in this trial within"
@@ -1410,6 +1415,19 @@ def _measured_by(text: str, floor: int, c: Comparison) -> Optional[Attachment]:
 
 # "oral antidiabetic drugs should be stable for at least 90 days" (30 "stable for at least N weeks" in the XML dump)
 _STABLE_TAIL = re.compile(r"\s+(?:(?:should|must|has|have|had|is|are|was|were|to)\s+)?(?:(?:been|be|remain(?:ed)?)\s+)?stable$")
+
+
+_OUTSIDE = re.compile(r"\boutside\s+(?:of\s+)?(?:the\s+)?$", re.I)
+
+
+def _outside(text: str, floor: int, ev: Span) -> Span:
+    """"UC at any site outside of the urinary bladder in the previous 2 years": a place after "outside" is where the
+    event is not, never the event: the phrase runs from the thing before "outside" (unchanged where none is found)."""
+    out = _OUTSIDE.search(text, max(floor, ev.start - 25), ev.start)
+    main = _temporal_subject(text, floor, out.start()) if out is not None and out.start() > floor else None
+    if main is None or unusable(main.name) or main.end > out.start():  # type: ignore[union-attr]
+        return ev
+    return Span(main.start, ev.end, " ".join(text[main.start:ev.end].lower().split()))
 
 
 def _stable(ev: Span) -> Span:
