@@ -191,9 +191,12 @@ def _op_of_one(m: "re.Match[str]") -> Optional[str]:
     return None
 
 
-_RATE = re.compile(r"\s*(daily|per\s+day|a\s+day|each\s+day|/\s*day|weekly|per\s+week|a\s+week|per\s+year|a\s+year|per\s+annum|"
-                   r"annually)\b", re.I)
-_RATE_PER = (("week", "/week"), ("year", "/year"), ("annum", "/year"), ("annually", "/year"))
+_RATE = re.compile(r"\s*(daily|per\s+day|a\s+day|each\s+day|/\s*day|weekly|per\s+week|a\s+week|/\s*week|per\s+year|a\s+year|"
+                   r"per\s+annum|annually|per\s+month|a\s+month|/\s*month|monthly)\b", re.I)
+_RATE_PER = (("week", "/week"), ("year", "/year"), ("annum", "/year"), ("annually", "/year"), ("month", "/month"))
+# days counted per week / month / year ("at least 2 days a week", "4 days/week", "2 days per month"): a count of
+# days per that period, never a length of days
+_DAYS_PER = (("week", "/wk"), ("month", "/mo"), ("year", "/a"), ("annum", "/a"), ("annually", "/a"))
 _DATE_LIKE = re.compile(r"^\s*(?:\(?(?:19|20)\d\d\b|\d{4}\.v\d)")
 
 
@@ -282,6 +285,8 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     if rate:  # "10 mg daily", "25 mg weekly", "1.3 g per day", "1% per year"
         said = unit_text or "%"
         per = units.to_ucum(said + next((p for w, p in _RATE_PER if w in rate.group(1).lower()), "/day"))
+        if per is None and ucum == "d":
+            per = next((p for w, p in _DAYS_PER if w in rate.group(1).lower()), None)
         if per:
             ucum, unit_text, end = per, said + " " + rate.group(1), rate.end()
     v1 = number(m.group("v1"))

@@ -497,11 +497,14 @@ def _scale_constraints(text: str, mentions: Mentions) -> Tuple[List[Found], List
         if not raw or any(a < m.end() and m.start() < b for a, b in spans) or _MORE_STAGES.match(text, m.end("vals")):
             continue
         word = re.sub(r"(?<=[ey])s$", "", " ".join(m.group("word").lower().split()))  # "stages" -> "stage"
-        q = _QUAL.search(text, max(0, m.start() - 25), m.start())  # "WHO grade", "TNM stage"
-        thing = None if q else staged_thing(text, m.start("word"), m.end("vals"), mentions.floor(m.start()))
+        # "Teeth mobility greater than grade I", "less than grade III": the operator before the scale word
+        before = None if m.group("pre") else _OP_BEFORE_SCALE.search(text, max(0, m.start() - 20), m.start())
+        at = before.start() if before else m.start("word")
+        q = _QUAL.search(text, max(0, at - 25), at)  # "WHO grade", "TNM stage"
+        thing = None if q else staged_thing(text, at, m.end("vals"), mentions.floor(m.start()))
         name = (" ".join(q.group(0).lower().split()) + " " + word) if q else (thing.name + " " + word if thing else word)
         n0 = len(out)
-        _bounds_out(out, spans, m, text, name, raw, q.start() if q else m.start("word"), refused)
+        _bounds_out(out, spans, m, text, name, raw, q.start() if q else at, refused, _op_before(before))
         for f in out[n0:] if thing else ():  # "stage IV prostate cancer": the span holds the staged thing
             f.start, f.end = min(f.start, thing.start), max(f.end, thing.end)
             f.subject_text = text[f.start:f.end]
@@ -517,12 +520,21 @@ def _member(v: str) -> str:
     return member_key(v)
 
 
-_OP_BEFORE_SCALE = re.compile(r"(?i)(?:(?P<gt>>|\b(?:greater|more|higher|worse)\s+than)|(?P<lt><|\b(?:less|lower|better)\s+than))\s*$")
+_OP_BEFORE_SCALE = re.compile(
+    r"(?i)(?P<neg>\b(?:no|not)\s+)?(?:"
+    r"(?P<ge>>=|=\s*or\s*>|>\s*or\s*=|\b(?:greater|more|higher)\s+than\s+or\s+equal\s+to|\bat\s+least)|"
+    r"(?P<le><=|=\s*or\s*<|<\s*or\s*=|\b(?:less|lower)\s+than\s+or\s+equal\s+to|\bat\s+most)|"
+    r"(?P<gt>>|\b(?:greater|more|higher|worse)\s+than)|(?P<lt><|\b(?:less|lower|better)\s+than))\s*$")
+_CONVERSE = {">": "<=", "<": ">=", ">=": "<", "<=": ">"}
 
 
 def _op_before(before: "Optional[re.Match[str]]") -> Optional[str]:
-    """The operator written before a named scale ("greater than NYHA 2"): '>' or '<'."""
-    return None if before is None else (">" if before.group("gt") else "<")
+    """The operator written before a named scale ("greater than NYHA 2", "= or > grade III"); after "no" / "not"
+    its converse ("No greater than grade I", "no worse than grade I": '<=')."""
+    if before is None:
+        return None
+    op = ">=" if before.group("ge") else "<=" if before.group("le") else ">" if before.group("gt") else "<"
+    return _CONVERSE[op] if before.group("neg") else op
 
 
 def _bounds_out(out: List[Found], spans: List[Tuple[int, int]], m: "re.Match[str]", text: str, name: str,
