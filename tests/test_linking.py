@@ -560,3 +560,19 @@ def test_an_acronym_or_gloss_of_part_of_a_name_is_not_a_name_of_the_code():
     assert [c["code"] for c in link("polyneuropathy", "Condition")] == ["G62.9"]
     for mention, code in (("ALL", "C91.0"), ("DIC", "D65"), ("MGUS", "D47.2"), ("chickenpox", "B01")):
         assert first(mention, "Condition")["code"] == code  # acronyms and glosses of the whole name stay
+
+
+@pytest.mark.parametrize("mention,label,codes", [
+    ("burns", "Condition", ["T30"]),  # was M92.1 (juvenile osteochondrosis, '[Burns]') at 1.0
+    ("Kawasaki disease", "Condition", ["M30.3"]), ("Sweet syndrome", "Condition", ["L98.2"]),  # eponym + head
+    ("CMV retinitis", "Condition", ["B25.8"]), ("gonorrhea", "Condition", ["A54.9"]),
+    ("diabetic retinopathy", "Condition", ["E11.319"]), ("Ewing's sarcoma", "Condition", ["C41.9"]),
+    ("AZT", "Drug", ["DB00495"]), ("ddI", "Drug", ["DB00900"]), ("aerosolized pentamidine", "Drug", ["DB00738"]),
+    ("TMP / SMX", "Drug", ["DB00440", "DB01015"]), ("sulfonamides", "Drug", ["J01E"]),
+    ("antiretroviral agents", "Drug", ["J05AE", "J05AF", "J05AG", "J05AJ", "J05AR"]),
+])
+def test_frequent_uncoded_mentions_of_xml_records(mention, label, codes):
+    """Frequent uncoded mentions of 1,500 legacy XML records in full mode (Alphabetic Index terms, standard drug
+    abbreviations, ATC class words, route words), and English-word eponyms no longer a name alone."""
+    assert sorted(c["code"] for c in link(mention, label)) == sorted(codes)
+    assert link("baker", "Condition") == [] and link("wells", "Condition") == []

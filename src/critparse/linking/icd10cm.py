@@ -38,7 +38,7 @@ FUZZY_CAP = 0.89
 #: a form starting with one of these is the opposite of its nearest names ("non smokers" ~ "smoker"): no fuzzy
 _NEGATED = re.compile(r"^(?:non|not|no|without)\b")
 #: bump when the way names are derived from the tabular list changes (a new cache file)
-INDEX_FORMAT = 17
+INDEX_FORMAT = 19
 #: suffixes that name the same condition without it: "Sacroiliitis, not elsewhere classified" (M46.1),
 #: "Urinary tract infection, site not specified" (N39.0)
 _SAME = re.compile(r",?\s+(?:not elsewhere classified|NEC)\b|,\s*(?:site|part) (?:unspecified|not specified)$|"
@@ -72,7 +72,9 @@ def _variants(text: str, rank: int) -> List[Tuple[str, bool, int]]:
     base = _NOS.sub("", text)
     for m in _BRACKET.finditer(base):  # "[AIDS]": an abbreviation of the same thing
         before, after = base[:m.start()], base[m.end():]
-        if not _qualifies_a_word(m.group(1), before, after) and not _part_acronym(m.group(1), before, after):
+        if _english_eponym(m.group(1)):  # '[Kawasaki]': "kawasaki disease", "kawasaki syndrome", never "kawasaki"
+            out += [(f"{norm(m.group(1))} {head}", generic, RANK_BRACKET) for head in ("disease", "syndrome")]
+        elif not _qualifies_a_word(m.group(1), before, after) and not _part_acronym(m.group(1), before, after):
             out.append((norm(m.group(1)), generic, RANK_BRACKET))
     base = _BRACKET.sub("", base)
     if _UNSPEC.match(base):  # "Unspecified dementia" -> "dementia", generic
@@ -136,6 +138,15 @@ def _part_acronym(bracket: str, before: str, after: str) -> bool:
         return len(words) > 1 and bool(rest)
     starts = bool(words[0]) and bracket.lstrip()[:1].lower() == words[0][:1]
     return not starts or any(w not in condition_words("generic") for w in rest)
+
+
+def _english_eponym(bracket: str) -> bool:
+    """An eponym in brackets that is also an English word ('[Burns]' M92.1, '[Sweet]', '[Baker]', '[Kawasaki]'):
+    alone it names the English word ("burns" was M92.1, juvenile osteochondrosis of radius, at 1.0), so only
+    "<eponym> disease" and "<eponym> syndrome" name the code."""
+    from ..glue import english
+
+    return " " not in bracket and bracket[:1].isupper() and not bracket.isupper() and bracket.lower() in english()
 
 
 def _qualifies_a_word(bracket: str, before: str, after: str) -> bool:
