@@ -177,6 +177,37 @@ def test_legacy_hard_wraps_join_their_item():
     assert cs[0].text == "Histologically confirmed adenocarcinoma of the\r\n             prostate with rising PSA"
 
 
+def test_one_item_per_line_without_markers():
+    """Criteria written one per line with no bullets or final stops (Chia NCT02537899, as registry text
+    pasted without Markdown): each line is an item; before, the whole section was one criterion, and the
+    window of "spinal cord injury between 3 days and 4 weeks" ran into the next line's words."""
+    text = ("Inclusion Criteria:\nMale or female\nAge 18 to 65 years\n"
+            "Diagnosed with spinal cord injury between 3 days and 4 weeks\n"
+            "American Spinal Injury Association Impairment Scale A or B\n"
+            "Informed consent for inclusion into the database is obtained\n\n"
+            "Exclusion Criteria:\nNon survivable injury\nMultiple significant trauma (i.e. significant intracranial "
+            "and extracranial injuries including limb fractures) that would limit observation of recovery from "
+            "spinal cord injury\n")
+    cs = crits(text)
+    assert [(c.id, c.clean_text[:30]) for c in cs] == [
+        ("inc.1", "Male or female"), ("inc.2", "Age 18 to 65 years"),
+        ("inc.3", "Diagnosed with spinal cord inj"), ("inc.4", "American Spinal Injury Associa"),
+        ("inc.5", "Informed consent for inclusion"), ("exc.1", "Non survivable injury"),
+        ("exc.2", "Multiple significant trauma (i")]
+
+
+def test_wrapped_lines_and_open_phrases_stay_one_item():
+    """A hard wrap (the line could not hold the next word), a final connector, comma or open bracket
+    continue the item, even before a capital ("... history of" / "HIV infection")."""
+    text = ("Inclusion Criteria:\nPatients with a history of\nHIV infection treated with\nZidovudine for 4 weeks\n"
+            "Adults with moderate to severe plaque psoriasis involving at least 10 percent of the body\n"
+            "Surface area and candidates for systemic therapy\n")
+    assert [c.clean_text for c in crits(text)] == [
+        "Patients with a history of HIV infection treated with Zidovudine for 4 weeks",
+        "Adults with moderate to severe plaque psoriasis involving at least 10 percent of the body "
+        "Surface area and candidates for systemic therapy"]
+
+
 def test_paragraph_sentences_keep_abbreviations_and_decimals():
     text = ("Patients aged 18-75 years, e.g. adults. Creatinine below 2.5 mg/dL vs. baseline i.e. stable. "
             "Seen by Dr. Smith within approx. 2 weeks. No prior therapy!")

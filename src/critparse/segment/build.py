@@ -12,7 +12,7 @@ from typing import List, Optional
 from .flat import flat, is_flat
 from .headings import Heading
 from .labels import cohort_label, kind_hint
-from .lines import Line, LineClass, Marker, classify, paragraph_end, sentences, split_lines
+from .lines import Line, LineClass, Marker, classify, line_items, lines_in, paragraph_end, sentences, split_lines
 from .patterns import ANY_OF, COHORT, COMMON, NOTE
 from .tree import Node, Tree
 
@@ -173,8 +173,9 @@ class Builder:
         if NOTE.match(ptext) or ptext.endswith(":"):
             return self._preamble(a, b, indent, parent)
         last = None
-        for s, e in sentences(self.text, a, b):
-            last = self.add_item(s, e, indent, parent)
+        for x, y in line_items(lines_in(self.text, a, b)):
+            for s, e in sentences(self.text, x, y):
+                last = self.add_item(s, e, indent, parent)
         return last
 
     def _preamble(self, a: int, b: int, indent: int, parent: Optional[Node]) -> Optional[Node]:

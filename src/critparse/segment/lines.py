@@ -204,3 +204,46 @@ def sentences(text: str, a: int, b: int) -> List[Tuple[int, int]]:
     if s < b:
         out.append((s, b))
     return [(x, y) for x, y in out if y > x]
+
+
+def lines_in(text: str, a: int, b: int) -> List[Line]:
+    """The non-blank lines of text[a:b] (offsets into `text`; indentation counted from the line's start)."""
+    out = []
+    pos = a
+    while pos < b:
+        e = text.find("\n", pos, b)
+        e = b if e < 0 else e
+        raw = text[pos:e]
+        left = raw.lstrip()
+        if left.strip():
+            stripped = left.rstrip()
+            lead = len(raw) - len(left)
+            col = pos - (text.rfind("\n", 0, pos) + 1)
+            out.append(Line(pos + lead, pos + lead + len(stripped), col + lead, stripped))
+        pos = e + 1
+    return out
+
+
+#: last characters of a line that leave its sentence open ("... and/or", "... (e.g.", "... 18-")
+_OPEN_END = re.compile(r"(?:[,(\[/&+\-–=<>]|\b(?:e\.g|i\.e|etc|vs|incl)\.?)$", re.I)
+
+
+def line_items(lines: List[Line]) -> List[Tuple[int, int]]:
+    """Spans of the lines of one unmarked paragraph grouped into the items their author wrote one per line
+    (Chia, pasted registry text: "Male or female" / "Age 18 to 65 years" / "Diagnosed with ..."). A line
+    break ends an item only where the line above could have held the next line's first word (so it is no
+    hard wrap: its width is the paragraph's widest line, at least 72 columns), the line above leaves no phrase open (no final
+    comma, bracket, hyphen or connector word) and the next line starts with a capital letter or a digit."""
+    width = max([72] + [ln.indent + len(ln.text) for ln in lines])  # hard wraps are 72 columns or wider
+    out = [(lines[0].start, lines[0].end)]
+    for prev, ln in zip(lines, lines[1:]):
+        last = prev.text.rsplit(None, 1)[-1].lower()
+        first = ln.text.split(None, 1)[0]
+        fits = prev.indent + len(prev.text) + 1 + len(first) <= width
+        if fits and (ln.text[:1].isupper() or ln.text[:1].isdigit()) and last not in CONNECTOR \
+                and not _OPEN_END.search(prev.text) and prev.text.count("(") <= prev.text.count(")"):
+            out.append((ln.start, ln.end))
+        else:
+            out[-1] = (out[-1][0], ln.end)
+    return out
+
