@@ -226,6 +226,14 @@ def _compound_time(m: "re.Match[str]", ucum: Optional[str], v1: float, v2: Optio
     return None if extra is None else round(v1 + extra, 3)
 
 
+def _in_unit(value: float, unit: Optional[str], to_unit: str) -> Optional[float]:
+    """`value` (in `unit`) in `to_unit` ("6 months" as 0.5 years); unchanged where the units are one."""
+    if unit is None or unit == to_unit:
+        return value
+    got = units.try_convert(value, unit, to_unit)
+    return None if got is None else round(got, 6)
+
+
 _SCALE_BEFORE = re.compile(r"(?i)\b(?:grade|stage|class)(?:s|es)?\s*$")
 _RANGE_WORDS = re.compile(r"(?i)\b(?:between|from|ages?|aged|range)\b")
 _LISTED_BEFORE = re.compile(r"(?:(?<![\w.,])(\d{1,3})\s*,\s*)+$")
@@ -300,6 +308,10 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     if compound is not None:  # "2 years and 6 months", "24 years and 364 days": one length, not a range
         v1, ucum, unit_text, is_range = compound, units.to_ucum(m.group("u1")), m.group("u1"), False
         op = _op_of_one(m)
+    if is_range and m.group("u1") and ucum:  # "6 months to 17 years": the low end in the range's unit
+        v1 = _in_unit(v1, units.to_ucum(m.group("u1")), ucum)
+        if v1 is None:
+            return None  # two units that do not convert: no range
     if is_range and v2 is not None and v2 < v1:
         return None
     start = m.start()
