@@ -116,3 +116,14 @@ def test_a_qualified_sex_group_only_rules_out_the_other_sex():
     assert Patient({"sex": "female"}).text_status("postmenopausal women", decide_sex=True)[0] is None
     assert Patient({"sex": "female"}).text_status("female participants", decide_sex=True)[0] is True
     assert Patient({"sex": "female"}).text_status("female participants", decide_sex=False)[0] is None
+
+
+def test_a_duration_after_persisting_or_lasting_is_of_the_thing_that_lasts():
+    # NCT00000731, NCT00000908, NCT00002239, NCT00000656: never the verb "persisting"
+    assert _subjects("Fever of > 38.5 degrees C persisting for longer than 3 weeks.")[1:] == [("fever", ">", 3)]
+    assert _subjects("Have a fever lasting more than 2 weeks.") == [("fever", ">", 2)]
+    assert _subjects("Have had diarrhea lasting at least 15 days within 30 days prior to screening.") == [
+        ("diarrhea", ">=", 15), ("diarrhea", "<=", 30)]
+    got = _subjects("Unexplained diarrhea defined as at least 3 liquid stools/day persisting more than 7 days within "
+                    "2 years prior to study entry.")
+    assert ("unexplained diarrhea", ">", 7) in got and all("persisting" not in s for s, _, _ in got)

@@ -1162,6 +1162,10 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
     if age and _label_over_bare_years(text, floor, c, age, hint):
         age = None  # "Life expectancy: At least 5-10 years": the label names what the years measure
     hp = head_phrase(text, c.start, floor)
+    if c.unit in TIME_UNITS and hp is not None and age is None:
+        lasting = _lasting_thing(text, floor, hp)
+        if lasting is not None:  # "Fever of > 38.5 C persisting for longer than 3 weeks": the fever's duration
+            return Attachment([lasting], "duration")
     if c.unit not in TIME_UNITS and hp is not None:  # (the events of windows and washouts are read by their own rules)
         verbal = hp
         hp = without_verbs(text, hp)
@@ -1229,6 +1233,28 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
             return Attachment([what], None, what.end)
     fb = _fallback(text, c, hp)
     return Attachment([fb], "other") if fb else Attachment()
+
+
+_LASTING_VERB = re.compile(r"\b" + _words_alt("lasting_verb") + r"$", re.I)
+_THING_END = re.compile(r"\s+of\s+(?=[<>=\u2264\u2265\d])|\s*[(\[;<>=\u2264\u2265\d]|\s+defined\b", re.I)
+
+
+def _lasting_thing(text: str, floor: int, hp: Span) -> Optional[Span]:
+    """What lasts where a duration's phrase ends in a participle of lasting (constraint_words.toml
+    lasting_verb): the phrase just before it ("diarrhea lasting", "a new focal neurologic deficit lasting"),
+    else the first noun phrase of the clause ("Fever of > 38.5 C persisting", "Unexplained diarrhea defined as
+    ... 3 liquid stools per day persisting"); None where the phrase does not end so or nothing is named."""
+    verb = _LASTING_VERB.search(hp.name)
+    if verb is None:
+        return None
+    stop = hp.end - len(hp.name) + verb.start()
+    thing = head_phrase(text, stop, floor) if re.search(r"[A-Za-z]\s+$", text[floor:stop]) else None
+    if thing is None or "/" in thing.name.split()[-1]:  # "Fever of > 38.5 C persisting", "3 stools/day persisting'
+        cut = _THING_END.search(text, floor, stop)
+        thing = head_phrase(text, cut.start() if cut else stop, floor)
+    if thing is None or _LASTING_VERB.search(thing.name):
+        return None
+    return thing
 
 
 def _label_over_bare_years(text: str, floor: int, c: Comparison, age: Span, hint: Optional[str]) -> bool:
