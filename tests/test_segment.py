@@ -196,6 +196,15 @@ def test_one_item_per_line_without_markers():
         ("exc.2", "Multiple significant trauma (i")]
 
 
+def test_ragged_lines_are_items_even_after_the_widest():
+    """Chia NCT00785213 (ragged: few lines reach the widest one): the widest line is no hard wrap either."""
+    text = ("Exclusion Criteria:\nRecent participation (within 28 days) in other research studies\n"
+            "Test positive at screening for human immunodeficiency virus (HIV), hepatitis B surface antigen (HbsAg) "
+            "or hepatitis C virus (HCV)\nPregnant or lactating\nDrug allergies to quinine sulfate or rosiglitazone\n")
+    assert [c.clean_text[:22] for c in crits(text)] == [
+        "Recent participation (", "Test positive at scree", "Pregnant or lactating", "Drug allergies to quin"]
+
+
 def test_wrapped_lines_and_open_phrases_stay_one_item():
     """A hard wrap (the line could not hold the next word), a final connector, comma or open bracket
     continue the item, even before a capital ("... history of" / "HIV infection")."""

@@ -233,13 +233,17 @@ def line_items(lines: List[Line]) -> List[Tuple[int, int]]:
     (Chia, pasted registry text: "Male or female" / "Age 18 to 65 years" / "Diagnosed with ..."). A line
     break ends an item only where the line above could have held the next line's first word (so it is no
     hard wrap: its width is the paragraph's widest line, at least 72 columns), the line above leaves no phrase open (no final
-    comma, bracket, hyphen or connector word) and the next line starts with a capital letter or a digit."""
-    width = max([72] + [ln.indent + len(ln.text) for ln in lines])  # hard wraps are 72 columns or wider
+    comma, bracket, hyphen or connector word) and the next line starts with a capital letter or a digit. In a
+    ragged paragraph of three lines or more (few lines reach 85 % of the widest) no line is a hard wrap."""
+    lengths = [ln.indent + len(ln.text) for ln in lines]
+    width = max([72] + lengths)  # hard wraps are 72 columns or wider
+    near = sum(1 for n in lengths[:-1] if n >= 0.85 * max(lengths))
+    ragged = len(lines) >= 3 and near <= max(1, (len(lines) - 1) // 3)  # few lines reach the widest: no wrapping
     out = [(lines[0].start, lines[0].end)]
     for prev, ln in zip(lines, lines[1:]):
         last = prev.text.rsplit(None, 1)[-1].lower()
         first = ln.text.split(None, 1)[0]
-        fits = prev.indent + len(prev.text) + 1 + len(first) <= width
+        fits = ragged or prev.indent + len(prev.text) + 1 + len(first) <= width
         if fits and (ln.text[:1].isupper() or ln.text[:1].isdigit()) and last not in CONNECTOR \
                 and not _OPEN_END.search(prev.text) and prev.text.count("(") <= prev.text.count(")"):
             out.append((ln.start, ln.end))
