@@ -208,13 +208,13 @@ def test_ragged_lines_are_items_even_after_the_widest():
 def test_wrapped_lines_and_open_phrases_stay_one_item():
     """A hard wrap (the line could not hold the next word), a final connector, comma or open bracket
     continue the item, even before a capital ("... history of" / "HIV infection")."""
-    text = ("Inclusion Criteria:\nPatients with a history of\nHIV infection treated with\nZidovudine for 4 weeks\n"
-            "Adults with moderate to severe plaque psoriasis involving at least 10 percent of the body\n"
-            "Surface area and candidates for systemic therapy\n")
+    text = ("Inclusion Criteria:\nPatients with a history of\nHIV infection treated with\nZidovudine for 4 weeks\n\n"
+            "Adults with moderate to severe plaque psoriasis involving at least ten percent BSA\n"
+            "Candidates for systemic therapy or phototherapy who failed topical treatments\n")
     assert [c.clean_text for c in crits(text)] == [
         "Patients with a history of HIV infection treated with Zidovudine for 4 weeks",
-        "Adults with moderate to severe plaque psoriasis involving at least 10 percent of the body "
-        "Surface area and candidates for systemic therapy"]
+        "Adults with moderate to severe plaque psoriasis involving at least ten percent BSA "
+        "Candidates for systemic therapy or phototherapy who failed topical treatments"]
 
 
 def test_paragraph_sentences_keep_abbreviations_and_decimals():
