@@ -127,3 +127,9 @@ def test_a_duration_after_persisting_or_lasting_is_of_the_thing_that_lasts():
     got = _subjects("Unexplained diarrhea defined as at least 3 liquid stools/day persisting more than 7 days within "
                     "2 years prior to study entry.")
     assert ("unexplained diarrhea", ">", 7) in got and all("persisting" not in s for s, _, _ in got)
+
+
+def test_a_subscript_written_with_an_underscore_is_the_same_name():
+    # legacy XML writes subscripts as "_" (FEV_1: 42 times in ctgov_xml_2023; NCT00002521, NCT00002809)
+    assert _subjects("DLCO, FEV_1, and FVC at least 50% predicted") == [
+        ("dlco", ">=", 50), ("fev1", ">=", 50), ("fvc", ">=", 50)]

@@ -97,7 +97,7 @@ def trie_regex(seqs: Iterable[Sequence[str]]) -> str:
 
 
 def _alt(words: Iterable[str]) -> str:
-    return trie_regex([[r"[\s\-]+" if ch in " -" else re.escape(ch) for ch in w] for w in set(words)])
+    return trie_regex([[r"[\s\-_]+" if ch in " -" else re.escape(ch) for ch in w] for w in set(words)])
 
 
 @lru_cache(maxsize=1)
