@@ -576,3 +576,11 @@ def test_frequent_uncoded_mentions_of_xml_records(mention, label, codes):
     abbreviations, ATC class words, route words), and English-word eponyms no longer a name alone."""
     assert sorted(c["code"] for c in link(mention, label)) == sorted(codes)
     assert link("baker", "Condition") == [] and link("wells", "Condition") == []
+
+
+def test_coordinated_parts_share_a_written_once_head_and_keep_their_tied_codes():
+    assert [c["code"] for c in link("type 1 or type 2 diabetes", "Condition")] == ["E10", "E11"]  # was E11 only
+    codes = [c["code"] for c in link("hepatitis B or hepatitis C infection", "Condition")]
+    assert {"B18.1", "B18.2"} <= set(codes)  # chronic hepatitis B and C, not only the acute B16 and B17.1
+    codes = [c["code"] for c in link("cardiovascular, lung, renal, hepatic or endocrine disease", "Condition")]
+    assert "K76" in codes and "E34.9" in codes  # every part, not the first three codes

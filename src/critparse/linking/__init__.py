@@ -101,12 +101,11 @@ def _condition_codes(mention: str, expansion: Optional[str]) -> List[Dict[str, A
     parts = _parts(mention)
     if len(parts) > 1:
         coord = []
-        for p in parts:
+        for p in parts:  # each part's best code, and those tied with it ("hepatitis B": B16, B18.1, B19.1)
             sub = icd10cm.candidates(p)
-            if sub:
-                coord.append(sub[0])
+            coord += [h for h in sub[:TOP] if h[1] >= sub[0][1]] if sub else []
         if coord:
-            return _icd(_unique(coord)[:TOP])
+            return _icd(_unique(coord)[:TOP * len(parts)])
     return _icd(hits[:TOP])
 
 
@@ -118,11 +117,22 @@ def _parts(mention: str) -> List[str]:
     last = parts[-1].split()
     if len(last) > 1:  # the head noun written once, at the end
         head = " ".join(last[1:])
-        parts = [p if len(p.split()) > 1 else f"{p} {head}" for p in parts[:-1]] + [parts[-1]]
+        parts = [_headed(p, last, head) for p in parts[:-1]] + [parts[-1]]
     first = parts[0].split()
     if len(first) > 1 and all(len(p.split()) == 1 for p in parts[1:]):  # "hepatitis B and/or C"
         parts = [parts[0]] + [" ".join(first[:-1] + [p]) for p in parts[1:]]
     return parts
+
+
+def _headed(part: str, last: List[str], head: str) -> str:
+    """A part with the head noun written once at the end: "liver" -> "liver disease"; a part written like the
+    last one's start takes the rest of it ("type 1" of "type 1 or type 2 diabetes" -> "type 1 diabetes")."""
+    words = part.split()
+    if len(words) == 1:
+        return f"{part} {head}"
+    if words[0].lower() == last[0].lower() and len(last) > len(words):
+        return " ".join(words + last[len(words):])
+    return part
 
 
 def _unique(hits):
