@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from critparse.constraints import extract
 from critparse.normalize import normalize
 
@@ -133,3 +135,21 @@ def test_a_subscript_written_with_an_underscore_is_the_same_name():
     # legacy XML writes subscripts as "_" (FEV_1: 42 times in ctgov_xml_2023; NCT00002521, NCT00002809)
     assert _subjects("DLCO, FEV_1, and FVC at least 50% predicted") == [
         ("dlco", ">=", 50), ("fev1", ">=", 50), ("fvc", ">=", 50)]
+
+
+def test_a_sex_guard_is_the_patients_sex_in_screening_and_json_logic():
+    json_logic = pytest.importorskip("json_logic")
+    from critparse import screen
+    from critparse.export.jsonlogic import patient_data, to_jsonlogic
+    p = _parsed("Inclusion Criteria:\n- Women range in age from 35 to less than 68 and men from 35 to less than 63.\n"
+                "Exclusion Criteria:\n- QTc > 450 ms for men and > 470 ms for women")
+    doc = to_jsonlogic(p)
+    for patient in ({"age": 65, "sex": "female", "labs": {"qtc": {"value": 460, "unit": "ms"}}},
+                    {"age": 60, "sex": "male", "labs": {"qtc": {"value": 460, "unit": "ms"}}},
+                    {"age": 60, "sex": "male", "labs": {"qtc": {"value": 440, "unit": "ms"}}},
+                    {"age": 60, "labs": {"qtc": {"value": 440, "unit": "ms"}}}):
+        got = screen(p, patient).verdict
+        assert json_logic.jsonLogic(doc["verdict"], patient_data(patient, doc)) == got, patient
+    assert [screen(p, x).verdict for x in ({"age": 65, "sex": "female", "labs": {"qtc": {"value": 460, "unit": "ms"}}},
+                                           {"age": 60, "sex": "male", "labs": {"qtc": {"value": 460, "unit": "ms"}}})] \
+        == ["eligible", "ineligible"]

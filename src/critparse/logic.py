@@ -33,7 +33,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
-from .expression import ConSpan, bound_of, criterion_expression
+from .expression import ConSpan, bound_of, criterion_expression, group_sex
 from .normalize import normalize
 from .records import Constraint, Criterion, member_key  # noqa: F401  (member_key re-exported)
 
@@ -217,7 +217,12 @@ def lower(expr: Optional[Dict[str, Any]], crit: Criterion, cons: Dict[str, Const
             inner = go(e["not"], role, not neutral)
             return None if inner is None else Node("not", [inner])
         if "when" in e:
-            guard, then = go(e["when"], "guard", True), go(e.get("then"), role, neutral)
+            sex = group_sex(e["when"].get("text") or "") if isinstance(e["when"], dict) else None
+            if sex is not None and sex[1]:  # "women" / "male participants": the patient's sex decides the guard
+                guard: Optional[Node] = Node("sex", value=sex[0], criterion=crit)
+            else:
+                guard = go(e["when"], "guard", True)
+            then = go(e.get("then"), role, neutral)
             if guard is None or then is None:
                 return then
             return _or_kept([Node("not", [guard]), then]) if neutral else and_([guard, then])
