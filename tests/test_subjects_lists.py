@@ -153,3 +153,28 @@ def test_a_sex_guard_is_the_patients_sex_in_screening_and_json_logic():
     assert [screen(p, x).verdict for x in ({"age": 65, "sex": "female", "labs": {"qtc": {"value": 460, "unit": "ms"}}},
                                            {"age": 60, "sex": "male", "labs": {"qtc": {"value": 460, "unit": "ms"}}})] \
         == ["eligible", "ineligible"]
+
+
+def test_only_the_bounds_just_before_for_men_belong_to_the_group():
+    # NCT00005479: creatinine and TG are everyone's; only the BMI bounds are per sex
+    text = ("Exclusion Criteria:\n- Laboratory values of creatinine levels > 1.3, abnormal liver function tests, abnormal "
+            "CBC, fasting TG > 400 mg/dl, body mass index (BMI) > 34 for men and > 37 for women or BMI < 20 for both sexes")
+    p = _parsed(text)
+    cons = {c.id: c for c in p.constraints}
+    e = _crit(p, "exclusion").expression
+
+    def guarded(x, under=False, out=None):
+        out = {} if out is None else out
+        if isinstance(x, dict):
+            if "constraint" in x:
+                out[cons[x["constraint"]].subject, cons[x["constraint"]].value] = under
+            for k, v in x.items():
+                guarded(v, under or k == "then", out)
+        elif isinstance(x, list):
+            for v in x:
+                guarded(v, under, out)
+        return out
+
+    got = guarded(e)
+    assert got[("bmi", 34)] and got[("bmi", 37)]
+    assert not got[("creatinine", 1.3)] and not got[("bmi", 20)]

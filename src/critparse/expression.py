@@ -179,6 +179,15 @@ def _plain_bounds(e: Any) -> bool:
     return False
 
 
+def _last_run(cons: List[ConSpan]) -> List[ConSpan]:
+    """The bounds of the subject named last ("creatinine > 1.3, ..., BMI > 30 for men": only the BMI is
+    the men's); the others before it are the criterion's own, not the group's."""
+    i = len(cons)
+    while i > 0 and cons[i - 1].subject == cons[-1].subject:
+        i -= 1
+    return cons[i:]
+
+
 def _sex_branches(e: Any) -> bool:
     """Bounds per sex group as `sex_groups` reads them (what a bracket may define: "(>= 13 for women,
     >= 15 for men)")."""
@@ -495,7 +504,7 @@ class _Builder:
         fors = [_FOR_GROUP.search(self.text, max(a, m.start() - 12), m.start()) for m in hits]
         if all(fors):  # "> 450 ms for men and > 470 ms for women": the bounds end before each "for"
             starts = [a] + [m.end() for m in hits[:-1]]
-            groups = [(m, [c for c in self.cons if s < c.end <= f.start()], s)  # type: ignore[union-attr]
+            groups = [(m, _last_run([c for c in self.cons if s < c.end <= f.start()]), s)  # type: ignore[union-attr]
                       for m, s, f in zip(hits, starts, fors)]
         elif not any(fors) and not [c for c in self.cons if a <= c.start < hits[0].start()]:
             ends = [h.start() for h in hits[1:]] + [b]
