@@ -584,3 +584,9 @@ def test_coordinated_parts_share_a_written_once_head_and_keep_their_tied_codes()
     assert {"B18.1", "B18.2"} <= set(codes)  # chronic hepatitis B and C, not only the acute B16 and B17.1
     codes = [c["code"] for c in link("cardiovascular, lung, renal, hepatic or endocrine disease", "Condition")]
     assert "K76" in codes and "E34.9" in codes  # every part, not the first three codes
+
+
+def test_a_misspelt_drug_is_never_a_sure_code():
+    codes = link("carbapenes", "Drug")  # LCT: carbenicillin at 0.91 by 3-gram cosine
+    assert codes and all(c["score"] < 0.9 for c in codes)
+    assert first("aspirin", "Drug")["score"] == 1.0

@@ -31,6 +31,9 @@ MEDLINEPLUS = "https://medlineplus.gov/druginfo/meds"
 MIN_SCORE = 0.8
 #: ... and at most this many characters longer or shorter
 MAX_LENGTH_GAP = 2
+#: highest score a misspelling keeps: under the screening threshold (0.9), as for conditions ("carbapenes" was
+#: carbenicillin at 0.91, a sure code)
+FUZZY_CAP = 0.89
 _PACKAGE = "drug_named_entity_recognition"
 
 
@@ -145,7 +148,7 @@ def candidates(mention: str, expansion: Optional[str] = None) -> List[Tuple[str,
     for f in forms[:2]:
         for row, score in index().query(f, 5, MIN_SCORE):
             if abs(len(index().names[row]) - len(f)) <= MAX_LENGTH_GAP:  # a misspelling, not another drug
-                out += [(k, round(score, 3)) for k in index().payload[row]]
+                out += [(k, min(round(score, 3), FUZZY_CAP)) for k in index().payload[row]]
     out.sort(key=lambda h: -h[1])
     seen = set()
     return [h for h in out if not (h[0] in seen or seen.add(h[0]))]
