@@ -119,8 +119,10 @@ def _load_cached(mode: str, model: Optional[str]):
     path = model_path(model)
     if not (path / "config.cfg").is_file():
         raise CritparseError(Errors.E004.format(path=path))
+    from .floret_cache import use_vector_cache
+
     with rules_from(path):  # the saved tokenizer sets its own rules: not built twice
-        nlp = use_numpy_gemm(spacy.load(path))
+        nlp = use_vector_cache(use_numpy_gemm(spacy.load(path)))
     return add_rule_layers(nlp, entities=True)
 
 
