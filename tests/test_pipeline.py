@@ -176,3 +176,29 @@ def test_cold_start_defers_nltk_and_fast_only_rules():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": src})
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+def test_floret_vector_cache_gives_spacys_vectors_bit_for_bit(full, tmp_path):
+    """The static_vectors layer reads each word's floret vector from critparse's cache: the same tok2vec output
+    as spaCy's own layer, for words seen before and new ones, and the pipeline still saves."""
+    import numpy as np
+    from spacy.ml.staticvectors import forward
+
+    node = next(n for n in full.get_pipe("tok2vec").model.walk() if n.name == "static_vectors")
+    cached = node._func
+    assert cached is not forward and cached.critparse_cache is not None
+    texts = ["Known hypersensitivity to carboplatin or paclitaxel", "eGFR < 30 mL/min/1.73m2 (CKD-EPI)",
+             "Patients with hypersensitivity to carboplatin", "ECOG performance status 0-1; ANC >= 1.5 x 10^9/L"]
+    docs = [full.make_doc(t) for t in texts]
+    tok2vec = full.get_pipe("tok2vec")
+    ours = tok2vec.predict(docs)
+    cache = next(iter(cached.critparse_cache.values()))
+    assert {"carboplatin", "hypersensitivity", "ecog"} <= set(cache.slot)  # the table is keyed by LOWER
+    assert all(np.array_equal(a, b) for a, b in zip(ours, tok2vec.predict(docs)))  # from the cache now
+    try:
+        node._func = forward
+        theirs = tok2vec.predict(docs)
+    finally:
+        node._func = cached
+    assert all(a.shape[0] == len(d) and np.array_equal(a, b) for a, b, d in zip(ours, theirs, docs))
+    full.get_pipe("tok2vec").to_disk(tmp_path / "t2v")  # nothing of the cache is saved with the layer
