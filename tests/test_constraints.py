@@ -345,3 +345,14 @@ def test_amount_in_an_unread_unit_is_never_a_count_per_day():
         assert all(c["unit"] not in ("/d", "/wk") for c in _got(text)), text
     (c,) = _got("Diarrhea defined as 3 or more liquid stools/day for one week.")
     assert (c["subject"], c["unit"]) == ("liquid stools", "/d")
+
+
+def test_days_after_weeks_are_part_of_the_length():
+    """'between 14 weeks and 23 weeks 6 days' (LCT NCT03868787, gestational age): the upper bound is 23 6/7
+    weeks, never 23 weeks (which would turn away a pregnancy at 23 weeks 3 days); days per week after a
+    length of weeks are not part of it."""
+    got = _got("Gestational age between 14 weeks and 23 weeks 6 days")
+    assert [(c["op"], c["value"], c["unit"]) for c in got] == [(">=", 14.0, "wk"), ("<=", 23.857, "wk")]
+    (c,) = _got("gestational age < 34 weeks 3 days")
+    assert (c["op"], c["value"], c["unit"]) == ("<", 34.429, "wk")
+    assert all(c["value"] == 6.0 for c in _got("radiotherapy for at least 6 weeks 5 days a week"))

@@ -197,6 +197,9 @@ _RATE_PER = (("week", "/week"), ("year", "/year"), ("annum", "/year"), ("annuall
 # days counted per week / month / year ("at least 2 days a week", "4 days/week", "2 days per month"): a count of
 # days per that period, never a length of days
 _DAYS_PER = (("week", "/wk"), ("month", "/mo"), ("year", "/a"), ("annum", "/a"), ("annually", "/a"))
+# days after a number of weeks, written without "and" ("23 weeks 6 days", "37weeks 6 days", "24 + 0 weeks" is not
+# this): part of the same length; never a count of days per week ("6 weeks 5 days a week")
+_DAYS_AFTER_WEEKS = re.compile(r"\s*\+?\s*([0-6])\s*(?:days?|d)\b(?!\s*(?:a|per|/|each|every)\s*(?:week|wk))", re.I)
 _DATE_LIKE = re.compile(r"^\s*(?:\(?(?:19|20)\d\d\b|\d{4}\.v\d)")
 
 
@@ -302,6 +305,13 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     v1b = number(m.group("v1b")) if m.group("v1b") else None
     if v1 is None or (m.group("v2") and v2 is None):
         return None  # a value too large to be finite: no constraint rather than Infinity
+    days = _DAYS_AFTER_WEEKS.match(text, end) if ucum == "wk" else None
+    if days:  # "between 14 weeks and 23 weeks 6 days" (gestational age): the upper bound is 23 6/7 weeks
+        if is_range and v2 is not None:
+            v2 = round(v2 + int(days.group(1)) / 7, 3)
+        elif not is_range:
+            v1 = round(v1 + int(days.group(1)) / 7, 3)
+        end = days.end()
     if m.group("neg"):
         v1 = -v1
     compound = _compound_time(m, ucum, v1, v2) if is_range else None
