@@ -591,3 +591,18 @@ def test_or_of_a_comparison_phrase_is_no_alternative():
     p = one("ECOG 0 to 2 or Karnofsky 60 or more", kind="inclusion")
     (crit,) = [c for c in p.criteria if c.role == "item"]
     assert "any" in crit.expression
+
+
+def test_or_inside_a_phrase_before_an_and_is_no_alternative():
+    """Chia NCT00954850 inc.1: the 'or' of 'SA or mild-moderate asthma' lies between the age bound and the
+    follow-up duration, but the 'and' after it joins them: an adult followed for 2 months does not meet it
+    (with the 'or' read as alternatives, the age alone met the criterion)."""
+    p = one("Adults (18 and older) with physiologically confirmed SA or mild-moderate asthma and followed by an "
+            "asthma specialist for at least 6 months.", kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    assert "any" not in json.dumps(crit.expression)
+    assert len(constraint_ids(crit.expression)) == len(cons_of(p, crit)) >= 2
+    # 'or' with no 'and' after it still joins alternatives
+    p = one("Adults (18 and older) or followed by an asthma specialist for at least 6 months.", kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    assert "any" in json.dumps(crit.expression)

@@ -113,6 +113,21 @@ _SENTENCE = re.compile(r";|(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bapprox
 _NOT_CONTROLLED = re.compile(r"\bnot\s+(?:\w+\s+){0,2}(?:controlled|managed|maintained)\b", re.I)
 
 
+_ITEM_MARK = re.compile(r"\s*\(?(?:[a-h]|[1-9]|i{1,3}|iv|v)\)", re.I)
+#: 'or' before a new group of people: 'or subjects who are newly diagnosed and treated ...'
+_OR_GROUP = re.compile(r"\s+(?:those|patients|subjects|participants|women|men|children)\b", re.I)
+#: an 'and' that opens a predicate ('and followed by', 'and documented fever', 'and have recovered',
+#: 'and subsequently had'), not one inside a noun phrase ('cervical and lumbosacral spine flexion')
+_AND_PREDICATE = re.compile(r"\b(?i:and)\s+(?:(?:subsequently|then|also)\s+)?(?:[a-z]+ed|must|have|had)\b")
+
+
+def _clause_or(text: str, m: "re.Match[str]") -> bool:
+    """An 'or' that joins clauses whatever follows: written in capitals ('OR'), before an item mark
+    ('or b) completely resected ...') or before a group of people ('or subjects who ...')."""
+    return m.group(0).isupper() or _ITEM_MARK.match(text, m.end()) is not None \
+        or _OR_GROUP.match(text, m.end()) is not None
+
+
 @lru_cache(maxsize=1)
 def _or_words() -> "re.Pattern[str]":
     """'or' / 'and/or' joining two parts, not the 'or' of a comparison phrase: '1.8 or more, with ...',
@@ -634,6 +649,8 @@ class _Builder:
                         if self.depth[o.start()] == base), b)
             right_if = self.text[s - 2:s].strip() == "," and self.find(("condition",), m.end(), nxt) is not None
             arms = self._arm_bracket(prev, s) and self._arm_bracket(m.end(), nxt)  # "40% (Regimen 4) or 30% (Regimen 2)"
+            if self._and_after(m, nxt):
+                continue
             if arms or (self.inside(prev, s) and (self.inside(m.end(), nxt) or right_if)):
                 cuts.append((s, m.end()))
         if not cuts:
@@ -644,6 +661,17 @@ class _Builder:
             prev = e
         out.append((prev, b))
         return out
+
+    def _and_after(self, m: "re.Match[str]", b: int) -> bool:
+        """An 'and' at the 'or's bracket depth between it and the first constraint of the right arm (up to
+        b): the 'or' is inside a phrase ('SA or mild-moderate asthma and followed ... for at least 6 months')
+        unless it joins clauses whatever follows (`_clause_or`)."""
+        right = self.inside(m.end(), b)
+        if not right or _clause_or(self.text, m):
+            return False
+        first = min(c.start for c in right)
+        return any(self.depth[a.start()] == self.depth[m.start()] and not self.in_constraint(a.start())
+                   for a in _AND_PREDICATE.finditer(self.text, m.end(), first))
 
     def _arm_bracket(self, a: int, b: int) -> bool:
         """A bracket in [a, b), one level below a, that is a study arm's label."""
@@ -798,7 +826,7 @@ class _Builder:
         for cl in clusters:
             if prev is not None:
                 gap = self._gap(prev[0], cl[0])
-                if _or_words().search(gap):
+                if self._joined_by_or(gap):
                     chunks.append([])
                 elif self.exclusion and not self.nested and prev[0].subject != cl[0].subject \
                         and not _AND.search(gap):
@@ -806,6 +834,14 @@ class _Builder:
             chunks[-1].append(self.cluster(cl))
             prev = cl
         return _any([_all(ch) for ch in chunks if ch])
+
+    @staticmethod
+    def _joined_by_or(gap: str) -> bool:
+        """An 'or' joins the two constraints unless an 'and' opening a predicate follows it in the gap: then
+        the 'or' is inside a phrase and the 'and' joins ('18 and older with SA or mild-moderate asthma and
+        followed ... for at least 6 months')."""
+        ors = list(_or_words().finditer(gap))
+        return bool(ors) and (_clause_or(gap, ors[-1]) or not _AND_PREDICATE.search(gap, ors[-1].end()))
 
     def _gap(self, prev: ConSpan, nxt: ConSpan) -> str:
         """The words joining two constraints. A span that reaches back over the one before it ('Age below 18
