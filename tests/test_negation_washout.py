@@ -40,6 +40,10 @@ WASHOUTS = [
     ("No evidence of relapse for at least 30 days prior to entry.", "NCT00001781", "relapses", ">=", 30, "d"),
     ("Volunteers with an absence of spontaneous menses for greater than 1 year are not eligible.", "NCT00005760",
      "spontaneous menses", ">", 1, "a"),
+    # an absent body event at "for more than N" too (no missing-treatment reading to keep)
+    ("Uterus and ovaries intact and no menstrual period for more than 3 months", "NCT00005886",
+     "menstrual period", ">", 3, "mo"),
+    ("absence of spontaneous menses for greater than 1 year", "NCT00005760", "spontaneous menses", ">", 1, "a"),
 ]
 
 

@@ -57,6 +57,8 @@ class _Cues:
     not_absence: "re.Pattern[str]"
     plan: "re.Pattern[str]"
     junk_subject: "re.Pattern[str]"
+    absent_event: "re.Pattern[str]"
+    absent_lead: "re.Pattern[str]"
 
 
 @lru_cache(maxsize=1)
@@ -78,6 +80,19 @@ def _clause_start(text: str, at: int) -> int:
     for m in _CLAUSE.finditer(text, lo, at):
         last = m.end()
     return last
+
+
+def _event_absence(k: _Cues, subj_text: str, lead: str) -> bool:
+    """A body event written absent ("no menstrual period", "absence of spontaneous menses")."""
+    subj = " ".join(subj_text.split())
+    if not k.absent_event.match(subj):
+        return False
+    return subj.lower().startswith(("absence", "cessation")) or bool(k.absent_lead.search(lead))
+
+
+def _event_name(subject: str) -> str:
+    """"absence of spontaneous menses" -> "spontaneous menses": the event whose last time is meant."""
+    return re.sub(r"^(?:absence|cessation)\s+of\s+", "", subject, flags=re.I)
 
 
 def reading(c: Dict[str, Any], text: str) -> str:
@@ -119,6 +134,8 @@ def reading(c: Dict[str, Any], text: str) -> str:
         return KEEP
     if k.plan.search(lead):
         return DROP
+    if _event_absence(k, subj_text, lead):
+        return WASHOUT
     absence = bool(k.absence.search(lead))
     if not absence and not (at_least and c.get("negated") and k.missing.search(lead)):
         return KEEP
@@ -136,6 +153,8 @@ def settle(constraints: List[Dict[str, Any]], text: str) -> None:
             continue
         if r == WASHOUT:
             c["category"], c["negated"] = "temporal", False
+            if c.get("subject"):
+                c["subject"] = _event_name(c["subject"])
         out.append(c)
     if len(out) != len(constraints):
         constraints[:] = out
