@@ -151,3 +151,39 @@ def test_result_trigger_negates_no_constraint_but_other_triggers_still_do():
             {"subject": "chemotherapy", "start": 56, "end": 83, "subject_start": 56, "subject_end": 68}]
     negate_constraints(text, cons)
     assert [c["negated"] for c in cons] == [False, True]
+
+
+# -- a comparator phrase broken across a hand-wrapped line is no negation --------------------------
+
+WRAPPED = [
+    # (legacy XML record, words of the constraint text, subject): "no\r\n  greater than" was "no" + a line break
+    # token + "greater than", so "no" negated the thresholds after it
+    ("NCT00005091", "no greater than 5 times ULN", "ast"),
+    ("NCT00002526", "Albumin 4.0-6.0 g/dL", "albumin"),
+    ("NCT00003357", "at least 4 positive axillary", None),
+]
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+@pytest.mark.parametrize("nct, con_words, subject", WRAPPED, ids=[w[0] for w in WRAPPED])
+def test_comparator_broken_across_lines_negates_nothing(corpora, mode, nct, con_words, subject):
+    import critparse
+
+    from conftest import xml_record
+
+    parsed = critparse.parse(xml_record(corpora, nct), trial_id=nct, mode=mode)
+    cons = [k for k in parsed.constraints if con_words in " ".join(k.text.split())
+            and (subject is None or k.subject == subject)]
+    assert cons and not any(k.negated for k in cons), [(k.subject, k.text, k.negated) for k in cons]
+
+
+def test_wrapped_comparator_is_void_but_a_real_negation_after_it_still_negates():
+    from critparse.negation import negate_constraints
+
+    text = "SGPT no\r\n        greater than 2 times ULN; no prior chemotherapy within 4 weeks"
+    # the constraint's text is the lab name alone here, so the trigger "no" lies outside it
+    cons = [{"subject": "alt", "start": 0, "end": 4, "subject_start": 0, "subject_end": 4},
+            {"subject": "alt", "start": 30, "end": 40, "subject_start": 30, "subject_end": 33},
+            {"subject": "chemotherapy", "start": 52, "end": 79, "subject_start": 52, "subject_end": 64}]
+    negate_constraints(text, cons)
+    assert [c["negated"] for c in cons] == [False, False, True]

@@ -329,6 +329,34 @@ def scopes(text: str) -> List[Tuple[int, int, int, int]]:
 _RESULT_TRIGGER = re.compile(r"\bnegative\b", re.I)
 
 
+@lru_cache(maxsize=1)
+def _pseudo_across_lines() -> "re.Pattern[str]":
+    """The PSEUDO phrases of the rules ("no more than", "not to exceed", "not recovered") with any run
+    of white space between their words.  A legacy record wraps its lines by hand ("SGPT no\\r\\n
+    greater than 2 times ULN": 388 comparators of the XML extract are so broken); the tokenizer makes the
+    line break a token of its own, so ConText's phrase no longer matches and its first word, "no", becomes
+    a negation trigger."""
+    from . import resources
+
+    data = json.loads(resources.read_text("context_rules.json"))
+    alts = sorted({r"\s+".join(re.escape(w) for w in r["literal"].lower().split())
+                   for r in data["context_rules"]
+                   if r["category"].upper() == "PSEUDO" and len(r["literal"].split()) > 1},
+                  key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.I)
+
+
+def _void_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]) -> List[Tuple[int, int, int, int]]:
+    """Scopes that negate nothing: a result trigger ("is negative", "negative for": `_RESULT_TRIGGER`), or
+    a trigger inside a PSEUDO phrase broken across lines (`_pseudo_across_lines`)."""
+    pseudo = []
+    if "\n" in text or "  " in text:  # a phrase written on one line with single spaces matched as PSEUDO already
+        pseudo = [(m.start(), m.end()) for m in _pseudo_across_lines().finditer(text)
+                  if "\n" in m.group(0) or "  " in m.group(0)]
+    return [sc for sc in scope_list
+            if _RESULT_TRIGGER.search(text, sc[0], sc[1]) or any(ps <= sc[0] and sc[1] <= pe for ps, pe in pseudo)]
+
+
 def mark_negated(constraints: List[Dict[str, Any]], scope_list: Sequence[Tuple[int, int, int, int]],
                  negated_spans: Sequence[Tuple[int, int]] = (), text: Optional[str] = None) -> None:
     """Set ``negated`` on constraint dicts (in place) from negation scopes and negated spans
@@ -337,11 +365,12 @@ def mark_negated(constraints: List[Dict[str, Any]], scope_list: Sequence[Tuple[i
     ConText's scopes (`critparse.pipeline.components.mark_negated`).
 
     With `text`, an absence period read as a negated duration becomes a time since the last X
-    (`critparse.washout.settle`; an ambiguous one is dropped), and result triggers ("is negative", "negative for": `_RESULT_TRIGGER`) negate no
+    (`critparse.washout.settle`; an ambiguous one is dropped), and result triggers ("is negative", "negative for":
+    `_RESULT_TRIGGER`) and triggers inside a comparator broken across lines ("no\\n greater than") negate no
     constraint, and a negated span lying only in such scopes neither: a constraint measures the test
     (when, how much), the result word says what it found."""
     if text is not None:
-        result = [sc for sc in scope_list if _RESULT_TRIGGER.search(text, sc[0], sc[1])]
+        result = _void_scopes(text, scope_list)
         scope_list = [sc for sc in scope_list if sc not in result]
         negated_spans = [(es, ee) for es, ee in negated_spans
                          if not any(ss < ee and es < se for _m, _n, ss, se in result)
