@@ -187,3 +187,15 @@ def test_wrapped_comparator_is_void_but_a_real_negation_after_it_still_negates()
             {"subject": "chemotherapy", "start": 52, "end": 79, "subject_start": 52, "subject_end": 64}]
     negate_constraints(text, cons)
     assert [c["negated"] for c in cons] == [False, False, True]
+
+
+def test_entities_after_a_wrapped_comparator_are_not_negated(corpora):
+    """Full mode, NCT00005091: '(no greater than 5 times ULN if liver\\r\\n metastases present)' after
+    'SGPT no\\r\\n greater than 2 times ULN': the condition is not negated (was, by the broken 'no')."""
+    import critparse
+
+    from conftest import xml_record
+
+    parsed = critparse.parse(xml_record(corpora, "NCT00005091"), trial_id="NCT00005091", mode="full")
+    liver = [e for e in parsed.entities if " ".join(e.text.split()).lower() == "liver metastases"]
+    assert liver and not any(e.negated for e in liver)

@@ -346,13 +346,19 @@ def _pseudo_across_lines() -> "re.Pattern[str]":
     return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.I)
 
 
+def broken_pseudo_spans(text: str) -> List[Tuple[int, int]]:
+    """Character spans of the PSEUDO phrases of `text` written across a line break or a run of spaces
+    (a phrase written with single spaces matched as PSEUDO already)."""
+    if "\n" not in text and "  " not in text:
+        return []
+    return [(m.start(), m.end()) for m in _pseudo_across_lines().finditer(text)
+            if "\n" in m.group(0) or "  " in m.group(0)]
+
+
 def _void_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]) -> List[Tuple[int, int, int, int]]:
     """Scopes that negate nothing: a result trigger ("is negative", "negative for": `_RESULT_TRIGGER`), or
     a trigger inside a PSEUDO phrase broken across lines (`_pseudo_across_lines`)."""
-    pseudo = []
-    if "\n" in text or "  " in text:  # a phrase written on one line with single spaces matched as PSEUDO already
-        pseudo = [(m.start(), m.end()) for m in _pseudo_across_lines().finditer(text)
-                  if "\n" in m.group(0) or "  " in m.group(0)]
+    pseudo = broken_pseudo_spans(text)
     return [sc for sc in scope_list
             if _RESULT_TRIGGER.search(text, sc[0], sc[1]) or any(ps <= sc[0] and sc[1] <= pe for ps, pe in pseudo)]
 

@@ -38,6 +38,12 @@ class CritparseContext(ConText):
         self._cfg = dict(cfg)
         super().__init__(nlp, name=name, rules=None, **cfg)
 
+    def __call__(self, doc):
+        doc = super().__call__(doc)
+        if "\n" in doc.text or "  " in doc.text:
+            _clear_broken_pseudo(doc)
+        return doc
+
     def _reset(self) -> None:
         """Drop every rule (medspaCy's matcher has no `clear`: build it anew)."""
         ConText.__init__(self, self.nlp, name=self.name, rules=None, **self._cfg)
@@ -75,3 +81,27 @@ class CritparseContext(ConText):
     def from_disk(self, path: Union[str, Path], *, exclude: Iterable[str] = ()) -> "CritparseContext":
         self.set_rules(srsly.read_json(Path(path) / RULES_FILE)["context_rules"])
         return self
+
+
+def _clear_broken_pseudo(doc) -> None:
+    """An entity negated only by a trigger inside a comparator phrase broken across lines ("SGPT no\\r\\n
+    greater than 5 times ULN if liver metastases present") is not negated (`critparse.negation.broken_pseudo_spans`:
+    the tokenizer makes the line break a token, so ConText's PSEUDO phrase did not match)."""
+    from ..negation import NEGATION_CATEGORY, broken_pseudo_spans
+
+    spans = broken_pseudo_spans(doc.text)
+    if not spans:
+        return
+
+    def void(m) -> bool:
+        ms, me = m.modifier_span
+        a, b = doc[ms].idx, doc[me - 1].idx + len(doc[me - 1])
+        return any(ps <= a and b <= pe for ps, pe in spans)
+
+    for ent in doc.ents:
+        if not ent._.is_negated:
+            continue
+        negations = [m for m in ent._.modifiers if m.category.upper() == NEGATION_CATEGORY]
+        if negations and all(void(m) for m in negations):
+            ent._.is_negated = False
+
