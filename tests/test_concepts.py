@@ -188,6 +188,10 @@ def test_seed_constraints_that_name_a_lab_get_a_concept(seed_text, mode):
     ("QTcF > 470 ms", [("qtcf", "qtcf", ">", 470.0)]),
     ("HIV-1 RNA < 50 copies/mL", [("hiv rna", "hiv_rna", "<", 50.0)]),
     ("more than 3 liquid stools per day", [("liquid stools", "stool_frequency", ">", 3.0)]),
+    # NCT05850520, NCT05835856, NCT05843643 (ctgov_v2_json_sample)
+    ("Mean CST ≥300 μm on optical coherence tomography (OCT)", [("central subfield thickness", "central_subfield_thickness", ">=", 300.0)]),
+    ("Short performance physical battery (SPPB) ≥ 7", [("sppb", "sppb", ">=", 7.0)]),
+    ("Hybrid systemic lupus erythematosus disease activity index (hSLEDAI) \\>= 6", [("sledai", "sledai", ">=", 6.0)]),
 ])
 def test_constraint_concepts_on_real_phrases(text, expected):
     """Phrases as ctgov_xml_2023 / v2 records write them, through the fast parser."""
