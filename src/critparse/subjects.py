@@ -625,7 +625,34 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     if ev is not None and unusable(ev.name):  # "an antimicrobial agent to which the known CRE is known to be susceptible
         ev = _before_relative(text, floor, wstart) or _before_exception(text, floor, wstart)  # within", "malignancies
         # other than the one treated in this trial within"
+    required = _required_by(text, floor, ev) if ev is not None else None
+    if required is not None:
+        return required
     return _expanded(text, _over_list(text, floor, ev)) if ev is not None else None
+
+
+# "additional malignancy that is progressing or has required active treatment within the past 3 years", "autoimmune
+# disease that has required systemic treatment in the past 2 years": the window bounds the treatment the condition
+# needed, not any treatment (named as the text writes it elsewhere: "infection requiring systemic therapy within")
+_REQUIRED = re.compile(r"\s+(?:that|which)\s+(?:(?:is|are|was|were)\s+[a-z]+\s+or\s+)?(?:has|have|had)\s+(?:ever\s+)?required\s+", re.I)
+
+
+def _required_by(text: str, floor: int, ev: Span) -> Optional[Span]:
+    """"<condition> that has required <treatment>" before a window: "<condition> requiring <treatment>" (the
+    treatment's leading words kept: "active therapy"; the condition extended over a list before it: "breast cancer,
+    melanoma, or hematologic malignancy"); None where no such clause ends at `ev` or the condition is no short
+    noun phrase."""
+    req = None
+    for req in _REQUIRED.finditer(text, floor, ev.start):  # the last one before the event
+        pass
+    if req is None or not re.fullmatch(r"(?:[A-Za-z]+\s+){0,2}", text[req.end():ev.start]):
+        return None
+    cond = _temporal_subject(text, floor, req.start())
+    if cond is None or len(cond.name.split()) > 5 or re.search(r"[\d,;()]", cond.name) or unusable(cond.name) or _is_unit(cond.name):
+        return None
+    cond = _over_list(text, floor, cond)
+    treatment = " ".join(text[req.end():ev.end].lower().split())
+    return Span(cond.start, ev.end, " ".join(text[cond.start:cond.end].lower().split()) + " requiring " + treatment)
 
 
 def _is_unit(name: str) -> bool:
