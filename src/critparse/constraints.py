@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import comparisons, lexicon, units
@@ -841,6 +842,16 @@ _SYMBOL_FONT = re.compile(r"(?:(?<=[\s(:])|^)(?:\^3|\u00a3)(?=\s?\.?\d)")
 _SYMBOL_FONT_OPS = {"3": ">=", "\u00a3": "\u2264"}
 
 
+@lru_cache(maxsize=1)
+def _unit_subject_regex() -> "re.Pattern[str]":
+    return re.compile(comparisons.words()["patterns"]["unit_subject"], re.I)
+
+
+def _unit_subject(subject: Optional[str]) -> bool:
+    """A subject that is only a unit as written ("mg/m2", "mm3", "ul"): no constraint (constraint_words.toml)."""
+    return bool(subject) and _unit_subject_regex().fullmatch(subject.strip()) is not None
+
+
 def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
     text = _SYMBOL_FONT.sub(lambda m: _SYMBOL_FONT_OPS[m.group(0)[-1]], text)  # same length: offsets hold
     low = text.lower()
@@ -876,7 +887,7 @@ def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
     uniq = []
     for c in sorted(out, key=lambda f: f.start):  # in text order, exact duplicates (same subject, op, value, span) dropped
         key = (c.subject, c.op, c.value, c.start, c.end)
-        if key not in seen:
+        if key not in seen and not _unit_subject(c.subject):
             seen.add(key)
             uniq.append(c)
     return uniq
