@@ -199,3 +199,20 @@ def test_entities_after_a_wrapped_comparator_are_not_negated(corpora):
     parsed = critparse.parse(xml_record(corpora, "NCT00005091"), trial_id="NCT00005091", mode="full")
     liver = [e for e in parsed.entities if " ".join(e.text.split()).lower() == "liver metastases"]
     assert liver and not any(e.negated for e in liver)
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+@pytest.mark.parametrize("nct, before", [
+    ("NCT00000718", "with or without night sweats, persisting for"),  # full mode negated it through 'without night sweats'
+    ("NCT00002531", "T-cell ALL with or without mediastinal involvement"),  # '... involvement Age 15 to 50'
+])
+def test_with_or_without_negates_nothing(corpora, mode, nct, before):
+    """'with or without X' makes X optional: a PSEUDO phrase of the rules, never a negation (405 in the XML extract)."""
+    import critparse
+
+    from conftest import xml_record
+
+    text = xml_record(corpora, nct)
+    parsed = critparse.parse(text, trial_id=nct, mode=mode)
+    cons = [k for k in parsed.constraints if before in " ".join(text[max(0, k.end - 120):k.end].split())]
+    assert cons and not any(k.negated for k in cons), [(k.subject, k.text, k.negated) for k in cons]
