@@ -459,7 +459,43 @@ def since_subject(text: str, end: int) -> Optional[Span]:
     while len(words_) > 1 and _FUNCTION.match(words_[-1].group(0)):  # "since the last irradiation date of the"
         words_.pop()
     e = s + words_[-1].end()
-    return Span(s, e, " ".join(text[s:e].lower().split()))
+    return _complemented(text, Span(s, e, " ".join(text[s:e].lower().split())))
+
+
+_GENERIC_EVENT = re.compile(r"(?:^|\s)" + _words_alt("generic_event") + r"$", re.I)
+_COMPLEMENT = re.compile(r"[ \t]+(?:for|with)\s+(?:(?:any|the|a|an)\s+)?(?=[A-Za-z])", re.I)
+_COMPLEMENT_TOKEN = re.compile(r"[A-Za-z][\w\-']*|,|\n[ \t]*\n|[^\w\s,]")
+_OPEN_PREPOSITION = re.compile(r"^(?:with|for|of|to|at|in|on|by|from|against|than)$", re.I)
+
+
+def _complemented(text: str, ev: Span) -> Span:
+    """"since therapy for RCC", "since prior treatment with heme arginate or tin mesoporphyrin": a generic treatment
+    head names its "for"/"with" complement (up to 4 words a member; an "or" list of them), which ends at a clause
+    word, a punctuation mark, a capitalised word of a flattened heading ("for melanoma Biologic therapy:") or a
+    predicate ("and recovered"); `ev` as it was where the complement runs on ("with drug with ...") or names a
+    person ("for patients with ...")."""
+    m = _COMPLEMENT.match(text, ev.end) if _GENERIC_EVENT.search(ev.name) else None
+    if m is None:
+        return ev
+    members, current, pending, seen_or, end = 0, 0, "", False, m.end()
+    for t in _COMPLEMENT_TOKEN.finditer(text, m.end(), min(len(text), m.end() + 160)):
+        w = t.group(0)
+        if w == "," or w.lower() == "or":
+            members, current, pending = members + (current > 0), 0, w.lower()
+            seen_or = seen_or or w.lower() == "or"
+            continue
+        if not w[0].isalpha() or (_STOP.match(w) and not (w.isupper() and len(w) > 2 and w not in ("AND", "NOT", "BUT", "NOR"))):
+            if _OPEN_PREPOSITION.match(w) or (w.lower() == "and" and not re.match(r"\s+\w+ed\b", text[t.end():])):
+                return ev  # "treatment with drug with choleretic properties", "therapy for X and Y"
+            break
+        if w[0].isupper() and not w.isupper() and (members or current):
+            break  # "since prior therapy for melanoma Biologic therapy:": the next heading
+        if current == 4:
+            return ev
+        current, pending, end = current + 1, "", t.end()
+    if end == m.end() or (members and not seen_or) or pending == "or" or (pending and members < 2):
+        return ev  # "antimetabolites, folic acid inhibitors, alkalating agents, etc.", "therapy for X or"
+    return Span(ev.start, end, " ".join(text[ev.start:end].lower().split()))
 
 
 _EVENT_VERB = _words_alt("event_verb")
