@@ -587,6 +587,10 @@ _SCALE_AFTER = re.compile(r"\s*(?:[\w-]+\s+){0,3}?(?:scale|vas|nrs|numeric|point
 _PERIOD = re.compile(r"(?i)(?:over|during|for)\s+(?:a|the)\s+(?!age\b)")
 _TIME_INDEX = re.compile(r"(?i)\b(?:days?|weeks?|months?|cycles?)\s*$")
 _SAMPLE_SIZE = re.compile(r"(?<![\w.\-])[nN]\s*=\s*$")
+# a schedule or frequency ("every 3 weeks", "every three to six months", "q 8 hours", "once every 2 weeks"), and
+# the span it runs over ("every three to six months over 2 years"): how often something is done, never a bound
+_SCHEDULE = re.compile(r"(?i)\b(?:every|q)\s+(?:other\s+)?$")
+_SCHEDULE_OVER = re.compile(r"(?i)\bevery\s+[\w\s\-]{1,25}?\b(?:hours?|days?|weeks?|months?|years?)\s+$")
 _INCHES_AFTER = re.compile(r"(?i)\s*(?:and\s+)?\d+(?:\.\d+)?\s*(?:inch(?:es)?\b|in\b|\"|'')")
 
 
@@ -723,6 +727,9 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
         return []  # "maintenance period (weeks 7 - 24)", "days 1-4": a regimen's day or week numbers, not a value
     if c.op == "=" and _SAMPLE_SIZE.search(text, max(0, c.value_start - 8), c.value_start):
         return []  # "degenerative scoliosis (n=20)", "(N = 40)": a sample size, no threshold
+    if _SCHEDULE.search(text, max(0, c.start - 60), c.start) or (
+            text[c.start:c.start + 4].lower() == "over" and _SCHEDULE_OVER.search(text, max(0, c.start - 60), c.start)):
+        return []  # "seen every three to six months", "transfusion required every 3 weeks or less": a schedule
     if _WILLING_TO.search(text[max(0, c.start - 60):c.start]):
         return []  # "willing to donate 80-100 ml", "willingness to undergo 2 muscle biopsies": what the study asks
     if c.op is None and not c.is_range:
