@@ -90,7 +90,7 @@ _ULN = (
 def _unit_alt() -> str:
     """Alternation of every known unit surface form (longest first); spaces are
     allowed around '/', '^', '*', 'x', between a number and a letter ("1.73 m2"),
-    before "hg"/"h2o" ("mm Hg", "cm H2O"), after "degree(s)" ("degrees Celsius"), "square" and
+    before "hg"/"h2o" ("mm Hg", "cm H2O"), after "deg"/"degree(s)" ("degrees Celsius", "deg C"), "square" and
     "cubic" ("cubic millimeter"), around an inner "per" ("ml per minute", "mL/min per 1.73 m2") and
     after a leading one ("per minute")."""
     keys = sorted(units.known_unit_keys(), key=len, reverse=True)
@@ -107,7 +107,7 @@ def _unit_alt() -> str:
             gap = i > 0 and not esc[-1].endswith(r"\s*") and (
                 (ch.isalpha() and (k[i - 1].isdigit() or k[i - 1] == "."))
                 or k.startswith(("hg", "h2o"), i)
-                or (k[:i] in ("degree", "degrees") and ch.isalpha())
+                or (k[:i] in ("deg", "degree", "degrees") and ch.isalpha())
                 or (k[:i].endswith(("square", "cubic", "/cu")) and ch.isalpha())  # "/cu mm"
                 or (k.startswith("per", i) and k[i - 1].isalpha() and k[i + 3:i + 4].isalnum())
                 or (i >= 3 and k[i - 3:i] == "per" and (i == 3 or k[i - 4:i - 3].isalpha()) and ch.isalnum()))
@@ -141,6 +141,8 @@ COMPARISON = patterncache.compile(  # 14k characters: its compiled form is cache
     r"(?:(?i:\s+old|\s+of\s+age))?"
     r"(?:\s*(?i:" + _POST + r"(?:\s*" + _UNIT3 + r")?))?"
 )
+# a post-operator on its own, after something the comparison did not read ("101 F or higher": a bare degree letter)
+POST_AFTER = patterncache.compile(r"\s*(?i:" + _POST + r")")
 # a reference limit with no number: ">= LLN", "no greater than upper limit of normal", "< the ULN"
 BARE_LIMIT = patterncache.compile(
     r"(?i:" + _PRE + r")\s*(?:the\s+)?(?:(?:institutional|institution's|local|laboratory|lab)\s+)*"

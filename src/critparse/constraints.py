@@ -156,6 +156,18 @@ _TEMPERATURE_WORD = re.compile(r"\b(?:" + "|".join(sorted(_TEMPERATURE, key=len,
 _DEGREE_LETTER = re.compile(r"\s*°?\s*([CF])\b(?![.']\w)")
 
 
+def _temperature_post(c: Comparison, text: str) -> Optional[str]:
+    """"fever of 101 F or higher", "temperature of 38.5 C or higher": the operator written after a bare degree
+    letter that follows a number, where a body temperature is named just before it (None: no such operator)."""
+    if c.unit is not None or c.relative_to is not None:
+        return None
+    letter = _DEGREE_LETTER.match(text, c.end)
+    post = comparisons.POST_AFTER.match(text, letter.end()) if letter else None
+    if post is None or not _TEMPERATURE_WORD.search(text[max(0, c.start - 40):c.start].lower()):
+        return None
+    return comparisons.POST_OPS.get(" ".join(post.group("post").lower().split()))
+
+
 def _temperature_unit(bounds: List[Tuple[str, float, Optional[str]]]) -> Optional[str]:
     """"fever > 38.5 degrees": a bare degree of a body temperature is Celsius (25-45) or Fahrenheit (77-113);
     None where the value is in neither range (never an angle)."""
@@ -190,7 +202,8 @@ def records(c: Comparison, a: Attachment, text: str) -> List[Found]:
             unit = _temperature_unit(_bounds(c))
             if unit != {"c": "Cel", "f": "[degF]"}[letter.group(1).lower()]:
                 continue
-            end = max(end, letter.end())
+            post = comparisons.POST_AFTER.match(text, letter.end())
+            end = max(end, post.end() if post else letter.end())
         if unit == "deg" and s.name in _TEMPERATURE:
             unit = _temperature_unit(_bounds(c))
             if unit is None:
@@ -732,6 +745,9 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
         return []  # "seen every three to six months", "transfusion required every 3 weeks or less": a schedule
     if _WILLING_TO.search(text[max(0, c.start - 60):c.start]):
         return []  # "willing to donate 80-100 ml", "willingness to undergo 2 muscle biopsies": what the study asks
+    temperature_only = c.op is None and not c.is_range and _temperature_post(c, text)
+    if temperature_only:  # "a fever of 101 F or higher": the post-operator after a bare degree letter
+        c.op, c.has_post = temperature_only, True
     if c.op is None and not c.is_range:
         d = _DEFERRED_OP.search(text, max(0, c.start - 60), c.start)
         if d is not None and re.search(r"(?i)\bwithin\s+a\s+minimum\s+of\s+$", text[max(0, c.start - 25):c.start]):
@@ -772,6 +788,8 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
     if not a.subjects:  # no subject of its own: kept, unnamed, for `_link` to carry the one before it
         a = Attachment([Span(c.start, c.start, "")], "other")
     found = records(c, a, text)
+    if temperature_only:
+        found = [f for f in found if f.unit in ("Cel", "[degF]")]  # only a body temperature reads the letter
     key = _any_of_key(a.subjects, c, text)
     for f in found:
         f.any_of = key
