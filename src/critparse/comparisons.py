@@ -24,21 +24,25 @@ def words() -> Dict[str, object]:
 
 
 NUM_WORDS: Dict[str, int] = dict(words()["number_words"])  # type: ignore[arg-type]
+FREQ_WORDS: Dict[str, int] = dict(words()["frequency_words"])  # type: ignore[arg-type]
+# "once per week", "twice a day": a frequency word is a value only before a period
+_FREQ = (r"(?i:" + "|".join(FREQ_WORDS) + r")(?=\s*(?:per|an?|/|each|every)\s*(?:hours?|days?|nights?|weeks?|wks?|"
+         r"months?|years?|yrs?)\b)")
 # "one third", "two-thirds": a number word before a fraction word is not a value
 _NOT_FRACTION = r"(?![\s-]+(?i:" + "|".join(words()["words"]["fraction"]) + r")\b)"
 
 # a decimal comma ("≥18,5", "< 7,8 mmol/l") only straight after a symbol operator, so
 # lists ("ECOG 0,1 or 2") and thousands ("1,500") keep their reading; "1e308" is read in full
 NUM = (r"(?:(?:(?<=[<>=])|(?<=[<>=]\s))\d{1,3},\d{1,2}(?![\d,])|\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?(?:[eE][+-]?\d{1,4}(?![A-Za-z]))?"
-       r"|\.\d+|(?i:" + "|".join(sorted(NUM_WORDS, key=len, reverse=True)) + r")\b" + _NOT_FRACTION + ")")
+       r"|\.\d+|(?i:" + "|".join(sorted(NUM_WORDS, key=len, reverse=True)) + r")\b" + _NOT_FRACTION + "|" + _FREQ + ")")
 
 
 def number(s: str) -> Optional[float]:
     """The value of a number as written ("1,500", "7,8", "two", "1e308"), or None where it is not finite."""
     s = s.strip()
     low = s.lower()
-    if low in NUM_WORDS:
-        return float(NUM_WORDS[low])
+    if low in NUM_WORDS or low in FREQ_WORDS:
+        return float(NUM_WORDS.get(low, FREQ_WORDS.get(low, 0)))
     if re.fullmatch(r"\d{1,3},\d{1,2}", s):  # decimal comma (see NUM)
         return float(s.replace(",", "."))
     try:
@@ -90,7 +94,7 @@ _ULN = (
 def _unit_alt() -> str:
     """Alternation of every known unit surface form (longest first); spaces are
     allowed around '/', '^', '*', 'x', between a number and a letter ("1.73 m2"),
-    before "hg"/"h2o" ("mm Hg", "cm H2O"), after "deg"/"degree(s)" ("degrees Celsius", "deg C"), "square" and
+    before "hg"/"h2o" ("mm Hg", "cm H2O"), after "deg"/"degree(s)" ("degrees Celsius", "deg C") and "milli" ("milli liter"), before "square" ("meter square"), "square" and
     "cubic" ("cubic millimeter"), around an inner "per" ("ml per minute", "mL/min per 1.73 m2") and
     after a leading one ("per minute")."""
     keys = sorted(units.known_unit_keys(), key=len, reverse=True)
@@ -107,7 +111,8 @@ def _unit_alt() -> str:
             gap = i > 0 and not esc[-1].endswith(r"\s*") and (
                 (ch.isalpha() and (k[i - 1].isdigit() or k[i - 1] == "."))
                 or k.startswith(("hg", "h2o"), i)
-                or (k[:i] in ("deg", "degree", "degrees") and ch.isalpha())
+                or (k[:i] in ("deg", "degree", "degrees", "milli") and ch.isalpha())  # "milli liter"
+                or (k.startswith("square", i) and k[i - 1].isalpha())  # "1.73 meter square", "meters squared"
                 or (k[:i].endswith(("square", "cubic", "/cu")) and ch.isalpha())  # "/cu mm"
                 or (k.startswith("per", i) and k[i - 1].isalpha() and k[i + 3:i + 4].isalnum())
                 or (i >= 3 and k[i - 3:i] == "per" and (i == 3 or k[i - 4:i - 3].isalpha()) and ch.isalnum()))
@@ -146,8 +151,16 @@ POST_AFTER = patterncache.compile(r"\s*(?i:" + _POST + r")")
 # a reference limit with no number: ">= LLN", "no greater than upper limit of normal", "< the ULN"
 BARE_LIMIT = patterncache.compile(
     r"(?i:" + _PRE + r")\s*(?:the\s+)?(?:(?:institutional|institution's|local|laboratory|lab)\s+)*"
-    r"(?P<rel>ULN|LLN|(?:upper|lower)\s+limits?\s+(?:of\s+)?(?:the\s+)?(?:institutional\s+)?normal(?:\s+range)?(?:\s*\((?:ULN|LLN)\))?)"
+    r"(?P<rel>ULN|LLN|(?:upper|lower)\s+limits?\s+(?:of\s+)?(?:the\s+)?(?:institutional\s+)?normal(?:\s+range)?(?:\s*\((?:ULN|LLN)\))?|"
+    r"(?P<range>normal\s+(?:range|limits?)))"
     r"(?![\w])(?!\s*(?:x|times)\b)")
+# "below the normal range" is under its lower limit, "above normal limits" over its upper one; the direction is the
+# operator phrase's word ("not below": >= LLN, "no greater than": <= ULN)
+_BELOW_WORD = re.compile(r"(?i)\b(?:below|under|less|lower|smaller|fewer|beneath|inferior)\b")
+_ABOVE_WORD = re.compile(r"(?i)\b(?:above|over|greater|more|higher|exceed\w*|excess|superior)\b")
+# "within or below the normal limits" (<= ULN), "2 seconds greater than normal range", "2 standard deviations or more
+# below the normal range": no bare limit (an alternative, or a number the limit is offset by)
+_NOT_BARE_RANGE = re.compile(r"(?i)(?:\bwithin\s+or\s+|\d[^;,.()]{0,30})$")
 
 
 @dataclass
@@ -344,7 +357,7 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
                       has_post=bool(m.group("post")), word=(m.group("word") or "").lower() or None)
 
 
-_NUM_START = re.compile(r"\d|\.\d|(?i:\b(?=[a-z])(?:" + lexicon.trie_regex([list(w) for w in NUM_WORDS]) + r")\b)")
+_NUM_START = re.compile(r"\d|\.\d|(?i:\b(?=[a-z])(?:" + lexicon.trie_regex([list(w) for w in [*NUM_WORDS, *FREQ_WORDS]]) + r")\b)")
 _PRE_REACH = 60  # a comparison starts at most this far before its number (longest pre-op + spaces)
 _OP_FIRST = sorted({p[0] for p in PRE_OPS if not p[0].isalnum()})
 # where a comparison can start: a word start (word operators, "between", "from") or an operator symbol
@@ -379,8 +392,8 @@ def matches(text: str) -> Iterator["re.Match[str]"]:
 
 
 _DIGIT = re.compile(r"\d")
-_NUM_WORD = re.compile(r"(?i:\b(?:" + "|".join(NUM_WORDS) + r")\b)")
-_NUM_WORD_LOW = re.compile(r"\b(?:" + "|".join(NUM_WORDS) + r")\b")
+_NUM_WORD = re.compile(r"(?i:\b(?:" + "|".join([*NUM_WORDS, *FREQ_WORDS]) + r")\b)")
+_NUM_WORD_LOW = re.compile(r"\b(?:" + "|".join([*NUM_WORDS, *FREQ_WORDS]) + r")\b")
 
 
 def bare_limits(text: str) -> Iterator[Comparison]:
@@ -391,6 +404,12 @@ def bare_limits(text: str) -> Iterator[Comparison]:
             continue
         r = m.group("rel").lower()
         rel = "LLN" if ("lower" in r or r == "lln") else "ULN"
+        if m.group("range"):  # "LVEF below the institutional normal range": < 1 x LLN
+            pre = m.group("pre")
+            below, above = _BELOW_WORD.search(pre), _ABOVE_WORD.search(pre)
+            if bool(below) == bool(above) or _NOT_BARE_RANGE.search(text, max(0, m.start() - 40), m.start()):
+                continue
+            rel = "LLN" if below else "ULN"
         yield Comparison(start=m.start(), end=m.end(), value_start=m.start("rel"), value_end=m.start("rel"), op=op, v1=1.0,
                          v1_text=None, relative_to=rel, has_pre=True)  # type: ignore[arg-type]
 

@@ -681,6 +681,17 @@ def _count_rate_regex() -> "re.Pattern[str]":
 
 
 _COUNT_RATE = _count_rate_regex()
+
+
+def _times_rate_regex() -> "re.Pattern[str]":
+    """"more than once per week", "at least twice a month": a frequency word is the count, no counted words after it."""
+    w = comparisons.words()["words"]
+    periods = "|".join(f"(?P<p{i}>{'|'.join(forms)})" for i, forms in enumerate(w["count_period"].values()))  # type: ignore[union-attr]
+    per = "|".join(re.escape(x) for x in w["count_per"])  # type: ignore[union-attr]
+    return re.compile(rf"(?P<what>)\s*(?:{per})\s*(?:{periods})\b", re.I)
+
+
+_TIMES_RATE = _times_rate_regex()
 _COUNT_PERIODS = list(comparisons.words()["words"]["count_period"])  # type: ignore[arg-type]
 
 
@@ -690,6 +701,8 @@ def _count_rate(c: Comparison, text: str) -> Optional["re.Match[str]"]:
     /wk, /mo, /a) once the counted words are read as its subject (`_per_period`)."""
     if c.relative_to is not None or c.unit is not None:
         return None
+    if c.v1_text.lower() in comparisons.FREQ_WORDS:
+        return _TIMES_RATE.match(text, c.end)
     m = _COUNT_RATE.match(text, c.end)
     if m is None or units.to_ucum(m.group("what").split()[0]) is not None:
         return None  # "3 mL per day" the unit table reads is an amount, not a count
