@@ -102,6 +102,9 @@ def _unit_alt() -> str:
     for k in keys:
         esc: List[str] = []
         for i, ch in enumerate(k):
+            if ch == "/" and (i == 0 or k[i - 1].isalpha() or k[i - 1] == ")"):  # "mg per dl", "per mm3"
+                esc.append(r"(?:\s*/\s*|\s+per\s+)" if i else r"(?:\s*/\s*|per\s+)")
+                continue
             if ch in "/^*x":
                 esc.append(r"\s*" + (r"\\?" if ch == "^" else "") + re.escape(ch) + r"\s*")  # "10\^9/L"
                 continue

@@ -22,6 +22,7 @@ class UnitError(ValueError):
 
 
 _SPACE = re.compile(r"\s+")
+_PER = re.compile(r"(?:(?<=[A-Za-z)])\s+|^)per\s+", re.I)  # "per" written for "/" between two units
 
 
 def alias_key(unit_text: str) -> str:
@@ -55,6 +56,8 @@ def to_ucum(unit_text: Optional[str]) -> Optional[str]:
     if not unit_text:
         return None
     hit = _aliases().get(alias_key(unit_text))
+    if hit is None and "per" in unit_text.lower():  # "mg per dl" -> mg/dl, "per cubic millimeter" -> /cubicmillimeter
+        hit = _aliases().get(alias_key(_PER.sub("/", unit_text)))
     return hit[0] if hit else None
 
 
