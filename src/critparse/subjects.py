@@ -464,7 +464,7 @@ def since_subject(text: str, end: int) -> Optional[Span]:
 
 _GENERIC_EVENT = re.compile(r"(?:^|\s)" + _words_alt("generic_event") + r"$", re.I)
 _COMPLEMENT = re.compile(r"[ \t]+(?:for|with)\s+(?:(?:any|the|a|an)\s+)?(?=[A-Za-z])", re.I)
-_COMPLEMENT_TOKEN = re.compile(r"[A-Za-z][\w\-']*|,|\n[ \t]*\n|[^\w\s,]")
+_COMPLEMENT_TOKEN = re.compile(r"[A-Za-z][\w\-'/]*|,|\n[ \t]*\n|[^\w\s,]")
 _OPEN_PREPOSITION = re.compile(r"^(?:with|for|of|to|at|in|on|by|from|against|than)$", re.I)
 
 
@@ -484,8 +484,8 @@ def _complemented(text: str, ev: Span) -> Span:
             members, current, pending = members + (current > 0), 0, w.lower()
             seen_or = seen_or or w.lower() == "or"
             continue
-        if not w[0].isalpha() or (_STOP.match(w) and not (w.isupper() and len(w) > 2 and w not in ("AND", "NOT", "BUT", "NOR"))):
-            if _OPEN_PREPOSITION.match(w) or (w.lower() == "and" and not re.match(r"\s+\w+ed\b", text[t.end():])):
+        if not w[0].isalpha() or w.lower() == "such" or (_STOP.match(w) and not (w.isupper() and len(w) > 2 and w not in ("AND", "NOT", "BUT", "NOR"))):
+            if _OPEN_PREPOSITION.match(w) or (w.lower() in ("and", "and/or") and not re.match(r"\s+\w+ed\b", text[t.end():])):
                 return ev  # "treatment with drug with choleretic properties", "therapy for X and Y"
             break
         if w[0].isupper() and not w.isupper() and (members or current):
@@ -985,7 +985,7 @@ def of_subject(text: str, c: Comparison, article: bool = False) -> Optional[Span
     if not m or (m.group("article") and not article) or _STOP.match(m.group(2).split()[0]) or _BARE.match(m.group(2).split()[0]):
         return None
     s, e = m.span(2)
-    return Span(s, e, " ".join(m.group(2).lower().split()))
+    return _complemented(text, Span(s, e, " ".join(m.group(2).lower().split())))  # "72 hours of treatment for PCP"
 
 
 def _percent_of(text: str, c: Comparison) -> Optional[Span]:
