@@ -276,6 +276,15 @@ def _enumerated(text: str, v1_start: int, v1: float, v2: float, ucum: Optional[s
     return (m.start() if m else v1_start), vals[0]
 
 
+_CHAIN_AFTER = re.compile(r"[ \t]*[-\u2013][ \t]*\d")
+_CHAIN_BEFORE = re.compile(r"\d[ \t]*[-\u2013][ \t]*$")
+
+
+def _chained(text: str, m: "re.Match[str]") -> bool:
+    """A dash range with another dash and number on either side ("100 - 200 - 300"): a list, not a range."""
+    return bool(_CHAIN_AFTER.match(text, m.end("v2")) or _CHAIN_BEFORE.search(text, max(0, m.start("v1") - 12), m.start("v1")))
+
+
 def _upper_op(rop: Optional[str]) -> str:
     """The upper bound's operator of a range: "<" / "<=" as written, "to less than 25.0" -> "<" (default "<=")."""
     if not rop:
@@ -342,6 +351,8 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
             return None  # two units that do not convert: no range
     if is_range and v2 is not None and v2 < v1:
         return None
+    if is_range and (m.group("range") or "") in ("-", "\u2013") and _chained(text, m):
+        return None  # "(100 - 200 - 300 - 400 - 500)": a list of strata, no range
     start = m.start()
     if is_range and v2 is not None and (m.group("range") or "").lower() == "and" and not m.group("between") \
             and not m.group("rop") and not re.search(r"[<>\u2264\u2265]", text[m.start():m.start("v1")]) \
