@@ -890,8 +890,15 @@ def _unit_subject(subject: Optional[str]) -> bool:
     return bool(subject) and _unit_subject_regex().fullmatch(subject.strip()) is not None
 
 
+@lru_cache(maxsize=1)
+def _scale_range_regex() -> "re.Pattern[str]":
+    return re.compile(comparisons.words()["patterns"]["scale_range"], re.I)
+
+
 def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
     text = _SYMBOL_FONT.sub(lambda m: _SYMBOL_FONT_OPS[m.group(0)[-1]], text)  # same length: offsets hold
+    if "cale" in text or "ange" in text or "CALE" in text or "ANGE" in text:  # an instrument's range ("(on a scale of 1-4)") is no bound: masked
+        text = _scale_range_regex().sub(lambda m: " " * len(m.group(0)), text)
     low = text.lower()
     has_scale = _named_cue(low) or _ord_cue(low, text)
     if not (has_scale or comparisons.any_number(text, low) or "ln" in low or "normal" in low):
