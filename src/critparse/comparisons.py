@@ -247,6 +247,30 @@ def _compound_time(m: "re.Match[str]", ucum: Optional[str], v1: float, v2: Optio
     return None if extra is None else round(v1 + extra, 3)
 
 
+# the upper end of a range of two compound ages ("18 years and 0 days through 24 years and 364 days", "18 yrs and 0
+# days to 24 yrs and 364 days"): written to the last day or month before a birthday
+_COMPOUND_UPPER = re.compile(r"\s*(?:-|\u2013|to|through|until)\s*(?P<a>\d{1,3})\s*(?P<ua>years?|yrs?)\s+and\s+"
+                             r"(?P<b>\d{1,3})\s*(?P<ub>days?|months?)\b", re.I)
+
+
+def compound_upper(m: "re.Match[str]", text: str) -> Optional["re.Match[str]"]:
+    """The upper compound age after a match read as one compound age (`_compound_time`), or None."""
+    if (m.group("range") or "").lower() != "and" or not m.group("u1") or not m.group("unit") or not m.group("v2"):
+        return None
+    if units.to_ucum(m.group("u1")) != "a" or units.to_ucum(m.group("unit")) not in ("d", "mo"):
+        return None
+    return _COMPOUND_UPPER.match(text, m.end())
+
+
+def _upper_age(t: "re.Match[str]") -> float:
+    """"through 24 years and 364 days" / "to 17 years and 11 months": the age stays below the end of that last day
+    or month (< 25 years; the day before a birthday is 364 or 365 days past the last one)."""
+    years, n = int(t.group("a")), int(t.group("b"))
+    if t.group("ub").lower().startswith("month"):
+        return round(years + (n + 1) / 12, 3)
+    return float(years + 1) if n >= 364 else round(years + (n + 1) / 365.25, 3)
+
+
 def _in_unit(value: float, unit: Optional[str], to_unit: str) -> Optional[float]:
     """`value` (in `unit`) in `to_unit` ("6 months" as 0.5 years); unchanged where the units are one."""
     if unit is None or unit == to_unit:
@@ -342,6 +366,11 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     if m.group("neg"):
         v1 = -v1
     compound = _compound_time(m, ucum, v1, v2) if is_range else None
+    upper = compound_upper(m, text) if compound is not None and _op_of_one(m) is None else None
+    if upper is not None:  # "18 years and 0 days through 24 years and 364 days": >= 18 a, < 25 a
+        return Comparison(start=m.start(), end=upper.end(), value_start=m.start("v1"), value_end=v1e, op=None, v1=compound,
+                          v1_text=m.group("v1"), v2=_upper_age(upper), v2_text=upper.group(0).strip(), upper_op="<",
+                          unit="a", unit_text=m.group("u1"))
     if compound is not None:  # "2 years and 6 months", "24 years and 364 days": one length, not a range
         v1, ucum, unit_text, is_range = compound, units.to_ucum(m.group("u1")), m.group("u1"), False
         op = _op_of_one(m)
@@ -402,7 +431,8 @@ def matches(text: str) -> Iterator["re.Match[str]"]:
                 pos = a.start() + 1
                 continue
         yield m
-        pos = m.end() if m.end() > m.start() else m.start() + 1
+        upper = compound_upper(m, text)  # read with m as one range: "18 years and 0 days through 24 years and 364 days"
+        pos = upper.end() if upper is not None else m.end() if m.end() > m.start() else m.start() + 1
 
 
 _DIGIT = re.compile(r"\d")
