@@ -218,6 +218,8 @@ _DAYS_PER = (("week", "/wk"), ("month", "/mo"), ("year", "/a"), ("annum", "/a"),
 # days after a number of weeks, written without "and" ("23 weeks 6 days", "37weeks 6 days", "24 + 0 weeks" is not
 # this): part of the same length; never a count of days per week ("6 weeks 5 days a week")
 _DAYS_AFTER_WEEKS = re.compile(r"\s*\+?\s*([0-6])\s*(?:days?|d)\b(?!\s*(?:a|per|/|each|every)\s*(?:week|wk))", re.I)
+# a ratio written after a number ("1:160", "1.5:1"): a titer's dilution when the number is 1, the number itself over 1
+_RATIO = re.compile(r":(\d{1,6})(?![\d.,:])")
 _DATE_LIKE = re.compile(r"^\s*(?:\(?(?:19|20)\d\d\b|\d{4}\.v\d)")
 
 
@@ -356,6 +358,16 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     v1b = number(m.group("v1b")) if m.group("v1b") else None
     if v1 is None or (m.group("v2") and v2 is None):
         return None  # a value too large to be finite: no constraint rather than Infinity
+    v1_said = m.group("v1")
+    ratio = _RATIO.match(text, v1e) if not m.group("v2") and not ucum and not ulabel else None
+    if ratio is not None:  # "titer >= 1:160": the titer is the dilution's denominator; "Qp/Qs <1.5:1": 1.5
+        if m.group("neg") or (v1 != 1 and ratio.group(1) != "1"):
+            return None  # "10:40 pm", "MART-1:26-35": a clock time or a name, no value
+        v1 = float(ratio.group(1)) if v1 == 1 else v1
+        v1e, v1_said = ratio.end(), text[m.start("v1"):ratio.end()]
+        post = POST_AFTER.match(text, v1e) if op is None else None  # "ANA titer of 1:80 or greater"
+        op = POST_OPS.get(" ".join(post.group("post").lower().split())) if post else op
+        end = post.end() if post else v1e
     days = _DAYS_AFTER_WEEKS.match(text, end) if ucum == "wk" else None
     if days:  # "between 14 weeks and 23 weeks 6 days" (gestational age): the upper bound is 23 6/7 weeks
         if is_range and v2 is not None:
@@ -394,7 +406,7 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return Comparison(start=start, end=end, value_start=m.start("v1"), value_end=v1e, op=op, v1=v1,
-                      v1_text=("-" if m.group("neg") else "") + m.group("v1"), v2=v2 if is_range else None,
+                      v1_text=("-" if m.group("neg") else "") + v1_said, v2=v2 if is_range else None,
                       v2_text=m.group("v2") if is_range else None, upper_op=_upper_op(m.group("rop")), v1b=v1b,
                       unit=ucum, unit_text=unit_text, relative_to=ulabel, has_pre=bool(m.group("pre")),
                       has_post=bool(m.group("post")), word=(m.group("word") or "").lower() or None)
@@ -432,7 +444,9 @@ def matches(text: str) -> Iterator["re.Match[str]"]:
                 continue
         yield m
         upper = compound_upper(m, text)  # read with m as one range: "18 years and 0 days through 24 years and 364 days"
+        ratio = _RATIO.match(text, m.end("v1")) if m.group("v2") is None else None  # "1:80" read with its "1"
         pos = upper.end() if upper is not None else m.end() if m.end() > m.start() else m.start() + 1
+        pos = max(pos, ratio.end()) if ratio is not None else pos
 
 
 _DIGIT = re.compile(r"\d")
