@@ -216,3 +216,15 @@ def test_with_or_without_negates_nothing(corpora, mode, nct, before):
     parsed = critparse.parse(text, trial_id=nct, mode=mode)
     cons = [k for k in parsed.constraints if before in " ".join(text[max(0, k.end - 120):k.end].split())]
     assert cons and not any(k.negated for k in cons), [(k.subject, k.text, k.negated) for k in cons]
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+def test_do_not_resuscitate_is_an_order_not_a_negation(mode):
+    """LCT NCT03865602: 'a change in code status (i.e., do not resuscitate, do not intubate) within
+    24 hours' is a change to test, not its absence (DNR / DNI orders: 8 in the corpora)."""
+    import critparse
+
+    text = ("Exclusion Criteria:\n2. patients with a change in code status (i.e., do not resuscitate, do not intubate) "
+            "within 24 hours after admission")
+    cons = critparse.parse(text, mode=mode).constraints
+    assert cons and not any(c.negated for c in cons)
