@@ -664,7 +664,19 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     required = _required_by(text, floor, ev) if ev is not None else None
     if required is not None:
         return required
-    return _expanded(text, _over_list(text, floor, ev)) if ev is not None else None
+    return _treatment_for(text, _expanded(text, _over_list(text, floor, ev))) if ev is not None else None
+
+
+_FOR_HEAD = re.compile(r"\b" + _words_alt("generic_event") + r"\s+$", re.I)
+
+
+def _treatment_for(text: str, ev: Span) -> Span:
+    """"Treatment for syphilis within 1 year", "Have been treated for cancer within 4 weeks": an event read as
+    "for X" (its lead "treatment" trimmed) is the treatment for X, never X itself."""
+    head = _FOR_HEAD.search(text, max(0, ev.start - 16), ev.start) if ev.name.startswith("for ") else None
+    if head is None:
+        return ev
+    return Span(head.start(), ev.end, " ".join(text[head.start():ev.end].lower().split()))
 
 
 # "additional malignancy that is progressing or has required active treatment within the past 3 years", "autoimmune
