@@ -664,7 +664,8 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     required = _required_by(text, floor, ev) if ev is not None else None
     if required is not None:
         return required
-    return _treatment_for(text, _expanded(text, _over_list(text, floor, ev))) if ev is not None else None
+    ev = _treatment_for(text, _expanded(text, _over_list(text, floor, ev))) if ev is not None else None
+    return _bracket_balanced(text, ev) if ev is not None and ("(" in ev.name or ")" in ev.name) else ev
 
 
 _FOR_HEAD = re.compile(r"\b" + _words_alt("generic_event") + r"\s+$", re.I)
@@ -1198,6 +1199,9 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     A subject no rule can test ("received", "treatment period", "research") is replaced by the phrase the
     time value is of, the event it counts from, or the clause's event; else dropped (`unusable`)."""
     a = _attach(c, text, mentions, hint)
+    if any("(" in s.name or ")" in s.name for s in a.subjects):
+        subs = [b for b in (_bracket_balanced(text, s) for s in a.subjects) if b is not None]
+        a = Attachment(subs, a.category if subs else None, a.extends_to if subs else None)
     if not any(unusable(s.name) for s in a.subjects):
         return a
     kept = [s for s in a.subjects if not unusable(s.name)]
@@ -1205,6 +1209,57 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         return Attachment(kept, a.category, a.extends_to)
     better = _instead(text, mentions.floor(c.start), c)
     return better or Attachment()
+
+
+def _written(text: str, s: int, e: int) -> str:
+    return " ".join(text[s:e].lower().split())
+
+
+# an "(" left open inside a subject before a qualifying word (a clause word, "e.g.", a participle or adverb,
+# "stable", "present"): what the brackets say of the thing before them, not its name ("(permitted for 21 days",
+# "(e.g.,", "(stable for at least 2 months"); never "(amenorrhea for at least 12 months", "(no fever ...)"
+_UNCLOSED_QUALIFIER = re.compile(r"\s*\((?![^()]*\))\s*(?=(?!(?:no|not|without)\b)" + _words_alt("stop")
+                                 + r"\b|e\.g|i\.e|[a-z]+(?:ed|ly)\b|stable\b|present\b)", re.I)
+
+
+def _bracket_balanced(text: str, sub: Span) -> Optional[Span]:
+    """A subject cut across a bracket: "(other than as prescribed by a physician) or cocaine" reads on from the
+    phrase before the "(" its ")" closes, without what the brackets hold ("narcotics or cocaine"); "ganciclovir
+    (provided drug was administered" ends before its unclosed "(". None where no word is left; a name that is not
+    the text's words ("... diagnosis") is left as it is."""
+    if _written(text, sub.start, sub.end) != sub.name:
+        return sub
+    s, e, head = sub.start, sub.end, None
+    depth, close = 0, -1
+    for i in range(s, e):
+        depth += (text[i] == "(") - (text[i] == ")")
+        if depth < 0:
+            depth, close = 0, i  # the last ")" opened before the subject
+    if close >= 0:
+        opened, d = -1, 0
+        for i in range(s - 1, max(-1, s - 200), -1):
+            d += (text[i] == ")") - (text[i] == "(")
+            if d < 0:
+                opened = i
+                break
+        if opened >= 0 and not text[opened + 1:s].strip():  # "coronavirus 2 (SARS COV2) infection within": the
+            return Span(s, e, " ".join(_written(text, s, e).replace(")", " ").split()))  # the name opens the brackets
+        head = head_phrase(text, opened, _list_start(text, opened)) if opened > 0 else None
+        if head is not None and (text[head.end:opened].strip() or re.match(r"\s*,", text[close + 1:])):
+            head = None  # (", myocardial infarction within": a new list member after the brackets)
+        s = close + 1
+    if text[s:e].startswith("(") and ")" not in text[s:e]:
+        s += 1  # "(All anti-HIV treatments other than study medications must be stopped": a bracketed sentence
+    cut = _UNCLOSED_QUALIFIER.search(text, s, e)  # "ganciclovir (provided drug was administered for at least"
+    e = s + len(text[s:cut.start()].rstrip(" ,")) if cut else e
+    if head is not None:
+        return Span(head.start, e, (head.name + " " + _written(text, s, e).strip(" ,")).strip())
+    lead = re.match(r"[\s,]*(?:(?:" + _words_alt("stop") + r")\s+)*", text[s:e], re.I)
+    s += lead.end()
+    rest = _written(text, s, e)
+    if not rest or all(_STOP.match(w) or _BARE.match(w) for w in rest.split()):
+        return None
+    return Span(s, e, rest)
 
 
 def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
