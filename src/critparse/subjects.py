@@ -796,6 +796,9 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
         e = s + len(listed.rstrip(" ,("))
         return Span(s, e, " ".join(text[s:e].lower().split()))
     if len(body.split()) > 6:
+        treated = _treatment_to_end(text, s, body, floor)  # "24 hours of empiric antimicrobial therapy for Gram
+        if treated is not None:  # negative organisms within 72 hours": the therapy, not the organisms
+            return treated
         hp = head_phrase(text, s + len(body.rstrip(" ,(")), floor)
         closed = text.rfind(")", hp.start, hp.end) if hp is not None else -1
         if hp is not None and closed >= 0 and text[closed + 1:hp.end].strip():
@@ -816,6 +819,23 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
         return Span(s, e, " ".join(text[s:e].lower().split()))
     e = s + len(body.rstrip(" ,("))
     return _diagnosis(text, Span(s, e, " ".join(text[s:e].lower().split()).strip(" ,")))
+
+
+_GENERIC_FOR = re.compile(r"\b" + _words_alt("generic_event") + r"(?=\s+for\s)", re.I)  # ("with X" names X itself)
+
+
+def _treatment_to_end(text: str, s: int, body: str, floor: int) -> Optional[Span]:
+    """A long event phrase that ends in a treatment's "for" complement: the treatment with it (`_complemented`), where
+    the complement runs to the phrase's end ("acute therapy for an infection or other medical illness", was
+    "medical illness"); else None."""
+    m = None
+    for m in _GENERIC_FOR.finditer(body):  # the last treatment head
+        pass
+    head = head_phrase(text, s + m.end(), floor) if m is not None else None
+    if head is None:
+        return None
+    done = _complemented(text, head)
+    return done if done.end > head.end and done.end == s + len(body.rstrip(" ,(")) else None
 
 
 _DIAGNOSED_BEFORE = re.compile(r"\b(?:diagnosed\s+with|diagnosis\s+of)\s+$", re.I)
