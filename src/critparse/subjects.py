@@ -1219,6 +1219,8 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     A subject no rule can test ("received", "treatment period", "research") is replaced by the phrase the
     time value is of, the event it counts from, or the clause's event; else dropped (`unusable`)."""
     a = _attach(c, text, mentions, hint)
+    if len(a.subjects) == 1 and _CHANGE_NOUN.match(a.subjects[0].name):
+        a = _changed_thing(text, c, a)
     if any("(" in s.name or ")" in s.name for s in a.subjects):
         subs = [b for b in (_bracket_balanced(text, s) for s in a.subjects) if b is not None]
         a = Attachment(subs, a.category if subs else None, a.extends_to if subs else None)
@@ -1229,6 +1231,26 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         return Attachment(kept, a.category, a.extends_to)
     better = _instead(text, mentions.floor(c.start), c)
     return better or Attachment()
+
+
+_CHANGE_NOUN = re.compile(r"^" + _words_alt("change_noun") + r"$", re.I)
+_CHANGED_IN = re.compile(r"\s*(?:or\s+(?:more|greater|higher)\s+)?in\s+(?:(?:either|the|a|an)\s+)*(?P<what>[A-Za-z][\w\-/+]*"
+                         r"(?:\s+(?!(?:compared|after|following|from|to|at|on|with|than|and|in|within|before|over|during|"
+                         r"since|versus|vs|of|the)\b)[A-Za-z][\w\-/+]*){0,3})", re.I)
+
+
+def _changed_thing(text: str, c: Comparison, a: Attachment) -> Attachment:
+    """"decrement of 20% or more in FEV1": a bare change noun before a value is the change of the thing named after
+    it ("fev1 decrement"); `a` as it was where nothing is named."""
+    m = _CHANGED_IN.match(text, c.end)
+    words = m.group("what").split() if m else []
+    while words and words[-1].lower() == "or":
+        words.pop()
+    e = m.start("what") + list(re.finditer(r"\S+", m.group("what")))[len(words) - 1].end() if words else 0
+    if not words or re.match(r"\s+of\b", text[e:]):
+        return a  # "increase of greater than 20% in the sum of the longest diameters": named past "of"
+    what = _written(text, m.start("what"), e)
+    return Attachment([Span(a.subjects[0].start, e, what + " " + a.subjects[0].name.lower())], a.category, e)
 
 
 def _written(text: str, s: int, e: int) -> str:
