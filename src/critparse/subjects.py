@@ -1221,6 +1221,10 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     a = _attach(c, text, mentions, hint)
     if len(a.subjects) == 1 and _CHANGE_NOUN.match(a.subjects[0].name):
         a = _changed_thing(text, c, a)
+    dosed = _dose_of(text, c) if c.unit and _MASS_UNIT.match(c.unit) else None
+    if dosed is not None and not any(concepts.by_subject(s.name) or concepts.lookup(s.name) or _names_substance(text, s, c)
+                                     for s in a.subjects):
+        a = Attachment([dosed], a.category, dosed.end)
     if any("(" in s.name or ")" in s.name for s in a.subjects):
         subs = [b for b in (_bracket_balanced(text, s) for s in a.subjects) if b is not None]
         a = Attachment(subs, a.category if subs else None, a.extends_to if subs else None)
@@ -1231,6 +1235,35 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         return Attachment(kept, a.category, a.extends_to)
     better = _instead(text, mentions.floor(c.start), c)
     return better or Attachment()
+
+
+_MASS_UNIT = re.compile(r"^[mun]?g(?:/|$)")
+_DOSE_OF = re.compile(r"\s*(?:(?:daily|per\s+day|a\s+day)\s+)?of\s+(?:(?:the|oral|systemic|intravenous|iv)\s+)?"
+                      r"(?P<what>[A-Za-z][\w\-]*(?:\s+(?!(?:or|and|for|per|daily|in|to|as|at|is|was|with|equivalent\s+to)\b)"
+                      r"[A-Za-z][\w\-]*)?)", re.I)
+
+
+_DOSE_HEAD = re.compile(r"(?:^|\s)(?:" + _words_alt("dose_head") + r"|\w+(?:ing|ed))$", re.I)
+
+
+def _names_substance(text: str, s: Span, c: Comparison) -> bool:
+    """A subject just before the value that is no dose word or verb ("oral glucose solution up to 100 g of sugar"):
+    it names the substance itself, kept over the "of" phrase after the value."""
+    return _adjacent(text, s, c) and not _DOSE_HEAD.search(s.name)
+
+
+def _dose_of(text: str, c: Comparison) -> Optional[Span]:
+    """"glucocorticoids in doses greater than 10mg/day of prednisone", "exceeding 10 mg daily of prednisone
+    equivalent": a mass after which "of" names the substance is a dose of that substance (never "10 mg of the")."""
+    m = _DOSE_OF.match(text, c.end)
+    if m is None or _STOP.match(m.group("what").split()[0]) or _BARE.match(m.group("what").split()[0]):
+        return None
+    words = m.group("what").split()
+    if len(words) > 1 and (_STOP.match(words[1]) or _BARE.match(words[1]) or re.search(r"(?:ed|ing)$", words[1], re.I)
+                           or (words[1][0].isupper() and not words[1].isupper())):  # "of doxorubicin Other:", a heading
+        words = words[:1]
+    e = m.start("what") + list(re.finditer(r"\S+", m.group("what")))[len(words) - 1].end()
+    return Span(m.start("what"), e, _written(text, m.start("what"), e))
 
 
 _CHANGE_NOUN = re.compile(r"^" + _words_alt("change_noun") + r"$", re.I)
