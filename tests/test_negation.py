@@ -228,3 +228,28 @@ def test_do_not_resuscitate_is_an_order_not_a_negation(mode):
             "within 24 hours after admission")
     cons = critparse.parse(text, mode=mode).constraints
     assert cons and not any(c.negated for c in cons)
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+@pytest.mark.parametrize("nct, con_words, kind, negated", [
+    ("NCT00000997", "fever > 102 degrees F", "exclusion", False),   # '... at study entry will be excluded'
+    ("NCT00001453", "creatinine greater than 1.3 mg/dl", "exclusion", False),
+])
+def test_will_be_excluded_restates_an_exclusion(corpora, mode, nct, con_words, kind, negated):
+    """Under an exclusion heading, 'Patients with X will be excluded' excludes X, not its absence (77 constraints
+    of the XML extract were negated by 'excluded' there); elsewhere the trigger keeps its reading."""
+    import critparse
+
+    from conftest import xml_record
+
+    parsed = critparse.parse(xml_record(corpora, nct), trial_id=nct, mode=mode)
+    cons = [k for k in parsed.constraints if con_words in " ".join(k.text.split())]
+    assert cons and all(k.kind == kind and k.negated is negated for k in cons), [(k.kind, k.text, k.negated) for k in cons]
+
+
+def test_are_excluded_under_an_inclusion_heading_still_negates():
+    import critparse
+
+    text = "Inclusion Criteria:\n- Adults; patients with creatinine > 2 mg/dL are excluded"
+    (con,) = critparse.parse(text, mode="fast").constraints[-1:]
+    assert con.subject == "creatinine" and con.negated is True

@@ -403,6 +403,26 @@ def mark_negated(constraints: List[Dict[str, Any]], scope_list: Sequence[Tuple[i
         settle(constraints, text)  # "no chemotherapy for at least 24 months" is a washout, not a negated duration
 
 
+_EXCLUDED = re.compile(r"\bexcluded\b", re.I)
+
+
+def restates_exclusion(body: str) -> bool:
+    """The body holds an "excluded" trigger ("Patients with fever > 102 F will be excluded")."""
+    return "xcluded" in body and bool(_EXCLUDED.search(body))
+
+
+def negated_but_for_excluded(body: str, start: int, end: int) -> bool:
+    """Whether the span [start, end) of `body` is negated by a trigger other than "excluded" / "are excluded".
+
+    Under an exclusion heading, "Patients with fever > 102 degrees F at study entry will be excluded" restates
+    the section: the fever is what excludes, not its absence (43 constraints of the XML extract were negated
+    so, and turned the exclusion around).  Under an inclusion heading the trigger keeps its reading."""
+    kept = [sc for sc in scopes(body) if not _EXCLUDED.search(body, sc[0], sc[1])]
+    c: Dict[str, Any] = {"start": start, "end": end}
+    mark_negated([c], kept)
+    return bool(c["negated"])
+
+
 def negate_constraints(text: str, constraints: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Set ``negated`` on the constraint dicts of `text` (in place) and return them."""
     if constraints:

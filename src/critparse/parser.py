@@ -24,7 +24,7 @@ from .errors import Errors
 from .expression import ConSpan, bound_of, criterion_expression
 from .lexicon import lookup
 from .linking import LINKED_LABELS, link
-from .negation import negate_constraints
+from .negation import negate_constraints, negated_but_for_excluded, restates_exclusion
 from .normalize import NormalizedText, normalize
 from .records import Constraint, Criterion, Entity, Normalized, ParsedTrial, TrialInfo
 from .segment import Segment, segment
@@ -195,6 +195,14 @@ def _fast_rows(body: str, subject_hint: Optional[str]) -> Tuple[tuple, ...]:
     return rows
 
 
+def _restated_exclusion(seg: Segment, nt: NormalizedText) -> Optional[str]:
+    """The body of an exclusion criterion that says "... will be excluded" (`negation.negated_but_for_excluded`)."""
+    if seg.criterion.kind != "exclusion":
+        return None
+    body = nt.text[seg.body[0]:seg.body[1]]
+    return body if restates_exclusion(body) else None
+
+
 def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> List[Constraint]:
     """Constraint records, with offsets into the original text, from one criterion's rows (`_row`)."""
     crit = seg.criterion
@@ -202,8 +210,11 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
     base = seg.body[0]
     original = nt.original
     out: List[Constraint] = []
+    body = _restated_exclusion(seg, nt)
     for i, (subject, subject_text, op, value, unit, rel, norm, negated, a, b, category, code, value_text,
             unit_text, concept, values, any_of) in enumerate(rows, 1):
+        if negated and body is not None:
+            negated = negated_but_for_excluded(body, a, b)
         s, e = nt.to_original(base + a, base + b)
         future = _future(nt.text, base + a, base + b, value_text, unit_text, unit)
         out.append(
@@ -313,7 +324,10 @@ def _rows_records(rows: Tuple[Tuple[tuple, ...], Tuple[tuple, ...]], seg: Segmen
     base = seg.body[0]
     original = nt.original
     entities: List[Entity] = []
+    body = _restated_exclusion(seg, nt)
     for j, (a, b, label, negated, historical, hypothetical, source, expansion, linked) in enumerate(rows[1], 1):
+        if negated and body is not None:
+            negated = negated_but_for_excluded(body, a, b)
         s, e = nt.to_original(base + a, base + b)
         entities.append(
             Entity(
