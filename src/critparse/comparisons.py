@@ -218,6 +218,13 @@ _DAYS_PER = (("week", "/wk"), ("month", "/mo"), ("year", "/a"), ("annum", "/a"),
 # days after a number of weeks, written without "and" ("23 weeks 6 days", "37weeks 6 days", "24 + 0 weeks" is not
 # this): part of the same length; never a count of days per week ("6 weeks 5 days a week")
 _DAYS_AFTER_WEEKS = re.compile(r"\s*\+?\s*([0-6])\s*(?:days?|d)\b(?!\s*(?:a|per|/|each|every)\s*(?:week|wk))", re.I)
+# a semi-quantitative grade after an operator ("proteinuria >= 2+", "less than 1+ proteinuria", "= or > 2 + proteinuria",
+# "staining at least 2+"): the grade's number (dipstick and IHC readings, 0 to 4)
+_PLUS_GRADE = re.compile(r"[0-4]\s?\+(?![\w+])")
+# a part of a number of days ("20 out of 28 days", "75 of the 90 days", "4 out of 7 nights"): the days counted
+_OUT_OF = re.compile(r"\s*(?<![\w-])(?:out\s+)?of\s+(?:the\s+)?(?P<whole>" + NUM + r")\s+(?:(?:consecutive|previous|prior|last)\s+)?"
+                     r"(?P<u>days|nights|weeks|months)\b", re.I)
+_EACH_WEEK = re.compile(r"\s*(?:each|every|per|a)\s+week\b", re.I)
 # a ratio written after a number ("1:160", "1.5:1"): a titer's dilution when the number is 1, the number itself over 1
 _RATIO = re.compile(r":(\d{1,6})(?![\d.,:])")
 _DATE_LIKE = re.compile(r"^\s*(?:\(?(?:19|20)\d\d\b|\d{4}\.v\d)")
@@ -329,7 +336,8 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     pct = m.group("pct2") or ("%" if "%" in text[v1e:m.end("v2") if m.group("v2") else v1e + 2] else None)
     if _glued(m, text, unit_text, rel, pct):
         return None
-    if v1e < len(text) and text[v1e] == "+" and not m.group("post"):
+    plus = _PLUS_GRADE.match(text, m.start("v1")) if op and m.group("pre") and not m.group("v2") and not unit_text else None
+    if plus is None and v1e < len(text) and text[v1e] == "+" and not m.group("post"):
         # "CD19+", "18+" -> only an age-like "18+ years" is a bound
         if not (re.match(r"\+\s*(?:years?|yrs)", text[v1e:v1e + 8], re.I)
                 or re.search(r"\bage[ds]?\s*:?\s*$", text[max(0, m.start("v1") - 12):m.start("v1")], re.I)):
@@ -344,7 +352,8 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
         ucum = "%"
     if op is None and ulabel == "ULN" and re.search(r"\bwithin\s+$", text[max(0, m.start() - 8):m.start()], re.I):
         op = "<="  # "ALT or AST within 2 times the upper limit of normal"
-    end = m.end()
+    end = max(m.end(), plus.end()) if plus else m.end()
+    v1_said = text[m.start("v1"):plus.end()] if plus else m.group("v1")
     rate = _RATE.match(text, end) if ucum and (unit_text or ucum == "%") else None
     if rate:  # "10 mg daily", "25 mg weekly", "1.3 g per day", "1% per year"
         said = unit_text or "%"
@@ -358,7 +367,6 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     v1b = number(m.group("v1b")) if m.group("v1b") else None
     if v1 is None or (m.group("v2") and v2 is None):
         return None  # a value too large to be finite: no constraint rather than Infinity
-    v1_said = m.group("v1")
     ratio = _RATIO.match(text, v1e) if not m.group("v2") and not ucum and not ulabel else None
     if ratio is not None:  # "titer >= 1:160": the titer is the dilution's denominator; "Qp/Qs <1.5:1": 1.5
         if m.group("neg") or (v1 != 1 and ratio.group(1) != "1"):
@@ -368,6 +376,16 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
         post = POST_AFTER.match(text, v1e) if op is None else None  # "ANA titer of 1:80 or greater"
         op = POST_OPS.get(" ".join(post.group("post").lower().split())) if post else op
         end = post.end() if post else v1e
+    part = _OUT_OF.match(text, end) if ucum is None and not ulabel and not m.group("v2") and not pct else None
+    if part is not None:  # "at least 20 out of 28 days", "at least 75 of the 90 days": 20 days, not a bare 20
+        whole = number(part.group("whole"))
+        if whole is None or whole < v1:
+            return None
+        ucum = "d" if part.group("u").lower().startswith(("night", "day")) else units.to_ucum(part.group("u"))
+        unit_text, end = part.group(0).strip(), part.end()
+        weekly = _EACH_WEEK.match(text, end) if ucum == "d" and whole == 7 else None
+        if weekly:  # "at least 4 of 7 days each week": days per week
+            ucum, unit_text, end = "/wk", unit_text + " " + weekly.group(0).strip(), weekly.end()
     days = _DAYS_AFTER_WEEKS.match(text, end) if ucum == "wk" else None
     if days:  # "between 14 weeks and 23 weeks 6 days" (gestational age): the upper bound is 23 6/7 weeks
         if is_range and v2 is not None:
@@ -447,6 +465,8 @@ def matches(text: str) -> Iterator["re.Match[str]"]:
         ratio = _RATIO.match(text, m.end("v1")) if m.group("v2") is None else None  # "1:80" read with its "1"
         pos = upper.end() if upper is not None else m.end() if m.end() > m.start() else m.start() + 1
         pos = max(pos, ratio.end()) if ratio is not None else pos
+        part = _OUT_OF.match(text, m.end()) if m.group("v2") is None and not m.group("unit") else None
+        pos = max(pos, part.end()) if part is not None else pos  # "20 out of 28 days": one value
 
 
 _DIGIT = re.compile(r"\d")

@@ -860,7 +860,8 @@ def _link(prev: List[Found], found: List[Found], text: str, start: int) -> List[
         return found
     gap = text[prev[-1].end:start]
     if found[0].unit and _SHARED_UNIT_GAP.match(gap) \
-            and all(p.unit is None and p.relative_to is None and p.category != "performance" for p in prev):
+            and all(p.unit is None and p.relative_to is None and p.category != "performance"
+                    and not (p.value_text or "").endswith("+") for p in prev):  # "no greater than 2+ OR < 500 mg/24 hr"
         _share_unit(prev, found[0])
     # an unnamed second bound after "and"/"but" ("for more than 3 months and less than 36 months") keeps the subject
     unnamed = all(not c.subject for c in found) and re.search(r"(?i)\b(?:and|but)\b", gap) is not None
