@@ -467,6 +467,16 @@ _SCALE = re.compile(
     r"symptoms?))*)\s*"
     r"(?:(?P<pre><=|>=|<|>|=)\s*)?(?P<vals>" + _RN + r"(?:\s*(?:,?\s*(?:or|and)\b|-|to|through|,|/)\s*(?:class\s+)?" + _RN + r")*)"
     r"(?P<post>\s+or\s+(?:higher|greater|more|above|worse|less|lower|below|better))?")
+# the NYHA class written after heart failure or before the scale's name: "congestive heart failure class III or IV",
+# "Congestive heart failure of Class III or IV of the NYHA", "cardiac (= or > class II, New York Heart Association)",
+# "congestive cardiac failure (>= Class III in NYHA)" (23 "heart failure ... class <numeral>" in the XML dump)
+_HF_CLASS = re.compile(
+    r"(?i)(?:(?P<hf>\b(?:congestive\s+)?(?:heart|cardiac)\s+failure)\s*(?:\(\s*)?(?:of\s+)?)?(?P<pre>(?!))?(?P<cls>"
+    r"class\s+)(?P<vals>" + _RN + r"(?:\s*(?:,?\s*(?:or|and)\b|-|to|through|,|/)\s*(?:class\s+)?" + _RN + r")*)"
+    r"(?P<post>\s+or\s+(?:higher|greater|more|above|worse|less|lower|below|better))?")
+# the scale's name just after the class ("class III or IV of the NYHA", "Class III or IV cardiac disease)-New York Heart")
+_NYHA_AFTER = re.compile(r"(?i)[^.;\n]{0,40}?\b(?:NYHA|New\s+York\s+Heart)")
+_NYHA_AFTER_CUE = re.compile(r"(?i)\bclass\b[^.;\n]{0,50}\b(?:NYHA|New\s+York\s+Heart)")
 _RU = r"(?:VI|V|IV|I{1,3}|[\u2160-\u2165])(?:[ABCabc])?(?![\w\u2160-\u2165])"
 # a list of stages that goes on past what was read ("Stage III, IVa, or IVb" once read as stage = III): refused
 _MORE_STAGES = re.compile(r"\s*(?:,\s*(?:or\s+|and\s+)?|\s(?:or|and)\s+)(?:stage\s+)?[IV\u2160-\u2165]{1,3}[A-Ca-c0-9]?\b")
@@ -506,6 +516,13 @@ def _scale_constraints(text: str, mentions: Mentions) -> Tuple[List[Found], List
             before = None if m.group("pre") else _OP_BEFORE_SCALE.search(text, max(0, m.start() - 20), m.start())
             _bounds_out(out, spans, m, text, name, raw, before.start() if before else m.start("scale"), refused,
                         _op_before(before))  # "heart failure greater than NYHA 2", "> ASA II"
+    for m in (_HF_CLASS.finditer(text) if "class" in low and ("failure" in low or _NYHA_AFTER_CUE.search(text)) else ()):
+        raw = re.findall(r"(?i)" + _RN, m.group("vals"))
+        if raw and not any(a < m.end() and m.start() < b for a, b in spans) \
+                and (m.group("hf") or _NYHA_AFTER.match(text, m.end())):  # "heart failure class III or higher"
+            before = _OP_BEFORE_SCALE.search(text, max(0, m.start("cls") - 60), m.start("cls"))  # "= or > class II"
+            _bounds_out(out, spans, m, text, "nyha", raw, before.start() if before else m.start("cls"), refused,
+                        _op_before(before))
     for m in (_ORDINAL.finditer(text) if _ord_cue(low, text) else ()):
         raw = re.findall(_RU, m.group("vals"))
         if not raw or any(a < m.end() and m.start() < b for a, b in spans) or _MORE_STAGES.match(text, m.end("vals")):
