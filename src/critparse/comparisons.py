@@ -227,6 +227,10 @@ _OUT_OF = re.compile(r"\s*(?<![\w-])(?:out\s+)?of\s+(?:the\s+)?(?P<whole>" + NUM
 _EACH_WEEK = re.compile(r"\s*(?:each|every|per|a)\s+week\b", re.I)
 # a ratio written after a number ("1:160", "1.5:1"): a titer's dilution when the number is 1, the number itself over 1
 _RATIO = re.compile(r":(\d{1,6})(?![\d.,:])")
+# months after a number of years, written without "and" or after a range's "and" ("17 years 2 months", "maximum of 3
+# years 1 month"): part of the same length, never a rate ("6 months a year")
+_MONTHS_AFTER_YEARS = re.compile(r"\s*(?:and\s+)?(1[01]|[1-9]|one|two|three|four|five|six|seven|eight|nine|ten|eleven)\s*"
+                                 r"months?\b(?!\s*(?:a|per|/|each|every)\s*(?:year|yr))", re.I)
 _DATE_LIKE = re.compile(r"^\s*(?:\(?(?:19|20)\d\d\b|\d{4}\.v\d)")
 
 
@@ -386,12 +390,13 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
         weekly = _EACH_WEEK.match(text, end) if ucum == "d" and whole == 7 else None
         if weekly:  # "at least 4 of 7 days each week": days per week
             ucum, unit_text, end = "/wk", unit_text + " " + weekly.group(0).strip(), weekly.end()
-    days = _DAYS_AFTER_WEEKS.match(text, end) if ucum == "wk" else None
-    if days:  # "between 14 weeks and 23 weeks 6 days" (gestational age): the upper bound is 23 6/7 weeks
+    days = _DAYS_AFTER_WEEKS.match(text, end) if ucum == "wk" else _MONTHS_AFTER_YEARS.match(text, end) if ucum == "a" else None
+    if days:  # "between 14 weeks and 23 weeks 6 days" (gestational age): the upper bound is 23 6/7 weeks;
+        per = 7 if ucum == "wk" else 12  # "between the ages of 5 and 17 years 2 months": 17 2/12 years
         if is_range and v2 is not None:
-            v2 = round(v2 + int(days.group(1)) / 7, 3)
+            v2 = round(v2 + (number(days.group(1)) or 0.0) / per, 3)
         elif not is_range:
-            v1 = round(v1 + int(days.group(1)) / 7, 3)
+            v1 = round(v1 + (number(days.group(1)) or 0.0) / per, 3)
         end = days.end()
     if m.group("neg"):
         v1 = -v1
