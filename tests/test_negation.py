@@ -253,3 +253,19 @@ def test_are_excluded_under_an_inclusion_heading_still_negates():
     text = "Inclusion Criteria:\n- Adults; patients with creatinine > 2 mg/dL are excluded"
     (con,) = critparse.parse(text, mode="fast").constraints[-1:]
     assert con.subject == "creatinine" and con.negated is True
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+@pytest.mark.parametrize("nct, con_words", [
+    ("NCT00000331", "at least 18 years of age"),      # 'healthy, non-drug dependent volunteers, be at least 18 years'
+    ("NCT00001550", "18-75 years of age"),            # 'Men and non-pregnant women, between 18-75 years of age'
+])
+def test_non_prefix_negates_only_its_word(corpora, mode, nct, con_words):
+    """'non-X' negates X, not the rest of its clause (92 constraints of the XML extract were negated so)."""
+    import critparse
+
+    from conftest import xml_record
+
+    parsed = critparse.parse(xml_record(corpora, nct), trial_id=nct, mode=mode)
+    cons = [k for k in parsed.constraints if con_words in " ".join(k.text.split())]
+    assert cons and not any(k.negated for k in cons), [(k.subject, k.text, k.negated) for k in cons]
