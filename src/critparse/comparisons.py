@@ -217,7 +217,7 @@ _RATE_PER = (("week", "/week"), ("year", "/year"), ("annum", "/year"), ("annuall
 _DAYS_PER = (("week", "/wk"), ("month", "/mo"), ("year", "/a"), ("annum", "/a"), ("annually", "/a"))
 # days after a number of weeks, written without "and" ("23 weeks 6 days", "37weeks 6 days", "24 + 0 weeks" is not
 # this): part of the same length; never a count of days per week ("6 weeks 5 days a week")
-_DAYS_AFTER_WEEKS = re.compile(r"\s*\+?\s*([0-6])\s*(?:days?|d)\b(?!\s*(?:a|per|/|each|every)\s*(?:week|wk))", re.I)
+_DAYS_AFTER_WEEKS = re.compile(r"\s*(?:and\s+)?\+?\s*([0-6]|zero|one|two|three|four|five|six)\s*(?:days?|d)\b(?!\s*(?:a|per|/|each|every)\s*(?:week|wk))", re.I)
 # a semi-quantitative grade after an operator ("proteinuria >= 2+", "less than 1+ proteinuria", "= or > 2 + proteinuria",
 # "staining at least 2+"): the grade's number (dipstick and IHC readings, 0 to 4)
 _PLUS_GRADE = re.compile(r"[0-4]\s?\+(?![\w+])")
@@ -282,6 +282,17 @@ def _upper_age(t: "re.Match[str]") -> float:
     if t.group("ub").lower().startswith("month"):
         return round(years + (n + 1) / 12, 3)
     return float(years + 1) if n >= 364 else round(years + (n + 1) / 365.25, 3)
+
+
+_WEEKS_BEFORE = re.compile(r"\b(\d{1,2})\s*weeks?\s*(?:and\s+)?$", re.I)
+
+
+def _weeks_before(m: "re.Match[str]", text: str, v1: float, ucum: Optional[str]) -> Optional["re.Match[str]"]:
+    """"16 weeks 0 days and 23 weeks 6 days": the weeks written before a range that starts with a number of days
+    (0 to 6) and ends in weeks, the low end's whole weeks (None: no such weeks)."""
+    if ucum != "wk" or not m.group("u1") or units.to_ucum(m.group("u1")) != "d" or not 0 <= v1 <= 6 or m.group("pre"):
+        return None
+    return _WEEKS_BEFORE.search(text, max(0, m.start("v1") - 16), m.start("v1"))
 
 
 def _in_unit(value: float, unit: Optional[str], to_unit: str) -> Optional[float]:
@@ -409,15 +420,18 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     if compound is not None:  # "2 years and 6 months", "24 years and 364 days": one length, not a range
         v1, ucum, unit_text, is_range = compound, units.to_ucum(m.group("u1")), m.group("u1"), False
         op = _op_of_one(m)
+    weeks = _weeks_before(m, text, v1, ucum) if is_range else None
     if is_range and m.group("u1") and ucum:  # "6 months to 17 years": the low end in the range's unit
         v1 = _in_unit(v1, units.to_ucum(m.group("u1")), ucum)
         if v1 is None:
             return None  # two units that do not convert: no range
+    if weeks is not None:  # "37 weeks 0 days to 37 weeks 6 days": the low end is 37 weeks (was 0 days)
+        v1 = round(int(weeks.group(1)) + (number(m.group("v1")) or 0.0) / 7, 3)
     if is_range and v2 is not None and v2 < v1:
         return None
     if is_range and (m.group("range") or "") in ("-", "\u2013") and _chained(text, m):
         return None  # "(100 - 200 - 300 - 400 - 500)": a list of strata, no range
-    start = m.start()
+    start = weeks.start() if weeks is not None else m.start()
     if is_range and v2 is not None and (m.group("range") or "").lower() == "and" and not m.group("between") \
             and not m.group("rop") and not re.search(r"[<>\u2264\u2265]", text[m.start():m.start("v1")]) \
             and not _SCALE_BEFORE.search(text, max(0, m.start("v1") - 12), m.start("v1")):  # "grades 1 and 2": a set, read later
