@@ -108,7 +108,7 @@ def cue_hits(text: str) -> List[Tuple[int, int, _Cue]]:
 
 _AND = re.compile(r"\band\b", re.I)
 _LEADING_OR = re.compile(r"\s*,?\s*(?:and/)?or\b", re.I)
-_SENTENCE = re.compile(r";|(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bapprox)(?<!\bDr)(?<!\bMrs)(?<!\bMr)(?<!\bMs)"
+_SENTENCE = re.compile(r";|(?=\.)(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bapprox)(?<!\bDr)(?<!\bMrs)(?<!\bMr)(?<!\bMs)"
                        r"(?<!\bProf)\.(?=\s+[A-Z(\[])")
 _NOT_CONTROLLED = re.compile(r"\bnot\s+(?:\w+\s+){0,2}(?:controlled|managed|maintained)\b", re.I)
 
@@ -864,9 +864,15 @@ class _Builder:
 
 def bound_of(c: Any) -> Optional[Tuple[str, float, Optional[str]]]:
     """(op, value, unit or ULN/LLN) of a constraint with one numeric bound, for `ConSpan.bound`."""
-    if getattr(c, "op", None) not in ("<", "<=", ">", ">=") or not isinstance(getattr(c, "value", None), (int, float)):
+    return bound_key(getattr(c, "op", None), getattr(c, "value", None), getattr(c, "unit", None),
+                     getattr(c, "relative_to", None))
+
+
+def bound_key(op: Any, value: Any, unit: Optional[str], relative_to: Optional[str]) -> Optional[Tuple[str, float, Optional[str]]]:
+    """`bound_of` from the constraint's fields."""
+    if op not in ("<", "<=", ">", ">=") or not isinstance(value, (int, float)):
         return None
-    return c.op, float(c.value), c.relative_to or c.unit
+    return op, float(value), relative_to or unit
 
 
 def _widens(group: Sequence[ConSpan], bracket: Sequence[ConSpan]) -> bool:
@@ -906,12 +912,17 @@ def criterion_expression(text: str, kind: str, cons: Sequence[ConSpan],
     `to_original` maps a local (start, end) to offsets in the original input (identity by default).
     None for an empty text. Registry text repeats a lot: the reading of one (text, kind, spans) is cached
     with placeholders, then filled with this criterion's constraint ids and offsets."""
+    key = tuple((c.start, c.end, c.subject, c.any_of, c.bound) for c in cons)
+    return keyed_expression(text, kind, key, [c.id for c in cons], to_original)
+
+
+def keyed_expression(text: str, kind: str, key: Tuple[Tuple[Any, ...], ...], ids: List[str],
+                     to_original: Optional[ToOriginal] = None) -> Optional[Expr]:
+    """`criterion_expression` from its spans as (start, end, subject, any_of, bound) tuples and their ids
+    (the parser keeps these tuples with its cached rows: no ConSpan per call)."""
     if not text.strip():
         return None
-    key = tuple((c.start, c.end, c.subject, c.any_of, c.bound) for c in cons)
-    template = _template(text, kind, key)
-    ids = [c.id for c in cons]
-    return _fill(template, ids, to_original or (lambda s, e: (s, e)))
+    return _fill(_template(text, kind, key), ids, to_original or (lambda s, e: (s, e)))
 
 
 #: distinct (text, kind, constraint spans) readings kept

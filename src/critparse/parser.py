@@ -21,7 +21,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 from .concepts import for_constraint
 from .constraints import extract
 from .errors import Errors
-from .expression import ConSpan, bound_of, criterion_expression
+from .expression import ConSpan, bound_key, bound_of, criterion_expression, keyed_expression
 from .lexicon import lookup
 from .linking import LINKED_LABELS, link
 from .negation import negate_constraints, negated_but_for_excluded, restates_exclusion
@@ -148,8 +148,9 @@ class _LRU(OrderedDict):
 #: distinct criterion bodies whose fast-mode results are kept (registry text repeats a lot of boilerplate)
 FAST_CACHE_SIZE = 50_000
 
-# (body, subject hint) -> rows.  Rows are tuples of plain values (see `_row`): the garbage collector
-# stops tracking them, so a full cache does not make its full collections slow
+# (body, subject hint) -> (rows, spans).  Rows are tuples of plain values (see `_row`), spans the
+# expression builder's key of each row (`_span_key`): the garbage collector stops tracking them, so a
+# full cache does not make its full collections slow
 _FAST_CACHE = _LRU(FAST_CACHE_SIZE)
 
 
@@ -186,13 +187,21 @@ def _row(rc: Dict[str, Any]) -> tuple:
             rc.get("any_of"))
 
 
-def _fast_rows(body: str, subject_hint: Optional[str]) -> Tuple[tuple, ...]:
+def _span_key(row: tuple) -> tuple:
+    """What the expression builder reads of a constraint row (`expression.ConSpan` less the id): local
+    start, end, subject, any_of and bound, as `_attach_expression` derives them from the record."""
+    return row[8], row[9], row[0], row[16], bound_key(row[2], row[3], row[4], row[5])
+
+
+def _fast_rows(body: str, subject_hint: Optional[str]) -> Tuple[Tuple[tuple, ...], Tuple[tuple, ...]]:
+    """(rows, spans) of one criterion body, cached."""
     key = (body, subject_hint)
-    rows = _FAST_CACHE.lookup(key)
-    if rows is None:
+    hit = _FAST_CACHE.lookup(key)
+    if hit is None:
         rows = tuple(_row(rc) for rc in _fast_body(body, subject_hint))
-        _FAST_CACHE.store(key, rows)
-    return rows
+        hit = (rows, tuple(_span_key(r) for r in rows))
+        _FAST_CACHE.store(key, hit)
+    return hit
 
 
 def _restated_exclusion(seg: Segment, nt: NormalizedText) -> Optional[str]:
@@ -268,10 +277,13 @@ def _run_fast(pending, nlp=None) -> Iterator[ParsedTrial]:
         ntext = nt.text
         for seg in segs:
             crit = seg.criterion
-            rows = _fast_rows(ntext[seg.body[0]:seg.body[1]], _subject_hint(crit, by_id) if crit.parent else None)
+            rows, spans = _fast_rows(ntext[seg.body[0]:seg.body[1]], _subject_hint(crit, by_id) if crit.parent else None)
             cons = _row_records(rows, seg, nt) if rows else []
             parsed.constraints.extend(cons)
-            _attach_expression(seg, nt, rows, cons)
+            if crit.role == "item":
+                base, end = seg.body
+                crit.expression = keyed_expression(ntext[base:end], crit.kind, spans, [c.id for c in cons],
+                                                   lambda s, e, base=base: nt.to_original(base + s, base + e))
         yield parsed
 
 
