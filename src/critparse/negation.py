@@ -366,17 +366,43 @@ def _void_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]) -> 
 _PREFIX_WORD = re.compile(r"[-\s]?[^\s,;()]+")
 
 
+# where the phrase that "without" negates ends: a heading colon, a bracket it is not inside, a positive "with",
+# a clause word, a group of people, a capitalised conjunction ("For patients without prior pelvic radiotherapy:
+# AST at least 3 x ULN", "without restriction [Karnofsky scale 90-100]", "HIV infection without AIDS with CD4
+# 200-500 cells/mm3", "without biopsy confirmation allowed if lesions are at least 3 cm", "Hysterectomy without
+# bilateral oophorectomy in patients under age 56")
+_WITHOUT_END = re.compile(r"[:\[]|\b(?:with|if|who|whose|must|allowed|provided|unless|except|OR|AND)\b"
+                          r"|\bin\s+(?:patients|subjects|participants|women|men|those|children)\b")
+
+
+def _scope_end(text: str, trigger: str, me: int, se: int) -> int:
+    """Where the scope of a "non" prefix or of "without" ends (at most `se`)."""
+    if trigger == "non":
+        m = _PREFIX_WORD.match(text, me)
+        return m.end() if m else me
+    end = se
+    m = _WITHOUT_END.search(text, me, se)
+    if m:
+        end = m.start()
+    opened = text.rfind("(", max(0, me - 80), me)
+    if opened >= 0 and text.find(")", opened, me) < 0:  # "(without anesthesia) less than 8 mm": the bracket ends it
+        close = text.find(")", me, end)
+        end = close if close >= 0 else end
+    return end
+
+
 def _prefix_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):
     """A "non" prefix negates the word it is glued to, not the rest of its clause: "non-drug dependent
     volunteers, be at least 18 years of age", "small non-cleaved ... lymphomas with a serum LDH level greater
     than 1.5 times the upper limit", "initiation of non-opioid prescription medication during the 2 weeks"
-    (94 constraints of the XML extract were negated so).  Returns the scopes so cut and the cut-off tails."""
+    (94 constraints of the XML extract were negated so); "without" negates the phrase after it, up to
+    `_WITHOUT_END`.  Returns the scopes so cut and the cut-off tails."""
     out, tails = [], []
     for sc in scope_list:
         ms, me, ss, se = sc
-        if text[ms:me].lower() == "non":
-            m = _PREFIX_WORD.match(text, me)
-            end = m.end() if m else me
+        trigger = text[ms:me].lower()
+        if trigger in ("non", "without"):
+            end = _scope_end(text, trigger, me, se)
             if end < se:
                 tails.append((end, se))
                 sc = (ms, me, ss, max(ss, end))
