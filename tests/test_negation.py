@@ -287,3 +287,16 @@ def test_without_negates_only_its_phrase(corpora, mode, nct, con_words):
     parsed = critparse.parse(xml_record(corpora, nct), trial_id=nct, mode=mode)
     cons = [k for k in parsed.constraints if con_words in " ".join(k.text.split())]
     assert cons and not any(k.negated for k in cons), [(k.subject, k.text, k.negated) for k in cons]
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+def test_not_specified_is_a_value_not_a_negation(corpora, mode):
+    """PDQ-style records: 'Age: Not specified Performance Status: ECOG 0-2' (5,622 'not specified' in the XML
+    extract): the performance status is required, not negated."""
+    import critparse
+
+    from conftest import xml_record
+
+    parsed = critparse.parse(xml_record(corpora, "NCT00003090"), trial_id="NCT00003090", mode=mode)
+    ecog = [k for k in parsed.constraints if k.subject == "ecog"]
+    assert ecog and not any(k.negated for k in ecog)
