@@ -300,3 +300,13 @@ def test_not_specified_is_a_value_not_a_negation(corpora, mode):
     parsed = critparse.parse(xml_record(corpora, "NCT00003090"), trial_id="NCT00003090", mode=mode)
     ecog = [k for k in parsed.constraints if k.subject == "ecog"]
     assert ecog and not any(k.negated for k in ecog)
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+def test_must_not_exceed_is_a_maximum_not_a_negation(mode):
+    """NCT00006107: 'Peripheral neuropathy of any etiology must not exceed grade 2' is grade <= 2, not NOT(grade <= 2)."""
+    import critparse
+
+    text = "Inclusion Criteria:\n- Neurologic: Peripheral neuropathy of any etiology must not exceed grade 2."
+    cons = critparse.parse(text, mode=mode).constraints
+    assert [(c.op, c.value, c.negated) for c in cons] == [("<=", 2.0, False)]
