@@ -310,3 +310,16 @@ def test_must_not_exceed_is_a_maximum_not_a_negation(mode):
     text = "Inclusion Criteria:\n- Neurologic: Peripheral neuropathy of any etiology must not exceed grade 2."
     cons = critparse.parse(text, mode=mode).constraints
     assert [(c.op, c.value, c.negated) for c in cons] == [("<=", 2.0, False)]
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+def test_negation_ends_at_an_inline_sub_heading(corpora, mode):
+    """NCT00005626 (run-on PDQ record): '... No Gilbert's disease Renal: Creatinine no greater than 2.0 mg/dL OR
+    Creatinine clearance at least 60 mL/min': the renal thresholds are required, not negated."""
+    import critparse
+
+    from conftest import xml_record
+
+    parsed = critparse.parse(xml_record(corpora, "NCT00005626"), trial_id="NCT00005626", mode=mode)
+    renal = [k for k in parsed.constraints if k.subject in ("creatinine", "creatinine clearance")]
+    assert renal and not any(k.negated for k in renal), [(k.subject, k.text, k.negated) for k in renal]

@@ -391,21 +391,39 @@ def _scope_end(text: str, trigger: str, me: int, se: int) -> int:
     return end
 
 
+@lru_cache(maxsize=1)
+def _sublabels() -> "re.Pattern[str]":
+    """Inline sub-headings of NCI PDQ-style records ("Renal:", "Other:", "Performance status:";
+    resources/sections.jsonl `sublabels`): the run-on text after one is another item ("No Gilbert's disease Renal:
+    Creatinine clearance at least 60 mL/min" negated the clearance)."""
+    from . import resources
+
+    words = next((row["sublabels"] for row in resources.read_jsonl("sections.jsonl") if "sublabels" in row), [])
+    alt = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+    return re.compile(r"(?<!\S)(?:%s)\s*:(?=\s|$)" % alt)
+
+
 def _prefix_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):
     """A "non" prefix negates the word it is glued to, not the rest of its clause: "non-drug dependent
     volunteers, be at least 18 years of age", "small non-cleaved ... lymphomas with a serum LDH level greater
     than 1.5 times the upper limit", "initiation of non-opioid prescription medication during the 2 weeks"
     (94 constraints of the XML extract were negated so); "without" negates the phrase after it, up to
-    `_WITHOUT_END`.  Returns the scopes so cut and the cut-off tails."""
+    `_WITHOUT_END`; a forward scope ends at an inline sub-heading (`_sublabels`).  Returns the scopes so cut
+    and the cut-off tails."""
     out, tails = [], []
+    labels = _sublabels() if ":" in text else None
     for sc in scope_list:
         ms, me, ss, se = sc
         trigger = text[ms:me].lower()
+        end = se
         if trigger in ("non", "without"):
             end = _scope_end(text, trigger, me, se)
-            if end < se:
-                tails.append((end, se))
-                sc = (ms, me, ss, max(ss, end))
+        if labels is not None and ss >= me:  # a forward scope ends at an inline sub-heading ("... Renal: Creatinine")
+            m = labels.search(text, me, end)
+            end = m.start() if m else end
+        if end < se:
+            tails.append((end, se))
+            sc = (ms, me, ss, max(ss, end))
         out.append(sc)
     return out, tails
 
