@@ -323,3 +323,15 @@ def test_negation_ends_at_an_inline_sub_heading(corpora, mode):
     parsed = critparse.parse(xml_record(corpora, "NCT00005626"), trial_id="NCT00005626", mode=mode)
     renal = [k for k in parsed.constraints if k.subject in ("creatinine", "creatinine clearance")]
     assert renal and not any(k.negated for k in renal), [(k.subject, k.text, k.negated) for k in renal]
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+def test_negation_inside_a_bracket_ends_at_its_close(mode):
+    """LCT NCT03868852: 'Blood routine examination standards should be met: (no blood transfusion within 14 days)
+    A. HB > 90 g/L': the transfusion is negated, the haemoglobin threshold is not (44 XML constraints flip)."""
+    import critparse
+
+    text = ("Inclusion Criteria:\n1. Blood routine examination standards should be met: (no blood transfusion within "
+            "14 days) A. HB > 90 g/L; B. ANC > 1.5 * 10^9/L")
+    cons = {c.subject: c.negated for c in critparse.parse(text, mode=mode).constraints}
+    assert cons.get("hemoglobin") is False and cons.get("anc") is False and cons.get("blood transfusion") is True, cons

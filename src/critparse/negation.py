@@ -380,14 +380,17 @@ def _scope_end(text: str, trigger: str, me: int, se: int) -> int:
     if trigger == "non":
         m = _PREFIX_WORD.match(text, me)
         return m.end() if m else me
-    end = se
     m = _WITHOUT_END.search(text, me, se)
-    if m:
-        end = m.start()
-    opened = text.rfind("(", max(0, me - 80), me)
-    if opened >= 0 and text.find(")", opened, me) < 0:  # "(without anesthesia) less than 8 mm": the bracket ends it
+    return m.start() if m else se
+
+
+def _bracket_end(text: str, ms: int, me: int, end: int) -> int:
+    """A trigger inside a bracket negates up to the bracket's close: "(without anesthesia) less than 8 mm",
+    "(no blood transfusion within 14 days) A. HB > 90 g/L"."""
+    opened = text.rfind("(", max(0, ms - 80), ms)
+    if opened >= 0 and text.find(")", opened, ms) < 0:
         close = text.find(")", me, end)
-        end = close if close >= 0 else end
+        return close if close >= 0 else end
     return end
 
 
@@ -418,6 +421,8 @@ def _prefix_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):
         end = se
         if trigger in ("non", "without"):
             end = _scope_end(text, trigger, me, se)
+        if ss >= me and "(" in text:
+            end = _bracket_end(text, ms, me, end)
         if labels is not None and ss >= me:  # a forward scope ends at an inline sub-heading ("... Renal: Creatinine")
             m = labels.search(text, me, end)
             end = m.start() if m else end
