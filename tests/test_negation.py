@@ -335,3 +335,15 @@ def test_negation_inside_a_bracket_ends_at_its_close(mode):
             "14 days) A. HB > 90 g/L; B. ANC > 1.5 * 10^9/L")
     cons = {c.subject: c.negated for c in critparse.parse(text, mode=mode).constraints}
     assert cons.get("hemoglobin") is False and cons.get("anc") is False and cons.get("blood transfusion") is True, cons
+
+
+def test_entities_get_the_same_scope_cuts():
+    """Full mode: 'HIV infection without AIDS with CD4 200-500 cells/mm3' negates AIDS only; 'Men and non-pregnant
+    women between 18-75 years of age' negates 'pregnant' only."""
+    import critparse
+
+    text = ("Inclusion Criteria:\n- HIV infection without AIDS with CD4 200-500 cells/mm3.\n"
+            "- Men and non-pregnant women between 18-75 years of age")
+    ents = {" ".join(e.text.split()): e.negated for e in critparse.parse(text, mode="full").entities}
+    assert ents.get("AIDS") is True and ents.get("pregnant") is True
+    assert not any(neg for t, neg in ents.items() if t.startswith(("CD4", "200-500", "between 18-75")))

@@ -406,7 +406,7 @@ def _sublabels() -> "re.Pattern[str]":
     return re.compile(r"(?<!\S)(?:%s)\s*:(?=\s|$)" % alt)
 
 
-def _prefix_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):
+def cut_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):
     """A "non" prefix negates the word it is glued to, not the rest of its clause: "non-drug dependent
     volunteers, be at least 18 years of age", "small non-cleaved ... lymphomas with a serum LDH level greater
     than 1.5 times the upper limit", "initiation of non-opioid prescription medication during the 2 weeks"
@@ -451,7 +451,7 @@ def mark_negated(constraints: List[Dict[str, Any]], scope_list: Sequence[Tuple[i
         negated_spans = [(es, ee) for es, ee in negated_spans
                          if not any(ss < ee and es < se for _m, _n, ss, se in result)
                          or any(ss < ee and es < se for _m, _n, ss, se in scope_list)]
-        scope_list, tails = _prefix_scopes(text, scope_list)
+        scope_list, tails = cut_scopes(text, scope_list)
         if tails:
             negated_spans = [(es, ee) for es, ee in negated_spans
                              if not any(a < ee and es < b for a, b in tails)

@@ -40,8 +40,8 @@ class CritparseContext(ConText):
 
     def __call__(self, doc):
         doc = super().__call__(doc)
-        if "\n" in doc.text or "  " in doc.text:
-            _clear_broken_pseudo(doc)
+        if doc.ents:
+            _recut_negations(doc)
         return doc
 
     def _reset(self) -> None:
@@ -83,25 +83,28 @@ class CritparseContext(ConText):
         return self
 
 
-def _clear_broken_pseudo(doc) -> None:
-    """An entity negated only by a trigger inside a comparator phrase broken across lines ("SGPT no\\r\\n
-    greater than 5 times ULN if liver metastases present") is not negated (`critparse.negation.broken_pseudo_spans`:
-    the tokenizer makes the line break a token, so ConText's PSEUDO phrase did not match)."""
-    from ..negation import NEGATION_CATEGORY, broken_pseudo_spans
+def _recut_negations(doc) -> None:
+    """Entity negation by the same scope rules the constraints get (`critparse.negation`): a trigger inside a
+    comparator broken across lines negates nothing ("SGPT no\\r\\n greater than 5 times ULN if liver metastases
+    present"); a "non" prefix, "without", a bracketed trigger and a scope running into an inline sub-heading are
+    cut (`negation.cut_scopes`).  An entity stays negated only where a cut scope still covers it."""
+    from ..negation import NEGATION_CATEGORY, broken_pseudo_spans, cut_scopes
 
-    spans = broken_pseudo_spans(doc.text)
-    if not spans:
-        return
-
-    def void(m) -> bool:
-        ms, me = m.modifier_span
-        a, b = doc[ms].idx, doc[me - 1].idx + len(doc[me - 1])
-        return any(ps <= a and b <= pe for ps, pe in spans)
-
+    text = doc.text
+    void = broken_pseudo_spans(text)
     for ent in doc.ents:
         if not ent._.is_negated:
             continue
-        negations = [m for m in ent._.modifiers if m.category.upper() == NEGATION_CATEGORY]
-        if negations and all(void(m) for m in negations):
+        scopes = []
+        for m in ent._.modifiers:
+            if m.category.upper() != NEGATION_CATEGORY:
+                continue
+            ms, me = m.modifier_span
+            ss, se = m.scope_span
+            a, b = doc[ms].idx, doc[me - 1].idx + len(doc[me - 1])
+            if any(ps <= a and b <= pe for ps, pe in void) or se <= ss:
+                continue
+            scopes.append((a, b, doc[ss].idx, doc[se - 1].idx + len(doc[se - 1])))
+        cut, _tails = cut_scopes(text, scopes)
+        if not any(ss < ent.end_char and ent.start_char < se for _a, _b, ss, se in cut):
             ent._.is_negated = False
-
