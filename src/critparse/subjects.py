@@ -658,6 +658,7 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
         return None  # "CD8+ cells greater than 650/mm3 within eight weeks": a unit is never the event
     if ev is not None:
         ev = _outside(text, floor, _stable(ev))  # "brain metastases must be stable" -> "stable brain metastases"
+        ev = ev if is_status(ev) else without_predicate(text, floor, ev)  # "Treatment must begin within 31 days"
     if ev is not None and unusable(ev.name):  # "an antimicrobial agent to which the known CRE is known to be susceptible
         ev = _before_relative(text, floor, wstart) or _before_exception(text, floor, wstart)  # within", "malignancies
         # other than the one treated in this trial within"
@@ -1228,6 +1229,9 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     if any("(" in s.name or ")" in s.name for s in a.subjects):
         subs = [b for b in (_bracket_balanced(text, s) for s in a.subjects) if b is not None]
         a = Attachment(subs, a.category if subs else None, a.extends_to if subs else None)
+    if a.subjects:
+        subs = [b for b in (without_predicate(text, mentions.floor(c.start), s) for s in a.subjects) if b is not None]
+        a = Attachment(subs, a.category if subs else None, a.extends_to if subs else None)
     if not any(unusable(s.name) for s in a.subjects):
         return a
     kept = [s for s in a.subjects if not unusable(s.name)]
@@ -1275,7 +1279,7 @@ _CHANGED_IN = re.compile(r"\s*(?:or\s+(?:more|greater|higher)\s+)?in\s+(?:(?:eit
 def _changed_thing(text: str, c: Comparison, a: Attachment) -> Attachment:
     """"decrement of 20% or more in FEV1": a bare change noun before a value is the change of the thing named after
     it ("fev1 decrement"); `a` as it was where nothing is named."""
-    m = _CHANGED_IN.match(text, c.end)
+    m = _CHANGED_IN.match(text, max(c.end, a.subjects[0].end))  # (or after a counted change: "2 rises in PSA")
     words = m.group("what").split() if m else []
     while words and words[-1].lower() == "or":
         words.pop()
@@ -1599,6 +1603,71 @@ def unusable(name: str) -> bool:
     ws = re.findall(r"[a-z][\w\-']*", name.lower())
     content = [w for w in ws if not (_STOP.match(w) or _PERSON.fullmatch(w) or _FUNCTION.match(w) or _ANCHOR_WORD.match(w))]
     return bool(content) and all(_NOT_SUBJECT.match(w) for w in content)
+
+
+_AUX_GAP = r"(?:[ \t]+" + _words_alt("predicate_aux") + r")*[ \t]+"
+_AUX_LEAD = r"(?:^|[ \t,]+)(?:" + _words_alt("predicate_aux") + r"[ \t]+)*"
+_PREDICATE_TAIL = re.compile(_AUX_LEAD + _words_alt("predicate_tail") + r"$", re.I)
+_MOVING_TAIL = re.compile(_AUX_LEAD + _words_alt("moving_tail") + r"$", re.I)
+_JOIN_END = re.compile(r"(?:[\s,]+(?:and|or|and/or)\b)*[\s,]*$", re.I)
+_CLAUSE_LEAD = re.compile(r"^" + _words_alt("clause_lead") + r"$", re.I)
+_SAID_OF = re.compile(r"[A-Za-z)]" + _AUX_GAP + r"$", re.I)
+
+
+def _said_of(text: str, floor: int, start: int) -> Optional[Span]:
+    """The noun phrase a predicate starting at `start` is said of, joined to it by auxiliaries only ("Treatment
+    must | begin", "count anticipated to | fall"); None where a break or a person comes between."""
+    lo = max(floor, start - 40)
+    m = _SAID_OF.search(text, lo, start)
+    if m is None or not re.match(r"[ \t]", text[m.start() + 1]):
+        return None
+    hp = without_verbs(text, head_phrase(text, m.start() + 1, floor))
+    if hp is None or hp.end != m.start() + 1:
+        return None
+    hp = _last_item(text, hp)
+    return None if hp is None or _PERSON_ONLY.match(hp.name) or unusable(hp.name) else hp
+
+
+def _last_item(text: str, hp: Span) -> Optional[Span]:
+    """A phrase from the start of the last item of a flattened list in it ("Recurrent disease Protocol therapy"
+    -> "protocol therapy") and past a clause's opening word ("although registration"); None where nothing is left."""
+    ws = list(re.finditer(r"\S+", text[hp.start:hp.end]))
+    if len(ws) != len(hp.name.split()):
+        return hp
+    cut = 0
+    for i in range(1, len(ws)):
+        if ws[i].group(0)[:1].isupper() and ws[i - 1].group(0).islower():  # (never a line end: wrapped text)
+            cut = i
+    while cut < len(ws) and _CLAUSE_LEAD.match(ws[cut].group(0)):
+        cut += 1
+    if cut >= len(ws):
+        return None
+    return Span(hp.start + ws[cut].start(), hp.end, " ".join(hp.name.split()[cut:])) if cut else hp
+
+
+_NUMBER_WORDS = frozenset(words()["number_words"])  # type: ignore[arg-type]
+
+
+def without_predicate(text: str, floor: int, sp: Span) -> Optional[Span]:
+    """A subject without the predicate written after it ("symptoms present" -> "symptoms", "tests must be" ->
+    "tests", "fatigue as being present" -> "fatigue"); a subject that is only one is the phrase the predicate is
+    said of ("Treatment must begin" -> "treatment"), else None (a bare "present", "begin", "separated" names
+    nothing). A moving verb ("count ... falls below") alone is kept: it may be a noun ("three or more falls")."""
+    raw = text[sp.start:sp.end]
+    for tail, alone_kept in ((_PREDICATE_TAIL, False), (_MOVING_TAIL, True)):
+        m, n = tail.search(raw), tail.search(sp.name)
+        if m is None or n is None:
+            continue
+        rest = sp.name[:n.start()].split()
+        if m.start() > 0 and any(not (_STOP.match(w) or _BARE.match(w) or w in _NUMBER_WORDS or _FUNCTION.match(w)
+                                      or w == "each") for w in rest):
+            e = _JOIN_END.search(raw, 0, m.start()).start()  # "and present for at least 3 months": no "and"
+            return _last_item(text, Span(sp.start, sp.start + e, _JOIN_END.sub("", sp.name[:n.start()])))
+        before = _said_of(text, floor, sp.start)
+        if before is not None:
+            return Span(before.start, sp.end, before.name)
+        return sp if alone_kept else None
+    return sp
 
 
 _BUT_JOIN = re.compile(r",?\s*(?:but|and)\s+$", re.I)
