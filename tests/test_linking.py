@@ -590,3 +590,29 @@ def test_a_misspelt_drug_is_never_a_sure_code():
     codes = link("carbapenes", "Drug")  # LCT: carbenicillin at 0.91 by 3-gram cosine
     assert codes and all(c["score"] < 0.9 for c in codes)
     assert first("aspirin", "Drug")["score"] == 1.0
+
+
+@pytest.mark.parametrize("mention,label,codes", [
+    # cut-off or square-bracket glosses (LCT and XML mentions as the NER model cuts them)
+    ("major depressive disorder (MDD", "Condition", ["F32.9"]), ("Progressive systemic sclerosis [PSS]", "Condition", ["M34.0"]),
+    ("bupropion (Wellbutrin", "Drug", ["DB01156"]), ("non-steroidal anti-inflammatory drugs [NSAIDs]", "Drug", ["M01A"]),
+    # HIV-1 is HIV disease (B20); Greek and Latin plurals; "X pain" as the tabular writes it ("Pain in knee")
+    ("HIV-1 infection", "Condition", ["B20"]), ("ureteral calculi", "Condition", ["N20.1"]),
+    ("knee pain", "Condition", ["M25.56"]), ("joint pain", "Condition", ["M25.5"]),
+    # qualifiers that do not change the category; Alphabetic Index terms; "mammary" is the breast
+    ("intractable diarrhea", "Condition", ["R19.7"]), ("unexplained fever", "Condition", ["R50"]),
+    ("renal cell carcinoma", "Condition", ["C64"]), ("mitral regurgitation", "Condition", ["I34.0"]),
+    ("hives", "Condition", ["L50"]), ("ITP", "Condition", ["D69.3"]), ("mammary carcinoma", "Condition", ["C50"]),
+    # drug names written joined; trailing therapy words; ATC class words
+    ("cotrimoxazole", "Drug", ["a601165"]), ("Depo-Provera injection", "Drug", ["a604039"]),
+    ("protease inhibitors", "Drug", ["J05AE"]), ("antimetabolites", "Drug", ["L01B"]),
+])
+def test_uncoded_held_out_mentions_by_general_cause(mention, label, codes):
+    """Uncoded mentions of the LCT documents and XML records in full mode, each an instance of a general cause."""
+    assert [c["code"] for c in link(mention, label)][:len(codes)] == codes
+
+
+def test_general_causes_do_not_code_the_negated_or_letters():
+    assert link("HIV-1 negative", "Condition") == [] and link("hiv-negative", "Condition") == []
+    assert link("epo", "Drug") == []  # "e p o" in the drug dictionary is letters, not a name written joined
+    assert "diseasis" not in " ".join(__import__("critparse.linking.names", fromlist=["x"]).singulars("endocrine diseases"))

@@ -102,6 +102,23 @@ def _stop() -> frozenset:
     return frozenset(index().extra["stop"])
 
 
+@lru_cache(maxsize=1)
+def _joined_rows() -> Dict[str, int]:
+    """Names keyed without their spaces ("co trimoxazole" -> "cotrimoxazole"), where no two names with different
+    drugs share the key: a name written with or without its hyphens and spaces is the same drug."""
+    payload = index().payload
+    out: Dict[str, int] = {}
+    clash = set()
+    for name, row in _rows().items():
+        if max(len(w) for w in name.split(" ")) < 3:  # "e p o": letters, not a written-out name
+            continue
+        key = name.replace(" ", "")
+        if key in out and payload[out[key]] != payload[row]:
+            clash.add(key)
+        out.setdefault(key, row)
+    return {k: v for k, v in out.items() if k not in clash}
+
+
 #: score of an ingredient found once route / form words are dropped ("systemic rituximab")
 BARE_SCORE = 0.95
 
@@ -140,6 +157,10 @@ def candidates(mention: str, expansion: Optional[str] = None) -> List[Tuple[str,
     for f in forms:
         if f in rows:
             return [(k, 1.0) for k in index().payload[rows[f]]]
+    for f in forms:  # "cotrimoxazole" = "co-trimoxazole"
+        row = _joined_rows().get(f.replace(" ", ""))
+        if row is not None and f not in _stop():
+            return [(k, 1.0) for k in index().payload[row]]
     for f in forms:  # "systemic rituximab", "folic acid supplements"
         bare = _bare(f)
         if bare != f and bare in rows and bare not in _stop():

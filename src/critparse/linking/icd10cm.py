@@ -38,7 +38,7 @@ FUZZY_CAP = 0.89
 #: a form starting with one of these is the opposite of its nearest names ("non smokers" ~ "smoker"): no fuzzy
 _NEGATED = re.compile(r"^(?:non|not|no|without)\b")
 #: bump when the way names are derived from the tabular list changes (a new cache file)
-INDEX_FORMAT = 19
+INDEX_FORMAT = 20
 #: suffixes that name the same condition without it: "Sacroiliitis, not elsewhere classified" (M46.1),
 #: "Urinary tract infection, site not specified" (N39.0)
 _SAME = re.compile(r",?\s+(?:not elsewhere classified|NEC)\b|,\s*(?:site|part) (?:unspecified|not specified)$|"

@@ -7,6 +7,10 @@ import unicodedata
 from typing import List
 
 _PAREN = re.compile(r"\s*\([^()]*\)")
+#: a gloss cut off by the mention's end ("major depressive disorder (mdd", "bupropion (wellbutrin"), or one in
+#: square brackets ("non-steroidal anti-inflammatory drugs [nsaids]")
+_OPEN_PAREN = re.compile(r"\s*\([^()]*$")
+_SQUARE = re.compile(r"\s*\[[^\[\]]*\]")
 _PUNCT = re.compile(r"[^\w\s']+")
 _SPACE = re.compile(r"\s+")
 _MARKS = re.compile(r"[®™©]")
@@ -22,15 +26,18 @@ def norm(text: str) -> str:
 
 
 def strip_parens(text: str) -> str:
-    """'Hypertension (arterial) (benign)' -> 'Hypertension'."""
+    """'Hypertension (arterial) (benign)' -> 'Hypertension'; a gloss cut off at the end ('pneumonitis (lip') or in
+    square brackets goes too, where words remain."""
     prev = None
     while prev != text:
         prev, text = text, _PAREN.sub("", text)
-    return text
+    bare = _OPEN_PAREN.sub("", _SQUARE.sub("", text))
+    return bare if bare.strip() else text
 
 
 def singulars(text: str) -> List[str]:
-    """Singular guesses for the last word of a normalised name ('breast cancers' -> 'breast cancer')."""
+    """Singular guesses for the last word of a normalised name ('breast cancers' -> 'breast cancer'; Greek and
+    Latin plurals: 'metastases' -> 'metastasis', 'calculi' -> 'calculus')."""
     words = text.split(" ")
     last = words[-1]
     out = []
@@ -38,6 +45,10 @@ def singulars(text: str) -> List[str]:
         out.append(last[:-3] + "y")
     if len(last) > 4 and last.endswith(("ses", "xes", "ches", "shes")):
         out.append(last[:-2])
+    if len(last) > 6 and last.endswith(("oses", "yses", "tases")):  # Greek "-sis": "metastases", "stenoses"
+        out.append(last[:-3] + "sis")
+    if len(last) > 5 and last.endswith("i") and last[-2] not in "aeiou":  # Latin "-us": "calculi", "emboli", "nevi"
+        out.append(last[:-1] + "us")
     if len(last) > 3 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
         out.append(last[:-1])
     return [" ".join(words[:-1] + [w]) for w in out]
