@@ -866,7 +866,9 @@ def _carry(prev: List[Found], found: List[Found], start: int) -> List[Found]:
     for p0 in heads:
         subj = lexicon.subjects().get(p0.subject)
         for c in found:
-            out.append(replace(c, subject=p0.subject, subject_text=p0.subject_text, category=p0.category, code=p0.code,
+            # a measured value after a count ("one lesion >= 1.5 cm") measures the counted thing, it is no count
+            category = c.category if p0.category == "count" and c.unit else p0.category
+            out.append(replace(c, subject=p0.subject, subject_text=p0.subject_text, category=category, code=p0.code,
                                normalized=normalized(c.value, c.unit, c.relative_to, subj), start=start, any_of=p0.any_of))
     return out
 
@@ -877,8 +879,9 @@ def _link(prev: List[Found], found: List[Found], text: str, start: int) -> List[
         return found
     gap = text[prev[-1].end:start]
     if found[0].unit and _SHARED_UNIT_GAP.match(gap) \
-            and all(p.unit is None and p.relative_to is None and p.category != "performance"
-                    and not (p.value_text or "").endswith("+") for p in prev):  # "no greater than 2+ OR < 500 mg/24 hr"
+            and all(p.unit is None and p.relative_to is None and p.category not in ("performance", "count")
+                    and not (p.value_text or "").endswith("+") for p in prev):  # "no greater than 2+ OR < 500 mg/24 hr";
+        # a count keeps no unit: "At least one lesion >= 1.5 cm" is one lesion, not a lesion >= 1 cm
         _share_unit(prev, found[0])
     # an unnamed second bound after "and"/"but" ("for more than 3 months and less than 36 months") keeps the subject
     unnamed = all(not c.subject for c in found) and re.search(r"(?i)\b(?:and|but)\b", gap) is not None
