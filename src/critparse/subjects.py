@@ -1590,18 +1590,24 @@ def grade_subject(text: str, c: Comparison, hp: Optional[Span], floor: int = 0) 
 # ------------------------------------------------------------------ subjects no rule can test --
 
 _NOT_SUBJECT = re.compile(r"^(?:" + _words_alt("not_subject") + r"|" + _words_alt("not_subject_verb") + r")$", re.I)
+_ADVERB = re.compile(r"^" + _words_alt("not_subject_adverb") + r"$", re.I)
 _ANCHOR_WORD = re.compile(r"^(?:after|before|prior|since|following|then|only)$", re.I)
 
 
 def unusable(name: str) -> bool:
     """Whether a subject names nothing a rule can test: made only of study-administration nouns, generic verbs
-    and function words (resources: not_subject, not_subject_verb) ("received", "treatment period", "improve after", "research participants")."""
+    adverbs and function words (resources: not_subject, not_subject_verb, not_subject_adverb) ("received", "treatment
+    period", "improve after", "research participants", "and", "daily")."""
     if not name:
         return False
     if _NOT_SUBJECT.match(name):
         return True
     ws = re.findall(r"[a-z][\w\-']*", name.lower())
     content = [w for w in ws if not (_STOP.match(w) or _PERSON.fullmatch(w) or _FUNCTION.match(w) or _ANCHOR_WORD.match(w))]
+    if ws and not content and not _PERSON.search(name):
+        return True  # function words only: "and", "after", "then", "other", "only"
+    if content and all(_ADVERB.match(w) for w in content):
+        return True  # "daily", "subjects currently" (a verb with it stays as it was: "should not be given daily")
     return bool(content) and all(_NOT_SUBJECT.match(w) for w in content)
 
 
@@ -1667,7 +1673,22 @@ def without_predicate(text: str, floor: int, sp: Span) -> Optional[Span]:
         if before is not None:
             return Span(before.start, sp.end, before.name)
         return sp if alone_kept else None
-    return sp
+    return _done_to(text, floor, sp)
+
+
+_HAPPENED = re.compile(r"^" + _words_alt("happened_verb") + r"$", re.I)
+_DONE = re.compile(r"^" + _words_alt("done_verb") + r"$", re.I)
+
+
+def _done_to(text: str, floor: int, sp: Span) -> Span:
+    """A subject that is only a verb of what happened to a thing, with the thing it is said of ("The previous
+    treatment must have occurred" -> "previous treatment", "disease that has been irradiated" -> "disease
+    irradiated"); `sp` as it is where no thing is written next to it."""
+    happened, done = _HAPPENED.match(sp.name), _DONE.match(sp.name)
+    before = _said_of(text, floor, sp.start) if happened or done else None
+    if before is None or re.search(r"\bto\b", text[before.end:sp.start], re.I):
+        return sp  # "the wound to be treated <= 8 weeks prior": a purpose, not what was done
+    return Span(before.start, sp.end, before.name if happened else before.name + " " + sp.name.lower())
 
 
 _BUT_JOIN = re.compile(r",?\s*(?:but|and)\s+$", re.I)
