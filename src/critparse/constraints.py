@@ -916,6 +916,15 @@ def _scale_range_regex() -> "re.Pattern[str]":
     return re.compile(comparisons.words()["patterns"]["scale_range"], re.I)
 
 
+def _lost_symbol(c: "Found") -> bool:
+    """An equality on a measured value with a unit ("diastolic blood pressure =110mmHg or =50mmHg", "Creatinine
+    clearance of .=50 ml/min", "1.0 fluid oz (US) = 29.57 ml"): a comparator lost in the record's encoding, a
+    typo or a definition, never a value a patient must equal; no constraint (23 of 25 such constraints of the XML
+    extract were so).  Performance scales and time lengths keep it ("Karnofsky 100%", "for 7 days")."""
+    return c.op == "=" and c.unit is not None and c.category not in ("performance", "duration", "temporal", "age") \
+        and c.unit not in TIME_UNITS
+
+
 def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
     text = _SYMBOL_FONT.sub(lambda m: _SYMBOL_FONT_OPS[m.group(0)[-1]], text)  # same length: offsets hold
     if "cale" in text or "ange" in text or "CALE" in text or "ANGE" in text:  # an instrument's range ("(on a scale of 1-4)") is no bound: masked
@@ -953,7 +962,7 @@ def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
     uniq = []
     for c in sorted(out, key=lambda f: f.start):  # in text order, exact duplicates (same subject, op, value, span) dropped
         key = (c.subject, c.op, c.value, c.start, c.end)
-        if key not in seen and not _unit_subject(c.subject):
+        if key not in seen and not _unit_subject(c.subject) and not _lost_symbol(c):
             seen.add(key)
             uniq.append(c)
     return uniq
