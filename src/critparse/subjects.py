@@ -348,10 +348,17 @@ _AGE_RANGE_GAP = re.compile(r"^(?:[\s,()<>=\u2264\u2265\-\u2013]|\b(?:years?|yrs
                             r"not|equal|inclusive|but)\b)*$", re.I)
 
 
+# an age inside a hyphenated growth-chart name ("weight-for-age", "length-for-age", "BMI-for-age" z-scores; WHO child
+# growth standards) is no age of the patient
+_GROWTH_CHART = re.compile(r"-for-ages?\b", re.I)
+
+
 def age_subject(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Optional[Span]:
     """An age: a years value with an age word, a person, or nothing else before it."""
     cstart, cend = c.value_start, c.end
     window = text[floor:cstart]
+    if _GROWTH_CHART.search(window) and not _AGE_WORDS.search(text, cstart, min(len(text), cend + 15)):
+        return None  # "Z scores for weight-for-age (WAZ) or weight-for-height (WHZ) <3": a growth-chart score
     ucum = _age_unit(text, floor, c, ucum)
     if ucum == "a" and _NOT_AGE_AFTER.match(text, cend) and not re.search(r"\bage[ds]?\b", window, re.I) \
             and not _AGE_WORDS.search(text, cstart, cend):
