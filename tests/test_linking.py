@@ -616,3 +616,19 @@ def test_general_causes_do_not_code_the_negated_or_letters():
     assert link("HIV-1 negative", "Condition") == [] and link("hiv-negative", "Condition") == []
     assert link("epo", "Drug") == []  # "e p o" in the drug dictionary is letters, not a name written joined
     assert "diseasis" not in " ".join(__import__("critparse.linking.names", fromlist=["x"]).singulars("endocrine diseases"))
+
+
+@pytest.mark.parametrize("mention,label,codes", [
+    ("opiate abuse", "Condition", ["F11.1"]), ("alcohol-related liver disease", "Condition", ["K70"]),
+    ("HIV-infected", "Condition", ["B20"]),  # was B20 by fuzzy match only (0.89, under the screening threshold)
+    ("systemic antifungal agents", "Drug", ["J02"]), ("IV diuretics", "Drug", ["C03"]),
+    ("oral contraceptives", "Drug", ["G03A"]), ("anti-psychotics", "Drug", ["N05A"]),
+])
+def test_spelling_and_route_variants_of_conditions_and_classes(mention, label, codes):
+    """LCT / XML mentions: opiate = opioid, alcohol-related = alcoholic, X-infected = X infection; a class after a
+    systemic route, a class word written with its hyphen."""
+    assert [c["code"] for c in link(mention, label)][:len(codes)] == codes
+    assert [c["code"] for c in link("topical antifungals", "Drug")] == ["D01"]  # not the systemic J02
+    # 'Systemic and/or oral topical corticosteroids' (XML): for the mouth, not the skin's D07
+    assert link("oral topical corticosteroids", "Drug") == []
+    assert first("HIV-infected", "Condition")["score"] == 1.0

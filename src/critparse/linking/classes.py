@@ -43,8 +43,16 @@ def table() -> Dict[str, List[ClassCode]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _systemic() -> frozenset:
+    from .drugs import _words
+
+    return frozenset(_words()["systemic_lead"])
+
+
 def forms(mention: str, expansion: Optional[str] = None) -> List[str]:
-    """The normalised mention, its expansion, without leading 'any' and trailing 'drugs', and singulars."""
+    """The normalised mention, its expansion, without leading 'any' and trailing 'drugs', and singulars; last, each
+    without a leading systemic route (resources/drug_words.toml: "iv diuretics", not "topical antifungals")."""
     out: List[str] = []
     for f in expand(mention, expansion):
         f = _LEAD.sub("", f)
@@ -53,13 +61,47 @@ def forms(mention: str, expansion: Optional[str] = None) -> List[str]:
             for h in [g] + singulars(g):
                 if h and h not in out:
                     out.append(h)
-    return out
+    return out + [r for r in (_systemic_dropped(f) for f in out) if r and r not in out]
+
+
+def _systemic_dropped(form: str) -> str:
+    """The form without a leading systemic route ("systemic antifungal agents"), never a topical or inhaled one."""
+    words = form.split(" ")
+    if len(words) < 2 or words[0] not in _systemic() or words[1] in _routes():
+        return ""  # "oral topical corticosteroids" are for the mouth (A01AC), not the skin (D07)
+    return " ".join(words[1:])
+
+
+@lru_cache(maxsize=1)
+def _routes() -> frozenset:
+    from .drugs import _words
+
+    return frozenset(_words()["lead"]) | {"local"}
 
 
 def candidates(mention: str, expansion: Optional[str] = None) -> List[ClassCode]:
     """ATC classes a drug-class mention names (empty when it names none of the table's classes)."""
     t = table()
-    for f in forms(mention, expansion):
+    fs = forms(mention, expansion)
+    for f in fs:
         if f in t:
             return list(t[f])
+    for f in fs:  # "anti-retroviral agents" = "antiretroviral agents"
+        term = _joined().get(f.replace(" ", ""))
+        if term:
+            return list(t[term])
     return []
+
+
+@lru_cache(maxsize=1)
+def _joined() -> Dict[str, str]:
+    """Class terms keyed without their spaces (a term written with or without its hyphens), where the key names one
+    set of classes."""
+    out: Dict[str, str] = {}
+    clash = set()
+    for term, codes in table().items():
+        key = term.replace(" ", "")
+        if key in out and table()[out[key]] != codes:
+            clash.add(key)
+        out.setdefault(key, term)
+    return {k: v for k, v in out.items() if k not in clash}
