@@ -835,7 +835,7 @@ _UNNAMED_GAP = re.compile(r"^\s*,?\s*(?:and|but)\s*$", re.I)  # an unnamed bound
 # between two comparisons of one subject: a parenthesis, a conjunction, and a population the first bound is
 # for ("> 1.5 mg/dL in men or > 1.4 mg/dL in women", "< 13 g/dL for males and < 12 g/dL for females")
 _CARRY_GAP = re.compile(r"^(?:\.(?=\s+(?:and|or)\s))?[\s,;]*(?:\([^()]{0,60}\))?[\s,]*"  # "30 mg/g.cr. and less than 3500 mg/g.cr."
-                        r"(?:(?:in|for)\s+(?:(?:wo)?men|(?:fe)?males?|boys|girls|children|adults|adolescents)\b[\s,]*)?"
+                        r"(?:(?:in|for)\s+(?:(?:wo)?men|(?:fe)?males?|boys|girls|children|adults|adolescents)\b[\s,;]*)?"
                         r"(?:and/or|or|and|but)?\s*(?:\(\s*(?:or\s+)?)?$", re.I)
 # "NT-proBNP >= 600 pg/mL at screening (>= 900 pg/mL for ...)": an alternative bound in the same unit, in parentheses
 _ALT_GAP = re.compile(r"^\s+(?:[A-Za-z][\w-]*\s+){0,3}\(\s*(?:or\s+)?$")
@@ -886,7 +886,10 @@ def _link(prev: List[Found], found: List[Found], text: str, start: int) -> List[
     # an unnamed second bound after "and"/"but" ("for more than 3 months and less than 36 months") keeps the subject
     unnamed = all(not c.subject for c in found) and re.search(r"(?i)\b(?:and|but)\b", gap) is not None
     same_unit = bool(found[0].unit) and found[0].unit == prev[-1].unit
-    if (all(c.category == "other" for c in found) or unnamed) and (
+    # a subject guessed from the unit alone ("<18 kg in women" -> weight) after a named bound in that unit
+    # ("handgrip strength <26 kg in men; <18 kg in women") is that bound's subject
+    guessed = same_unit and found[0].unit not in TIME_UNITS and all(c.subject and c.subject_text is None for c in found)
+    if (all(c.category == "other" for c in found) or unnamed or guessed) and (
             _CARRY_GAP.match(gap) or (same_unit and _ALT_GAP.match(gap))):
         return _carry(prev, found, start)
     if same_unit and all(not c.subject for c in found) and _ALT_AFTER_BRACKET.search(gap):
