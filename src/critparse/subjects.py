@@ -325,7 +325,8 @@ _AGE_WORDS = re.compile(r"\b(?:of\s+age|old|older|younger|age[ds]?|ages|birthday
 _AGE_ANCHOR = re.compile(r"\bage[ds]?\b|\byears?\s+old\b|\bpatients?\b|\b(?:wo)?men\b|\b(?:fe)?males?\b|\bsubjects?\b|"
                          r"\badults?\b|\bchildren\b|\bparticipants?\b|\bvolunteers?\b", re.I)
 # ages that are not the patient's (chronological) age: "gestational age", "bone age", "mental age"
-_OTHER_AGE = re.compile(r"\b(?:gestational|bone|mental|developmental|post-?menstrual|corrected|skeletal)\s+$", re.I)
+_OTHER_AGE = re.compile(r"\b(?:gestational|gestation|bone|mental|developmental|post-?menstrual|post-?conceptional|corrected|"
+                        r"skeletal)\s+$", re.I)
 _YEARS_AFTER = re.compile(r"\s*(?:years?|yrs)", re.I)
 _AGE_IN = re.compile(r"\b(?:age[ds]?|years?\s+old|years?\s+of\s+age)\b", re.I)
 
