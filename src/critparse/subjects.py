@@ -1223,11 +1223,29 @@ def condition_subject(hp: Optional[Span]) -> Optional[Span]:
     return Span(hp.start, hp.end, name) if name else None
 
 
+# "frequent [more than once per week] occurrence of heartburn", "frequent (> once per month) repeated courses of ACV",
+# "No frequent (greater than 36 times/year) NSAID use", "Frequent (more than once per month), repeated, or continuous
+# treatment" (4 in the corpora): the bracketed rate is of the thing named after the bracket
+_FREQUENT_BEFORE = re.compile(r"\bfrequent\s*\\?[(\[]\s*$", re.I)
+_FREQUENT_AFTER = re.compile(r"[^()\[\]\n]{0,25}?\\?[)\]][\s,]*(?:(?:repeated|continuous|or|and)\b[\s,]*)*"
+                             r"(?:(?:occurrences?|episodes?)\s+of\s+)?(?=[A-Za-z])", re.I)
+
+
+def _frequent_thing(text: str, c: Comparison) -> Optional[Span]:
+    """The thing a bracketed rate after "frequent" counts, named after the bracket; else None."""
+    if not _FREQUENT_BEFORE.search(text, max(0, c.start - 12), c.start):
+        return None
+    m = _FREQUENT_AFTER.match(text, c.end)
+    thing = noun_after(text, m.end()) if m else None
+    return None if thing is None or unusable(thing.name) else thing
+
+
 def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
     """The subjects of comparison `c` (empty where none is found: the comparison then gives no constraint).
     A subject no rule can test ("received", "treatment period", "research") is replaced by the phrase the
     time value is of, the event it counts from, or the clause's event; else dropped (`unusable`)."""
-    a = _attach(c, text, mentions, hint)
+    frequent = _frequent_thing(text, c)
+    a = Attachment([frequent], None, frequent.end) if frequent else _attach(c, text, mentions, hint)
     if len(a.subjects) == 1 and _CHANGE_NOUN.match(a.subjects[0].name):
         a = _changed_thing(text, c, a)
     dosed = _dose_of(text, c) if c.unit and _MASS_UNIT.match(c.unit) else None
@@ -1681,7 +1699,28 @@ def without_predicate(text: str, floor: int, sp: Span) -> Optional[Span]:
         if before is not None:
             return Span(before.start, sp.end, before.name)
         return sp if alone_kept else None
-    return _done_to(text, floor, sp)
+    return without_manner(text, floor, _done_to(text, floor, sp))
+
+
+_MANNER = re.compile(r"\b" + _words_alt("manner_adverbial") + r"$", re.I)
+
+
+def without_manner(text: str, floor: int, sp: Span) -> Optional[Span]:
+    """A subject without an adverbial of manner it ends in ("walk without assistive devices" -> "walk"), or the
+    phrase written before one that is the whole subject ("resistance training on a regular basis" -> "resistance
+    training", "can ambulate with or without an assistive device" -> "ambulate"); None where none is written."""
+    m = _MANNER.search(text, max(floor, sp.start - 40), sp.end)
+    if m is None or m.start() > sp.start + 1 and not text[sp.start:m.start()].strip():
+        return sp
+    if m.start() > sp.start:
+        e = sp.start + len(text[sp.start:m.start()].rstrip())
+        name = " ".join(re.sub(r"[()\[\]]", " ", text[sp.start:e]).lower().split())
+        return Span(sp.start, e, name) if name and not unusable(name) else None
+    hp = without_verbs(text, head_phrase(text, m.start(), floor))
+    if hp is None or text[hp.end:m.start()].strip():
+        return None
+    hp = _last_item(text, hp)
+    return None if hp is None or _PERSON_ONLY.match(hp.name) or unusable(hp.name) else hp
 
 
 _HAPPENED = re.compile(r"^" + _words_alt("happened_verb") + r"$", re.I)
