@@ -452,6 +452,12 @@ def mark_negated(constraints: List[Dict[str, Any]], scope_list: Sequence[Tuple[i
                          if not any(ss < ee and es < se for _m, _n, ss, se in result)
                          or any(ss < ee and es < se for _m, _n, ss, se in scope_list)]
         scope_list, tails = cut_scopes(text, scope_list)
+        # a "non-" prefix names a property ("2 or more non-contiguous sites", "non-smokers"): it negates the
+        # word for an entity, never a threshold
+        prefix = [sc for sc in scope_list if text[sc[0]:sc[1]].lower() == "non"]
+        if prefix:
+            scope_list = [sc for sc in scope_list if sc not in prefix]
+            tails = tails + [(ms, se) for ms, _me, _ss, se in prefix]
         if tails:
             negated_spans = [(es, ee) for es, ee in negated_spans
                              if not any(a < ee and es < b for a, b in tails)
