@@ -632,3 +632,13 @@ def test_spelling_and_route_variants_of_conditions_and_classes(mention, label, c
     # 'Systemic and/or oral topical corticosteroids' (XML): for the mouth, not the skin's D07
     assert link("oral topical corticosteroids", "Drug") == []
     assert first("HIV-infected", "Condition")["score"] == 1.0
+
+
+@pytest.mark.parametrize("mention,code", [
+    ("KS", "C46"), ("DCIS", "D05.1"), ("HCM", "I42.2"), ("AIHA", "D59.10"), ("PTCL", "C84.4"), ("HLH", "D76.1"),
+    ("IBS", "K58"), ("GCA", "M31.6"),  # 'Diagnosis of giant cell arteritis (GCA) ...' (XML); abbreviations >= 2 times
+    ("prostatic hypertrophy", "N40"), ("co-morbid delirium", "R41"),
+])
+def test_condition_abbreviations_and_index_terms_of_held_out_mentions(mention, code):
+    assert first(mention, "Condition")["code"] == code
+    assert link("CF", "Condition") == [] and link("SCD", "Condition") == []  # ambiguous: left out
