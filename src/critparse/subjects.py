@@ -351,7 +351,10 @@ _AGE_RANGE_GAP = re.compile(r"^(?:[\s,()<>=\u2264\u2265\-\u2013]|\b(?:years?|yrs
 
 # an age inside a hyphenated growth-chart name ("weight-for-age", "length-for-age", "BMI-for-age" z-scores; WHO child
 # growth standards) is no age of the patient
-_GROWTH_CHART = re.compile(r"-for-ages?\b", re.I)
+_GROWTH_CHART = re.compile(r"-for-ages?\b|"
+                           # an age that qualifies another measure: "age-adjusted IPI 2-3", "age-matched", "age-predicted"
+                           r"\bage[\s-]+(?:adjusted|related|appropriate|matched|specific|standardi[sz]ed|corrected|predicted)\b",
+                           re.I)
 
 
 def age_subject(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Optional[Span]:
