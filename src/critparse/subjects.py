@@ -670,6 +670,7 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     if ev is not None:
         ev = _outside(text, floor, _stable(ev))  # "brain metastases must be stable" -> "stable brain metastases"
         ev = ev if is_status(ev) else without_predicate(text, floor, ev)  # "Treatment must begin within 31 days"
+        ev = _transfused(text, ev) if ev is not None else None
     if ev is not None and unusable(ev.name):  # "an antimicrobial agent to which the known CRE is known to be susceptible
         ev = _before_relative(text, floor, wstart) or _before_exception(text, floor, wstart)  # within", "malignancies
         # other than the one treated in this trial within"
@@ -1243,6 +1244,17 @@ def _frequent_thing(text: str, c: Comparison) -> Optional[Span]:
     return None if thing is None or unusable(thing.name) else thing
 
 
+_TRANSFUSED = re.compile(r"^" + _words_alt("transfused_product") + r"$", re.I)
+_UNITS_OF = re.compile(r"\bunits?\s+of\s+$", re.I)
+
+
+def _transfused(text: str, sp: Span) -> Span:
+    """"2 units of blood more than once per month": a blood product counted in units is its transfusion."""
+    if _TRANSFUSED.match(sp.name) and _UNITS_OF.search(text, max(0, sp.start - 12), sp.start):
+        return Span(sp.start, sp.end, "blood transfusion")
+    return sp
+
+
 def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
     """The subjects of comparison `c` (empty where none is found: the comparison then gives no constraint).
     A subject no rule can test ("received", "treatment period", "research") is replaced by the phrase the
@@ -1259,7 +1271,8 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         subs = [b for b in (_bracket_balanced(text, s) for s in a.subjects) if b is not None]
         a = Attachment(subs, a.category if subs else None, a.extends_to if subs else None)
     if a.subjects:
-        subs = [b for b in (without_predicate(text, mentions.floor(c.start), s) for s in a.subjects) if b is not None]
+        subs = [_transfused(text, b) for b in (without_predicate(text, mentions.floor(c.start), s) for s in a.subjects)
+                if b is not None]
         a = Attachment(subs, a.category if subs else None, a.extends_to if subs else None)
     if not any(unusable(s.name) for s in a.subjects):
         return a
