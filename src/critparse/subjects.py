@@ -1684,7 +1684,8 @@ def _last_item(text: str, hp: Span) -> Optional[Span]:
         return hp
     cut = 0
     for i in range(1, len(ws)):
-        if ws[i].group(0)[:1].isupper() and ws[i - 1].group(0).islower():  # (never a line end: wrapped text)
+        w = ws[i].group(0)  # a capitalised word after a lower-case one (not an acronym, never a line end: wrapped text)
+        if w[:1].isupper() and w[1:].islower() and ws[i - 1].group(0).islower():
             cut = i
     while cut < len(ws) and _CLAUSE_LEAD.match(ws[cut].group(0)):
         cut += 1
