@@ -638,6 +638,7 @@ def test_spelling_and_route_variants_of_conditions_and_classes(mention, label, c
     ("KS", "C46"), ("DCIS", "D05.1"), ("HCM", "I42.2"), ("AIHA", "D59.10"), ("PTCL", "C84.4"), ("HLH", "D76.1"),
     ("IBS", "K58"), ("GCA", "M31.6"),  # 'Diagnosis of giant cell arteritis (GCA) ...' (XML); abbreviations >= 2 times
     ("prostatic hypertrophy", "N40"), ("co-morbid delirium", "R41"),
+    ("monomorphic ventricular tachycardia", "I47.2"), ("Chronic Neck Pain", "M54.2"),  # LCT, 3 and 2 times
 ])
 def test_condition_abbreviations_and_index_terms_of_held_out_mentions(mention, code):
     assert first(mention, "Condition")["code"] == code
