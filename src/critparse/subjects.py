@@ -1273,7 +1273,9 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     if a.subjects:
         subs = [_transfused(text, b) for b in (without_predicate(text, mentions.floor(c.start), s) for s in a.subjects)
                 if b is not None]
-        a = Attachment(subs, a.category if subs else None, a.extends_to if subs else None)
+        if not subs:  # only a predicate ("obtained one year or more post-TBI", "only if more than 6 months since X")
+            return _instead(text, mentions.floor(c.start), c, join=False) or Attachment()
+        a = Attachment(subs, a.category, a.extends_to)
     if not any(unusable(s.name) for s in a.subjects):
         return a
     kept = [s for s in a.subjects if not unusable(s.name)]
@@ -1685,10 +1687,10 @@ def _last_item(text: str, hp: Span) -> Optional[Span]:
     cut = 0
     for i in range(1, len(ws)):
         w = ws[i].group(0)  # a capitalised word after a lower-case one (not an acronym, never a line end: wrapped text)
-        if w[:1].isupper() and w[1:].islower() and ws[i - 1].group(0).islower():
+        if w[:1].isupper() and w[1:].islower() and "'" not in w and ws[i - 1].group(0).islower():  # (not "Kaposi's")
             cut = i
-    while cut < len(ws) and _CLAUSE_LEAD.match(ws[cut].group(0)):
-        cut += 1
+    cut = max([cut] + [i + 1 for i in range(cut, len(ws)) if _CLAUSE_LEAD.match(ws[i].group(0))
+                       and (i == cut or not re.match(r"(?:and|or|but)$", ws[i].group(0), re.I))])  # "allowed provided X"
     if cut >= len(ws):
         return None
     return Span(hp.start + ws[cut].start(), hp.end, " ".join(hp.name.split()[cut:])) if cut else hp
@@ -1702,6 +1704,15 @@ def without_predicate(text: str, floor: int, sp: Span) -> Optional[Span]:
     "tests", "fatigue as being present" -> "fatigue"); a subject that is only one is the phrase the predicate is
     said of ("Treatment must begin" -> "treatment"), else None (a bare "present", "begin", "separated" names
     nothing). A moving verb ("count ... falls below") alone is kept: it may be a noun ("three or more falls")."""
+    for _ in range(3):  # "anti-HIV drugs are allowed only": both
+        trimmed = _without_predicate(text, floor, sp)
+        if trimmed is None or trimmed == sp:
+            return trimmed
+        sp = trimmed
+    return sp
+
+
+def _without_predicate(text: str, floor: int, sp: Span) -> Optional[Span]:
     raw = text[sp.start:sp.end]
     for tail, alone_kept in ((_PREDICATE_TAIL, False), (_MOVING_TAIL, True)):
         m, n = tail.search(raw), tail.search(sp.name)
@@ -1709,9 +1720,10 @@ def without_predicate(text: str, floor: int, sp: Span) -> Optional[Span]:
             continue
         rest = sp.name[:n.start()].split()
         if m.start() > 0 and any(not (_STOP.match(w) or _BARE.match(w) or w in _NUMBER_WORDS or _FUNCTION.match(w)
-                                      or w == "each") for w in rest):
+                                      or w in ("each", "both")) for w in rest):
             e = _JOIN_END.search(raw, 0, m.start()).start()  # "and present for at least 3 months": no "and"
-            return _last_item(text, Span(sp.start, sp.start + e, _JOIN_END.sub("", sp.name[:n.start()])))
+            name = _JOIN_END.sub("", sp.name[:n.start()])
+            return None if _is_unit(name) else _last_item(text, Span(sp.start, sp.start + e, name))
         before = _said_of(text, floor, sp.start)
         if before is not None:
             return Span(before.start, sp.end, before.name)
@@ -1759,7 +1771,7 @@ _BUT_JOIN = re.compile(r",?\s*(?:but|and)\s+$", re.I)
 _EXCEPTION_CUE = re.compile(r"\b(?:other\s+than|except(?:\s+for)?)\b", re.I)
 
 
-def _instead(text: str, floor: int, c: Comparison) -> Optional[Attachment]:
+def _instead(text: str, floor: int, c: Comparison, join: bool = True) -> Optional[Attachment]:
     """A usable subject for a time value whose first reading was unusable: the thing it is a length of ("no more
     than 24 hours of an antimicrobial agent"), the event it counts from ("rescreened at least 30 days after
     completion of antibiotic treatment"), the event of the clause a ", but" continues ("X is permitted, but must be
@@ -1773,11 +1785,11 @@ def _instead(text: str, floor: int, c: Comparison) -> Optional[Attachment]:
     since = since_subject(text, c.end) if not _LAST_DOSE_AFTER.match(text, c.end) else None  # never "after the last dose"
     if since is not None and not unusable(since.name) and not _REFERENCE.search(since.name):
         return Attachment([since], "temporal", since.end)
-    join = _BUT_JOIN.search(text, max(0, floor - 8), floor)
-    if join is not None and floor > 0:
-        lead = _list_start(text, join.start())
-        cut = _STATUS_TAIL.search(text, lead, join.start())  # "X is permitted, but must be completed": X
-        ev = temporal_subject(text, lead, cut.start() if cut else join.start())
+    joined = _BUT_JOIN.search(text, max(0, floor - 8), floor) if join else None
+    if joined is not None and floor > 0:
+        lead = _list_start(text, joined.start())
+        cut = _STATUS_TAIL.search(text, lead, joined.start())  # "X is permitted, but must be completed": X
+        ev = temporal_subject(text, lead, cut.start() if cut else joined.start())
         if ev is not None and not unusable(ev.name) and not _REFERENCE.search(ev.name):
             return Attachment([ev], "temporal")
     return None
