@@ -1687,7 +1687,8 @@ def _last_item(text: str, hp: Span) -> Optional[Span]:
     cut = 0
     for i in range(1, len(ws)):
         w = ws[i].group(0)  # a capitalised word after a lower-case one (not an acronym, never a line end: wrapped text)
-        if w[:1].isupper() and w[1:].islower() and "'" not in w and ws[i - 1].group(0).islower():  # (not "Kaposi's")
+        if w[:1].isupper() and w[1:].islower() and "'" not in w and ws[i - 1].group(0).islower() \
+                and not (i == len(ws) - 1 and _REFERENCE.fullmatch(w)):  # (not "Kaposi's"; "9 lymph nodes Entry")
             cut = i
     cut = max([cut] + [i + 1 for i in range(cut, len(ws)) if _CLAUSE_LEAD.match(ws[i].group(0))
                        and (i == cut or not re.match(r"(?:and|or|but)$", ws[i].group(0), re.I))])  # "allowed provided X"
