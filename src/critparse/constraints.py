@@ -919,6 +919,17 @@ def _scale_range_regex() -> "re.Pattern[str]":
     return re.compile(comparisons.words()["patterns"]["scale_range"], re.I)
 
 
+@lru_cache(maxsize=1)
+def _spacing_regex() -> "re.Pattern[str]":
+    return re.compile(comparisons.words()["patterns"]["spacing_after"], re.I)
+
+
+def _spacing(c: "Found", text: str) -> bool:
+    """A time before "apart" ("2 consecutive rises in PSA at least 2 weeks apart"): the spacing of repeated
+    tests, no constraint (constraint_words.toml `spacing_after`)."""
+    return c.unit in TIME_UNITS and _spacing_regex().match(text, c.end) is not None
+
+
 def _lost_symbol(c: "Found") -> bool:
     """An equality on a measured value with a unit ("diastolic blood pressure =110mmHg or =50mmHg", "Creatinine
     clearance of .=50 ml/min", "1.0 fluid oz (US) = 29.57 ml"): a comparator lost in the record's encoding, a
@@ -965,7 +976,7 @@ def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
     uniq = []
     for c in sorted(out, key=lambda f: f.start):  # in text order, exact duplicates (same subject, op, value, span) dropped
         key = (c.subject, c.op, c.value, c.start, c.end)
-        if key not in seen and not _unit_subject(c.subject) and not _lost_symbol(c):
+        if key not in seen and not _unit_subject(c.subject) and not _lost_symbol(c) and not _spacing(c, text):
             seen.add(key)
             uniq.append(c)
     return uniq
