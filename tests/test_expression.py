@@ -577,19 +577,24 @@ def test_either_side_of_an_age_range_excludes(text):
     agrees(p, {"age": 10})
 
 
+def _inclusion_item(text):
+    """The parsed trial of one inclusion item and that item."""
+    p = one(text, kind="inclusion")
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    return p, crit
+
+
 def test_or_of_a_comparison_phrase_is_no_alternative():
     """LCT NCT03923439 inc.3: the 'or' of '1.8 or more, with ...' split the criterion into alternatives, so
     the MRI window alone met it; 'or more' / 'or older' / 'or equal' are words of a comparison."""
-    p = one("With acute MRI performed within the first 24h and showing significant penumbra defined as ratio "
-            "between the volumes of critically hypoperfused tissue (defined by Tmax>6s) and the ischemic core "
-            "(defined by ADC<600 × 10-6 mm2/s) of 1.8 or more, with an absolute difference of 15 mL or more and "
-            "ischemic core volume of less than 70 mL.", kind="inclusion")
-    (crit,) = [c for c in p.criteria if c.role == "item"]
+    p, crit = _inclusion_item("With acute MRI performed within the first 24h and showing significant penumbra defined "
+                              "as ratio between the volumes of critically hypoperfused tissue (defined by Tmax>6s) and "
+                              "the ischemic core (defined by ADC<600 × 10-6 mm2/s) of 1.8 or more, with an absolute "
+                              "difference of 15 mL or more and ischemic core volume of less than 70 mL.")
     assert "any" not in json.dumps(crit.expression)
     assert len(constraint_ids(crit.expression)) == len(cons_of(p, crit)) >= 3
     # and an 'or' followed by a new comparison still joins alternatives
-    p = one("ECOG 0 to 2 or Karnofsky 60 or more", kind="inclusion")
-    (crit,) = [c for c in p.criteria if c.role == "item"]
+    _, crit = _inclusion_item("ECOG 0 to 2 or Karnofsky 60 or more")
     assert "any" in crit.expression
 
 
@@ -597,12 +602,10 @@ def test_or_inside_a_phrase_before_an_and_is_no_alternative():
     """Chia NCT00954850 inc.1: the 'or' of 'SA or mild-moderate asthma' lies between the age bound and the
     follow-up duration, but the 'and' after it joins them: an adult followed for 2 months does not meet it
     (with the 'or' read as alternatives, the age alone met the criterion)."""
-    p = one("Adults (18 and older) with physiologically confirmed SA or mild-moderate asthma and followed by an "
-            "asthma specialist for at least 6 months.", kind="inclusion")
-    (crit,) = [c for c in p.criteria if c.role == "item"]
+    p, crit = _inclusion_item("Adults (18 and older) with physiologically confirmed SA or mild-moderate asthma and "
+                              "followed by an asthma specialist for at least 6 months.")
     assert "any" not in json.dumps(crit.expression)
     assert len(constraint_ids(crit.expression)) == len(cons_of(p, crit)) >= 2
     # 'or' with no 'and' after it still joins alternatives
-    p = one("Adults (18 and older) or followed by an asthma specialist for at least 6 months.", kind="inclusion")
-    (crit,) = [c for c in p.criteria if c.role == "item"]
+    _, crit = _inclusion_item("Adults (18 and older) or followed by an asthma specialist for at least 6 months.")
     assert "any" in json.dumps(crit.expression)
