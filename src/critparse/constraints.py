@@ -880,8 +880,9 @@ def _link(prev: List[Found], found: List[Found], text: str, start: int) -> List[
     gap = text[prev[-1].end:start]
     if found[0].unit and _SHARED_UNIT_GAP.match(gap) \
             and all(p.unit is None and p.relative_to is None and p.category not in ("performance", "count")
-                    and not (p.value_text or "").endswith("+") for p in prev):  # "no greater than 2+ OR < 500 mg/24 hr";
-        # a count keeps no unit: "At least one lesion >= 1.5 cm" is one lesion, not a lesion >= 1 cm
+                    and not (p.value_text or "").endswith("+") and not (p.value_text or "0").isalpha() for p in prev):  # "no greater than 2+ OR < 500 mg/24 hr";
+        # a count keeps no unit: "At least one lesion >= 1.5 cm" is one lesion, not a lesion >= 1 cm, nor
+        # does a number word ("no more than one greater than 3.0 cm": one lesion)
         _share_unit(prev, found[0])
     # an unnamed second bound after "and"/"but" ("for more than 3 months and less than 36 months") keeps the subject
     unnamed = all(not c.subject for c in found) and re.search(r"(?i)\b(?:and|but)\b", gap) is not None
