@@ -1177,11 +1177,21 @@ def _unit_fits(name: str, c: Comparison) -> bool:
     return units.try_convert(1.0, c.unit, concept.unit, subject=concept.subject) is not None
 
 
+# an age word after another person than the patient: "Donor age <= 45 years", "(sibling age 4 to 65)", "infants born
+# from mothers aged less than 18 years" (5 in the XML extract and LCT): that person's age, never the patient's
+_OTHER_PERSON = re.compile(r"\b(donors?|siblings?|mothers?|fathers?|parents?|partners?|spouses?|caregivers?)(?:'s)?\s+$",
+                           re.I)
+
+
 def _whose_age(text: str, sp: Span) -> Span:
     """"Gestational age at least 26 weeks", "bone age < 14 years": an age that is not the patient's own is
     named with its kind (never the patient's age, which screening tests against the birth date)."""
     if sp.name != "age" or sp.start == sp.end:
         return sp
+    person = _OTHER_PERSON.search(text, max(0, sp.start - 20), sp.start)
+    if person is not None:  # "Donor age <= 45 years", "mothers aged less than 18 years": another person's age
+        who = person.group(1).lower()
+        return Span(person.start(), sp.end, (who[:-1] if who.endswith("s") else who) + " age")
     other = _OTHER_AGE.search(text, max(0, sp.start - 20), sp.start)
     if other is None:
         return sp
@@ -1412,6 +1422,7 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
     if committed:  # "agree to use contraception ... for at least 120 days after the last dose"
         return Attachment([committed], "temporal", committed.end)
     age = age_subject(text, floor, c, c.unit) if c.word != "grade" else None
+    age = _whose_age(text, age) if age is not None else None
     if age and _label_over_bare_years(text, floor, c, age, hint):
         age = None  # "Life expectancy: At least 5-10 years": the label names what the years measure
     hp = head_phrase(text, c.start, floor)
