@@ -905,30 +905,21 @@ _SYMBOL_FONT = re.compile(r"(?:(?<=[\s(:])|^)(?:\^3|\u00a3)(?=\s?\.?\d)")
 _SYMBOL_FONT_OPS = {"3": ">=", "\u00a3": "\u2264"}
 
 
-@lru_cache(maxsize=1)
-def _unit_subject_regex() -> "re.Pattern[str]":
-    return re.compile(comparisons.words()["patterns"]["unit_subject"], re.I)
+@lru_cache(maxsize=None)
+def _pattern(name: str) -> "re.Pattern[str]":
+    """A pattern of constraint_words.toml [patterns], compiled once."""
+    return re.compile(comparisons.words()["patterns"][name], re.I)
 
 
 def _unit_subject(subject: Optional[str]) -> bool:
     """A subject that is only a unit as written ("mg/m2", "mm3", "ul"): no constraint (constraint_words.toml)."""
-    return bool(subject) and _unit_subject_regex().fullmatch(subject.strip()) is not None
-
-
-@lru_cache(maxsize=1)
-def _scale_range_regex() -> "re.Pattern[str]":
-    return re.compile(comparisons.words()["patterns"]["scale_range"], re.I)
-
-
-@lru_cache(maxsize=1)
-def _spacing_regex() -> "re.Pattern[str]":
-    return re.compile(comparisons.words()["patterns"]["spacing_after"], re.I)
+    return bool(subject) and _pattern("unit_subject").fullmatch(subject.strip()) is not None
 
 
 def _spacing(c: "Found", text: str) -> bool:
     """A time before "apart" ("2 consecutive rises in PSA at least 2 weeks apart"): the spacing of repeated
     tests, no constraint (constraint_words.toml `spacing_after`)."""
-    return c.unit in TIME_UNITS and _spacing_regex().match(text, c.end) is not None
+    return c.unit in TIME_UNITS and _pattern("spacing_after").match(text, c.end) is not None
 
 
 def _lost_symbol(c: "Found") -> bool:
@@ -943,7 +934,7 @@ def _lost_symbol(c: "Found") -> bool:
 def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
     text = _SYMBOL_FONT.sub(lambda m: _SYMBOL_FONT_OPS[m.group(0)[-1]], text)  # same length: offsets hold
     if "cale" in text or "ange" in text or "CALE" in text or "ANGE" in text:  # an instrument's range ("(on a scale of 1-4)") is no bound: masked
-        text = _scale_range_regex().sub(lambda m: " " * len(m.group(0)), text)
+        text = _pattern("scale_range").sub(lambda m: " " * len(m.group(0)), text)
     low = text.lower()
     has_scale = _named_cue(low) or _ord_cue(low, text)
     if not (has_scale or comparisons.any_number(text, low) or "ln" in low or "normal" in low):

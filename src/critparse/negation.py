@@ -161,10 +161,16 @@ class _Rules:
 
 
 @lru_cache(maxsize=1)
-def rules() -> _Rules:
+def _rule_data() -> Dict[str, Any]:
+    """resources/context_rules.json, read once."""
     from . import resources
 
-    return _Rules(json.loads(resources.read_text("context_rules.json")))
+    return json.loads(resources.read_text("context_rules.json"))
+
+
+@lru_cache(maxsize=1)
+def rules() -> _Rules:
+    return _Rules(_rule_data())
 
 
 @lru_cache(maxsize=1)
@@ -336,11 +342,8 @@ def _pseudo_across_lines() -> "re.Pattern[str]":
     greater than 2 times ULN": 388 comparators of the XML extract are so broken); the tokenizer makes the
     line break a token of its own, so ConText's phrase no longer matches and its first word, "no", becomes
     a negation trigger."""
-    from . import resources
-
-    data = json.loads(resources.read_text("context_rules.json"))
     alts = sorted({r"\s+".join(re.escape(w) for w in r["literal"].lower().split())
-                   for r in data["context_rules"]
+                   for r in _rule_data()["context_rules"]
                    if r["category"].upper() == "PSEUDO" and len(r["literal"].split()) > 1},
                   key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.I)
@@ -394,27 +397,18 @@ def _bracket_end(text: str, ms: int, me: int, end: int) -> int:
     return end
 
 
-@lru_cache(maxsize=1)
-def _sublabels() -> "re.Pattern[str]":
-    """Inline sub-headings of NCI PDQ-style records ("Renal:", "Other:", "Performance status:";
-    resources/sections.jsonl `sublabels`): the run-on text after one is another item ("No Gilbert's disease Renal:
-    Creatinine clearance at least 60 mL/min" negated the clearance)."""
-    from . import resources
-
-    words = next((row["sublabels"] for row in resources.read_jsonl("sections.jsonl") if "sublabels" in row), [])
-    alt = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
-    return re.compile(r"(?<!\S)(?:%s)\s*:(?=\s|$)" % alt)
-
-
 def cut_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):
     """A "non" prefix negates the word it is glued to, not the rest of its clause: "non-drug dependent
     volunteers, be at least 18 years of age", "small non-cleaved ... lymphomas with a serum LDH level greater
     than 1.5 times the upper limit", "initiation of non-opioid prescription medication during the 2 weeks"
     (94 constraints of the XML extract were negated so); "without" negates the phrase after it, up to
-    `_WITHOUT_END`; a forward scope ends at an inline sub-heading (`_sublabels`).  Returns the scopes so cut
-    and the cut-off tails."""
+    `_WITHOUT_END`; a forward scope ends at an inline sub-heading of a PDQ-style record (the segmenter's
+    `SUBLABEL`: "No Gilbert's disease Renal: Creatinine clearance at least 60 mL/min" negated the clearance).
+    Returns the scopes so cut and the cut-off tails."""
     out, tails = [], []
-    labels = _sublabels() if ":" in text else None
+    labels = None
+    if ":" in text:
+        from .segment.patterns import SUBLABEL as labels
     for sc in scope_list:
         ms, me, ss, se = sc
         trigger = text[ms:me].lower()
@@ -433,6 +427,27 @@ def cut_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):
     return out, tails
 
 
+def _kept(text: str, scope_list: Sequence[Tuple[int, int, int, int]], negated_spans: Sequence[Tuple[int, int]]):
+    """The scopes that negate a constraint, and the negated spans not lying only where a dropped or cut-off
+    scope was: void scopes (`_void_scopes`) go, the rest are cut (`cut_scopes`), and a "non-" prefix names a
+    property ("2 or more non-contiguous sites", "non-smokers"): it negates its word for an entity, never a
+    threshold."""
+    void = _void_scopes(text, scope_list)
+    cut, dropped = cut_scopes(text, [sc for sc in scope_list if sc not in void])
+    kept = []
+    for ms, me, ss, se in cut:
+        if text[ms:me].lower() == "non":
+            dropped.append((ms, se))
+        else:
+            kept.append((ms, me, ss, se))
+    dropped += [(ss, se) for _ms, _me, ss, se in void]
+    if dropped and negated_spans:
+        negated_spans = [(es, ee) for es, ee in negated_spans
+                         if not any(a < ee and es < b for a, b in dropped)
+                         or any(ss < ee and es < se for _m, _n, ss, se in kept)]
+    return kept, negated_spans
+
+
 def mark_negated(constraints: List[Dict[str, Any]], scope_list: Sequence[Tuple[int, int, int, int]],
                  negated_spans: Sequence[Tuple[int, int]] = (), text: Optional[str] = None) -> None:
     """Set ``negated`` on constraint dicts (in place) from negation scopes and negated spans
@@ -446,22 +461,7 @@ def mark_negated(constraints: List[Dict[str, Any]], scope_list: Sequence[Tuple[i
     constraint, and a negated span lying only in such scopes neither: a constraint measures the test
     (when, how much), the result word says what it found."""
     if text is not None:
-        result = _void_scopes(text, scope_list)
-        scope_list = [sc for sc in scope_list if sc not in result]
-        negated_spans = [(es, ee) for es, ee in negated_spans
-                         if not any(ss < ee and es < se for _m, _n, ss, se in result)
-                         or any(ss < ee and es < se for _m, _n, ss, se in scope_list)]
-        scope_list, tails = cut_scopes(text, scope_list)
-        # a "non-" prefix names a property ("2 or more non-contiguous sites", "non-smokers"): it negates the
-        # word for an entity, never a threshold
-        prefix = [sc for sc in scope_list if text[sc[0]:sc[1]].lower() == "non"]
-        if prefix:
-            scope_list = [sc for sc in scope_list if sc not in prefix]
-            tails = tails + [(ms, se) for ms, _me, _ss, se in prefix]
-        if tails:
-            negated_spans = [(es, ee) for es, ee in negated_spans
-                             if not any(a < ee and es < b for a, b in tails)
-                             or any(ss < ee and es < se for _m, _n, ss, se in scope_list)]
+        scope_list, negated_spans = _kept(text, scope_list, negated_spans)
     for c in constraints:
         s = c.get("subject_start", c.get("start"))
         e = c.get("subject_end", c.get("end"))
@@ -498,10 +498,15 @@ def negated_but_for_excluded(body: str, start: int, end: int) -> bool:
     Under an exclusion heading, "Patients with fever > 102 degrees F at study entry will be excluded" restates
     the section: the fever is what excludes, not its absence (43 constraints of the XML extract were negated
     so, and turned the exclusion around).  Under an inclusion heading the trigger keeps its reading."""
-    kept = [sc for sc in scopes(body) if not _EXCLUDED.search(body, sc[0], sc[1])]
     c: Dict[str, Any] = {"start": start, "end": end}
-    mark_negated([c], kept)
+    mark_negated([c], _scopes_but_excluded(body))
     return bool(c["negated"])
+
+
+@lru_cache(maxsize=256)
+def _scopes_but_excluded(body: str) -> Tuple[Tuple[int, int, int, int], ...]:
+    """The negation scopes of `body` whose trigger is not "excluded" (once per body, for all its rows)."""
+    return tuple(sc for sc in scopes(body) if not _EXCLUDED.search(body, sc[0], sc[1]))
 
 
 def negate_constraints(text: str, constraints: List[Dict[str, Any]]) -> List[Dict[str, Any]]:

@@ -302,18 +302,26 @@ def make_constraint_negation(nlp: Language, name: str):
     return ConstraintNegation()
 
 
+def char_scope(doc: Doc, m: Any) -> Optional[Tuple[int, int, int, int]]:
+    """(modifier start_char, modifier end_char, scope start_char, scope end_char) of one ConText modifier;
+    None for an empty scope."""
+    ms, me = m.modifier_span
+    ss, se = m.scope_span
+    if se <= ss:
+        return None
+    return doc[ms].idx, doc[me - 1].idx + len(doc[me - 1]), doc[ss].idx, doc[se - 1].idx + len(doc[se - 1])
+
+
 def negation_scopes(doc: Doc) -> List[Tuple[int, int, int, int]]:
-    """(modifier start_char, modifier end_char, scope start_char, scope end_char) of ConText negations."""
+    """`char_scope` of each ConText negation."""
     graph = getattr(doc._, "context_graph", None) if doc.has_extension("context_graph") else None
     out = []
     for m in getattr(graph, "modifiers", None) or []:
         if m.category.upper() != NEGATION_CATEGORY or m.direction.upper() in ("PSEUDO", "TERMINATE"):
             continue
-        ms, me = m.modifier_span
-        ss, se = m.scope_span
-        if se <= ss:
-            continue
-        out.append((doc[ms].idx, doc[me - 1].idx + len(doc[me - 1]), doc[ss].idx, doc[se - 1].idx + len(doc[se - 1])))
+        sc = char_scope(doc, m)
+        if sc is not None:
+            out.append(sc)
     return out
 
 

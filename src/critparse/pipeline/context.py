@@ -89,22 +89,16 @@ def _recut_negations(doc) -> None:
     present"); a "non" prefix, "without", a bracketed trigger and a scope running into an inline sub-heading are
     cut (`negation.cut_scopes`).  An entity stays negated only where a cut scope still covers it."""
     from ..negation import NEGATION_CATEGORY, broken_pseudo_spans, cut_scopes
+    from .components import char_scope
 
     text = doc.text
     void = broken_pseudo_spans(text)
     for ent in doc.ents:
         if not ent._.is_negated:
             continue
-        scopes = []
-        for m in ent._.modifiers:
-            if m.category.upper() != NEGATION_CATEGORY:
-                continue
-            ms, me = m.modifier_span
-            ss, se = m.scope_span
-            a, b = doc[ms].idx, doc[me - 1].idx + len(doc[me - 1])
-            if any(ps <= a and b <= pe for ps, pe in void) or se <= ss:
-                continue
-            scopes.append((a, b, doc[ss].idx, doc[se - 1].idx + len(doc[se - 1])))
+        scopes = [sc for m in ent._.modifiers if m.category.upper() == NEGATION_CATEGORY
+                  for sc in [char_scope(doc, m)]
+                  if sc is not None and not any(ps <= sc[0] and sc[1] <= pe for ps, pe in void)]
         cut, _tails = cut_scopes(text, scopes)
         if not any(ss < ent.end_char and ent.start_char < se for _a, _b, ss, se in cut):
             ent._.is_negated = False
