@@ -73,6 +73,7 @@ from . import comparisons, lexicon, units
 from .comparisons import NUM, Comparison, number
 from .records import member_key
 from .subjects import (TIME_UNITS, Attachment, Mentions, Span, attach, commitment, event_after, event_after_paren,
+                       graded_before_scale, graded_thing,
                        event_before_or, event_of, head_phrase, is_status, lasted_after, listed_events, mention_list,
                        names_nothing, staged_thing, status_event, temporal_subject, window_event)
 
@@ -485,6 +486,7 @@ _MORE_STAGES = re.compile(r"\s*(?:,\s*(?:or\s+|and\s+)?|\s(?:or|and)\s+)(?:stage
 _QUAL = re.compile(
     r"\b(?:TNM|WHO|FIGO|AJCC|ISS|R-ISS|Ann\s+Arbor|Tanner|Fitzpatrick|Killip|Mallampati|Braunwald|CCS|GOLD|"
     r"Rai|Binet|Durie-Salmon|Enneking|Masaoka|Gleason|Hoehn\s+(?:and|&)\s+Yahr|KDIGO|CKD)\s+$")
+_SCALE_QUAL = re.compile(r"(?i)ctc|nci")  # a grade qualified by the CTCAE (not a histologic "WHO grade")
 _ORD_CUE = re.compile(r"(?i:stages?|grades?|types?|class)\s*(?:[<>]=?\s*)?[IV\u2160-\u2165]")
 _ORDINAL = re.compile(
     r"\b(?P<word>(?i:stages?|grades?|skin\s+types?|(?<=Killip\s)class|(?<=Mallampati\s)class|(?<=Braunwald\s)class|"
@@ -533,6 +535,11 @@ def _scale_constraints(text: str, mentions: Mentions) -> Tuple[List[Found], List
         at = before.start() if before else m.start("word")
         q = _QUAL.search(text, max(0, at - 25), at)  # "WHO grade", "TNM stage"
         thing = None if q else staged_thing(text, at, m.end("vals"), mentions.floor(m.start()))
+        if word == "grade":  # "sensory or motor neuropathy Grade 2", "Persistent toxicities (CTCAE Grade > 2)"
+            thing = (graded_before_scale(text, q.start(), mentions.floor(m.start())) if _SCALE_QUAL.search(q.group(0))
+                     else None) if q else \
+                graded_thing(text, thing) if thing else None
+            q = None if thing else q
         name = (" ".join(q.group(0).lower().split()) + " " + word) if q else (thing.name + " " + word if thing else word)
         n0 = len(out)
         _bounds_out(out, spans, m, text, name, raw, q.start() if q else at, refused, _op_before(before))

@@ -1404,6 +1404,9 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
         subs = [hp] if hp is not None and hp.name != subs[0].name else []
         if subs:
             return Attachment(subs, "other")
+    if len(subs) == 1 and subs[0].name == "ctcae grade":
+        graded = graded_before_scale(text, subs[0].start, floor)  # "Peripheral neuropathy CTCAE grade 2 or higher"
+        subs = [Span(graded.start, subs[0].end, graded.name + " grade")] if graded is not None else subs
     if subs:
         return Attachment([_whose_age(text, s) for s in _scales_that_fit(_commensurable(subs, c), c)])
     if _SCORE_BEFORE.search(text, floor, c.start):
@@ -1610,12 +1613,100 @@ def _graded_before(text: str, hp: Optional[Span], floor: int, at: int) -> Option
         hp = head_phrase(text, opened, floor) if opened > floor else None
         if hp is None:
             return None
-    if _VERB_LIKE.search(hp.name) or _NOT_GRADED.match(hp.name) or _CTCAE_CUE.search(hp.name) \
+    if _is_scale_name(text, floor, hp):  # "Persistent toxicities (CTCAE Grade > 2)": the thing before the bracket
+        opened = text.rfind("(", floor, hp.start)
+        hp = head_phrase(text, opened, floor) if opened > floor and ")" not in text[opened:at] else None
+        if hp is None or _is_scale_name(text, floor, hp):
+            return None
+    if _VERB_LIKE.search(hp.name) or _NOT_GRADED.match(hp.name) \
             or re.search(r"\bstage\b", hp.name) or re.search(r"\bfrom\b", text[floor:hp.start], re.I) \
             or re.match(r"\s+to\b", text[hp.end:], re.I):
         return None
     return hp
 _CTCAE_CUE = re.compile(r"ctc|common\s+terminology|common\s+toxicity|toxicit|adverse", re.I)
+_SCALE_WORDS = re.compile(r"(?:\bctc|common\s+terminology|common\s+toxicity|criteria\s+for\s+adverse|\bnci\b)", re.I)
+
+
+def _is_scale_name(text: str, floor: int, hp: Span) -> bool:
+    """Whether a phrase is the grading scale's own name ("CTCAE", "NCI", "Common Terminology Criteria for
+    Adverse Events"), not a graded thing ("CNS toxicity", "persistent toxicities" are graded things)."""
+    return bool(_SCALE_WORDS.search(text, max(floor, hp.start - 25), hp.end))
+
+
+_COORDINATED = re.compile(r"([A-Za-z][\w\-]*)[ \t]+(?:and/or|or|and)[ \t]+$", re.I)
+_MODIFIER = re.compile(r"^(?:non-?[a-z\-]+|[a-z\-]+(?:al|ic|ary|ory|ous|ive|ile))$", re.I)
+
+
+def _coordinated_head(text: str, sp: Span) -> Span:
+    """A graded thing after coordinated modifiers: "sensory or motor neuropathy", "gastrointestinal or
+    non-gastrointestinal fistula", "clinical or laboratory toxicities" -> the head they share ("neuropathy"),
+    the grade being one of the whole class; unchanged where the word before "or" is no modifier."""
+    words = list(_WORD.finditer(text, sp.start, sp.end))
+    before = _COORDINATED.search(text, max(0, sp.start - 40), sp.start)
+    if len(words) < 2 or before is None or not _MODIFIER.match(before.group(1)):
+        return sp
+    s = words[1].start()
+    return Span(s, sp.end, " ".join(text[s:sp.end].lower().split()))
+
+
+def _unmodified(text: str, sp: Span) -> Span:
+    """A graded thing without a leading severity word ("severe hypersensitivity (>= Grade 3)" -> "hypersensitivity"):
+    a CTCAE grade is itself the severity (constraint_words.toml grade_severity)."""
+    words = list(_WORD.finditer(text, sp.start, sp.end))
+    i = 0
+    while i < len(words) - 1 and _SEVERITY.match(words[i].group(0)):
+        i += 1
+    if i == 0:
+        return sp
+    s = words[i].start()
+    return Span(s, sp.end, " ".join(text[s:sp.end].lower().split()))
+
+
+_GRADE_QUALIFIER = re.compile(r"^" + _words_alt("grade_qualifier") + r"$", re.I)
+
+
+def _grade_in_phrase(text: str, c: Comparison, hp: Span, floor: int) -> Optional[Span]:
+    """A grade written last in its phrase: the thing after it ("Current grade 2 or higher peripheral neuropathy"),
+    else the thing the phrase names before "grade" ("sensory or motor neuropathy Grade 2 or higher"), never a
+    word that only qualifies the grade ("current", "recurrent": constraint_words.toml grade_qualifier)."""
+    after = _graded_after(text, c)
+    if after is not None:
+        after = _unmodified(text, after)
+        return Span(after.start, after.end, after.name + " grade")
+    at = hp.end - len("grade")
+    before = _graded_before(text, head_phrase(text, at, floor), floor, at)
+    if before is None or any(_GRADE_QUALIFIER.match(w) for w in before.name.split()):
+        return None
+    return Span(before.start, hp.end, graded_thing(text, before).name + " grade")
+
+
+def graded_thing(text: str, sp: Span) -> Span:
+    """The graded thing as named for its grade: over coordinated modifiers, without a severity word."""
+    return _unmodified(text, _coordinated_head(text, sp))
+
+
+def graded_before_scale(text: str, at: int, floor: int) -> Optional[Span]:
+    """The thing graded by a scale named at `at` ("Persistent toxicities (CTCAE Grade > 2)"), or None."""
+    hp = head_phrase(text, at, floor) if at > floor else None
+    thing = _graded_before(text, hp, floor, at) if hp is not None else None
+    return graded_thing(text, thing) if thing is not None else None
+
+
+_SEVERITY = re.compile(r"^" + _words_alt("grade_severity") + r"$", re.I)
+_SCALE_AFTER_GRADE = re.compile(r"\s*\((?=[^()]{0,30}\))[^()]*?(?:ctc|nci|v(?:ersion)?\s*\d)[^()]*\)", re.I)
+
+
+def _graded_after(text: str, c: Comparison) -> Optional[Span]:
+    """The graded thing after a grade ("grade 2 or worse peripheral neuropathy"), past the scale's version in
+    brackets ("Grade >=3 (CTCAE v4.0) symptom at the target site") and over coordinated modifiers
+    ("Grade 3 or higher gastrointestinal or non-gastrointestinal fistula" -> "fistula")."""
+    skip = _SCALE_AFTER_GRADE.match(text, c.end)
+    after = noun_after(text, skip.end() if skip else c.end)
+    if after is None or not _MODIFIER.match(after.name):
+        return after
+    joined = re.match(r"[ \t]+(?:and/or|or|and)[ \t]+", text[after.end:])
+    rest = noun_after(text, after.end + joined.end()) if joined else None
+    return _coordinated_head(text, rest) if rest is not None else after
 
 
 def grade_subject(text: str, c: Comparison, hp: Optional[Span], floor: int = 0) -> Optional[Span]:
@@ -1623,7 +1714,8 @@ def grade_subject(text: str, c: Comparison, hp: Optional[Span], floor: int = 0) 
     3)"): the graded thing plus "grade" where it is named next to it (after the grade, else before it),
     else "ctcae grade" where the criterion speaks of toxicity or CTCAE, else a plain "grade" (histologic
     grades are not CTCAE grades).  A participle ("resolved to grade 1") or the scale's own name
-    ("Adverse Events [CTCAE] Grade > 2") is not the graded thing."""
+    ("Adverse Events [CTCAE] Grade > 2") is not the graded thing; coordinated modifiers give their shared head
+    ("sensory or motor neuropathy" -> "neuropathy") and a severity word is left out ("severe hypersensitivity")."""
     if c.unit is not None or c.relative_to is not None or c.v1 > 5 or c.v1 < 0:
         return None
     plain = "ctcae grade" if _CTCAE_CUE.search(text) else "grade"
@@ -1631,13 +1723,17 @@ def grade_subject(text: str, c: Comparison, hp: Optional[Span], floor: int = 0) 
         before, at = hp, c.start
     elif hp is not None and hp.name == "grade":
         before, at = head_phrase(text, hp.start, floor) if hp.start > floor else None, hp.start
+    elif hp is not None and hp.name.endswith(" grade") and _adjacent(text, hp, c):
+        return _grade_in_phrase(text, c, hp, floor)
     else:
         return None
-    after = noun_after(text, c.end)  # "grade 2 or worse peripheral neuropathy"
+    after = _graded_after(text, c)  # "grade 2 or worse peripheral neuropathy"
     if after:
+        after = _unmodified(text, after)
         return Span(after.start, after.end, after.name + " grade")
     before = _graded_before(text, before, floor, at)
     if before is not None:
+        before = graded_thing(text, before)
         return Span(before.start, before.end, before.name + " grade")  # "peripheral neuropathy greater than grade 1"
     return Span(at, at, plain) if c.word == "grade" else Span(hp.start, hp.end, plain)  # type: ignore[union-attr]
 
