@@ -26,6 +26,7 @@ from .lexicon import lookup
 from .linking import LINKED_LABELS, link
 from .negation import negate_constraints, negated_but_for_excluded, restates_exclusion
 from .normalize import NormalizedText, normalize
+from .prohibition import exclusion_negated
 from .records import Constraint, Criterion, Entity, Normalized, ParsedTrial, TrialInfo
 from .segment import Segment, segment
 from .textsafe import clean_text
@@ -104,10 +105,10 @@ def prepare(mode: Optional[str] = None, *, units: bool = True) -> None:
     rules, which only fast mode uses (full mode negates through medspaCy ConText); None loads all.
     `units=False` leaves pint's registry to the first conversion that needs it (two thirds of the
     XML dump's trials need none; it costs about 0.4 s).  Idempotent (all are cached)."""
-    from . import glue, lexicon, negation
+    from . import glue, lexicon, negation, prohibition
     from . import units as unit_table
 
-    for module in (glue, lexicon) + ((unit_table,) if units else ()):
+    for module in (glue, lexicon, prohibition) + ((unit_table,) if units else ()):
         module.warm_up()
     if mode != "full":
         negation.warm_up()
@@ -220,10 +221,13 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
     original = nt.original
     out: List[Constraint] = []
     body = _restated_exclusion(seg, nt)
+    exc_body = nt.text[base:seg.body[1]] if kind == "exclusion" else None
     for i, (subject, subject_text, op, value, unit, rel, norm, negated, a, b, category, code, value_text,
             unit_text, concept, values, any_of) in enumerate(rows, 1):
         if negated and body is not None:
             negated = negated_but_for_excluded(body, a, b)
+        if exc_body is not None:
+            negated = exclusion_negated(exc_body, a, b, op, unit, negated)  # "Patients must not have ..." (prohibition)
         s, e = nt.to_original(base + a, base + b)
         future = _future(nt.text, base + a, base + b, value_text, unit_text, unit)
         out.append(

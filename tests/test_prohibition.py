@@ -1,0 +1,83 @@
+"""Prohibitions under an exclusion heading (`critparse.prohibition`): "Patients must not have received more than
+2 prior systemic therapies" in an exclusion list excludes the patient who received more, never the others."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import xml_record
+
+
+def _constraint(corpora, nct, mode, con_words, kind="exclusion"):
+    import critparse
+
+    parsed = critparse.parse(xml_record(corpora, nct), trial_id=nct, mode=mode)
+    cons = [k for k in parsed.constraints if k.kind == kind and con_words in " ".join(k.text.split())]
+    assert len(cons) == 1, [(k.criterion, k.text) for k in cons]
+    return parsed, cons[0]
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+@pytest.mark.parametrize("nct, con_words, op, negated", [
+    # 'Patients should not have received more than 3 prior chemotherapy regimens (excluding radiation)'
+    ("NCT00499343", "more than 3 prior chemotherapy regimens", ">", False),
+    # 'Patients must not have taken any experimental drug within the last 30 days prior to entering the protocol.'
+    ("NCT00462228", "experimental drug within the last 30 days", "<=", False),
+    # 'Patients must not have peripheral neuropathy grade 2 or higher.'
+    ("NCT00003953", "peripheral neuropathy grade 2 or higher", ">=", False),
+    # '... prescribed a specific serotonergic medication within the month prior to study and may not have taken any
+    # antidepressant or antipsychotic within the two weeks prior to study.' (a prohibition joined by 'and')
+    ("NCT00000458", "antidepressant or antipsychotic within", "<=", False),
+    # 'May not be younger than 18 years of age.': the comparator holds the 'not' (age >= 18, the requirement)
+    ("NCT00496210", "not be younger than 18 years", ">=", True),
+    # 'The interval between initial diagnosis of breast cancer and the start of treatment must not be greater than
+    # 8 weeks.'
+    ("NCT00003953", "must not be greater than 8 weeks", "<=", True),
+])
+def test_prohibition_in_an_exclusion_tests_the_prohibited(corpora, mode, nct, con_words, op, negated):
+    _, con = _constraint(corpora, nct, mode, con_words)
+    assert (con.op, con.negated) == (op, negated)
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+def test_same_requirement_reads_one_way_per_heading(corpora, mode):
+    """NCT00006107 writes 'Peripheral neuropathy of any etiology must not exceed grade 2.' under both headings:
+    the inclusion requires grade <= 2, the exclusion excludes the patients above it."""
+    _, inc = _constraint(corpora, "NCT00006107", mode, "not exceed grade 2", kind="inclusion")
+    _, exc = _constraint(corpora, "NCT00006107", mode, "not exceed grade 2", kind="exclusion")
+    assert (inc.op, inc.value, inc.negated) == ("<=", 2.0, False)
+    assert (exc.op, exc.value, exc.negated) == ("<=", 2.0, True)
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+@pytest.mark.parametrize("nct, con_words, kind, negated", [
+    # an inclusion keeps the reading: 'patients may not have had more than 2 prior chemotherapy regimens for ...'
+    ("NCT00005817", "more than 2 prior chemotherapy regimens", "inclusion", True),
+    # an inability is what the exclusion means: 'Cannot eat 1 or more meals a day because of chronic nausea ...'
+    ("NCT00006208", "1 or more meals a day", "exclusion", True),
+    # inside an exception: '(except for management of severe PCP in which case duration should not exceed 21 days)'
+    ("NCT00002020", "duration should not exceed 21 days", "exclusion", False),
+    # a period after 'for' (exposure length or washout; neither reading safe): left as read
+    ("NCT00002228", "concurrent antiretroviral therapy (for at least 2", "exclusion", True),
+])
+def test_other_negations_keep_their_reading(corpora, mode, nct, con_words, kind, negated):
+    _, con = _constraint(corpora, nct, mode, con_words, kind=kind)
+    assert con.negated is negated
+
+
+@pytest.mark.parametrize("nct, crit_words, patient, status", [
+    ("NCT00496210", "May not be younger than 18", {"age": 45}, "not_met"),
+    ("NCT00496210", "May not be younger than 18", {"age": 16}, "met"),
+    ("NCT00499343", "more than 3 prior chemotherapy regimens", {"chemotherapy regimens": 2}, "not_met"),
+    # 'Patients should not have received more than 6 cycles of fludarabine therapy'
+    ("NCT00499343", "more than 6 cycles of fludarabine", {"cycles of fludarabine therapy": 4}, "not_met"),
+    ("NCT00499343", "more than 6 cycles of fludarabine", {"cycles of fludarabine therapy": 8}, "met"),
+])
+def test_screening_excludes_only_the_patient_who_breaks_the_prohibition(corpora, nct, crit_words, patient, status):
+    """Before, the adult of 45 and the patients with 2 prior regimens or 4 cycles were the ones excluded."""
+    import critparse
+
+    parsed = critparse.parse(xml_record(corpora, nct), trial_id=nct, mode="fast")
+    (crit,) = [c for c in parsed.criteria if c.kind == "exclusion" and crit_words in c.clean_text]
+    res = critparse.screen(parsed, patient).by_criterion()[crit.id]
+    assert res.status == status, res.reason
