@@ -85,8 +85,11 @@ def _alternative_guard() -> "re.Pattern[str]":
 
 @lru_cache(maxsize=1)
 def _keyword_regex() -> "re.Pattern[str]":
-    words = sorted({k for c in cues() for k in c.keywords}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(w) for w in words))
+    """Every cue keyword, as a trie (`lexicon.trie_regex`): it runs on every criterion, and a flat
+    alternation of ~50 words tries each of them at every position."""
+    from .lexicon import trie_regex
+
+    return re.compile(trie_regex([re.escape(ch) for ch in k] for c in cues() for k in c.keywords))
 
 
 def cue_hits(text: str) -> List[Tuple[int, int, _Cue]]:
@@ -252,8 +255,15 @@ class _Builder:
         self.to_original = to_original
         self.keep_text = not self.cons  # plain text pieces decide only where nothing else does
         self.nested = 0  # > 0 inside a guard, an exception or a definition: bounds there are joined by all
-        self.depth = self._depths(text)
+        self._depth: Optional[List[int]] = None
         self._hits: Optional[List[Tuple[int, int, _Cue]]] = None
+
+    @property
+    def depth(self) -> List[int]:
+        """Bracket depth at each offset, computed on first use (most criteria never need it)."""
+        if self._depth is None:
+            self._depth = self._depths(self.text)
+        return self._depth
 
     @staticmethod
     def _depths(text: str) -> List[int]:

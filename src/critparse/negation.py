@@ -362,6 +362,8 @@ def _void_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]) -> 
     """Scopes that negate nothing: a result trigger ("is negative", "negative for": `_RESULT_TRIGGER`), or
     a trigger inside a PSEUDO phrase broken across lines (`_pseudo_across_lines`)."""
     pseudo = broken_pseudo_spans(text)
+    if not pseudo and not _RESULT_TRIGGER.search(text):
+        return []
     return [sc for sc in scope_list
             if _RESULT_TRIGGER.search(text, sc[0], sc[1]) or any(ps <= sc[0] and sc[1] <= pe for ps, pe in pseudo)]
 

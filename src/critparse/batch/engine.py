@@ -46,7 +46,7 @@ TABLES: Dict[str, List[Tuple[str, str]]] = {
     "trials": TRIALS_COLUMNS, **COLUMNS, "findings": FINDINGS_COLUMNS, "errors": ERRORS_COLUMNS,
 }
 SORT_KEYS = {"trials": ["trial_id", "source"], "errors": ["trial_id", "stage", "source", "message"],
-             "findings": ["trial_id", "kind", "subject", "message"]}
+             "findings": ["trial_id", "kind", "subject", "message", "cohort", "criteria"]}
 FORMATS = ("parquet", "jsonl", "duckdb")
 
 
@@ -262,8 +262,10 @@ Entry = Tuple[Record, Rows, Any]
 
 def process_chunk(idx: int, records: List[Record], parts_dir: str, mode: str = "full",
                   model: Optional[str] = None, checks: bool = True, timeout: Optional[float] = None,
-                  compression: str = "zstd") -> Dict[str, Any]:
-    """Parse one chunk and write its parts (Parquet, `compression`); returns counts. Runs in any worker.
+                  compression: str = "zstd", sort_rows: bool = True) -> Dict[str, Any]:
+    """Parse one chunk and write its parts (Parquet, `compression`; rows sorted as `finalize` sorts
+    them unless `sort_rows` is False, for parts that `finalize` merges and sorts anyway); returns
+    counts. Runs in any worker.
 
     Every record gives its rows or error rows (stage ``read``, ``parse``, ``timeout``,
     ``output``): never an exception for one record."""
@@ -289,11 +291,11 @@ def process_chunk(idx: int, records: List[Record], parts_dir: str, mode: str = "
         else:
             entries.append((rec, rows, parsed))
     try:
-        _write_chunk(Path(parts_dir), idx, [rows for _, rows, _ in entries], compression)
+        _write_chunk(Path(parts_dir), idx, [rows for _, rows, _ in entries], compression, sort_rows)
     except Exception:  # a value Arrow refuses: find its record(s), make them error rows, write again
         entries = [(rec, _error_rows(rec, "output", f"output refused: {bad}"), None)
                    if (bad := unwritable(rows)) else (rec, rows, parsed) for rec, rows, parsed in entries]
-        _write_chunk(Path(parts_dir), idx, [rows for _, rows, _ in entries], compression)
+        _write_chunk(Path(parts_dir), idx, [rows for _, rows, _ in entries], compression, sort_rows)
     stats = _chunk_stats(entries)
     done = Path(parts_dir) / "_done"
     done.mkdir(parents=True, exist_ok=True)
@@ -320,12 +322,14 @@ def _chunk_stats(entries: List[Entry]) -> Dict[str, Any]:
     return stats
 
 
-def _write_chunk(parts: Path, idx: int, per_record: List[Rows], compression: str = "zstd") -> None:
+def _write_chunk(parts: Path, idx: int, per_record: List[Rows], compression: str = "zstd",
+                 sort_rows: bool = True) -> None:
     for table in TABLES:
         rows = [r for rec_rows in per_record for r in rec_rows.get(table, ())]
         d = parts / table
         d.mkdir(parents=True, exist_ok=True)
-        rows.sort(key=_sort_key(table))
+        if sort_rows:
+            rows.sort(key=_sort_key(table))
         _write_parquet_atomic(rows, table, d / f"part-{idx:06d}.parquet", compression)
 
 
@@ -522,7 +526,7 @@ def _run_chunks(s: BatchSettings, out: Path, settings: Dict[str, Any]) -> Tuple[
         if todo.first is None or len(todo.first[1]) < s.chunk_size:
             n_workers = 1  # nothing to do, or a single chunk: no processes to start
         fn = partial(process_chunk, parts_dir=str(parts), mode=s.mode, model=s.model, checks=s.checks,
-                     timeout=s.timeout, compression=PART_COMPRESSION if s.compact else "zstd")
+                     timeout=s.timeout, compression=PART_COMPRESSION if s.compact else "zstd", sort_rows=not s.compact)
         if s.engine == "dask" or n_workers <= 1:
             bar.start()
         if s.engine == "dask" and todo.first is not None:
