@@ -43,7 +43,7 @@ def _words_alt(key: str) -> str:
 
 _STOP = re.compile(r"^" + _words_alt("stop") + r"$", re.I)
 _QUANTITY = re.compile(r"^" + _words_alt("quantity") + r"$", re.I)
-_BARE = re.compile(r"^(?:" + _words_alt("bare") + r"|" + _words_alt("quantity") + r"|\d.*)$", re.I)
+_BARE = re.compile(r"^(?:" + _words_alt("bare") + r"|" + _words_alt("quantity") + r"|(?-i:(?!\d{1,2}-?[A-Z]{2,}\d?$|\d{1,2}-[a-z]{8,}$))\d.*)$", re.I)  # (not "3TC", "6-mercaptopurine")
 _PERSON = re.compile(r"\b" + _words_alt("person") + r"\b", re.I)
 _FILLER_GAP = re.compile(
     r"^[)\]]?[\s,]*(?:\([^()]{0,60}\)\s*)?(?:(?:" + _words_alt("filler") + r"|\d+\s*hours?|≤"
@@ -174,6 +174,23 @@ _TIMEPOINTS = frozenset(words()["words"]["timepoint"])  # type: ignore[index]
 _TIMEPOINT_BEFORE = re.compile(r"\b(?:on|at|upon|during|before|after|prior\s+to)\s+(?:the\s+)?$", re.I)
 _PHRASE_BREAK = re.compile(r"[\d<>=%,;]")
 _WORD = re.compile(r"[A-Za-z][\w\-+/']*")
+# a name that starts with digits ("3TC", "5-FU", "5-ASA", "6-MP"): one word of a phrase, never a number glued to a
+# unit ("10mg", "4weeks") or an ordinal ("2nd")
+_DIGIT_NAME = re.compile(r"(?<![\w.\-:])\d{1,2}-?(?P<letters>[A-Za-z]{2,})(?![\w/])")
+_HEAD_WORD = re.compile(_DIGIT_NAME.pattern + r"|[A-Za-z][\w\-+/']*")
+
+
+def _digit_name_at(text: str, i: int) -> bool:
+    """Whether a digit-led name ("3TC", "5-FU") starts at text[i]."""
+    m = _DIGIT_NAME.match(text, i)
+    return m is not None and (i == 0 or not re.match(r"[\w.\-:]", text[i - 1])) and _digit_name(m)
+
+
+def _digit_name(w: "re.Match[str]") -> bool:
+    """Whether a word of `_HEAD_WORD` is a digit-led name ("3TC"), not a number with a unit or an ordinal."""
+    letters = w.group("letters")
+    return bool(letters) and not (units.to_ucum(letters) or _QUANTITY.match(letters)
+                                  or re.fullmatch(r"st|nd|rd|th|x|yr?s?|hrs?|mos?|wks?|ds?|am|pm", letters, re.I))
 _DASH_BREAK = re.compile(r"\s[-\u2013]\s")  # "Leukemia/lymphoma - CSF cell count": a list dash of flattened text
 _WORD_PAIR = re.compile(r"[A-Za-z]{4,}/[A-Za-z]{4,}")  # "hemorrhage/bleeding": two words, not a unit ("mg/dL")
 _UNIT_HEAD = re.compile(r"\d\s*([A-Za-z]{1,4})\s+$")  # the first part of a unit split by a space ("30mm HG")
@@ -205,7 +222,9 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
     if opened > seg.rfind(")") and any(not _STOP.match(w) for w in _WORD.findall(seg[opened + 1:])):
         floor, seg = floor + opened + 1, seg[opened + 1:]  # "diabetes mellitus (glucose consistently > 200"
     keep: List["re.Match[str]"] = []
-    for w in reversed(list(_WORD.finditer(seg))):
+    for w in reversed(list(_HEAD_WORD.finditer(seg))):
+        if w.group("letters") and not _digit_name(w):
+            break  # "10mg", "2nd": a number ends the phrase
         if keep and (("/" in w.group(0) and not _WORD_PAIR.fullmatch(w.group(0))) or units.to_ucum(w.group(0))):
             break  # "1.8 mg/dL Transaminases": a unit ends the phrase before
         if _STOP.match(w.group(0)) and not _caps_abbreviation(w, keep, seg):
@@ -218,8 +237,8 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
         if keep and (_PHRASE_BREAK.search(seg, w.end(), keep[0].start()) or (len(keep) > 1 and _DASH_BREAK.search(seg, w.end(), keep[0].start()))):
             break  # "ER < 1%, PR < 1%": a number, comparator or comma between words ends the phrase
         keep.insert(0, w)
-        if len(keep) >= 4:
-            break
+        if len(keep) >= (6 if "+" in seg[w.end():keep[-1].start()] else 4):
+            break  # "CAB LA + RPV LA regimen": a combination of names is one name
     if keep and _CLOSED_THEN_OR.search(seg, keep[-1].end()):
         return None  # "< 1.6 mg/dL (Reduced Intensity Regimen 3) or < 3.0 mg/dL": an arm's label, not the subject
     if keep and floor > outer and all(_BARE.match(w.group(0)) for w in keep):
@@ -732,7 +751,9 @@ def _unit_keys() -> frozenset:
     return frozenset(known_unit_keys())
 
 
-_EXCEPT_BEFORE = re.compile(r"\b(?:except(?:\s+for)?|other\s+than|excluding|apart\s+from|besides)\s+(?:\d+)?$", re.I)  # "except 18F-FBPA PET"
+_EXCEPT_BEFORE = re.compile(r"\b(?:except(?:\s+for)?|other\s+than|excluding|apart\s+from|besides)\s+(?:\d+)?"
+                            r"(?:[A-Za-z0-9][\w\-+]*(?:\s*,\s*(?:or\s+|and\s+)?|\s+(?:or|and|and/or)\s+)){0,3}$", re.I)
+# ("except 18F-FBPA PET", "other than AZT or d4T": the exception may be a list)
 
 
 def _excepted(text: str, ev: Span) -> Optional[Span]:
@@ -740,7 +761,7 @@ def _excepted(text: str, ev: Span) -> Optional[Span]:
     except ddI within 4 weeks": the window bounds the thing the exception is taken from, never the exception (an
     exclusion of "AZT within 90 days" would exclude the patients the text allows); the exception stays in the
     name. None where nothing stands before the exception."""
-    m = _EXCEPT_BEFORE.search(text, max(0, ev.start - 30), ev.start)
+    m = _EXCEPT_BEFORE.search(text, max(0, ev.start - 60), ev.start)
     if m is None:
         return ev
     main = _temporal_subject(text, _list_start(text, m.start()), m.start())
@@ -775,7 +796,7 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     body = re.sub(r"^[\s\-*+\u2022]+", "", seg).rstrip()  # spaces and a bullet
     s = floor + (seg.index(body) if body else len(seg) - len(seg.lstrip()))
     body = _TRAILING_PARENS.sub("", body)  # "hemoptysis (bright red blood of at least 0.5 teaspoons)", "(estimated using (MDRD))"
-    brk = list(_VALUE_BREAK.finditer(body))
+    brk = [m for m in _VALUE_BREAK.finditer(body) if not _digit_name_at(body, m.start())]  # (not "3TC")
     if brk:  # "HbA1c 5.7 - 6.4 within the 3 months", "> 72 hours of hospitalization in the last 30 days":
         cut = brk[-1].end()  # the event is written after the comparison before the window
         rest = body[cut:]
