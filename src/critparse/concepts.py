@@ -203,6 +203,15 @@ def plausible(concept: Concept, value: float, unit: Optional[str]) -> bool:
     return low <= value <= high
 
 
+@lru_cache(maxsize=8192)
+def implausible(concept_id: Optional[str], value: float, unit: Optional[str]) -> bool:
+    """Whether a threshold of `concept_id` at `value` `unit` lies outside the concept's plausible
+    range: a typo of the source ("Hemoglobin greater than 9 mg/dL") or a misreading. False where
+    there is no concept (nothing to judge by)."""
+    concept = get(concept_id) if concept_id else None
+    return concept is not None and not plausible(concept, value, unit)
+
+
 def for_constraint(subject: Optional[str], unit: Optional[str], relative_to: Optional[str] = None,
                    category: Optional[str] = None) -> Optional[Concept]:
     """The concept a constraint measures: its subject as a concept subject or written form, where

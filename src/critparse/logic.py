@@ -199,7 +199,8 @@ def lower(expr: Optional[Dict[str, Any]], crit: Criterion, cons: Dict[str, Const
             return None
         if "constraint" in e:
             c = cons.get(e["constraint"])
-            if c is not None and c.future:  # a window after enrolment: not a fact of the patient (critparse.timing)
+            if c is not None and (c.future or c.implausible):  # a window after enrolment (critparse.timing), a
+                # value its concept cannot take: not a fact of the patient that data can test
                 e = {"text": c.text, "start": c.start, "end": c.end}
             else:
                 return None if c is None else Node("cmp", constraint=c, criterion=crit)

@@ -18,7 +18,7 @@ import weakref
 from collections import OrderedDict
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from .concepts import for_constraint
+from .concepts import for_constraint, implausible
 from .constraints import extract
 from .errors import Errors
 from .expression import ConSpan, bound_key, bound_of, criterion_expression, keyed_expression
@@ -222,6 +222,7 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
     out: List[Constraint] = []
     body = _restated_exclusion(seg, nt)
     exc_body = nt.text[base:seg.body[1]] if kind == "exclusion" else None
+    odd = _implausible_spans(rows)
     for i, (subject, subject_text, op, value, unit, rel, norm, negated, a, b, category, code, value_text,
             unit_text, concept, values, any_of) in enumerate(rows, 1):
         if negated and body is not None:
@@ -255,9 +256,18 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
                 values=list(values) if values else None,
                 any_of=any_of,
                 future=future,
+                implausible=(a, b) in odd,
             )
         )
     return out
+
+
+def _implausible_spans(rows: Sequence[tuple]) -> set:
+    """The spans of rows whose value its concept cannot take (`concepts.implausible`), each bound of a
+    range with it: one implausible bound shows the whole reading wrong ("Karnofsky 0-2", "WBC
+    3,300-10,500 cells/L"). A bound relative to ULN / LLN and an enumeration are not judged."""
+    return {(r[8], r[9]) for r in rows
+            if r[5] is None and r[2] != "in" and implausible(r[14], r[3], r[4])}
 
 
 def _future(text: str, a: int, b: int, value_text: Optional[str], unit_text: Optional[str],

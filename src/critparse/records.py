@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
-SCHEMA_VERSION = "2.1"
+SCHEMA_VERSION = "2.2"
 
 #: comparison operators, ASCII, as used in `Constraint.op`
 OPS = ("<", "<=", ">", ">=", "=", "!=", "in")
@@ -106,6 +106,7 @@ class Constraint:
     values: Optional[List[str]] = None  # op "in": the members of an enumeration ("IIIB", "IIIC", "IVA"); `value` is then unused (0)
     any_of: Optional[str] = None  # constraints of one criterion sharing this key are alternatives ("Lansky or Karnofsky >= 70")
     future: bool = False  # a time window that runs after enrolment ("during the first 6 months of the study", "for 120 days after the last dose"): a study rule or commitment, not a fact of the patient's history; the trial logic reads it as text
+    implausible: bool = False  # the value lies outside the plausible range of the concept it names ("Hemoglobin greater than 9 mg/dL", "PT no greater than 1.5 times control" read without its "control", "WHO score 0-6" where the WHO performance scale ends at 4): a typo of the source or a misreading, so the trial logic reads it as text, never as a test
 
 
 @dataclass

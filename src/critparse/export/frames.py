@@ -34,7 +34,7 @@ COLUMNS: Dict[str, List[tuple]] = {
         ("unit", "string"), ("unit_text", "string"), ("relative_to", "string"),
         ("normalized_value", "float64"), ("normalized_unit", "string"), ("negated", "bool"),
         ("text", "string"), ("start", "int64"), ("end", "int64"), ("concept", "string"), ("values", "string"),
-        ("any_of", "string"), ("future", "bool"), ("standalone", "bool"),
+        ("any_of", "string"), ("future", "bool"), ("implausible", "bool"), ("standalone", "bool"),
     ],
     "entities": [
         ("trial_id", "string"), ("id", "string"), ("criterion", "string"), ("label", "string"),
@@ -100,7 +100,7 @@ def constraint_rows(parsed: "ParsedTrial") -> List[Dict[str, Any]]:
             "normalized_unit": None if n is None else n.unit,
             "negated": c.negated, "text": c.text, "start": c.start, "end": c.end,
             "concept": c.concept, "values": _json(c.values), "any_of": c.any_of,
-            "future": c.future, "standalone": c.id in alone,
+            "future": c.future, "implausible": c.implausible, "standalone": c.id in alone,
         })
     return rows
 

@@ -130,7 +130,8 @@ def trial_from_rows(trial: Dict[str, Any], criteria: List[Dict[str, Any]],
                       negated=bool(r.get("negated")), text=r["text"], start=r["start"], end=r["end"],
                       category=r.get("category") or "other", code=r.get("code"), value_text=r.get("value_text"),
                       unit_text=r.get("unit_text"), concept=r.get("concept"), values=_json(r.get("values"), list),
-                      any_of=r.get("any_of"), future=bool(r.get("future"))) for r in constraints]
+                      any_of=r.get("any_of"), future=bool(r.get("future")),
+                      implausible=bool(r.get("implausible"))) for r in constraints]
     info = TrialInfo(sex=trial.get("sex"), minimum_age=trial.get("minimum_age"),
                      maximum_age=trial.get("maximum_age"), healthy_volunteers=trial.get("healthy_volunteers"),
                      source_format=trial.get("source_format"))
