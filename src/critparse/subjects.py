@@ -1294,6 +1294,9 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     a = Attachment([frequent], None, frequent.end) if frequent else _attach(c, text, mentions, hint)
     if len(a.subjects) == 1 and _CHANGE_NOUN.match(a.subjects[0].name):
         a = _changed_thing(text, c, a)
+    if len(a.subjects) == 1 and _STABLE_DOSE.search(a.subjects[0].name):
+        dosed_drug = stable_dose_of(text, a.subjects[0])  # "Corticosteroids allowed (must be on a stable dose for 1 week)"
+        a = Attachment([dosed_drug], a.category, a.extends_to) if dosed_drug is not None else a
     dosed = _dose_of(text, c) if c.unit and _MASS_UNIT.match(c.unit) else None
     if dosed is not None and not any(concepts.by_subject(s.name) or concepts.lookup(s.name) or _names_substance(text, s, c)
                                      for s in a.subjects):
@@ -1343,6 +1346,82 @@ def _dose_of(text: str, c: Comparison) -> Optional[Span]:
         words = words[:1]
     e = m.start("what") + list(re.finditer(r"\S+", m.group("what")))[len(words) - 1].end()
     return Span(m.start("what"), e, _written(text, m.start("what"), e))
+
+
+_STABLE_DOSE = re.compile(r"(?<![\w\-])(?:(?:stable|same|constant)\s+(?:doses?|dosages?|regimens?)|doses?\s+stable)$", re.I)
+_DOSED_LEAD = re.compile(r"(?:(?:" + _words_alt("dosed_lead") + r")\s+)+", re.I)
+_DOSED_END = re.compile(r"\b(?:" + _words_alt("dosed_end") + r")\b", re.I)
+
+
+def stable_dose_of(text: str, sd: Span) -> Optional[Span]:
+    """"Patients receiving corticosteroids must be on a stable dose for at least 3 weeks", "Prior ddI, ddC, d4T, or
+    3TC, if on a stable dose", "oral corticosteroid [OCS], which must be at a stable dose": a bare stable dose is the
+    dose of the drug its clause (or the bracket it is written in) opens with -> "stable corticosteroids dose"; None
+    where the clause names no drug first ("Any of the following provided patient is on a stable dose")."""
+    written = _STABLE_DOSE.search(text, sd.start, sd.end)
+    if written is None:
+        return None  # a name not written so ("X should be stable" -> "stable X")
+    start = written.start()
+    cs = _list_start(text, start)
+    opened = text.rfind("(", cs, start)
+    for lo in ([opened + 1] if opened > cs and ")" not in text[opened:start] else []) + [cs]:
+        drug = _clause_drug(text, lo, start)
+        if drug is not None:
+            return Span(drug.start, sd.end, "stable " + drug.name + " dose")
+    return None
+
+
+_BRACKETED = re.compile(r"\s*(?:\((?:[^()]|\([^()]*\))*\)|\[[^\[\]]*\])")
+
+
+def _top_comma(body: str) -> int:
+    """The offset of the first comma outside brackets (len(body) where none)."""
+    depth = 0
+    for i, ch in enumerate(body):
+        depth += (ch in "([") - (ch in ")]")
+        if ch == "," and depth == 0:
+            return i
+    return len(body)
+
+
+_ITEM_MARK = re.compile(r"[\s\-*+\u2022]*(?:\(?(?:\d{1,2}|[a-z])[.)][ \t]+)?")
+_NAME_MEMBER = re.compile(r"^[A-Za-z0-9][\w\-+/']*(?:[ \t]+[A-Za-z0-9][\w\-+/']*){0,3}$")
+
+
+def _name_list(body: str) -> bool:
+    """"ddI, ddC, d4T, or 3TC", "narcotic analgesics, tranquilizers, or anticholinergic agents": a list of short
+    names joined by commas and a last "or"/"and" (names may hold digits, unlike `_noun_list` members)."""
+    members = [x.strip() for x in _CONJ_SPLIT.split(body.strip(" ,")) if x.strip()]
+    return len(members) >= 2 and bool(re.search(r"\b(?:or|and|and/or)\s+\S+[^,]*$", body, re.I)) \
+        and all(_NAME_MEMBER.match(x) and not _STOP.match(x.split()[0]) and not _PERSON.search(x) for x in members)
+
+
+def _clause_drug(text: str, lo: int, hi: int) -> Optional[Span]:
+    """The noun phrase (or list of them) that text[lo:hi] opens with, past leading words (constraint_words.toml
+    dosed_lead) and up to the first clause word (dosed_end); bracketed abbreviations left out of the name."""
+    bullet = _ITEM_MARK.match(text, lo, hi)
+    lo = bullet.end() if bullet else lo
+    lead = _DOSED_LEAD.match(text, lo, hi)
+    s = lead.end() if lead else lo
+    end, depth, i = None, 0, s
+    for i, ch in enumerate(text[s:hi], s):
+        depth += (ch in "([") - (ch in ")]")
+        if depth < 0 or (depth == 0 and (ch == ";" or (ch.isalpha() and (i == s or not text[i - 1].isalnum())
+                                                      and _DOSED_END.match(text, i)))):
+            end = i
+            break
+    body = text[s:end if end is not None else hi]
+    if depth > 0 or end is None:
+        return None
+    body = body.rstrip(" ,\t\n")
+    bare = _BRACKETED.sub(" ", body)  # "Antiretroviral agents (e.g., AZT, ddI), interferon, and amphotericin B"
+    if "," in bare and not _name_list(bare):
+        body = body[:_top_comma(body)]  # "If initiating new antiretroviral therapy, patient must"
+    name = " ".join(_BRACKETED.sub(" ", body).lower().replace(" ,", ",").split())
+    if not name or len(name.split()) > 8 or _STOP.match(name.split()[0]) or unusable(name) \
+            or re.search(r"\b(?:following|doses?|dosages?|stable)\b|[<>=%]|(?<![\w\-])\d+(?![\w\-])", name):
+        return None
+    return Span(s, s + len(body), name)
 
 
 _CHANGE_NOUN = re.compile(r"^" + _words_alt("change_noun") + r"$", re.I)
