@@ -450,6 +450,12 @@ def _kept(text: str, scope_list: Sequence[Tuple[int, int, int, int]], negated_sp
     return kept, negated_spans
 
 
+def kept_scopes(text: str) -> List[Tuple[int, int, int, int]]:
+    """The negation scopes of `text` that can negate a constraint: void ones dropped, cut ones cut (those
+    `mark_negated` reads when given the text)."""
+    return _kept(text, scopes(text), ())[0]
+
+
 def mark_negated(constraints: List[Dict[str, Any]], scope_list: Sequence[Tuple[int, int, int, int]],
                  negated_spans: Sequence[Tuple[int, int]] = (), text: Optional[str] = None) -> None:
     """Set ``negated`` on constraint dicts (in place) from negation scopes and negated spans

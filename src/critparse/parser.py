@@ -24,6 +24,7 @@ from .errors import Errors
 from .expression import ConSpan, bound_key, bound_of, criterion_expression, keyed_expression
 from .lexicon import lookup
 from .linking import LINKED_LABELS, link
+from .negated_lists import join_negated_lists
 from .negation import negate_constraints, negated_but_for_excluded, restates_exclusion
 from .normalize import NormalizedText, normalize
 from .prohibition import exclusion_negated
@@ -296,8 +297,9 @@ def _run_fast(pending, nlp=None) -> Iterator[ParsedTrial]:
             parsed.constraints.extend(cons)
             if crit.role == "item":
                 base, end = seg.body
-                crit.expression = keyed_expression(ntext[base:end], crit.kind, spans, [c.id for c in cons],
-                                                   lambda s, e, base=base: nt.to_original(base + s, base + e))
+                expr = keyed_expression(ntext[base:end], crit.kind, spans, [c.id for c in cons],
+                                        lambda s, e, base=base: nt.to_original(base + s, base + e))
+                crit.expression = join_negated_lists(expr, _negated_spans(rows, cons), ntext[base:end])
         yield parsed
 
 
@@ -308,8 +310,13 @@ def _attach_expression(seg: Segment, nt: NormalizedText, rows: Sequence[tuple], 
         return
     base, end = seg.body
     spans = [ConSpan(c.id, r[8], r[9], c.subject, c.any_of, bound_of(c)) for r, c in zip(rows, cons)]
-    crit.expression = criterion_expression(nt.text[base:end], crit.kind, spans,
-                                           lambda s, e: nt.to_original(base + s, base + e))
+    expr = criterion_expression(nt.text[base:end], crit.kind, spans, lambda s, e: nt.to_original(base + s, base + e))
+    crit.expression = join_negated_lists(expr, _negated_spans(rows, cons), nt.text[base:end])
+
+
+def _negated_spans(rows: Sequence[tuple], cons: Sequence[Constraint]) -> Dict[str, Tuple[int, int]]:
+    """Constraint id -> (start, end) in its criterion body, for the negated constraints (`negated_lists`)."""
+    return {c.id: (r[8], r[9]) for r, c in zip(rows, cons) if c.negated}
 
 
 #: distinct (criterion body, label hint) results kept per pipeline in full mode (0: no cache, one Doc per criterion)

@@ -1,0 +1,62 @@
+"""An or-list under one negation (`critparse.negated_lists`): "No severe liver disease (ALT or AST greater than 5
+times the upper limit of normal)" is NOT (ALT > 5 or AST > 5), so both must fail; read as "not A or not B" a
+patient with AST 9 x ULN met it through a normal ALT."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import xml_record
+
+
+def _criterion(corpora, nct, words, mode="fast"):
+    import critparse
+
+    parsed = critparse.parse(xml_record(corpora, nct), trial_id=nct, mode=mode)
+    (crit,) = [c for c in parsed.criteria if c.role == "item" and words in " ".join(c.clean_text.split())]
+    return parsed, crit
+
+
+def _joiners(e, out):
+    if isinstance(e, dict):
+        out.update(k for k in ("all", "any") if k in e)
+        for v in e.values():
+            _joiners(v, out)
+    elif isinstance(e, list):
+        for v in e:
+            _joiners(v, out)
+    return out
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+@pytest.mark.parametrize("nct, words, joiner", [
+    ("NCT00001542", "No severe liver disease (ALT or AST greater than 5 times", "all"),
+    ("NCT00001842", "No hemoglobin less than 11.0 or greater than 19.0 gm/dL", "all"),
+    ("NCT00001797", "No patients with serum creatinine greater than 1.8 or creatinine clearance", "all"),
+    # a run-on record: the 'No' reaches the next item, whose alternatives are not what it denies
+    ("NCT00003061", "No serious impairment of renal function Creatinine no greater than 1.5", "any"),
+    # an inability, not an absence: '... the CT bore ... cannot accommodate (i.e. height greater than 6' 3" or
+    # body weight greater than 300 pounds)'
+    ("NCT00499421", "cannot accommodate", "any"),
+])
+def test_or_list_under_one_negation_is_negated_whole(corpora, mode, nct, words, joiner):
+    parsed, crit = _criterion(corpora, nct, words, mode)
+    assert all(c.negated for c in parsed.constraints if c.criterion == crit.id)
+    assert _joiners(crit.expression, set()) == {joiner}, crit.expression
+
+
+@pytest.mark.parametrize("nct, words, patient, status", [
+    ("NCT00001542", "No severe liver disease", {"labs": {"alt": {"value": 1, "unit": "ULN"},
+                                                          "ast": {"value": 9, "unit": "ULN"}}}, "not_met"),
+    ("NCT00001542", "No severe liver disease", {"labs": {"alt": {"value": 1, "unit": "ULN"},
+                                                          "ast": {"value": 1, "unit": "ULN"}}}, "met"),
+    ("NCT00001842", "No hemoglobin less than 11.0", {"labs": {"hemoglobin": {"value": 20, "unit": "g/dL"}}}, "not_met"),
+    ("NCT00001842", "No hemoglobin less than 11.0", {"labs": {"hemoglobin": {"value": 15, "unit": "g/dL"}}}, "met"),
+])
+def test_screening_needs_every_member_to_fail(corpora, nct, words, patient, status):
+    """Before, AST 9 x ULN passed through the normal ALT and haemoglobin 20 g/dL through 'not less than 11'."""
+    import critparse
+
+    parsed, crit = _criterion(corpora, nct, words)
+    res = critparse.screen(parsed, patient).by_criterion()[crit.id]
+    assert res.status == status, res.reason
