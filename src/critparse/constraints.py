@@ -929,6 +929,22 @@ def _spacing(c: "Found", text: str) -> bool:
     return c.unit in TIME_UNITS and _pattern("spacing_after").match(text, c.end) is not None
 
 
+def _measured_over(c: "Found", text: str) -> bool:
+    """A time or a count after "over" that is the period a change is measured over ("50% increase over 2
+    months", "rise in beta HCG titer over two consecutive weeks") or a run of consecutive ones ("over 7
+    consecutive days"): no constraint (constraint_words.toml `measured_over`)."""
+    if c.unit is not None and c.unit not in TIME_UNITS or not c.value_text:
+        return False
+    at = text.rfind(c.value_text, c.start, c.end)
+    if at < 0 or not text[max(0, at - 30):at].rstrip().lower().endswith("over"):
+        return False
+    m = _pattern("measured_over").search(text, max(0, at - 140), at)
+    return m is not None and (m.group(0)[:4].lower() != "over" or _CONSECUTIVE.match(text, at + len(c.value_text)))
+
+
+_CONSECUTIVE = re.compile(r"\s+consecutive\b", re.I)
+
+
 def _lost_symbol(c: "Found") -> bool:
     """An equality on a measured value with a unit ("diastolic blood pressure =110mmHg or =50mmHg", "Creatinine
     clearance of .=50 ml/min", "1.0 fluid oz (US) = 29.57 ml"): a comparator lost in the record's encoding, a
@@ -975,7 +991,8 @@ def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
     uniq = []
     for c in sorted(out, key=lambda f: f.start):  # in text order, exact duplicates (same subject, op, value, span) dropped
         key = (c.subject, c.op, c.value, c.start, c.end)
-        if key not in seen and not _unit_subject(c.subject) and not _lost_symbol(c) and not _spacing(c, text):
+        if key not in seen and not _unit_subject(c.subject) and not _lost_symbol(c) and not _spacing(c, text) \
+                and not _measured_over(c, text):
             seen.add(key)
             uniq.append(c)
     return uniq
