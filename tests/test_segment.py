@@ -616,3 +616,12 @@ def test_a_wrapped_line_ending_in_criteria_colon_keeps_its_list_under_the_item()
     item = next(c for c in cs if c.clean_text.startswith("Asymptomatic"))
     assert item.logic == "any" and len(kids(cs, item.id)) == 2
     assert all(c.kind == "inclusion" for c in cs)
+
+
+def test_heading_closed_by_a_full_stop():
+    # LCT NCT03928626 and XML NCT00004418: "Exclusion Criteria." on its own line opens the exclusions
+    text = ("Inclusion Criteria:\n  1. Adults ages 18-25\n  7. Heavy drinking or binge-drinking\nExclusion Criteria.\n"
+            "  1. Present DSM disorders, apart from alcohol use disorders\n")
+    items = [c for c in crits(text) if c.role == "item"]
+    assert [(c.id, c.kind) for c in items] == [("inc.1", "inclusion"), ("inc.2", "inclusion"), ("exc.1", "exclusion")]
+    assert items[1].text.strip() == "Heavy drinking or binge-drinking"

@@ -54,6 +54,8 @@ def _heading_after(text: str, a: int, s: int, e: int, b: int, kind: str) -> Opti
         colon = e + dd.end() - 1
     qual_end, rest_start = (b, b) if colon < 0 else (colon, colon + 1)
     rawq = text[e:qual_end].strip(" *_=")
+    if rawq == ".":  # "Exclusion Criteria." closed by a full stop (an LCT and an XML record)
+        rawq = ""
     qual = rawq.strip(" -\u2013").strip()
     if qual and not (QUAL_HEAD.match(rawq) or QUAL_FILLER.match(qual)) or len(qual) > 70:
         return None
