@@ -28,6 +28,11 @@ def _constraint(corpora, nct, mode, con_words, kind="exclusion"):
     # '... prescribed a specific serotonergic medication within the month prior to study and may not have taken any
     # antidepressant or antipsychotic within the two weeks prior to study.' (a prohibition joined by 'and')
     ("NCT00000458", "antidepressant or antipsychotic within", "<=", False),
+    # 'Patients must have no serious intercurrent illness including insulin dependent diabetes mellitus or
+    # hypercholesterolemia (>239mg/dl) / hypertriglyceridemia (>149mg/dl).'
+    ("NCT00002586", "hypertriglyceridemia (>149mg/dl", ">", False),
+    # 'Subjects should have no dietary aberrations and no history of anorexia nervosa within the past 10 years.'
+    ("NCT00001851", "anorexia nervosa within the past 10 years", "<=", False),
     # 'May not be younger than 18 years of age.': the comparator holds the 'not' (age >= 18, the requirement)
     ("NCT00496210", "not be younger than 18 years", ">=", True),
     # 'The interval between initial diagnosis of breast cancer and the start of treatment must not be greater than

@@ -8,9 +8,9 @@ modal's "not" turned the exclusion around: negated "> 2 therapies" excluded the 
 
 `exclusion_negated` gives the ``negated`` flag of a constraint of an exclusion criterion:
 
-* a constraint negated only by the "not" of a prohibition of the patient (``resources/prohibition_words.toml``:
-  the criterion or a sentence opening with "Patients must not have", "May not take", ...) is not negated: the
-  exclusion tests what is prohibited;
+* a constraint negated only by the "not" (or "no") of a prohibition of the patient
+  (``resources/prohibition_words.toml``: the criterion or a sentence opening with "Patients must not have",
+  "May not receive", "Patients must have no", ...) is not negated: the exclusion tests what is prohibited;
 * a constraint whose comparator holds the modal's "not" ("must not be greater than 8 weeks" read as <= 8) is
   negated: the exclusion applies where the requirement fails;
 * a prohibition inside an exception, a permission or a guard ("except ... in which case duration should not
@@ -48,10 +48,10 @@ class _Words:
 @lru_cache(maxsize=1)
 def _words() -> _Words:
     w: Dict[str, object] = tomllib.loads(resources.read_text("prohibition_words.toml"))
-    tail = f"{w['patient']}(?P<modal>{w['modal']}{w['verb']})"
+    tail = f"{w['patient']}(?P<modal>{w['modal']}{w['verb']}|{w['no_form']})"
     return _Words(
         opening=re.compile(f"{w['lead']}{tail}", re.I),
-        continuation=re.compile(f"{w['continuation']}{tail}", re.I),
+        continuation=re.compile(f"{w['continuation']}{tail}|(?P<no>{w['no_continuation']})", re.I),
         absorbed=re.compile(str(w["absorbed"]), re.I),
         lower_bound_words=frozenset(str(x) for x in w["lower_bound_words"]),  # type: ignore[attr-defined]
         not_main=re.compile(str(w["not_main"]), re.I),
@@ -62,13 +62,14 @@ def _words() -> _Words:
 def prohibitions(body: str) -> Tuple[Tuple[int, int], ...]:
     """Spans (modal start, verb end) of the prohibitions of the patient in `body`: those opening the body or a
     sentence of it, and those joined to one by "and" / "but" / "or"."""
-    if "not" not in body.lower():
+    if "no" not in body.lower():
         return ()
     k = _words()
     spans = [m.span("modal") for m in k.opening.finditer(body)]
     if spans:
         first = spans[0][0]
-        spans += [m.span("modal") for m in k.continuation.finditer(body) if m.start() > first]
+        spans += [m.span("modal" if m.group("modal") else "no") for m in k.continuation.finditer(body)
+                  if m.start() > first]
     return tuple(sorted(set(spans)))
 
 
@@ -102,7 +103,7 @@ def _absorbed_requirement(body: str, a: int, b: int, op: str) -> bool:
 def exclusion_negated(body: str, a: int, b: int, op: str, unit: Optional[str], negated: bool) -> bool:
     """The ``negated`` flag of the constraint body[a:b] (operator `op`, unit `unit`, flag `negated` as read)
     of an exclusion criterion whose body is `body` (see the module's docstring)."""
-    if "not" not in body.lower():
+    if "no" not in body.lower():
         return negated
     if negated:
         if not prohibitions(body) or (unit in TIME_UNITS and op in (">=", ">") and _FOR.search(body, a, b)):
