@@ -1294,6 +1294,8 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     a = Attachment([frequent], None, frequent.end) if frequent else _attach(c, text, mentions, hint)
     if len(a.subjects) == 1 and _CHANGE_NOUN.match(a.subjects[0].name):
         a = _changed_thing(text, c, a)
+    if len(a.subjects) == 1:
+        a = Attachment([_change_of(text, a.subjects[0], c)], a.category, a.extends_to)  # "change in body weight > 5 kg"
     if len(a.subjects) == 1 and _STABLE_DOSE.search(a.subjects[0].name):
         dosed_drug = stable_dose_of(text, a.subjects[0])  # "Corticosteroids allowed (must be on a stable dose for 1 week)"
         a = Attachment([dosed_drug], a.category, a.extends_to) if dosed_drug is not None else a
@@ -1346,6 +1348,25 @@ def _dose_of(text: str, c: Comparison) -> Optional[Span]:
         words = words[:1]
     e = m.start("what") + list(re.finditer(r"\S+", m.group("what")))[len(words) - 1].end()
     return Span(m.start("what"), e, _written(text, m.start("what"), e))
+
+
+_CHANGE_BEFORE = re.compile(r"\b(?P<noun>(?:" + _words_alt("change_noun") + r"|changes?)\s+(?:in|of)|loss\s+of)\s+"
+                            r"(?:the\s+|his\s+|her\s+|their\s+)?$", re.I)
+_VERB_BEFORE = re.compile(r"\b(?:that|which|who|to|will|may|might|must|should|does|do|did|not)\s+$", re.I)
+
+
+def _change_of(text: str, sp: Span, c: Comparison) -> Span:
+    """"a self-reported change in body weight >5 kg", "Increase in SLEDAI >2 points", "loss of weight greater than
+    10%": a value after "change/increase/loss in X" bounds the change of X ("weight change", "sledai increase",
+    "weight loss"), never X itself; `sp` as it was where no such noun stands just before it, where it is a verb
+    ("that fall in") or where the value is a level the change goes from or to."""
+    m = _CHANGE_BEFORE.search(text, max(0, sp.start - 30), sp.start)
+    if m is None or sp.start == sp.end or _VERB_BEFORE.search(text, max(0, m.start() - 12), m.start()) \
+            or re.search(r"\b(?:from|to)\b", text[sp.end:c.start], re.I):
+        return sp  # "that fall in the T4 range", "an increase in CD4 count from <= 50 to over 100": a level
+    noun = m.group("noun").split()[0].lower()
+    noun = "change" if noun == "changes" else "increase" if noun == "rises" else noun
+    return Span(m.start(), sp.end, sp.name + " " + noun)
 
 
 _STABLE_DOSE = re.compile(r"(?<![\w\-])(?:(?:stable|same|constant)\s+(?:doses?|dosages?|regimens?)|doses?\s+stable)$", re.I)
