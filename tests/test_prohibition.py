@@ -86,3 +86,36 @@ def test_screening_excludes_only_the_patient_who_breaks_the_prohibition(corpora,
     (crit,) = [c for c in parsed.criteria if c.kind == "exclusion" and crit_words in c.clean_text]
     res = critparse.screen(parsed, patient).by_criterion()[crit.id]
     assert res.status == status, res.reason
+
+
+@pytest.mark.parametrize("nct, kind, words, ent_text, negated", [
+    # 'Patients must not have clinically detectable distant metastases' (exclusion): the metastases exclude
+    ("NCT00003895", "exclusion", "clinically detectable distant metastases", "distant metastases", False),
+    # 'Patients should not have progressed to accelerated phase or blast crisis while receiving imatinib ...'
+    ("NCT00499889", "exclusion", "progressed to accelerated phase", "blast crisis", False),
+    # an inclusion keeps the negation: '... patients may not have had more than 2 prior chemotherapy regimens for
+    # advanced breast cancer; ...'
+    ("NCT00005817", "inclusion", "may not have had more than 2 prior", "chemotherapy regimens", True),
+])
+def test_prohibited_entities_are_not_negated_in_an_exclusion(corpora, nct, kind, words, ent_text, negated):
+    """Full mode: the entities a prohibition names under an exclusion heading are what excludes (coded
+    conditions then decide the criterion), as the constraints are."""
+    import critparse
+
+    parsed = critparse.parse(xml_record(corpora, nct), trial_id=nct, mode="full")
+    (crit,) = [c for c in parsed.criteria if c.kind == kind and words in " ".join(c.clean_text.split())]
+    ents = [e for e in parsed.entities if e.criterion == crit.id and " ".join(e.text.split()) == ent_text]
+    assert ents and all(e.negated is negated for e in ents), [(e.text, e.negated) for e in parsed.entities
+                                                             if e.criterion == crit.id]
+
+
+def test_coded_condition_breaks_the_prohibition(corpora):
+    """'Patients must not have evidence of altered immune responsiveness or autoimmune syndromes (scleroderma,
+    systemic lupus erythematosus, etc.)' under Exclusion: a patient with scleroderma is excluded (it was unknown:
+    the negated mention decided nothing)."""
+    import critparse
+
+    parsed = critparse.parse(xml_record(corpora, "NCT00003761"), trial_id="NCT00003761", mode="full")
+    (crit,) = [c for c in parsed.criteria if c.kind == "exclusion" and "altered immune responsiveness" in c.clean_text]
+    res = critparse.screen(parsed, {"age": 50, "conditions": ["scleroderma"]}).by_criterion()[crit.id]
+    assert res.status == "met", res.reason

@@ -358,9 +358,12 @@ def _rows_records(rows: Tuple[Tuple[tuple, ...], Tuple[tuple, ...]], seg: Segmen
     original = nt.original
     entities: List[Entity] = []
     body = _restated_exclusion(seg, nt)
+    exc_body = nt.text[base:seg.body[1]] if crit.kind == "exclusion" else None
     for j, (a, b, label, negated, historical, hypothetical, source, expansion, linked) in enumerate(rows[1], 1):
         if negated and body is not None:
             negated = negated_but_for_excluded(body, a, b)
+        if negated and exc_body is not None:
+            negated = exclusion_negated(exc_body, a, b, "", None, negated)  # "Patients must not have X"
         s, e = nt.to_original(base + a, base + b)
         entities.append(
             Entity(

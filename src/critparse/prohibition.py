@@ -13,6 +13,8 @@ modal's "not" turned the exclusion around: negated "> 2 therapies" excluded the 
   "May not receive", "Patients must have no", ...) is not negated: the exclusion tests what is prohibited;
 * a constraint whose comparator holds the modal's "not" ("must not be greater than 8 weeks" read as <= 8) is
   negated: the exclusion applies where the requirement fails;
+* in full mode the entities a prohibition names are not negated either ("Patients must not have evidence of ...
+  autoimmune syndromes (scleroderma, ...)": a patient's coded scleroderma then meets the exclusion);
 * a prohibition inside an exception, a permission or a guard ("except ... in which case duration should not
   exceed 21 days") and every other constraint keep their flag; so does a period after "for" ("must not be
   taking any concurrent antiretroviral therapy (for at least 2 weeks prior to baseline)"): the length of an
