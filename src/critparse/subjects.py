@@ -697,6 +697,7 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     if required is not None:
         return required
     ev = _treatment_for(text, _expanded(text, _over_list(text, floor, ev))) if ev is not None else None
+    ev = _with_coordinated(text, ev) if ev is not None else None  # "Previous or concomitant malignancies within"
     return _bracket_balanced(text, ev) if ev is not None and ("(" in ev.name or ")" in ev.name) else ev
 
 
@@ -1296,6 +1297,7 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         a = _changed_thing(text, c, a)
     if len(a.subjects) == 1:
         a = Attachment([_change_of(text, a.subjects[0], c)], a.category, a.extends_to)  # "change in body weight > 5 kg"
+    a = Attachment([_with_coordinated(text, sp) for sp in a.subjects], a.category, a.extends_to)
     if len(a.subjects) == 1 and _STABLE_DOSE.search(a.subjects[0].name):
         dosed_drug = stable_dose_of(text, a.subjects[0])  # "Corticosteroids allowed (must be on a stable dose for 1 week)"
         a = Attachment([dosed_drug], a.category, a.extends_to) if dosed_drug is not None else a
@@ -1348,6 +1350,29 @@ def _dose_of(text: str, c: Comparison) -> Optional[Span]:
         words = words[:1]
     e = m.start("what") + list(re.finditer(r"\S+", m.group("what")))[len(words) - 1].end()
     return Span(m.start("what"), e, _written(text, m.start("what"), e))
+
+
+_COORDINATED_MODIFIER = re.compile(r"\b(?P<mod>non-?[a-z\-]+|[a-z\-]{2,}(?:al|ic|ary|ory|ar|ous|ive|ile|ant|ent))"
+                                   r"[ \t]+(?:or|and/or|and)[ \t]+$", re.I)
+
+
+_NOT_MODIFIER = re.compile(r"^(?:" + _words_alt("not_modifier") + r"|[a-z\-]+ments?)$", re.I)
+
+
+def _with_coordinated(text: str, sp: Span) -> Span:
+    """A free phrase whose first modifier is coordinated with one before it keeps both ("history of active or occult
+    gastrointestinal bleeding within two years" -> "active or occult gastrointestinal bleeding", "Previous or
+    concomitant malignancies"; was the last modifier's phrase only); lexicon subjects ("Total or direct bilirubin"),
+    longer lists and one-word phrases (no head after the modifier: "refractory or recurrent") are left as they are."""
+    first = sp.name.split()[0] if sp.name else ""
+    m = _COORDINATED_MODIFIER.search(text, max(0, sp.start - 40), sp.start) if sp.end > sp.start else None
+    mod = m.group("mod") if m else ""
+    if m is None or len(sp.name.split()) < 2 or unusable(sp.name) or not text[sp.start:sp.end].lower().startswith(first) or _STOP.match(mod) or _PERSON.fullmatch(mod) \
+            or _QUANTITY.match(mod) or units.to_ucum(mod) or _NOT_MODIFIER.match(mod) \
+            or re.search(r"[,;:]\s*$", text[max(0, m.start() - 3):m.start()]) \
+            or concepts.lookup(sp.name) is not None or concepts.by_subject(sp.name) is not None:
+        return sp
+    return Span(m.start(), sp.end, " ".join(text[m.start():sp.start].lower().split()) + " " + sp.name)
 
 
 _CHANGE_BEFORE = re.compile(r"\b(?P<noun>(?:" + _words_alt("change_noun") + r"|changes?)\s+(?:in|of)|loss\s+of)\s+"
