@@ -856,6 +856,34 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     return _diagnosis(text, Span(s, e, " ".join(text[s:e].lower().split()).strip(" ,")))
 
 
+_BARE_TREATMENT = re.compile(r"^(?:(?:prior|previous|any|no)\s+)?" + _words_alt("generic_event") + r"$", re.I)
+_WITH_AFTER = re.compile(r"[ \t\n]*,?[ \t\n]*with[ \t\n]+(?:(?:any|the|a|an|other)[ \t\n]+)*", re.I)
+_WITH_END = re.compile(r"[;.:()\[\]]|\n[ \t]*(?:\n|[-*+\u2022]\s|\(?\d{1,2}[.)]\s)|\b(?:that|which|who|whose|within|prior|before|after|for|during|except|unless|if|"
+                       r"such\s+as|including|in\s+the|at\s+least|is|are|was|were|or\s+(?:treatment|therapy))\b", re.I)
+
+
+def treated_with_after(text: str, sp: Span, end: int) -> Span:
+    """"No treatment within the last 4 months with suramin", "Therapy within 30 days with neurotoxic drugs": a bare
+    treatment whose "with X" is written after its time value is the treatment with X ("treatment with suramin");
+    `sp` as it was where no named thing follows ("with any of the following:")."""
+    if not _BARE_TREATMENT.match(sp.name):
+        return sp
+    w = _WITH_AFTER.match(text, end)
+    if w is None:
+        return sp
+    stop = _WITH_END.search(text, w.end(), min(len(text), w.end() + 120))
+    body = text[w.end():stop.start() if stop else min(len(text), w.end() + 120)].rstrip(" ,\t\n")
+    listed = "," in body and _name_list(body)
+    if "," in body and not listed:
+        body = body[:body.index(",")].rstrip()
+    name = " ".join(body.lower().split())
+    if not name or len(name.split()) > (14 if listed else 8) or _STOP.match(name.split()[0]) or re.search(r"\bfollowing\b|^\d", name) \
+            or unusable(name):
+        return sp
+    head = re.sub(r"^(?:(?:prior|previous|any|no)\s+)", "", sp.name)
+    return Span(sp.start, w.end() + len(body), head + " with " + name)
+
+
 _GENERIC_FOR = re.compile(r"\b" + _words_alt("generic_event") + r"(?=\s+for\s)", re.I)  # ("with X" names X itself)
 
 
@@ -1298,6 +1326,9 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     if len(a.subjects) == 1:
         a = Attachment([_change_of(text, a.subjects[0], c)], a.category, a.extends_to)  # "change in body weight > 5 kg"
     a = Attachment([_with_coordinated(text, sp) for sp in a.subjects], a.category, a.extends_to)
+    if len(a.subjects) == 1 and c.unit in TIME_UNITS:  # "Treatment for more than 1 month with rifabutin"
+        treated = treated_with_after(text, a.subjects[0], c.end)
+        a = Attachment([treated], a.category, max(a.extends_to or 0, treated.end)) if treated is not a.subjects[0] else a
     if len(a.subjects) == 1 and _STABLE_DOSE.search(a.subjects[0].name):
         dosed_drug = stable_dose_of(text, a.subjects[0])  # "Corticosteroids allowed (must be on a stable dose for 1 week)"
         a = Attachment([dosed_drug], a.category, a.extends_to) if dosed_drug is not None else a
@@ -1437,6 +1468,7 @@ _NAME_MEMBER = re.compile(r"^[A-Za-z0-9][\w\-+/']*(?:[ \t]+[A-Za-z0-9][\w\-+/']*
 def _name_list(body: str) -> bool:
     """"ddI, ddC, d4T, or 3TC", "narcotic analgesics, tranquilizers, or anticholinergic agents": a list of short
     names joined by commas and a last "or"/"and" (names may hold digits, unlike `_noun_list` members)."""
+    body = " ".join(body.split())  # (hard-wrapped lines of the legacy records)
     members = [x.strip() for x in _CONJ_SPLIT.split(body.strip(" ,")) if x.strip()]
     return len(members) >= 2 and bool(re.search(r"\b(?:or|and|and/or)\s+\S+[^,]*$", body, re.I)) \
         and all(_NAME_MEMBER.match(x) and not _STOP.match(x.split()[0]) and not _PERSON.search(x) for x in members)
