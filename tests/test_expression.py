@@ -609,3 +609,43 @@ def test_or_inside_a_phrase_before_an_and_is_no_alternative():
     # 'or' with no 'and' after it still joins alternatives
     _, crit = _inclusion_item("Adults (18 and older) or followed by an asthma specialist for at least 6 months.")
     assert "any" in json.dumps(crit.expression)
+
+
+# -- a guard written after its clause: "for patients < 18", "No X in patients over 50" (ctgov_xml_2023) ----------
+
+def _item(text):
+    parsed = critparse.parse("Inclusion Criteria:\n- " + text + "\n", mode="fast")
+    return parsed, [c for c in parsed.criteria if c.role == "item"][0]
+
+
+def test_trailing_age_guard_for_patients():
+    # NCT00000874: a requirement for minors only; read as "age < 18" it excluded every adult
+    parsed, crit = _item("Signed, informed consent from a parent or legal guardian for patients < 18 years of age.")
+    assert set(crit.expression) == {"when", "then"}
+    assert critparse.screen(parsed, {"age": 40}).verdict == "eligible"
+    # NCT00003173: the scale applies to patients over 16
+    parsed, crit = _item("Karnofsky 60-100% for patients over 16")
+    assert set(crit.expression) == {"when", "then"}
+    assert critparse.screen(parsed, {"age": 10}).verdict == "eligible"
+    assert critparse.screen(parsed, {"age": 40, "karnofsky": 50}).verdict == "ineligible"
+
+
+def test_age_after_a_negated_clause_is_its_guard_not_negated():
+    # NCT00002845: "no" negates the stress test, not the age
+    parsed, crit = _item("No abnormal cardiac stress test in patients over 50 years of age or with possible cardiac disease")
+    age = [c for c in parsed.constraints if c.subject == "age"]
+    assert [(c.op, c.value, c.negated) for c in age] == [(">", 50.0, False)]
+    assert set(crit.expression) == {"when", "then"}
+    assert critparse.screen(parsed, {"age": 30}).verdict == "eligible"
+    assert critparse.screen(parsed, {"age": 70}).verdict == "undetermined"
+    # NCT00003437: an 'if' guard
+    parsed, _ = _item("No MLL gene rearrangements if 12 to 24 months old")
+    assert [c.negated for c in parsed.constraints] == [False, False]
+
+
+def test_age_in_a_positive_clause_stays_required():
+    # NCT00002798: the disease and the age are both required
+    parsed, crit = _item("Histologically confirmed previously untreated acute myeloid leukemia (AML) in patients 1 month "
+                         "to 21 years of age")
+    assert "when" not in crit.expression
+    assert critparse.screen(parsed, {"age": 40}).verdict == "ineligible"

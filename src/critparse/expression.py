@@ -109,6 +109,29 @@ def cue_hits(text: str) -> List[Tuple[int, int, _Cue]]:
     return out
 
 
+#: condition cues that open a guard on the words right after them ("if 12 to 24 months old", "in patients over 50")
+_AGE_GUARD_CUES = ("if", "for_patients_aged", "in_patients_aged")
+
+
+def age_guard(text: str, start: int) -> bool:
+    """Whether the age constraint starting at `start` is the guard of an 'if' or 'in patients over ...' cue
+    right before it (or holding its first word): its clause's negation ("No abnormal cardiac stress test in
+    patients over 50 years of age") is not the age's."""
+    return any(cue.id in _AGE_GUARD_CUES and start - 40 <= s and e <= start + 1 and _AGE_GUARD_GAP.fullmatch(text, e, start)
+               and (cue.id not in _NEGATED_CLAUSE_GUARDS or _NEGATED_START.match(text, _clause_start(text, s)))
+               for s, e, cue in cue_hits(text[:start + 40]))
+
+
+def _clause_start(text: str, at: int) -> int:
+    """Where the sentence or clause holding `at` starts (after the last '.', ';' or line break before it)."""
+    return max(text.rfind(ch, 0, at) for ch in ".;\n") + 1
+
+
+#: between an age guard's cue and its age: the people it names ("in patients aged", "if")
+_AGE_GUARD_GAP = re.compile(r"\s*(?:(?:patients|participants|subjects|women|men|females|males|children|adults|those"
+                            r"|persons|individuals|infants|boys|girls)\s+)?(?:(?:who\s+are|aged?)\s+)?", re.I)
+
+
 _AND = re.compile(r"\band\b", re.I)
 _LEADING_OR = re.compile(r"\s*,?\s*(?:and/)?or\b", re.I)
 _SENTENCE = re.compile(r";|(?=\.)(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bapprox)(?<!\bDr)(?<!\bMrs)(?<!\bMr)(?<!\bMs)"
@@ -163,7 +186,11 @@ _NOUN_GUARDS = ("women_of_childbearing_potential",)
 #: condition cues that are a study arm's label ("Group B:", "(Nonmyeloablative Regimen 2)"): the label is the
 #: guard, a fact of the study, not of the patient (unevaluable: a criterion of another arm never rules out)
 _LABEL_GUARDS = ("arm_label",)
-_TRAILING_GUARDS = ("if", "provided_that", "in_case_of")
+_TRAILING_GUARDS = ("if", "provided_that", "in_case_of", "for_patients_aged", "in_patients_aged")
+#: trailing guards that are guards only after a negated clause ("No X in patients over 50"; "X in patients
+#: 1 month to 21 years of age" requires both)
+_NEGATED_CLAUSE_GUARDS = ("in_patients_aged",)
+_NEGATED_START = re.compile(r"\s*(?:[-*\u2022]\s*)?(?:no|not|none|absence\s+of)\b", re.I)
 #: permission cues that name no condition ("X may be enrolled"): X is a way in, never a requirement
 _BARE_PERMISSIONS = ("may_be_enrolled",)
 
@@ -504,6 +531,8 @@ class _Builder:
                 y = self.leaf(perm[2], b, True)
             return _Permission(x, y, self.piece(a, b) if perm[0].id in _BARE_PERMISSIONS else None)
         cond = self.find(("condition",), a, b)
+        if cond is not None and cond[0].id in _NEGATED_CLAUSE_GUARDS and not _NEGATED_START.match(self.text, a):
+            cond = None
         if cond is not None and cond[1] > a and cond[0].id in _TRAILING_GUARDS:
             guard = self.part(cond[2], b)
             then = self.clause(a, cond[1], keep or bool(self.inside(cond[2], b)))

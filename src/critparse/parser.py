@@ -21,7 +21,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 from .concepts import for_constraint, implausible
 from .constraints import extract
 from .errors import Errors
-from .expression import ConSpan, bound_key, bound_of, criterion_expression, keyed_expression
+from .expression import ConSpan, age_guard, bound_key, bound_of, criterion_expression, keyed_expression
 from .lexicon import lookup
 from .linking import LINKED_LABELS, link
 from .negated_lists import join_negated_lists
@@ -230,6 +230,8 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
             negated = negated_but_for_excluded(body, a, b)
         if exc_body is not None:
             negated = exclusion_negated(exc_body, a, b, op, unit, negated)  # "Patients must not have ..." (prohibition)
+        if negated and subject == "age" and age_guard(nt.text[base:seg.body[1]], a):
+            negated = False  # "No MLL rearrangements if 12 to 24 months old": the age is the guard, not negated
         s, e = nt.to_original(base + a, base + b)
         future = _future(nt.text, base + a, base + b, value_text, unit_text, unit)
         out.append(
