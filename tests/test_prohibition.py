@@ -33,6 +33,10 @@ def _constraint(corpora, nct, mode, con_words, kind="exclusion"):
     ("NCT00002586", "hypertriglyceridemia (>149mg/dl", ">", False),
     # 'Subjects should have no dietary aberrations and no history of anorexia nervosa within the past 10 years.'
     ("NCT00001851", "anorexia nervosa within the past 10 years", "<=", False),
+    # a bare 'No' item under Exclusion writes the same requirement: 'No patients with age less than 50.', 'No resting
+    # heart rate < 50 beats per minutes'
+    ("NCT00001615", "age less than 50", "<", False),
+    ("NCT00499460", "resting heart rate < 50", "<", False),
     # 'May not be younger than 18 years of age.': the comparator holds the 'not' (age >= 18, the requirement)
     ("NCT00496210", "not be younger than 18 years", ">=", True),
     # 'The interval between initial diagnosis of breast cancer and the start of treatment must not be greater than
@@ -73,13 +77,16 @@ def test_other_negations_keep_their_reading(corpora, mode, nct, con_words, kind,
 @pytest.mark.parametrize("nct, crit_words, patient, status", [
     ("NCT00496210", "May not be younger than 18", {"age": 45}, "not_met"),
     ("NCT00496210", "May not be younger than 18", {"age": 16}, "met"),
+    ("NCT00001615", "No patients with age less than 50", {"age": 60}, "not_met"),
+    ("NCT00001615", "No patients with age less than 50", {"age": 40}, "met"),
     ("NCT00499343", "more than 3 prior chemotherapy regimens", {"chemotherapy regimens": 2}, "not_met"),
     # 'Patients should not have received more than 6 cycles of fludarabine therapy'
     ("NCT00499343", "more than 6 cycles of fludarabine", {"cycles of fludarabine therapy": 4}, "not_met"),
     ("NCT00499343", "more than 6 cycles of fludarabine", {"cycles of fludarabine therapy": 8}, "met"),
 ])
 def test_screening_excludes_only_the_patient_who_breaks_the_prohibition(corpora, nct, crit_words, patient, status):
-    """Before, the adult of 45 and the patients with 2 prior regimens or 4 cycles were the ones excluded."""
+    """Before, the adult of 45, the patients with 2 prior regimens or 4 cycles and the 60-year-old were the ones
+    excluded."""
     import critparse
 
     parsed = critparse.parse(xml_record(corpora, nct), trial_id=nct, mode="fast")
@@ -96,6 +103,9 @@ def test_screening_excludes_only_the_patient_who_breaks_the_prohibition(corpora,
     # an inclusion keeps the negation: '... patients may not have had more than 2 prior chemotherapy regimens for
     # advanced breast cancer; ...'
     ("NCT00005817", "inclusion", "may not have had more than 2 prior", "chemotherapy regimens", True),
+    # a bare 'No' names a real absence that excludes as often: its entities keep the negation ('No measurable
+    # disease' under Exclusion)
+    ("NCT00497250", "exclusion", "No measurable disease", "disease", True),
 ])
 def test_prohibited_entities_are_not_negated_in_an_exclusion(corpora, nct, kind, words, ent_text, negated):
     """Full mode: the entities a prohibition names under an exclusion heading are what excludes (coded

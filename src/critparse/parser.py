@@ -365,7 +365,7 @@ def _rows_records(rows: Tuple[Tuple[tuple, ...], Tuple[tuple, ...]], seg: Segmen
         if negated and body is not None:
             negated = negated_but_for_excluded(body, a, b)
         if negated and exc_body is not None:
-            negated = exclusion_negated(exc_body, a, b, "", None, negated)  # "Patients must not have X"
+            negated = exclusion_negated(exc_body, a, b, "", None, negated, entity=True)  # "Patients must not have X"
         s, e = nt.to_original(base + a, base + b)
         entities.append(
             Entity(

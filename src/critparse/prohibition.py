@@ -13,7 +13,10 @@ modal's "not" turned the exclusion around: negated "> 2 therapies" excluded the 
   "May not receive", "Patients must have no", ...) is not negated: the exclusion tests what is prohibited;
 * a constraint whose comparator holds the modal's "not" ("must not be greater than 8 weeks" read as <= 8) is
   negated: the exclusion applies where the requirement fails;
-* in full mode the entities a prohibition names are not negated either ("Patients must not have evidence of ...
+* so is a constraint negated by a bare "No" opening the item or a sentence ("No patients with age less than 50",
+  "No resting heart rate < 50 beats per minutes"), the PDQ style of writing the same requirement; its entities
+  keep their negation ("No informed consent", "No measurable disease" are real absences that exclude);
+* in full mode the entities a modal prohibition names are not negated either ("Patients must not have evidence of ...
   autoimmune syndromes (scleroderma, ...)": a patient's coded scleroderma then meets the exclusion);
 * a prohibition inside an exception, a permission or a guard ("except ... in which case duration should not
   exceed 21 days") and every other constraint keep their flag; so does a period after "for" ("must not be
@@ -41,6 +44,7 @@ _FOR = re.compile(r"\bfor\b", re.I)
 @dataclass(frozen=True)
 class _Words:
     opening: "re.Pattern[str]"
+    no_opening: "re.Pattern[str]"
     continuation: "re.Pattern[str]"
     absorbed: "re.Pattern[str]"
     lower_bound_words: FrozenSet[str]
@@ -53,6 +57,7 @@ def _words() -> _Words:
     tail = f"{w['patient']}(?P<modal>{w['modal']}{w['verb']}|{w['no_form']})"
     return _Words(
         opening=re.compile(f"{w['lead']}{tail}", re.I),
+        no_opening=re.compile(f"{w['lead']}(?P<modal>{w['no_opening']})", re.I),
         continuation=re.compile(f"{w['continuation']}{tail}|(?P<no>{w['no_continuation']})", re.I),
         absorbed=re.compile(str(w["absorbed"]), re.I),
         lower_bound_words=frozenset(str(x) for x in w["lower_bound_words"]),  # type: ignore[attr-defined]
@@ -61,13 +66,15 @@ def _words() -> _Words:
 
 
 @lru_cache(maxsize=256)
-def prohibitions(body: str) -> Tuple[Tuple[int, int], ...]:
+def prohibitions(body: str, bare_no: bool = False) -> Tuple[Tuple[int, int], ...]:
     """Spans (modal start, verb end) of the prohibitions of the patient in `body`: those opening the body or a
-    sentence of it, and those joined to one by "and" / "but" / "or"."""
+    sentence of it, and those joined to one by "and" / "but" / "or"; with `bare_no`, a bare "No" opening too."""
     if "no" not in body.lower():
         return ()
     k = _words()
     spans = [m.span("modal") for m in k.opening.finditer(body)]
+    if bare_no:
+        spans = sorted(spans + [m.span("modal") for m in k.no_opening.finditer(body)])
     if spans:
         first = spans[0][0]
         spans += [m.span("modal" if m.group("modal") else "no") for m in k.continuation.finditer(body)
@@ -76,9 +83,9 @@ def prohibitions(body: str) -> Tuple[Tuple[int, int], ...]:
 
 
 @lru_cache(maxsize=256)
-def _other_scopes(body: str) -> Tuple[Tuple[int, int, int, int], ...]:
+def _other_scopes(body: str, bare_no: bool) -> Tuple[Tuple[int, int, int, int], ...]:
     """The negation scopes of `body` whose trigger is neither a prohibition's "not" nor "excluded"."""
-    spans = prohibitions(body)
+    spans = prohibitions(body, bare_no)
     return tuple(sc for sc in scopes(body)
                  if not any(s <= sc[0] < e for s, e in spans) and not _EXCLUDED.search(body, sc[0], sc[1]))
 
@@ -102,16 +109,18 @@ def _absorbed_requirement(body: str, a: int, b: int, op: str) -> bool:
     return False
 
 
-def exclusion_negated(body: str, a: int, b: int, op: str, unit: Optional[str], negated: bool) -> bool:
-    """The ``negated`` flag of the constraint body[a:b] (operator `op`, unit `unit`, flag `negated` as read)
-    of an exclusion criterion whose body is `body` (see the module's docstring)."""
+def exclusion_negated(body: str, a: int, b: int, op: str, unit: Optional[str], negated: bool,
+                      entity: bool = False) -> bool:
+    """The ``negated`` flag of the constraint (or, with `entity`, the entity) body[a:b] (operator `op`, unit
+    `unit`, flag `negated` as read) of an exclusion criterion whose body is `body` (see the module's docstring)."""
     if "no" not in body.lower():
         return negated
     if negated:
-        if not prohibitions(body) or (unit in TIME_UNITS and op in (">=", ">") and _FOR.search(body, a, b)):
+        bare_no = not entity
+        if not prohibitions(body, bare_no) or (unit in TIME_UNITS and op in (">=", ">") and _FOR.search(body, a, b)):
             return negated
         c: Dict[str, object] = {"start": a, "end": b}
-        mark_negated([c], _other_scopes(body))  # type: ignore[list-item]
+        mark_negated([c], _other_scopes(body, bare_no))  # type: ignore[list-item]
         return bool(c["negated"])
     return _absorbed_requirement(body, a, b, op)
 
