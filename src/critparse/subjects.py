@@ -698,6 +698,7 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
         return required
     ev = _treatment_for(text, _expanded(text, _over_list(text, floor, ev))) if ev is not None else None
     ev = _with_coordinated(text, ev) if ev is not None else None  # "Previous or concomitant malignancies within"
+    ev = antecedent(text, ev) if ev is not None else None  # "if such therapy has been initiated within 2 weeks"
     return _bracket_balanced(text, ev) if ev is not None and ("(" in ev.name or ")" in ev.name) else ev
 
 
@@ -854,6 +855,30 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
         return Span(s, e, " ".join(text[s:e].lower().split()))
     e = s + len(body.rstrip(" ,("))
     return _diagnosis(text, Span(s, e, " ".join(text[s:e].lower().split()).strip(" ,")))
+
+
+_ANAPHOR_HEAD = re.compile(r"^(?:" + _words_alt("generic_event") + r"|drugs?|medications?|agents?|regimens?)$", re.I)
+_ANAPHOR_DET = re.compile(r"\b(?P<det>such|this|that|these|those|the\s+same|said|the)[ \t\n]+$", re.I)
+_TREATMENT_HEAD = re.compile(r"\b(?:" + _words_alt("treatment_head") + r")$", re.I)
+_BARE_GENERIC = re.compile(r"^" + _words_alt("generic_event") + r"$", re.I)
+
+
+def antecedent(text: str, sp: Span) -> Span:
+    """"Antiviral therapy (provided patient has been on such therapy for at least 2 months)", "If already on zidovudine
+    (AZT) or didanosine (ddI), must have been on this therapy for at least 75 days": a bare treatment head after "such",
+    "this", "that", "these" (or "the" drug, medication, regimen) names the treatment its clause opened with (found as
+    `stable_dose_of` finds a drug); `sp` as it was where that is no treatment (constraint_words.toml treatment_head)."""
+    det = _ANAPHOR_DET.search(text, max(0, sp.start - 12), sp.start) if _ANAPHOR_HEAD.match(sp.name) else None
+    if det is None or (det.group("det").lower() == "the" and _BARE_GENERIC.match(sp.name)):
+        return sp  # "the treatment" is no anaphor as surely as "the drug", "the medication", "the regimen" are
+    cs = _list_start(text, det.start())
+    opened = text.rfind("(", cs, det.start())
+    for lo in ([opened + 1] if opened > cs and ")" not in text[opened:det.start()] else []) + [cs]:
+        drug = _clause_drug(text, lo, det.start())
+        if drug is not None and drug.end <= det.start() and (_TREATMENT_HEAD.search(drug.name) or "," in drug.name
+                                                               or " or " in drug.name or concepts.lookup(drug.name)):
+            return Span(drug.start, sp.end, drug.name)
+    return sp
 
 
 _BARE_TREATMENT = re.compile(r"^(?:(?:prior|previous|any|no)\s+)?" + _words_alt("generic_event") + r"$", re.I)
@@ -1326,6 +1351,8 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     if len(a.subjects) == 1:
         a = Attachment([_change_of(text, a.subjects[0], c)], a.category, a.extends_to)  # "change in body weight > 5 kg"
     a = Attachment([_with_coordinated(text, sp) for sp in a.subjects], a.category, a.extends_to)
+    if len(a.subjects) == 1:
+        a = Attachment([antecedent(text, a.subjects[0])], a.category, a.extends_to)  # "on such therapy for 2 months"
     if len(a.subjects) == 1 and c.unit in TIME_UNITS:  # "Treatment for more than 1 month with rifabutin"
         treated = treated_with_after(text, a.subjects[0], c.end)
         a = Attachment([treated], a.category, max(a.extends_to or 0, treated.end)) if treated is not a.subjects[0] else a
@@ -1443,7 +1470,7 @@ def stable_dose_of(text: str, sd: Span) -> Optional[Span]:
     opened = text.rfind("(", cs, start)
     for lo in ([opened + 1] if opened > cs and ")" not in text[opened:start] else []) + [cs]:
         drug = _clause_drug(text, lo, start)
-        if drug is not None:
+        if drug is not None and not re.search(r"\bstable\b", drug.name):
             return Span(drug.start, sd.end, "stable " + drug.name + " dose")
     return None
 
@@ -1481,13 +1508,16 @@ def _clause_drug(text: str, lo: int, hi: int) -> Optional[Span]:
     lo = bullet.end() if bullet else lo
     lead = _DOSED_LEAD.match(text, lo, hi)
     s = lead.end() if lead else lo
-    end, depth, i = None, 0, s
+    end, depth, i, first_open = None, 0, s, None
     for i, ch in enumerate(text[s:hi], s):
         depth += (ch in "([") - (ch in ")]")
+        first_open = i if depth == 1 and ch in "([" and first_open is None else first_open if depth > 0 else None
         if depth < 0 or (depth == 0 and (ch == ";" or (ch.isalpha() and (i == s or not text[i - 1].isalnum())
                                                       and _DOSED_END.match(text, i)))):
             end = i
             break
+    if end is None and depth > 0 and first_open is not None:
+        end, depth = first_open, 0  # "Antiviral therapy (provided patient has been on such therapy"
     body = text[s:end if end is not None else hi]
     if depth > 0 or end is None:
         return None
@@ -1497,7 +1527,7 @@ def _clause_drug(text: str, lo: int, hi: int) -> Optional[Span]:
         body = body[:_top_comma(body)]  # "If initiating new antiretroviral therapy, patient must"
     name = " ".join(_BRACKETED.sub(" ", body).lower().replace(" ,", ",").split())
     if not name or len(name.split()) > 8 or _STOP.match(name.split()[0]) or unusable(name) \
-            or re.search(r"\b(?:following|doses?|dosages?|stable)\b|[<>=%]|(?<![\w\-])\d+(?![\w\-])", name):
+            or re.search(r"\b(?:following|doses?|dosages?)\b|[<>=%]|(?<![\w\-])\d+(?![\w\-])", name):
         return None
     return Span(s, s + len(body), name)
 
