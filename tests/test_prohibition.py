@@ -37,6 +37,9 @@ def _constraint(corpora, nct, mode, con_words, kind="exclusion"):
     # heart rate < 50 beats per minutes'
     ("NCT00001615", "age less than 50", "<", False),
     ("NCT00499460", "resting heart rate < 50", "<", False),
+    # a restated exclusion: '... will undergo pulmonary function testing and will not be eligible if their forced
+    # expiratory volume 1 (FEV1) is less than 1.2 liters or ...'
+    ("NCT00004547", "FEV1) is less than 1.2 liters", "<", False),
     # 'May not be younger than 18 years of age.': the comparator holds the 'not' (age >= 18, the requirement)
     ("NCT00496210", "not be younger than 18 years", ">=", True),
     # 'The interval between initial diagnosis of breast cancer and the start of treatment must not be greater than

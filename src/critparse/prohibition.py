@@ -16,7 +16,9 @@ modal's "not" turned the exclusion around: negated "> 2 therapies" excluded the 
 * so is a constraint negated by a bare "No" opening the item or a sentence ("No patients with age less than 50",
   "No resting heart rate < 50 beats per minutes"), the PDQ style of writing the same requirement; its entities
   keep their negation ("No informed consent", "No measurable disease" are real absences that exclude);
-* in full mode the entities a modal prohibition names are not negated either ("Patients must not have evidence of ...
+* "... will not be eligible if their FEV1 is less than 1.2 liters" restates the section as "will be excluded"
+  does: its "not" negates nothing;
+* in full mode the entities a modal prohibition or a restatement names are not negated either ("Patients must not have evidence of ...
   autoimmune syndromes (scleroderma, ...)": a patient's coded scleroderma then meets the exclusion);
 * a prohibition inside an exception, a permission or a guard ("except ... in which case duration should not
   exceed 21 days") and every other constraint keep their flag; so does a period after "for" ("must not be
@@ -45,6 +47,7 @@ _FOR = re.compile(r"\bfor\b", re.I)
 class _Words:
     opening: "re.Pattern[str]"
     no_opening: "re.Pattern[str]"
+    restated: "re.Pattern[str]"
     continuation: "re.Pattern[str]"
     absorbed: "re.Pattern[str]"
     lower_bound_words: FrozenSet[str]
@@ -58,6 +61,7 @@ def _words() -> _Words:
     return _Words(
         opening=re.compile(f"{w['lead']}{tail}", re.I),
         no_opening=re.compile(f"{w['lead']}(?P<modal>{w['no_opening']})", re.I),
+        restated=re.compile(str(w["restated"]), re.I),
         continuation=re.compile(f"{w['continuation']}{tail}|(?P<no>{w['no_continuation']})", re.I),
         absorbed=re.compile(str(w["absorbed"]), re.I),
         lower_bound_words=frozenset(str(x) for x in w["lower_bound_words"]),  # type: ignore[attr-defined]
@@ -83,9 +87,16 @@ def prohibitions(body: str, bare_no: bool = False) -> Tuple[Tuple[int, int], ...
 
 
 @lru_cache(maxsize=256)
+def _void(body: str, bare_no: bool) -> Tuple[Tuple[int, int], ...]:
+    """Spans whose negation trigger negates nothing in an exclusion: prohibitions and "will not be eligible"."""
+    return prohibitions(body, bare_no) + tuple(m.span() for m in _words().restated.finditer(body))
+
+
+@lru_cache(maxsize=256)
 def _other_scopes(body: str, bare_no: bool) -> Tuple[Tuple[int, int, int, int], ...]:
-    """The negation scopes of `body` whose trigger is neither a prohibition's "not" nor "excluded"."""
-    spans = prohibitions(body, bare_no)
+    """The negation scopes of `body` whose trigger is neither a prohibition's "not", "not be eligible" nor
+    "excluded"."""
+    spans = _void(body, bare_no)
     return tuple(sc for sc in scopes(body)
                  if not any(s <= sc[0] < e for s, e in spans) and not _EXCLUDED.search(body, sc[0], sc[1]))
 
@@ -117,7 +128,7 @@ def exclusion_negated(body: str, a: int, b: int, op: str, unit: Optional[str], n
         return negated
     if negated:
         bare_no = not entity
-        if not prohibitions(body, bare_no) or (unit in TIME_UNITS and op in (">=", ">") and _FOR.search(body, a, b)):
+        if not _void(body, bare_no) or (unit in TIME_UNITS and op in (">=", ">") and _FOR.search(body, a, b)):
             return negated
         c: Dict[str, object] = {"start": a, "end": b}
         mark_negated([c], _other_scopes(body, bare_no))  # type: ignore[list-item]
