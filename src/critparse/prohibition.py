@@ -11,15 +11,16 @@ modal's "not" turned the exclusion around: negated "> 2 therapies" excluded the 
 * a constraint negated only by the "not" (or "no") of a prohibition of the patient
   (``resources/prohibition_words.toml``: the criterion or a sentence opening with "Patients must not have",
   "May not receive", "Patients must have no", ...) is not negated: the exclusion tests what is prohibited;
+* nor is one negated only by a bare "No" opening the item or a sentence ("No patients with age less than 50",
+  "No resting heart rate < 50 beats per minutes"), the PDQ style of writing the same requirement (its entities
+  keep their negation: "No informed consent", "No measurable disease" are real absences that exclude);
+* nor one negated only by the "not" of "... will not be eligible if their FEV1 is less than 1.2 liters", which
+  restates the section as "will be excluded" does;
 * a constraint whose comparator holds the modal's "not" ("must not be greater than 8 weeks" read as <= 8) is
   negated: the exclusion applies where the requirement fails;
-* so is a constraint negated by a bare "No" opening the item or a sentence ("No patients with age less than 50",
-  "No resting heart rate < 50 beats per minutes"), the PDQ style of writing the same requirement; its entities
-  keep their negation ("No informed consent", "No measurable disease" are real absences that exclude);
-* "... will not be eligible if their FEV1 is less than 1.2 liters" restates the section as "will be excluded"
-  does: its "not" negates nothing;
-* in full mode the entities a modal prohibition or a restatement names are not negated either ("Patients must not have evidence of ...
-  autoimmune syndromes (scleroderma, ...)": a patient's coded scleroderma then meets the exclusion);
+* in full mode the entities a modal prohibition or a restatement names are not negated either ("Patients must
+  not have evidence of ... autoimmune syndromes (scleroderma, ...)": a patient's coded scleroderma then meets
+  the exclusion);
 * a prohibition inside an exception, a permission or a guard ("except ... in which case duration should not
   exceed 21 days") and every other constraint keep their flag; so does a period after "for" ("must not be
   taking any concurrent antiretroviral therapy (for at least 2 weeks prior to baseline)"): the length of an
