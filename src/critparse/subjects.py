@@ -857,6 +857,23 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     return _diagnosis(text, Span(s, e, " ".join(text[s:e].lower().split()).strip(" ,")))
 
 
+_BARE_DISEASE = re.compile(r"^(?:free\s+of\s+)?(?:the\s+)?disease$", re.I)
+_NO_DISEASE_BEFORE = re.compile(r"\b(?:free\s+of\s+|no\s+(?:known\s+)?(?:evidence\s+of\s+)?(?:active\s+)?|without\s+(?:evidence\s+of\s+)?"
+                                r"(?:active\s+)?)(?:the\s+)?$", re.I)
+
+
+def _disease_free(text: str, sp: Span) -> Span:
+    """"free of disease for more than 1 year", "with no evidence of disease for at least 5 years", "no known active
+    disease >= 5 years": the time is how long the patient has been disease free (the name the legacy records write
+    themselves: "disease free for 6 months or more"), never a bare "disease"."""
+    if not _BARE_DISEASE.match(sp.name):
+        return sp
+    if sp.name.lower().startswith("free"):
+        return Span(sp.start, sp.end, "disease free")
+    cue = _NO_DISEASE_BEFORE.search(text, max(0, sp.start - 40), sp.start)
+    return Span(cue.start(), sp.end, "disease free") if cue is not None else sp
+
+
 _ANAPHOR_HEAD = re.compile(r"^(?:" + _words_alt("generic_event") + r"|drugs?|medications?|agents?|regimens?)$", re.I)
 _ANAPHOR_DET = re.compile(r"\b(?P<det>such|this|that|these|those|the\s+same|said|the)[ \t\n]+$", re.I)
 _TREATMENT_HEAD = re.compile(r"\b(?:" + _words_alt("treatment_head") + r")$", re.I)
@@ -1353,6 +1370,7 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     a = Attachment([_with_coordinated(text, sp) for sp in a.subjects], a.category, a.extends_to)
     if len(a.subjects) == 1:
         a = Attachment([antecedent(text, a.subjects[0])], a.category, a.extends_to)  # "on such therapy for 2 months"
+        a = Attachment([_disease_free(text, a.subjects[0])], a.category, a.extends_to)  # "no evidence of disease for 5 years"
     if len(a.subjects) == 1 and c.unit in TIME_UNITS:  # "Treatment for more than 1 month with rifabutin"
         treated = treated_with_after(text, a.subjects[0], c.end)
         a = Attachment([treated], a.category, max(a.extends_to or 0, treated.end)) if treated is not a.subjects[0] else a
