@@ -420,8 +420,35 @@ def age_at(text: str, c: Comparison, age: Span) -> Span:
         return age
     m = _AGE_AT.match(text, c.end)
     if m is None or _STOP.match(m.group("ev").split()[0]):
-        return age
+        return _age_at_before(text, c, age)
     return Span(m.start("ev"), m.end("ev"), "age at " + " ".join(m.group("ev").lower().split()))
+
+
+@lru_cache(maxsize=2)
+def _age_event_before(bare: bool = False) -> "re.Pattern[str]":
+    """An event word, then "at / by / under / before (the) age (of)" right before an age (constraint_words.toml
+    [age_event_before]); `bare`: the event word alone (the comparison itself says "under age")."""
+    events = "|".join(f"(?P<{k}>{v})" for k, v in words()["age_event_before"].items())  # type: ignore[union-attr]
+    at = r"\s+$" if bare else (r"\b(?:at|by|under|before)\s+(?:an?\s+(?:early\s+|young\s+)?)?"
+                                r"(?:the\s+)?(?:age\b(?:\s+of)?\s*(?:\(\s*age\s*)?)?$")
+    return re.compile(r"\b(?:" + events + r")\b" + (r"" if bare else r"[^.;:\n]{0,50}?") + at, re.I)
+
+
+_AGE_COMPARATOR = re.compile(r"(?:under|before|below|over|above|after)\s+(?:the\s+)?age\b", re.I)
+
+
+def _age_at_before(text: str, c: Comparison, age: Span) -> Span:
+    """"age at diagnosis" for "Colorectal cancer diagnosed under age 50", "age at onset" for "developed breast
+    cancer at age 50 or less": an event before the age (`_age_event_before`); otherwise `age` unchanged."""
+    if age.name != "age":
+        return age
+    m = _age_event_before().search(text, max(0, c.start - 80), c.start)
+    if m is None and _AGE_COMPARATOR.match(text, c.start, c.value_start):  # "diagnosed under age 50"
+        m = _age_event_before(bare=True).search(text, max(0, c.start - 80), c.start)
+    if m is None:
+        return age
+    kind = next(k for k, v in m.groupdict().items() if v)
+    return Span(m.start(), age.end, "age at " + kind)
 
 
 # ------------------------------------------------------------------ time since an event --
@@ -1363,6 +1390,8 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     time value is of, the event it counts from, or the clause's event; else dropped (`unusable`)."""
     frequent = _frequent_thing(text, c)
     a = Attachment([frequent], None, frequent.end) if frequent else _attach(c, text, mentions, hint)
+    if len(a.subjects) == 1 and a.subjects[0].name == "age":  # "diagnosed under age 50": the age at diagnosis
+        a = Attachment([_age_at_before(text, c, a.subjects[0])], a.category, a.extends_to)
     if len(a.subjects) == 1 and _CHANGE_NOUN.match(a.subjects[0].name):
         a = _changed_thing(text, c, a)
     if len(a.subjects) == 1:
