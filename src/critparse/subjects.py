@@ -1548,7 +1548,7 @@ def _name_list(body: str) -> bool:
         and all(_NAME_MEMBER.match(x) and not _STOP.match(x.split()[0]) and not _PERSON.search(x) for x in members)
 
 
-def _clause_drug(text: str, lo: int, hi: int) -> Optional[Span]:
+def _clause_drug(text: str, lo: int, hi: int, close_at_clause: bool = True) -> Optional[Span]:
     """The noun phrase (or list of them) that text[lo:hi] opens with, past leading words (constraint_words.toml
     dosed_lead) and up to the first clause word (dosed_end); bracketed abbreviations left out of the name."""
     bullet = _ITEM_MARK.match(text, lo, hi)
@@ -1565,6 +1565,8 @@ def _clause_drug(text: str, lo: int, hi: int) -> Optional[Span]:
             break
     if end is None and depth > 0 and first_open is not None:
         end, depth = first_open, 0  # "Antiviral therapy (provided patient has been on such therapy"
+    elif end is None and depth == 0 and not close_at_clause:
+        end = hi  # the phrase runs to `hi` ("Adverse events from prior therapy| that have not resolved")
     body = text[s:end if end is not None else hi]
     if depth > 0 or end is None:
         return None
@@ -1990,7 +1992,30 @@ def grade_subject(text: str, c: Comparison, hp: Optional[Span], floor: int = 0) 
     if before is not None:
         before = graded_thing(text, before)
         return Span(before.start, before.end, before.name + " grade")  # "peripheral neuropathy greater than grade 1"
+    resolved = _resolved_thing(text, c, at)
+    if resolved is not None:  # "Adverse events from prior anti-cancer therapy that have not resolved to Grade <= 1"
+        return Span(resolved.start, resolved.end, resolved.name + " grade")
     return Span(at, at, plain) if c.word == "grade" else Span(hp.start, hp.end, plain)  # type: ignore[union-attr]
+
+
+_RESOLVED_TO = re.compile(r"(?:\s+(?:that|which|who))?(?:\s+(?:must|should|will|have|has|had|not|completely|fully|been|be))*"
+                          r"\s+(?:resolved|recovered|returned)(?:\s+back)?\s+to\s+(?:(?:nci[- ]?)?ctcae\s+(?:v(?:ersion)?\s*[\d.]+\s+)?)?$", re.I)
+_FROM_AFTER = re.compile(r"\s*(?:or\s+(?:less|lower|better|baseline)\s+)?from\s+(?:the\s+|any\s+)?(?=[A-Za-z])", re.I)
+
+
+def _resolved_thing(text: str, c: Comparison, at: int) -> Optional[Span]:
+    """What has (not) resolved to a grade: the phrase its clause opens with ("Adverse events from prior anti-cancer
+    therapy that have not resolved to Grade <= 1", "Toxicities from prior chemotherapy ... must have resolved to CTCAE
+    Grade 1"), else what it recovered from ("has not recovered to Grade <= 1 from adverse events"); None elsewhere."""
+    verb = _RESOLVED_TO.search(text, max(0, at - 80), at)
+    if verb is None:
+        return None
+    after = _FROM_AFTER.match(text, c.end)
+    thing = noun_after(text, after.end()) if after else None
+    if thing is not None:
+        return thing
+    thing = _clause_drug(text, _list_start(text, verb.start()), verb.start(), close_at_clause=False)
+    return thing if thing is not None and not _PERSON_ONLY.match(thing.name) else None
 
 
 # ------------------------------------------------------------------ subjects no rule can test --
