@@ -49,3 +49,11 @@ def test_future_travels_through_json_and_frames():
     assert [c.future for c in back.constraints] == [True, False]
     frame = parsed.to_frames()["constraints"]
     assert list(frame["future"]) == [True, False] and not frame["standalone"].iloc[0]
+
+
+def test_contact_rule_after_each_study_vaccination_runs_forward():
+    # NCT00461981 (ctgov_xml_2023): a commitment after the study's vaccinations, not a time since a vaccination
+    text = ("Exclusion Criteria:\n- Household contact who is immunocompromised (participants should also avoid close "
+            "contact with immunocompromised individuals for at least 21 days after each study vaccination)\n")
+    cons = critparse.parse(text, mode="fast").constraints
+    assert [(c.value, c.unit, c.future) for c in cons] == [(21.0, "d", True)]

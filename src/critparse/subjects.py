@@ -45,6 +45,7 @@ _STOP = re.compile(r"^" + _words_alt("stop") + r"$", re.I)
 _QUANTITY = re.compile(r"^" + _words_alt("quantity") + r"$", re.I)
 _BARE = re.compile(r"^(?:" + _words_alt("bare") + r"|" + _words_alt("quantity") + r"|(?-i:(?!\d{1,2}-?[A-Z]{2,}\d?$|\d{1,2}-[a-z]{8,}$))\d.*)$", re.I)  # (not "3TC", "6-mercaptopurine")
 _PERSON = re.compile(r"\b" + _words_alt("person") + r"\b", re.I)
+_PERSON_HEAD = re.compile(r"\b" + _words_alt("person") + r"$", re.I)  # a phrase that names people
 _FILLER_GAP = re.compile(
     r"^[)\]]?[\s,]*(?:\([^()]{0,60}\)\s*)?(?:(?:" + _words_alt("filler") + r"|\d+\s*hours?|≤"
     r"|(?:in|on|at|breathing)\s+(?:[a-z]+\s+)?air)\b[\s,:\-]*"  # "in indoor air", "on room air", "in ambient air"
@@ -334,7 +335,8 @@ def noun_after(text: str, start: int) -> Optional[Span]:
 # ------------------------------------------------------------------ ages --
 
 _NOT_AGE_AFTER = re.compile(r"\s*(?:since|after|before|prior|from|following|ago|of\s+(?!age\b)|duration|remission|interval|between|"
-                            r"history|period|course|follow|survival|disease|treatment|therapy|use)\b", re.I)
+                            r"history|period|course|follow|survival|disease|treatment|therapy|use|post\b-?|past\s+|"
+                            r"in\s+(?:the\s+)?past|in\s+duration)\b", re.I)  # "3-10 years past menopause", "1 and 11 years post-CABG"
 # "Any patient >= 18 who": a person noun straight before a bare comparison
 _PERSON_BEFORE = re.compile(r"\b(?:patients?|(?:wo)?men|subjects?|adults?|participants?|volunteers?|persons?|individuals?)"
                             r"\s*(?:aged?\s*)?(?:[<>]=?|=|(?:over|above|under|below)\s*)\s*$", re.I)
@@ -455,7 +457,7 @@ def _age_at_before(text: str, c: Comparison, age: Span) -> Span:
 
 # "N weeks since prior chemotherapy", "since completion of radiotherapy", "from the last dose of X"
 _SINCE = re.compile(
-    r"\s+(?:(?:have|has)\s+)?(?:elapsed\s+|passed\s+)?(?:(?:since|from|after)\s+|post-|post\s+)(?:the\s+)?(?:(?:completion|end|start|last\s+dose|last\s+administration|"
+    r"\s+(?:(?:have|has)\s+)?(?:elapsed\s+|passed\s+)?(?:(?:since|from|after|past)\s+|post-|post\s+)(?:the\s+)?(?:(?:completion|end|start|last\s+dose|last\s+administration|"
     r"discontinuation|date)\s+of\s+)?(?:(?:any|all|the|their|his|her|last|prior|previous|most\s+recent|other|or\s+concurrent)\s+)*"
     r"(?P<what>[A-Za-z][\w\-]*(?:(?:[ \t]+|[ \t]*\n[ \t]*(?!\n))(?!(?:and|or|with|to|for|at|in|within|before|prior|unless|except|if|"
     r"no|not|none|but|during|until|while|is|are|was|must|should)\b)[A-Za-z][\w\-]*){0,3})", re.I)
@@ -1719,6 +1721,10 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
         part = _percent_of(text, c)  # ">= 10% of BSA involvement": the thing the percentage is of
         if part:
             return Attachment([part], None, part.end)
+    if c.unit in TIME_UNITS and age is None and hp is not None and _PERSON_HEAD.search(hp.name):
+        since = since_subject(text, c.end)  # "Men and women between 1 and 11 years post-CABG": no person lasts
+        if since:
+            return Attachment([since], "temporal", since.end)
     if c.unit in TIME_UNITS and age is None and (hp is None or _VERB_LIKE.search(hp.name)):
         # after a verb ("have passed more than 1 year since their last menstrual period", "received at least 8
         # weeks of AZT") only "since"/"from" name the event: "Stroke occurred more than 30 days after the
