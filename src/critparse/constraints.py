@@ -194,7 +194,7 @@ def records(c: Comparison, a: Attachment, text: str) -> List[Found]:
     for s in subs:
         subj = lexicon.subjects().get(s.name)
         unit, cat = c.unit, None
-        if (subj and subj.name == "age" or s.name.startswith("age at ")) and unit is None:
+        if (subj and subj.name == "age" or s.name.startswith("age at ") or s.name == "contact age") and unit is None:
             unit = "a"  # an age, today's or at an event ("developed breast cancer at age 50 or less")
         if subj and subj.name in _BP and unit is None and not c.relative_to:
             unit = "mm[Hg]"  # blood pressures are written in mmHg

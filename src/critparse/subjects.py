@@ -1304,12 +1304,22 @@ _OTHER_PERSON = re.compile(r"\b(donors?|siblings?|mothers?|fathers?|parents?|par
                            re.I)
 
 
+# the people a patient must avoid or lives with, listed before an age: "Must be able to avoid close contact with
+# children 3 years or younger, pregnant women", "household contact with eczema, pregnant women, children under 3
+# years of age" (8 in the XML extract): the contacts' age, never the patient's
+_CONTACT_PEOPLE = re.compile(r"\b(?:contacts?|avoid|household|exposure\s+to)\b[^.;]*$", re.I)
+_CONTACT_PERSON = re.compile(r"\b(?:children|child|infants?|babies|toddlers)\b", re.I)
+
+
 def _whose_age(text: str, sp: Span) -> Span:
     """"Gestational age at least 26 weeks", "bone age < 14 years": an age that is not the patient's own is
     named with its kind (never the patient's age, which screening tests against the birth date)."""
     if sp.name != "age" or sp.start == sp.end:
         return sp
     person = _OTHER_PERSON.search(text, max(0, sp.start - 20), sp.start)
+    if person is None and _CONTACT_PEOPLE.search(text, max(0, sp.start - 160), sp.start) \
+            and _CONTACT_PERSON.search(text, max(0, sp.start - 25), sp.end + 1):
+        return Span(sp.start, sp.end, "contact age")  # "avoid close contact with children < 3 years of age"
     if person is not None:  # "Donor age <= 45 years", "mothers aged less than 18 years": another person's age
         who = person.group(1).lower()
         return Span(person.start(), sp.end, (who[:-1] if who.endswith("s") else who) + " age")
