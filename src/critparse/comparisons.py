@@ -200,6 +200,22 @@ def _op_of(m: "re.Match[str]") -> Tuple[Optional[str], bool]:
     return _op_of_one(m), False
 
 
+def _one_sided(m: "re.Match[str]") -> Optional[str]:
+    """The operator of a range said with a one-sided word ("at least 4-6 weeks since prior flutamide", "no more
+    than 4-8 weeks since prior chemotherapy", "life expectancy at least 5-10 years", "hospital stay of 3-4 weeks
+    or longer"): the range is how sure the writer is of the bound, not a second bound, so only the bound the word
+    gives is read (">= 4 weeks", "<= 8 weeks"); None where the range stands.  Kept as a range: a symbol
+    (">= 18-65 years", "> 50 to <= 300"), a strict lower word ("over 18 to 70", "greater than 2 years to 6
+    years": strata), "between", a written upper operator, and a range said with words ("Ages greater than or
+    equal to 2 to 80", "At least 365 days to 17 years": an age range)."""
+    if m.group("between") or m.group("rop") or not m.group("v2") or m.group("range") not in ("-", "\u2013"):
+        return None
+    op = _op_of_one(m)
+    if op is None or (m.group("pre") and not re.search(r"[a-z]", m.group("pre"), re.I)):
+        return None
+    return None if op == ">" and m.group("pre") else op
+
+
 def _op_of_one(m: "re.Match[str]") -> Optional[str]:
     """The operator of a comparison match read as one value."""
     if m.group("pre"):
@@ -440,9 +456,15 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
             return None  # "category 1, 3 and 4", "trisomy 4 and 10": an enumeration, not a range
         if listed[0] < m.start("v1") and start == m.start("v1"):
             start, v1 = listed  # "grades 2, 3 and 4": the range starts at the first listed value
+    vstart = m.start("v1")
+    side = _one_sided(m) if is_range and compound is None and upper is None and weeks is None else None
+    if side is not None:  # "at least 4-6 weeks" -> >= 4 weeks; "no more than 4-8 weeks" -> <= 8 weeks
+        op, is_range = side, False
+        if side in ("<", "<="):
+            v1, v1_said, vstart, v1e = v2, m.group("v2"), m.start("v2"), m.end("v2")
     while end > start and text[end - 1].isspace():
         end -= 1
-    return Comparison(start=start, end=end, value_start=m.start("v1"), value_end=v1e, op=op, v1=v1,
+    return Comparison(start=start, end=end, value_start=vstart, value_end=v1e, op=op, v1=v1,
                       v1_text=("-" if m.group("neg") else "") + v1_said, v2=v2 if is_range else None,
                       v2_text=m.group("v2") if is_range else None, upper_op=_upper_op(m.group("rop")), v1b=v1b,
                       unit=ucum, unit_text=unit_text, relative_to=ulabel, has_pre=bool(m.group("pre")),
