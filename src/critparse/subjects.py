@@ -903,6 +903,27 @@ def _disease_free(text: str, sp: Span) -> Span:
     return Span(cue.start(), sp.end, "disease free") if cue is not None else sp
 
 
+_IN_BEFORE = re.compile(r"[ \t]+in[ \t]+$", re.I)
+_NOT_HOLDING = re.compile(r"^" + _words_alt("count_place_skip") + r"$", re.I)
+_COUNTED_PLACE = re.compile(r"\b" + _words_alt("counted_place") + r"$", re.I)
+
+
+def _counted_with(text: str, c: Comparison, counted: Span, floor: int) -> Span:
+    """"Active arthritis in >= 1 joint", "HS lesions in at least 2 distinct anatomic areas": what is counted is the
+    places that hold the thing named before "in" ("joint with active arthritis", "anatomic areas with hs lesions");
+    `counted` as it was where no such thing stands there ("20/100 or better in at least one eye")."""
+    m = _IN_BEFORE.search(text, max(floor, c.start - 6), c.start)
+    if m is None or not _COUNTED_PLACE.search(counted.name) or re.match(r"\s+of\b", text[counted.end:]):
+        return counted  # "deficits in at least 2 areas of cognition": no place
+    held = head_phrase(text, m.start(), floor) if m.start() > floor else None
+    if held is None or held.end != m.start() or unusable(held.name) or _NOT_HOLDING.match(held.name.split()[-1]) \
+            or _PERSON_ONLY.match(held.name) or re.match(r"\d", held.name) or units.to_ucum(held.name.split()[-1]) \
+            or re.search(r"(?:\b(?:in|on|at|by|within)\s+(?:the\s+)?|[\d/]\s*)$", text[max(floor, held.start - 40):held.start], re.I):
+        return counted  # "inflammatory cells in the anterior chamber in at least one eye": X is where, not what
+    return Span(min(held.start, counted.start), counted.end, counted.name + " with " + held.name)
+    return Span(min(held.start, counted.start), counted.end, counted.name + " with " + held.name)
+
+
 _ANAPHOR_HEAD = re.compile(r"^(?:" + _words_alt("generic_event") + r"|drugs?|medications?|agents?|regimens?)$", re.I)
 _ANAPHOR_DET = re.compile(r"\b(?P<det>such|this|that|these|those|the\s+same|said|the)[ \t\n]+$", re.I)
 _TREATMENT_HEAD = re.compile(r"\b(?:" + _words_alt("treatment_head") + r")$", re.I)
@@ -1766,7 +1787,7 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
                 and concepts.lookup(after.name) is None:
             after = None  # the named score just before: "Clinical Frailty Score above 7 prior admission"
         if after:
-            return Attachment([after], "count", after.end)
+            return Attachment([_counted_with(text, c, after, floor)], "count", after.end)
     if hp is not None and _PERSON_ONLY.match(hp.name):
         what = of_subject(text, c)  # "All children must have had at least 0.5 diopters of myopia": not the children
         if what:
