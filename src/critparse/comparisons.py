@@ -180,6 +180,7 @@ class Comparison:
     v2: Optional[float] = None
     v2_text: Optional[str] = None
     upper_op: str = "<="  # the upper bound's operator of a range ("6 months and < 16 years")
+    lower_op: str = ">="  # the lower bound's operator of a range: ">" where both ends have a symbol ("> 18 and < 60")
     v1b: Optional[float] = None  # "160/100 mmHg": the diastolic value
     unit: Optional[str] = None  # UCUM code
     unit_text: Optional[str] = None
@@ -349,6 +350,15 @@ def _chained(text: str, m: "re.Match[str]") -> bool:
     return bool(_CHAIN_AFTER.match(text, m.end("v2")) or _CHAIN_BEFORE.search(text, max(0, m.start("v1") - 12), m.start("v1")))
 
 
+def _lower_op(m: "re.Match[str]") -> str:
+    """The lower bound's operator of a range: ">" where a ">" symbol opens it and a symbol closes it ("> 18 and
+    < 60 years of age", ">50 to <=300"); ">=" otherwise (a word before a range is often loose: "over 18 to 70")."""
+    pre, rop = m.group("pre"), m.group("rop")
+    if pre and rop and rop.startswith("<") and pre.strip() == ">":
+        return ">"
+    return ">="
+
+
 def _upper_op(rop: Optional[str]) -> str:
     """The upper bound's operator of a range: "<" / "<=" as written, "to less than 25.0" -> "<" (default "<=")."""
     if not rop:
@@ -467,6 +477,7 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     return Comparison(start=start, end=end, value_start=vstart, value_end=v1e, op=op, v1=v1,
                       v1_text=("-" if m.group("neg") else "") + v1_said, v2=v2 if is_range else None,
                       v2_text=m.group("v2") if is_range else None, upper_op=_upper_op(m.group("rop")), v1b=v1b,
+                      lower_op=_lower_op(m) if is_range else ">=",
                       unit=ucum, unit_text=unit_text, relative_to=ulabel, has_pre=bool(m.group("pre")),
                       has_post=bool(m.group("post")), word=(m.group("word") or "").lower() or None)
 

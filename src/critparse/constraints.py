@@ -141,7 +141,7 @@ _BP = {"blood pressure", "systolic blood pressure", "diastolic blood pressure"}
 
 def _bounds(c: Comparison) -> List[Tuple[str, float, Optional[str]]]:
     if c.is_range:
-        return [(">=", c.v1, c.v1_text), (c.upper_op, c.v2, c.v2_text)]  # type: ignore[list-item]
+        return [(c.lower_op, c.v1, c.v1_text), (c.upper_op, c.v2, c.v2_text)]  # type: ignore[list-item]
     return [(c.op, c.v1, c.v1_text)]  # type: ignore[list-item]
 
 
