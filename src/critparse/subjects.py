@@ -924,6 +924,26 @@ def _counted_with(text: str, c: Comparison, counted: Span, floor: int) -> Span:
     return Span(min(held.start, counted.start), counted.end, counted.name + " with " + held.name)
 
 
+_COLON_AFTER = re.compile(r"[^:;.]{0,80}?:[ \t]*(?=[A-Za-z])")
+_LISTED_END = re.compile(r"[;.(\[]|\n[ \t]*(?:\n|[-*+\u2022]\s)")
+
+
+def following_listed(text: str, sp: Span, end: int) -> Span:
+    """"cannot discontinue the following drugs at least 24 hours prior to randomization: Terfenadine, cisapride and
+    astemizole": a subject "following X" is the list of names written after the colon that ends its sentence;
+    `sp` as it was where none is written there (a bulleted list below, a clause)."""
+    if not sp.name.startswith("following "):
+        return sp
+    m = _COLON_AFTER.match(text, end)
+    if m is None or re.search(r"\n[ \t]*(?:\n|[-*+\u2022]\s)", text[end:m.end()]):
+        return sp
+    stop = _LISTED_END.search(text, m.end(), min(len(text), m.end() + 200))
+    body = text[m.end():stop.start() if stop else min(len(text), m.end() + 200)].rstrip(" ,\t\n")
+    if not (_name_list(body) or re.fullmatch(r"[A-Za-z][\w\-]*(?:[ \t]+[\w\-]+){0,3}", body)):
+        return sp
+    return Span(m.end(), m.end() + len(body), " ".join(body.lower().split()))
+
+
 _ANAPHOR_HEAD = re.compile(r"^(?:" + _words_alt("generic_event") + r"|drugs?|medications?|agents?|regimens?)$", re.I)
 _ANAPHOR_DET = re.compile(r"\b(?P<det>such|this|that|these|those|the\s+same|said|the)[ \t\n]+$", re.I)
 _TREATMENT_HEAD = re.compile(r"\b(?:" + _words_alt("treatment_head") + r")$", re.I)
@@ -1433,6 +1453,8 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     if len(a.subjects) == 1:
         a = Attachment([antecedent(text, a.subjects[0])], a.category, a.extends_to)  # "on such therapy for 2 months"
         a = Attachment([_disease_free(text, a.subjects[0])], a.category, a.extends_to)  # "no evidence of disease for 5 years"
+    if len(a.subjects) == 1:  # "the following drugs at least 24 hours prior to randomization: terfenadine, ..."
+        a = Attachment([following_listed(text, a.subjects[0], c.end)], a.category, a.extends_to)
     if len(a.subjects) == 1 and c.unit in TIME_UNITS:  # "Treatment for more than 1 month with rifabutin"
         treated = treated_with_after(text, a.subjects[0], c.end)
         a = Attachment([treated], a.category, max(a.extends_to or 0, treated.end)) if treated is not a.subjects[0] else a
