@@ -728,6 +728,7 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     ev = _treatment_for(text, _expanded(text, _over_list(text, floor, ev))) if ev is not None else None
     ev = _with_coordinated(text, ev) if ev is not None else None  # "Previous or concomitant malignancies within"
     ev = antecedent(text, ev) if ev is not None else None  # "if such therapy has been initiated within 2 weeks"
+    ev = _or_has_used(text, floor, ev) if ev is not None else None  # "an investigational agent or has used a device"
     return _bracket_balanced(text, ev) if ev is not None and ("(" in ev.name or ")" in ev.name) else ev
 
 
@@ -942,6 +943,26 @@ def following_listed(text: str, sp: Span, end: int) -> Span:
     if not (_name_list(body) or re.fullmatch(r"[A-Za-z][\w\-]*(?:[ \t]+[\w\-]+){0,3}", body)):
         return sp
     return Span(m.end(), m.end() + len(body), " ".join(body.lower().split()))
+
+
+_OR_HAS_USED = re.compile(r"[ \t\n]+(?:or|and/or)[ \t\n]+(?:has|have|had)[ \t\n]+(?:used|received|taken)[ \t\n]+"
+                          r"(?:(?P<such>such)[ \t\n]+|(?:an?|any)[ \t\n]+)?$", re.I)
+
+
+def _or_has_used(text: str, floor: int, ev: Span) -> Span:
+    """"participated in a study of an investigational agent or has used an investigational device within 4 weeks",
+    "Is receiving concurrent investigational therapy or has received such therapy within 4 weeks": the window bounds
+    the thing of the clause before "or has used" too ("investigational agent or investigational device"; the thing
+    itself where "such" names it again); `ev` as it was where no thing stands there."""
+    m = _OR_HAS_USED.search(text, max(floor, ev.start - 40), ev.start)
+    before = head_phrase(text, m.start(), floor) if m is not None and m.start() > floor else None
+    lead = re.match(r"(?:(?:receiving|taking|using|on)\s+)+", before.name, re.I) if before is not None else None
+    if before is not None and lead and lead.end() < len(before.name):  # "Is receiving concurrent investigational therapy"
+        before = Span(before.end - len(before.name) + lead.end(), before.end, before.name[lead.end():])
+    if before is None or before.end != m.start() or unusable(before.name) or _PERSON_ONLY.match(before.name):
+        return ev
+    name = before.name if m.group("such") else before.name + " or " + ev.name
+    return Span(before.start, ev.end, name)
 
 
 _ANAPHOR_HEAD = re.compile(r"^(?:" + _words_alt("generic_event") + r"|drugs?|medications?|agents?|regimens?)$", re.I)
