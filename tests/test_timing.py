@@ -57,3 +57,19 @@ def test_contact_rule_after_each_study_vaccination_runs_forward():
             "contact with immunocompromised individuals for at least 21 days after each study vaccination)\n")
     cons = critparse.parse(text, mode="fast").constraints
     assert [(c.value, c.unit, c.future) for c in cons] == [(21.0, "d", True)]
+
+
+def test_washout_run_on_after_the_item_before_is_its_own_clause():
+    # NCT00003591 (ctgov_xml_2023): the line break between two PDQ items is lost; the washout names its event after
+    # "since" and the "No" of the item before negates nothing in it (was: "prior paclitaxel" >= 4 wk, negated)
+    t = ("PRIOR CONCURRENT THERAPY: Biologic therapy: Not specified Chemotherapy: No prior paclitaxel\n"
+         "        At least 4 weeks since prior gemcitabine No other prior chemotherapy")
+    cons = critparse.parse(t, mode="fast").constraints
+    assert [(c.subject, c.op, c.value, c.unit, c.negated) for c in cons] == [("gemcitabine", ">=", 4.0, "wk", False)]
+    # NCT00003099: "Other: No vitamin A supplementation greater than 25,000 IU At least 12 months since prior retinoid
+    # therapy" read NOT(retinoid therapy >= 12 mo) and excluded the patients whose last retinoid was years ago
+    parsed = critparse.parse("Other: No vitamin A supplementation greater than 25,000 IU At least 12\n"
+                             "        months since prior retinoid therapy", mode="fast")
+    assert [(c.subject, c.negated) for c in parsed.constraints][-1] == ("retinoid therapy", False)
+    assert critparse.screen(parsed, {"retinoid therapy": {"value": 2, "unit": "mo"}}).verdict == "ineligible"
+    assert critparse.screen(parsed, {"retinoid therapy": {"value": 24, "unit": "mo"}}).verdict != "ineligible"

@@ -405,12 +405,16 @@ def cut_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):
     than 1.5 times the upper limit", "initiation of non-opioid prescription medication during the 2 weeks"
     (94 constraints of the XML extract were negated so); "without" negates the phrase after it, up to
     `_WITHOUT_END`; a forward scope ends at an inline sub-heading of a PDQ-style record (the segmenter's
-    `SUBLABEL`: "No Gilbert's disease Renal: Creatinine clearance at least 60 mL/min" negated the clearance).
+    `SUBLABEL`: "No Gilbert's disease Renal: Creatinine clearance at least 60 mL/min" negated the clearance) and
+    at a washout item run on after it (`subjects.since_items`: "No vitamin A supplementation greater than 25,000 IU
+    At least 12 months since prior retinoid therapy" negated the washout).
     Returns the scopes so cut and the cut-off tails."""
     out, tails = [], []
     labels = None
     if ":" in text:
         from .segment.patterns import SUBLABEL as labels
+    from .subjects import since_items
+    items = since_items(text)
     for sc in scope_list:
         ms, me, ss, se = sc
         trigger = text[ms:me].lower()
@@ -422,6 +426,8 @@ def cut_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):
         if labels is not None and ss >= me:  # a forward scope ends at an inline sub-heading ("... Renal: Creatinine")
             m = labels.search(text, me, end)
             end = m.start() if m else end
+        if ss >= me and items:  # ... and at a washout item run on ("No prior paclitaxel At least 4 weeks since")
+            end = next((i for i in items if me < i < end), end)
         if end < se:
             tails.append((end, se))
             sc = (ms, me, ss, max(ss, end))

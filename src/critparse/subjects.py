@@ -56,6 +56,19 @@ _LIST_GAP = re.compile(r"^\s*\)?\s*(?:,|/|\band\b|\bor\b|\band/or\b|&|\+)?\s*(?:
 _CLAUSE_BREAK = re.compile(r"(?=[;:\n.,eu])(?:[;:]|\n[ \t]*(?:\n|(?=(?:[-*+\u2022]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s))|\.\s|,\s*(?:and|or|but)\s|\bexcept\b|\bunless\b)", re.I)
 
 
+@lru_cache(maxsize=1)
+def _since_item() -> "re.Pattern[str]":
+    return re.compile(words()["patterns"]["since_item"], re.I)  # type: ignore[index]
+
+
+def since_items(text: str) -> List[int]:
+    """Where a washout item run on after the item before it starts ("No prior paclitaxel At least 4 weeks since
+    prior gemcitabine": at "At"); constraint_words.toml [patterns] since_item."""
+    if "ince" not in text and "lapsed" not in text:
+        return []
+    return [m.end() for m in _since_item().finditer(text)]
+
+
 class Mentions:
     """Lexicon mentions and clause starts of one text, each found once on first use and then
     bisected per comparison (most numbers never need a subject, so the scan stays lazy)."""
@@ -87,7 +100,7 @@ class Mentions:
     def floor(self, pos: int) -> int:
         """Start of the clause holding `pos`."""
         if self._ends is None:
-            self._ends = [m.end() for m in _CLAUSE_BREAK.finditer(self.text)]
+            self._ends = sorted([m.end() for m in _CLAUSE_BREAK.finditer(self.text)] + since_items(self.text))
         i = bisect.bisect_right(self._ends, pos) - 1
         return self._ends[i] if i >= 0 else 0
 
