@@ -75,8 +75,8 @@ from .records import member_key
 from .subjects import (TIME_UNITS, Attachment, Mentions, Span, attach, commitment, event_after, event_after_paren,
                        graded_before_scale, graded_thing,
                        event_before_or, event_of, head_phrase, is_status, lasted_after, listed_events, mention_list,
-                       following_listed, names_nothing, staged_thing, status_event, temporal_subject, treated_with_after,
-                       window_event)
+                       following_listed, names_nothing, staged_thing, status_event, temporal_subject, tested_thing,
+                       treated_with_after, window_event)
 
 
 @dataclass
@@ -285,6 +285,7 @@ def _window(c: Comparison, text: str, mentions: Mentions, prev: Optional[List[Fo
         return [record(s.name, measured.subject_text, "<=", c.v1, c.v1_text, c.unit, c.unit_text, None, "temporal",
                        measured.start, end)]
     s = following_listed(text, treated_with_after(text, s, end), end)  # "No treatment within 4 months with suramin"
+    s = tested_thing(text, mentions, s)  # "(HIV) infection. The test should be performed within 28 days"
     return [record(s.name, text[s.start:s.end], "<=", c.v1, c.v1_text, c.unit, c.unit_text, None, "temporal",
                    min(s.start, w.start()), max(end, s.end))]
 

@@ -978,6 +978,28 @@ def _or_has_used(text: str, floor: int, ev: Span) -> Span:
     return Span(before.start, ev.end, name)
 
 
+_BARE_TEST = re.compile(r"^(?:the\s+|this\s+)?tests?$", re.I)
+_ITEM_BREAK = re.compile(r"\n[ \t]*(?:\n|[-*+\u2022][ \t]|\(?\d{1,2}[.)][ \t])")
+_CAPS_IN_BRACKETS = re.compile(r"\(([A-Z][A-Z0-9\-]{1,9})\)")
+
+
+def tested_thing(text: str, mentions: "Mentions", sp: Span) -> Span:
+    """"Bilirubin =< 2 times the upper limit of normal; test must be completed within 7 days", "Has a known history of
+    Human Immunodeficiency Virus (HIV) infection. The test should be performed within 28 days": a bare "test" is the
+    test of the thing its list item named last (a lexicon subject, else an abbreviation in brackets): "bilirubin
+    test", "hiv test"; `sp` as it was where the item names neither."""
+    if not _BARE_TEST.match(sp.name):
+        return sp
+    item = 0
+    for item_m in _ITEM_BREAK.finditer(text, 0, sp.start):
+        item = item_m.end()
+    named = mentions.within(item, sp.start)
+    if named:
+        return Span(sp.start, sp.end, named[-1].name + " test")
+    caps = list(_CAPS_IN_BRACKETS.finditer(text, item, sp.start))
+    return Span(sp.start, sp.end, caps[-1].group(1).lower() + " test") if caps else sp
+
+
 _ANAPHOR_HEAD = re.compile(r"^(?:" + _words_alt("generic_event") + r"|drugs?|medications?|agents?|regimens?)$", re.I)
 _ANAPHOR_DET = re.compile(r"\b(?P<det>such|this|that|these|those|the\s+same|said|the)[ \t\n]+$", re.I)
 _TREATMENT_HEAD = re.compile(r"\b(?:" + _words_alt("treatment_head") + r")$", re.I)
@@ -1487,6 +1509,8 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     if len(a.subjects) == 1:
         a = Attachment([antecedent(text, a.subjects[0])], a.category, a.extends_to)  # "on such therapy for 2 months"
         a = Attachment([_disease_free(text, a.subjects[0])], a.category, a.extends_to)  # "no evidence of disease for 5 years"
+    if len(a.subjects) == 1:  # "Bilirubin =< 2 x ULN; test must be completed within 7 days"
+        a = Attachment([tested_thing(text, mentions, a.subjects[0])], a.category, a.extends_to)
     if len(a.subjects) == 1:  # "the following drugs at least 24 hours prior to randomization: terfenadine, ..."
         a = Attachment([following_listed(text, a.subjects[0], c.end)], a.category, a.extends_to)
     if len(a.subjects) == 1 and c.unit in TIME_UNITS:  # "Treatment for more than 1 month with rifabutin"
