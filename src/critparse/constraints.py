@@ -785,6 +785,9 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
         return []  # "seen every three to six months", "transfusion required every 3 weeks or less": a schedule
     if _WILLING_TO.search(text[max(0, c.start - 60):c.start]):
         return []  # "willing to donate 80-100 ml", "willingness to undergo 2 muscle biopsies": what the study asks
+    if c.unit == "d" and c.unit_text == "D" and c.v1 >= 0 and _pattern("dioptre_clause").search(text, mentions.floor(c.start), c.end + 40):
+        c.unit = "[diop]"  # "astigmatism less than or equal to 1.50 D": a dioptre, not 1.5 days (a signed one, "Myopia
+        # (more than -0.50 D)", says more myopic, not a larger number: dropped below as a negative time)
     temperature_only = c.op is None and not c.is_range and _temperature_post(c, text)
     if temperature_only:  # "a fever of 101 F or higher": the post-operator after a bare degree letter
         c.op, c.has_post = temperature_only, True
