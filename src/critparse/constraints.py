@@ -1001,7 +1001,42 @@ def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
                 and not _measured_over(c, text):
             seen.add(key)
             uniq.append(c)
-    return uniq
+    return _respectively(uniq, text) if "respectively" in low else uniq
+
+
+_RUN_BREAK = re.compile(r"[.;]|\n\s*\n|\n\s*(?:[-*\u2022]|\d{1,2}[.)])\s")  # a sentence or list item ends (not a hand wrap)
+_RESPECTIVELY = re.compile(r"[\s,;)\]]*(?:(?:in|for)\s+[^.;,]{1,40}?[\s,]*)?respectively\b", re.I)
+
+
+def _respectively(found: List[Found], text: str) -> List[Found]:
+    """"systolic and diastolic pressures of greater than 160 mm Hg or greater than 95 mm Hg, respectively": the
+    k-th value is the k-th subject's (SBP > 160, DBP > 95), never every value for every subject. The comparisons
+    before a "respectively" (constraint_words: 13 in the XML extract and LCT) that share one list of subjects are
+    paired in order; where the counts differ ("above 20 g and 30 g for women and men respectively", read as one
+    range) they give no constraint."""
+    out, i = [], 0
+    ends = sorted({f.end for f in found})  # one end per comparison (each subject's span starts at its name)
+    while i < len(ends):
+        j = i  # the run of comparisons in one sentence, up to a "respectively" after one of them
+        while j + 1 < len(ends) and not _RESPECTIVELY.match(text, ends[j]) \
+                and not _RUN_BREAK.search(text, ends[j], ends[j + 1]):
+            j += 1
+        run = ends[i:j + 1]
+        if _RESPECTIVELY.match(text, run[-1]):
+            out.extend(_paired([[f for f in found if f.end == e] for e in run]))
+        else:
+            out.extend(f for f in found if f.end in run)
+        i = j + 1
+    return sorted(out, key=lambda f: f.start)
+
+
+def _paired(groups: List[List[Found]]) -> List[Found]:
+    """The k-th comparison's constraint on the k-th subject, where every comparison has one per subject in one
+    order; nothing otherwise."""
+    names = [[f.subject for f in g] for g in groups]
+    if len(groups) < 2 or any(n != names[0] for n in names) or len(names[0]) != len(groups):
+        return []
+    return [g[k] for k, g in enumerate(groups)]
 
 
 def extract(text: str, subject_hint: Optional[str] = None) -> List[Dict[str, Any]]:
