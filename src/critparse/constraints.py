@@ -1032,7 +1032,10 @@ def _respectively(found: List[Found], text: str) -> List[Found]:
 
 def _paired(groups: List[List[Found]]) -> List[Found]:
     """The k-th comparison's constraint on the k-th subject, where every comparison has one per subject in one
-    order; nothing otherwise."""
+    order; every constraint where each comparison names a subject of its own; nothing otherwise."""
+    own = [{f.subject for f in g} for g in groups]
+    if len(groups) > 1 and all(len(o) == 1 for o in own) and len(set.union(*own)) == len(groups):
+        return [f for g in groups for f in g]  # each names its own ("anxiety (score 8 to 23) or stress (score 14 to 26)")
     names = [[f.subject for f in g] for g in groups]
     if len(groups) < 2 or any(n != names[0] for n in names) or len(names[0]) != len(groups):
         return []
