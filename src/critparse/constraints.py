@@ -644,8 +644,12 @@ def _restated(c: Comparison, prev: List[Found], text: str) -> List[Found]:
     """"creatinine <= 2.0 mg/dl (168 umol/L)": the bound before, restated in another unit in parentheses."""
     if not prev or c.unit is None or c.is_range or not _RESTATED_GAP.match(text[prev[-1].end:c.start]):
         return []
-    if all(p.unit in TIME_UNITS for p in prev) and c.unit in TIME_UNITS and all(_same_time(p, c) for p in prev):
-        return []  # "within 12 weeks (84 days)", "more than 12 months (365 days)": the same window again, not a second one
+    if all(p.unit in TIME_UNITS for p in prev) and c.unit in TIME_UNITS:
+        # "within 12 weeks (84 days)", "more than 12 months (365 days)": the same window again, not a second one;
+        # another time is the window of another event, never this one's restated ("At least 4 weeks since radiotherapy
+        # (90 days since strontium)", "within 4 weeks (3 months for UCN01)", "(6 months for prior radiotherapy to
+        # craniospinal ... fields)": a stricter radiotherapy or chemotherapy window excluded the others)
+        return []
     out = []
     for p in prev:
         subj = lexicon.subjects().get(p.subject)

@@ -1493,6 +1493,14 @@ def _transfused(text: str, sp: Span) -> Span:
     return sp
 
 
+# after a time that opens a bracket, the case it holds for: "(at least 6 weeks for nitrosoureas or mitomycin)", "(at
+# least 4 weeks in case of disease progression while receiving hormonal therapy)"
+_OTHER_CASE = re.compile(r"\s*(?:for|in\s+case|if|with)\b", re.I)
+# ... after a window of its own: "At least 4 weeks since prior chemotherapy (", not "colorectal cancer screening (>10
+# years for colonoscopy, >3 years for Cologuard": there the bracket's cases are the bounds
+_TIME_BEFORE = re.compile(r"(?:\d|\b(?:one|two|three|four|six|eight|twelve))\s*-?\s*(?:hours?|days?|weeks?|months?|years?)\b", re.I)
+
+
 def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
     """The subjects of comparison `c` (empty where none is found: the comparison then gives no constraint).
     A subject no rule can test ("received", "treatment period", "research") is replaced by the phrase the
@@ -1836,6 +1844,14 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
         since = since_subject(text, c.end)  # "Men and women between 1 and 11 years post-CABG": no person lasts
         if since:
             return Attachment([since], "temporal", since.end)
+    elif c.unit in TIME_UNITS and age is None and hp is not None and text[max(0, c.start - 4):c.start].rstrip().endswith("("):
+        # "At least 4 weeks since prior chemotherapy (at least 6 weeks since prior nitrosoureas or mitomycin)": the
+        # bracket's washout is of its own event, not of the phrase before the bracket
+        since = since_subject(text, c.end)
+        if since and not _REFERENCE.search(since.name):
+            return Attachment([since], "temporal", since.end)
+        if _OTHER_CASE.match(text, c.end) and _TIME_BEFORE.search(text, max(floor, c.start - 160), c.start):
+            return Attachment()  # "(at least 6 weeks for nitrosoureas or mitomycin)": the window of another case
     if c.unit in TIME_UNITS and age is None and (hp is None or _VERB_LIKE.search(hp.name)):
         # after a verb ("have passed more than 1 year since their last menstrual period", "received at least 8
         # weeks of AZT") only "since"/"from" name the event: "Stroke occurred more than 30 days after the
