@@ -169,3 +169,16 @@ def test_cli_screen_bundle(tmp_path, trial):
     pp.write_text(json.dumps(bad))
     res = CliRunner().invoke(app, ["screen", str(tp), str(pp)])
     assert res.exit_code == 2 and "Patient/p1" in res.output and "gender" in res.output
+
+
+def test_a_duration_is_not_tested_against_the_time_since_an_exposure(fast):
+    # NCT00000361 (ctgov_xml_2023): "corticosteroids for more than 30 days" is how long they were taken; a 5-day
+    # prednisone course that ended 62 days ago met "> 30 d" as a time since, and the patient was excluded
+    t = "Exclusion Criteria:\n- Have used corticosteroids for more than 30 days within the past 90 days.\n"
+    parsed = critparse.parse(t, mode="fast")
+    res = screen_bundle(parsed, _patient(meds=[Med("prednisone", "2026-09-25", "2026-09-30")]), AS_OF)
+    assert _status(res, "exc.1") == "unknown" and res.verdict != "ineligible"
+    assert "not how long it lasted" in res.by_criterion()["exc.1"].reason
+    # the window alone still decides: a course ended 120 days ago is outside "within the past 90 days"
+    old = screen_bundle(parsed, _patient(meds=[Med("prednisone", "2026-07-25", "2026-08-03")]), AS_OF)
+    assert _status(old, "exc.1") == "not_met"

@@ -114,7 +114,7 @@ def test_time_window_in_match_is_screen_bundle(demo_batch):
     assert steroid and steroid[0].status == "met" and "MedicationStatement/w1-med0" in steroid[0].reason
     assert "systemic steroids" not in row["missing"]  # decided by the medication's period
     windows = fp.with_windows([c.subject for c in trial.constraints if c.category == "temporal"])
-    assert windows["systemic steroids"] == {"value": 6, "unit": "d"}
+    assert windows["systemic steroids"] == {"value": 6, "unit": "d", "since": True}  # a time since, no duration
     assert _got(row) == _expected(trial, windows) and row["verdict"] == res.verdict
 
 
@@ -211,3 +211,14 @@ def test_coded_conditions_agree_with_screen_in_full_mode(tmp_path, full):
     assert "exc.1" in rows[("epi", tid)]["failed"] and rows[("epi", tid)]["verdict"] == "ineligible"
     assert "exc.10" in rows[("hiv", tid)]["failed"] and rows[("hiv", tid)]["verdict"] == "ineligible"
     assert not {"exc.1", "exc.10"} & set(rows[("other", tid)]["failed"])
+
+
+def test_a_duration_is_not_tested_against_a_window_in_match_either():
+    # NCT00000361: "corticosteroids for more than 30 days" against a 5-day course that ended 62 days ago
+    trial = critparse.parse("Exclusion Criteria:\n- Have used corticosteroids for more than 30 days within the past "
+                            "90 days.\n", trial_id="NCT00000361", mode="fast")
+    b = bundle("w2", birth="1960-01-01", gender="female", meds=[Med("prednisone", "2026-09-25", "2026-09-30")])
+    fp = read_bundle(b, AS_OF)
+    row = match_arrow([PatientRecord("w2", "x", validate_patient(fp.patient), fp)], [trial]).to_pylist()[0]
+    res = screen_bundle(trial, b, AS_OF)
+    assert res.verdict == "undetermined" and row["verdict"] == res.verdict

@@ -110,7 +110,7 @@ class FhirPatient:
         for s in dict.fromkeys(subjects):
             hit = self.time_since(s)
             if hit is not None and s not in out and s != "labs":
-                out[s] = {"value": hit[0], "unit": "d"}
+                out[s] = {"value": hit[0], "unit": "d", "since": True}  # a time since, never a duration
         return out
 
 

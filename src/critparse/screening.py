@@ -118,6 +118,10 @@ def check_constraint(c: Constraint, patient: Patient) -> ConstraintResult:
         return _check_member(c, pv, res)
     if pv is None or pv.get("value") is None:
         return res(UNKNOWN, f"missing data: {c.subject}")
+    if pv.get("since") and c.category == "duration":
+        # "Have used corticosteroids for more than 30 days within the past 90 days": the days since the last
+        # corticosteroid (a FHIR exposure's window) say nothing of how long they were taken
+        return res(UNKNOWN, f"{c.subject}: the patient value is the time since the last exposure, not how long it lasted")
     try:
         value = float(pv["value"])
     except (TypeError, ValueError):

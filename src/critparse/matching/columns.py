@@ -34,6 +34,7 @@ class Column:
     unit: np.ndarray  # object: the UCUM unit or None
     uln: np.ndarray  # float64, nan where not given (or 0: screening reads 0 as not given)
     lln: np.ndarray
+    since: Optional[np.ndarray] = None  # bool: the value is a time since an exposure (a FHIR window), no duration
 
 
 @dataclass
@@ -108,15 +109,17 @@ class PatientColumns:
         value = np.full(self.n, np.nan)
         unit = np.full(self.n, None, dtype=object)
         uln, lln = np.full(self.n, np.nan), np.full(self.n, np.nan)
+        since = np.zeros(self.n, bool)
         for i, pv in by_patient.items():
             if pv.get("value") is None:
                 continue
             present[i] = True
+            since[i] = bool(pv.get("since"))
             value[i] = _number(pv["value"])
             unit[i] = pv.get("unit")
             uln[i] = _number(pv.get("uln")) or np.nan
             lln[i] = _number(pv.get("lln")) or np.nan
-        return Column(present, value, unit, uln, lln)
+        return Column(present, value, unit, uln, lln, since)
 
     def converted(self, subject: str, raw_subject: str, thr_unit: Optional[str], rel: Optional[str],
                   is_age: bool) -> Converted:

@@ -109,7 +109,7 @@ class _Evaluator:
             thr_value, thr_unit = c.normalized.value, c.normalized.unit
         subject = canonical(c.subject)
         is_age = subject == "age" or c.category == "age"
-        key = (subject, c.subject, thr_unit, c.relative_to, is_age, c.op, thr_value, c.negated)
+        key = (subject, c.subject, thr_unit, c.relative_to, is_age, c.op, thr_value, c.negated, c.category == "duration")
         got = self.cols.statuses.get(key)
         if got is None:
             got = self.cols.statuses[key] = self._status(c, key)
@@ -119,7 +119,7 @@ class _Evaluator:
     def _status(self, c: Constraint, key: Tuple) -> Tuple[np.ndarray, np.ndarray]:
         """(statuses, patients without the variable) of one comparison; shared by every trial that
         makes the same comparison ('age >= 18 years')."""
-        subject, raw, thr_unit, rel, is_age, op, thr_value, negated = key
+        subject, raw, thr_unit, rel, is_age, op, thr_value, negated, duration = key
         conv = self.cols.converted(subject, raw, thr_unit, rel, is_age)
         if op not in _CMP:
             return np.full(self.cols.n, UNKNOWN), conv.missing
@@ -135,7 +135,10 @@ class _Evaluator:
                 holds[i] = cmp(conv.exact(i), thr_value)
         if negated:
             holds = ~holds
-        return np.where(conv.ok, np.where(holds, MET, NOT_MET), UNKNOWN).astype(np.int8), conv.missing
+        ok = conv.ok
+        if duration and conv.col is not None and conv.col.since is not None:
+            ok = ok & ~conv.col.since  # how long an exposure lasted is no time since it (`check_constraint`)
+        return np.where(ok, np.where(holds, MET, NOT_MET), UNKNOWN).astype(np.int8), conv.missing
 
 
 def match_trial(parsed: ParsedTrial, cols: PatientColumns) -> TrialMatch:

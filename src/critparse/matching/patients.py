@@ -142,7 +142,7 @@ def add_windows(records: Sequence[PatientRecord], subjects: Sequence[str]) -> No
                 days[s] = min(d, days.get(s, d))
         for s, d in days.items():
             if s not in r.fhir.patient and s != "labs":
-                r.patient[s] = {"value": d, "unit": "d"}
+                r.patient[s] = {"value": d, "unit": "d", "since": True}
 
 
 def _matched(e: Exposure, subjects: List[str], cache: Dict[Tuple[Any, ...], List[str]]) -> List[str]:
