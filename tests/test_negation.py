@@ -347,3 +347,38 @@ def test_entities_get_the_same_scope_cuts():
     ents = {" ".join(e.text.split()): e.negated for e in critparse.parse(text, mode="full").entities}
     assert ents.get("AIDS") is True and ents.get("pregnant") is True
     assert not any(neg for t, neg in ents.items() if t.startswith(("CD4", "200-500", "between 18-75")))
+
+
+# -- run-on records (PDQ-style legacy XML): a "No" does not reach into the next item ----------------------------
+
+RUN_ON = ("Inclusion Criteria:\n- Pulmonary: No dyspnea at rest No exercise intolerance\r\n        No clinical evidence "
+          "of significant restrictive pulmonary disease Pulse oximetry greater\r\n        than 94% FEV1 or FVC greater "
+          "than 60% DLCO at least 65\n")  # NCT00004858 (ctgov_xml_2023)
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+def test_negation_stops_at_the_next_run_on_item(mode):
+    import critparse
+
+    got = {c.subject: c.negated for c in critparse.parse(RUN_ON, mode=mode).constraints}
+    assert got.get("fev1") is False and got.get("spo2") is False  # FEV1 <= 60% was required
+
+
+def test_title_case_and_scale_words_keep_the_negation():
+    import critparse
+
+    for text in ("No History of Myocardial Infarction within 6 months", "No sensory or motor neuropathy Grade 2 or higher"):
+        cons = critparse.parse("Inclusion Criteria:\n- " + text + "\n", mode="fast").constraints
+        assert cons and all(c.negated for c in cons), text
+
+
+def test_a_run_on_no_inside_a_subject_negates_its_item():
+    import critparse
+
+    # NCT00006104: the subject swallowed "MUGA No"; the infarction is still denied
+    text = ("Inclusion Criteria:\n- Cardiovascular: No congestive heart failure Ejection fraction greater than 45% by "
+            "MUGA No myocardial infarction within the past 6 months\n")
+    cons = critparse.parse(text, mode="fast").constraints
+    mi = [c for c in cons if c.unit == "mo"]
+    assert mi and all(c.negated for c in mi)
+    assert [c.negated for c in cons if c.unit == "%"] == [False]

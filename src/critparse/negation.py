@@ -399,6 +399,29 @@ def _bracket_end(text: str, ms: int, me: int, end: int) -> int:
     return end
 
 
+@lru_cache(maxsize=1)
+def _run_on() -> Tuple["re.Pattern[str]", frozenset, frozenset]:
+    import tomllib
+
+    from . import resources
+
+    w = tomllib.loads(resources.read_text("negated_list_words.toml"))
+    return re.compile(w["run_on_item"]), frozenset(w["run_on_keep"]), frozenset(w["run_on_function"])
+
+
+def run_on_item(text: str, a: int, b: int) -> Optional[int]:
+    """Where the next item of a run-on record starts in text[a:b] ("... pulmonary disease Pulse oximetry greater
+    than 94%"), or None (`resources/negated_list_words.toml` run_on_item)."""
+    from .glue import FUNCTION, english
+
+    pattern, keep, function = _run_on()
+    for m in pattern.finditer(text, a, b):
+        prev, cap = m.group("prev"), m.group("cap").lower()
+        if prev not in FUNCTION and prev not in function and cap not in keep and cap in english():
+            return m.start("cap")
+    return None
+
+
 def cut_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):
     """A "non" prefix negates the word it is glued to, not the rest of its clause: "non-drug dependent
     volunteers, be at least 18 years of age", "small non-cleaved ... lymphomas with a serum LDH level greater
@@ -428,6 +451,9 @@ def cut_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):
             end = m.start() if m else end
         if ss >= me and items:  # ... and at a washout item run on ("No prior paclitaxel At least 4 weeks since")
             end = next((i for i in items if me < i < end), end)
+        if ss >= me and end > me:  # ... and at the next item of a run-on record ("... disease Pulse oximetry > 94%")
+            nxt = run_on_item(text, me, end)
+            end = nxt if nxt is not None else end
         if end < se:
             tails.append((end, se))
             sc = (ms, me, ss, max(ss, end))
@@ -483,8 +509,11 @@ def mark_negated(constraints: List[Dict[str, Any]], scope_list: Sequence[Tuple[i
             continue
         neg = bool(c.get("negated", False))
         for ms, me, ss, se in scope_list:
-            # a negation word inside the constraint text itself ("not exceeding") negates nothing
-            if c.get("start", s) <= ms and me <= c.get("end", e):
+            # a negation word inside the constraint text itself ("not exceeding") negates nothing, but a "No"
+            # opening a run-on item inside it does ("Ejection fraction greater than 45% by MUGA No myocardial
+            # infarction within the past 6 months": the subject swallowed the item's start)
+            if c.get("start", s) <= ms and me <= c.get("end", e) \
+                    and not (text is not None and ms > c.get("start", s) and text[ms:me] == "No" and ss >= me):
                 continue
             if s < se and ss < e:
                 neg = True
