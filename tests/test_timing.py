@@ -73,3 +73,13 @@ def test_washout_run_on_after_the_item_before_is_its_own_clause():
     assert [(c.subject, c.negated) for c in parsed.constraints][-1] == ("retinoid therapy", False)
     assert critparse.screen(parsed, {"retinoid therapy": {"value": 2, "unit": "mo"}}).verdict == "ineligible"
     assert critparse.screen(parsed, {"retinoid therapy": {"value": 24, "unit": "mo"}}).verdict != "ineligible"
+
+
+def test_a_no_item_run_on_after_the_item_before_keeps_its_own_subject_and_negation():
+    # NCT00004174 (ctgov_xml_2023): "cardiologist No myocardial infarction" was the subject, and the "No" inside the
+    # constraint's own text negated nothing: the window required a recent myocardial infarction
+    t = ("PATIENT CHARACTERISTICS: Cardiovascular: LVEF at least 50% unless cleared by cardiologist No myocardial "
+         "infarction within the past 6 months No significant arrhythmia requiring medication")
+    cons = critparse.parse(t, mode="fast").constraints
+    assert [(c.subject, c.op, c.value, c.unit, c.negated) for c in cons if c.unit == "mo"] == \
+        [("myocardial infarction", "<=", 6.0, "mo", True)]

@@ -69,6 +69,19 @@ def since_items(text: str) -> List[int]:
     return [m.end() for m in _since_item().finditer(text)]
 
 
+@lru_cache(maxsize=1)
+def _no_item() -> "re.Pattern[str]":
+    return re.compile(words()["patterns"]["no_item"], re.I)  # type: ignore[index]
+
+
+def no_items(text: str) -> List[int]:
+    """Where a "No" item run on after the item before it starts ("No cardiac failure No myocardial infarction
+    within the past 6 months": at the second "No"); constraint_words.toml [patterns] no_item."""
+    if "No" not in text:
+        return []
+    return [m.end() for m in _no_item().finditer(text)]
+
+
 class Mentions:
     """Lexicon mentions and clause starts of one text, each found once on first use and then
     bisected per comparison (most numbers never need a subject, so the scan stays lazy)."""
@@ -100,7 +113,8 @@ class Mentions:
     def floor(self, pos: int) -> int:
         """Start of the clause holding `pos`."""
         if self._ends is None:
-            self._ends = sorted([m.end() for m in _CLAUSE_BREAK.finditer(self.text)] + since_items(self.text))
+            self._ends = sorted([m.end() for m in _CLAUSE_BREAK.finditer(self.text)] + since_items(self.text)
+                                + no_items(self.text))
         i = bisect.bisect_right(self._ends, pos) - 1
         return self._ends[i] if i >= 0 else 0
 
