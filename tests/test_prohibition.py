@@ -132,3 +132,38 @@ def test_coded_condition_breaks_the_prohibition(corpora):
     (crit,) = [c for c in parsed.criteria if c.kind == "exclusion" and "altered immune responsiveness" in c.clean_text]
     res = critparse.screen(parsed, {"age": 50, "conditions": ["scleroderma"]}).by_criterion()[crit.id]
     assert res.status == "met", res.reason
+
+
+# -- a requirement written in the exclusion list (no "not"): excluded where it fails ---------------------------
+
+def _exc(text):
+    import critparse
+
+    return critparse.parse("Exclusion Criteria:\n- " + text + "\n", mode="fast")
+
+
+def test_requirement_in_an_exclusion_list_is_negated():
+    import critparse
+
+    # NCT00491855 (ctgov_xml_2023): a woman with a test 3 days ago complied; she was excluded
+    p = _exc("Pregnant or lactating. Women of childbearing potential must have a negative serum pregnancy test "
+             "performed within 7 days prior to the start of treatment.")
+    assert [(c.value, c.unit, c.negated) for c in p.constraints] == [(7.0, "d", True)]
+    # NCT00495768: HbA1c 7% meets the requirement; it excluded the patient
+    p = _exc("Patients with diabetes mellitus must have good glycemic control. Their Hgb A1 c must be <8.0%.")
+    assert [c.negated for c in p.constraints] == [True]
+    # NCT00001457: a hematocrit of 40% meets "must be greater than 30%"; it excluded the patient
+    p = _exc("Pre-existing bone marrow compromise: hematocrit must be greater than 30%.")
+    assert [(c.subject, c.negated) for c in p.constraints] == [("hematocrit", True)]
+    assert critparse.screen(p, {"hematocrit": {"value": 40, "unit": "%"}}).verdict == "eligible"
+    assert critparse.screen(p, {"hematocrit": {"value": 25, "unit": "%"}}).verdict == "ineligible"
+
+
+def test_guards_and_relative_clauses_keep_their_reading():
+    # NCT00004990: the requirement holds only for some patients ("If ..."); NCT00002189: "in patients with"
+    for text in ("If previously treated with these agents for a non-renal indication, therapy must have\n"
+                 "        concluded at least 12 months prior to study.",
+                 "Patients who must be treated with steroids for more than 2 weeks",
+                 "Must be ruled out by thorough work-up in patients with unexplained fevers, night sweats, or "
+                 "involuntary weight loss of more than 10%"):
+        assert not any(c.negated for c in _exc(text).constraints), text

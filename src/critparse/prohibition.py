@@ -53,6 +53,7 @@ class _Words:
     absorbed: "re.Pattern[str]"
     lower_bound_words: FrozenSet[str]
     not_main: "re.Pattern[str]"
+    requirement: "re.Pattern[str]"
 
 
 @lru_cache(maxsize=1)
@@ -67,6 +68,7 @@ def _words() -> _Words:
         absorbed=re.compile(str(w["absorbed"]), re.I),
         lower_bound_words=frozenset(str(x) for x in w["lower_bound_words"]),  # type: ignore[attr-defined]
         not_main=re.compile(str(w["not_main"]), re.I),
+        requirement=re.compile(str(w["requirement"]), re.I),
     )
 
 
@@ -121,10 +123,37 @@ def _absorbed_requirement(body: str, a: int, b: int, op: str) -> bool:
     return False
 
 
+def stated_requirement(body: str, a: int, b: int) -> bool:
+    """body[a:b] holds or follows, in the same sentence, the positive modal of a requirement written in an exclusion list
+    ("Women of childbearing potential must have a negative pregnancy test within 7 days": prohibition_words.toml
+    requirement) in the sentence's main clause."""
+    start = 0
+    for m in _CLAUSE_BREAK.finditer(body, 0, a):
+        start = m.end()
+    m = _words().requirement.search(body, start, b)
+    if m is None or _words().not_main.search(body, start, m.start()):
+        return False
+    between = body[m.end():a]  # the requirement's own words: no guard ("in patients with"), no bracket closed
+    return not _GUARD_AFTER.search(between) and between.count(")") <= between.count("(")
+
+
+#: a guard between a requirement's modal and a constraint: the constraint selects whom it applies to ("Must be ruled
+#: out ... in patients with unexplained fevers, night sweats, or involuntary weight loss of more than 10%")
+_GUARD_AFTER = re.compile(r"\b(?:(?:in|for|among)\s+(?:patients|subjects|participants|those|women|men|children)|if|when|"
+                          r"unless|except|who|whose|which|with\s+(?:a\s+)?history)\b", re.I)
+
+
+#: where a sentence or an item starts (a hand-wrapped line break is none: "If previously treated ...\n therapy must")
+_CLAUSE_BREAK = re.compile(r"[.;:]\s|\n\s*\n|\n\s*(?:[-*\u2022]|\d{1,2}[.)])\s")
+
+
 def exclusion_negated(body: str, a: int, b: int, op: str, unit: Optional[str], negated: bool,
                       entity: bool = False) -> bool:
     """The ``negated`` flag of the constraint (or, with `entity`, the entity) body[a:b] (operator `op`, unit
     `unit`, flag `negated` as read) of an exclusion criterion whose body is `body` (see the module's docstring)."""
+    if not negated and not entity and ("must" in body or "should" in body or "Must" in body or "Should" in body) \
+            and stated_requirement(body, a, b):
+        return True  # "WOCBP must have a negative pregnancy test within 7 days": excluded where it fails
     if "no" not in body.lower():
         return negated
     if negated:
