@@ -54,6 +54,7 @@ class _Words:
     lower_bound_words: FrozenSet[str]
     not_main: "re.Pattern[str]"
     requirement: "re.Pattern[str]"
+    guard_after: "re.Pattern[str]"
 
 
 @lru_cache(maxsize=1)
@@ -69,6 +70,7 @@ def _words() -> _Words:
         lower_bound_words=frozenset(str(x) for x in w["lower_bound_words"]),  # type: ignore[attr-defined]
         not_main=re.compile(str(w["not_main"]), re.I),
         requirement=re.compile(str(w["requirement"]), re.I),
+        guard_after=re.compile(str(w["guard_after"]), re.I),
     )
 
 
@@ -134,13 +136,8 @@ def stated_requirement(body: str, a: int, b: int) -> bool:
     if m is None or _words().not_main.search(body, start, m.start()):
         return False
     between = body[m.end():a]  # the requirement's own words: no guard ("in patients with"), no bracket closed
-    return not _GUARD_AFTER.search(between) and between.count(")") <= between.count("(")
+    return not _words().guard_after.search(between) and between.count(")") <= between.count("(")
 
-
-#: a guard between a requirement's modal and a constraint: the constraint selects whom it applies to ("Must be ruled
-#: out ... in patients with unexplained fevers, night sweats, or involuntary weight loss of more than 10%")
-_GUARD_AFTER = re.compile(r"\b(?:(?:in|for|among)\s+(?:patients|subjects|participants|those|women|men|children)|if|when|"
-                          r"unless|except|who|whose|which|with\s+(?:a\s+)?history)\b", re.I)
 
 
 #: where a sentence or an item starts (a hand-wrapped line break is none: "If previously treated ...\n therapy must")

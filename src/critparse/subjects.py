@@ -1415,11 +1415,10 @@ _OTHER_PERSON = re.compile(r"\b(donors?|siblings?|mothers?|fathers?|parents?|par
                            re.I)
 
 
-# the people a patient must avoid or lives with, listed before an age: "Must be able to avoid close contact with
-# children 3 years or younger, pregnant women", "household contact with eczema, pregnant women, children under 3
-# years of age" (8 in the XML extract): the contacts' age, never the patient's
-_CONTACT_PEOPLE = re.compile(r"\b(?:contacts?|avoid|household|exposure\s+to)\b[^.;]*$", re.I)
-_CONTACT_PERSON = re.compile(r"\b(?:children|child|infants?|babies|toddlers)\b", re.I)
+# the people a patient must avoid or lives with, listed before an age (constraint_words.toml contact_before,
+# contact_person): the contacts' age, never the patient's
+_CONTACT_PEOPLE = re.compile(words()["patterns"]["contact_before"], re.I)  # type: ignore[index]
+_CONTACT_PERSON = re.compile(r"\b" + _words_alt("contact_person") + r"\b", re.I)
 
 
 def _whose_age(text: str, sp: Span) -> Span:
