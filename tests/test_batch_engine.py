@@ -314,3 +314,21 @@ def test_v2_folder_with_a_study_in_two_files(corpora, tmp_path):
     assert trials.std_ages.notna().all() and trials.healthy_volunteers.notna().all()
     manifest = json.loads((out / "_manifest.json").read_text())
     assert manifest["counts"]["duplicate_ids"] == 10 and manifest["skipped_files"] == []
+
+
+def test_resume_refuses_parts_of_another_records_schema(tmp_path):
+    """Parts written under another schema (other columns: 2.2 added constraints.implausible) are not merged with
+    this run's: --resume says which setting differs instead of failing in the merge."""
+    import json as _json
+
+    from critparse.batch.engine import run_batch
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(_json.dumps({"nct_id": "NCT00000001", "criteria": "Inclusion Criteria:\n- Age >= 18 years\n"}) + "\n")
+    out = tmp_path / "out"
+    run_batch(src, out, mode="fast", workers=1, keep_parts=True, progress=False)
+    settings = out / "_parts" / "_settings.json"
+    old = _json.loads(settings.read_text())
+    settings.write_text(_json.dumps(dict(old, schema_version="2.1")))
+    with pytest.raises(ValueError, match="schema_version"):
+        run_batch(src, out, mode="fast", workers=1, resume=True, progress=False)

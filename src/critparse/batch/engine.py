@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from ..export.frames import COLUMNS, ROWS
+from ..records import SCHEMA_VERSION
 from . import outdir
 from .ages import parse_age
 from .budget import RecordTimeout, deadline
@@ -432,7 +433,8 @@ class BatchSettings:
                 "input_signature": _input_signature(Path(self.input_path)), "mode": self.mode,
                 "model": _model_info(self.mode, self.model), "chunk_size": self.chunk_size, "limit": self.limit,
                 "checks": self.checks, "id_column": self.id_column, "text_column": self.text_column,
-                "compact": self.compact}  # the parts of a compact run are not output (lz4, `PART_COMPRESSION`)
+                "compact": self.compact,  # the parts of a compact run are not output (lz4, `PART_COMPRESSION`)
+                "schema_version": SCHEMA_VERSION}  # parts of another records schema have other columns
 
 
 def run_batch(input_path: "str | os.PathLike[str]", out_dir: "str | os.PathLike[str]", **options: Any) -> Summary:
