@@ -167,3 +167,15 @@ def test_guards_and_relative_clauses_keep_their_reading():
                  "Must be ruled out by thorough work-up in patients with unexplained fevers, night sweats, or "
                  "involuntary weight loss of more than 10%"):
         assert not any(c.negated for c in _exc(text).constraints), text
+
+
+def test_prohibition_conditioning_a_permission_tests_what_it_prohibits():
+    import critparse
+
+    # NCT00002184 (ctgov_xml_2023), under Exclusion: KS patients may come in unless treated within 4 weeks
+    p = _exc("Patients with biopsy-confirmed cutaneous KS are eligible, but must not have received any systemic "
+             "therapy for KS within 4 weeks prior to baseline and are not anticipated to require systemic therapy.")
+    assert [(c.value, c.unit, c.negated) for c in p.constraints] == [(4.0, "wk", False)]
+    subject = p.constraints[0].subject
+    assert critparse.screen(p, {subject: {"value": 10, "unit": "d"}}).verdict == "ineligible"
+    assert critparse.screen(p, {subject: {"value": 100, "unit": "d"}}).verdict == "eligible"

@@ -55,6 +55,7 @@ class _Words:
     not_main: "re.Pattern[str]"
     requirement: "re.Pattern[str]"
     guard_after: "re.Pattern[str]"
+    permission_condition: "re.Pattern[str]"
 
 
 @lru_cache(maxsize=1)
@@ -71,6 +72,7 @@ def _words() -> _Words:
         not_main=re.compile(str(w["not_main"]), re.I),
         requirement=re.compile(str(w["requirement"]), re.I),
         guard_after=re.compile(str(w["guard_after"]), re.I),
+        permission_condition=re.compile(str(w["permission_condition"]), re.I),
     )
 
 
@@ -82,6 +84,7 @@ def prohibitions(body: str, bare_no: bool = False) -> Tuple[Tuple[int, int], ...
         return ()
     k = _words()
     spans = [m.span("modal") for m in k.opening.finditer(body)]
+    spans += [m.span("modal") for m in k.permission_condition.finditer(body)]  # "are eligible, but must not have"
     if bare_no:
         spans = sorted(spans + [m.span("modal") for m in k.no_opening.finditer(body)])
     if spans:
