@@ -117,7 +117,7 @@ def age_guard(text: str, start: int) -> bool:
     """Whether the age constraint starting at `start` is the guard of an 'if' or 'in patients over ...' cue
     right before it (or holding its first word): its clause's negation ("No abnormal cardiac stress test in
     patients over 50 years of age") is not the age's."""
-    return any(cue.id in _AGE_GUARD_CUES and start - 40 <= s and e <= start + 1 and _AGE_GUARD_GAP.fullmatch(text, e, start)
+    return any(cue.id in _AGE_GUARD_CUES and start - 40 <= s and e <= start + 1 and _age_guard_gap().fullmatch(text, e, start)
                and (cue.id not in _NEGATED_CLAUSE_GUARDS or _NEGATED_START.match(text, _clause_start(text, s)))
                for s, e, cue in cue_hits(text[:start + 40]))
 
@@ -127,9 +127,14 @@ def _clause_start(text: str, at: int) -> int:
     return max(text.rfind(ch, 0, at) for ch in ".;\n") + 1
 
 
-#: between an age guard's cue and its age: the people it names ("in patients aged", "if")
-_AGE_GUARD_GAP = re.compile(r"\s*(?:(?:patients|participants|subjects|women|men|females|males|children|adults|those"
-                            r"|persons|individuals|infants|boys|girls)\s+)?(?:(?:who\s+are|aged?)\s+)?", re.I)
+@lru_cache(maxsize=1)
+def _age_guard_gap() -> "re.Pattern[str]":
+    """Between an age guard's cue and its age: the people it names (constraint_words.toml `person`: "in patients
+    aged", "for children"), or nothing ("if")."""
+    from .comparisons import words
+
+    people = "|".join(words()["words"]["person"])  # type: ignore[index]
+    return re.compile(r"\s*(?:(?:" + people + r")\s+)?(?:(?:who\s+are|aged?)\s+)?", re.I)
 
 
 _AND = re.compile(r"\band\b", re.I)

@@ -222,7 +222,8 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
     original = nt.original
     out: List[Constraint] = []
     body = _restated_exclusion(seg, nt)
-    exc_body = nt.text[base:seg.body[1]] if kind == "exclusion" else None
+    body_text = nt.text[base:seg.body[1]]
+    exc_body = body_text if kind == "exclusion" else None
     odd = _implausible_spans(rows)
     for i, (subject, subject_text, op, value, unit, rel, norm, negated, a, b, category, code, value_text,
             unit_text, concept, values, any_of) in enumerate(rows, 1):
@@ -230,7 +231,7 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
             negated = negated_but_for_excluded(body, a, b)
         if exc_body is not None:
             negated = exclusion_negated(exc_body, a, b, op, unit, negated)  # "Patients must not have ..." (prohibition)
-        if negated and subject == "age" and age_guard(nt.text[base:seg.body[1]], a):
+        if negated and subject == "age" and age_guard(body_text, a):
             negated = False  # "No MLL rearrangements if 12 to 24 months old": the age is the guard, not negated
         s, e = nt.to_original(base + a, base + b)
         future = _future(nt.text, base + a, base + b, value_text, unit_text, unit)

@@ -37,7 +37,7 @@ from typing import Dict, FrozenSet, Optional, Tuple
 
 from . import resources
 from .negation import mark_negated, scopes
-from .subjects import TIME_UNITS
+from .subjects import SENTENCE_BREAK, TIME_UNITS
 
 _EXCLUDED = re.compile(r"\bexcluded\b", re.I)
 _SENTENCE = re.compile(r"[.;:\n]")
@@ -133,7 +133,7 @@ def stated_requirement(body: str, a: int, b: int) -> bool:
     ("Women of childbearing potential must have a negative pregnancy test within 7 days": prohibition_words.toml
     requirement) in the sentence's main clause."""
     start = 0
-    for m in _CLAUSE_BREAK.finditer(body, 0, a):
+    for m in SENTENCE_BREAK.finditer(body, 0, a):
         start = m.end()
     m = _words().requirement.search(body, start, b)
     if m is None or _words().not_main.search(body, start, m.start()):
@@ -142,9 +142,6 @@ def stated_requirement(body: str, a: int, b: int) -> bool:
     return not _words().guard_after.search(between) and between.count(")") <= between.count("(")
 
 
-
-#: where a sentence or an item starts (a hand-wrapped line break is none: "If previously treated ...\n therapy must")
-_CLAUSE_BREAK = re.compile(r"[.;:]\s|\n\s*\n|\n\s*(?:[-*\u2022]|\d{1,2}[.)])\s")
 
 
 def exclusion_negated(body: str, a: int, b: int, op: str, unit: Optional[str], negated: bool,

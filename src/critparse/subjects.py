@@ -51,6 +51,10 @@ _FILLER_GAP = re.compile(
     r"|(?:in|on|at|breathing)\s+(?:[a-z]+\s+)?air)\b[\s,:\-]*"  # "in indoor air", "on room air", "in ambient air"
     r"|\([^()]{0,40}\)\s*|\[[^\[\]]{0,40}\]\s*|[=:]\s*)*$", re.I)
 _LIST_GAP = re.compile(r"^\s*\)?\s*(?:,|/|\band\b|\bor\b|\band/or\b|&|\+)?\s*(?:,|/|\band\b|\bor\b|\band/or\b)?\s*$", re.I)
+#: where a sentence or a list item ends; a hand-wrapped line break is none ("If previously treated ...\n therapy
+#: must have concluded"): read where the words of one sentence belong together (a requirement's modal and its
+#: guard, the values before "respectively")
+SENTENCE_BREAK = re.compile(r"[.;:]\s|\n\s*\n|\n\s*(?:[-*\u2022]|\d{1,2}[.)])\s")
 # a new line breaks a clause only where a list item or a paragraph starts: criteria
 # bodies keep the hard wraps of legacy records ("Karnofsky\n    performance status")
 _CLAUSE_BREAK = re.compile(r"(?=[;:\n.,eu])(?:[;:]|\n[ \t]*(?:\n|(?=(?:[-*+\u2022]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s))|\.\s|,\s*(?:and|or|but)\s|\bexcept\b|\bunless\b)", re.I)
