@@ -72,7 +72,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import comparisons, lexicon, units
 from .comparisons import NUM, Comparison, number
 from .records import member_key
-from .subjects import (TIME_UNITS, Attachment, Mentions, Span, attach, commitment, event_after, event_after_paren,
+from .subjects import (SENTENCE_BREAK, TIME_UNITS, Attachment, Mentions, Span, attach, commitment, event_after, event_after_paren,
                        graded_before_scale, graded_thing,
                        event_before_or, event_of, head_phrase, is_status, lasted_after, listed_events, mention_list,
                        following_listed, names_nothing, staged_thing, status_event, temporal_subject, tested_thing,
@@ -1008,7 +1008,6 @@ def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
     return _respectively(uniq, text) if "respectively" in low else uniq
 
 
-_RUN_BREAK = re.compile(r"[.;]|\n\s*\n|\n\s*(?:[-*\u2022]|\d{1,2}[.)])\s")  # a sentence or list item ends (not a hand wrap)
 _RESPECTIVELY = re.compile(r"[\s,;)\]]*(?:(?:in|for)\s+[^.;,]{1,40}?[\s,]*)?respectively\b", re.I)
 
 
@@ -1023,7 +1022,7 @@ def _respectively(found: List[Found], text: str) -> List[Found]:
     while i < len(ends):
         j = i  # the run of comparisons in one sentence, up to a "respectively" after one of them
         while j + 1 < len(ends) and not _RESPECTIVELY.match(text, ends[j]) \
-                and not _RUN_BREAK.search(text, ends[j], ends[j + 1]):
+                and not SENTENCE_BREAK.search(text, ends[j], ends[j + 1]):
             j += 1
         run = ends[i:j + 1]
         if _RESPECTIVELY.match(text, run[-1]):
