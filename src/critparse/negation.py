@@ -508,23 +508,40 @@ def mark_negated(constraints: List[Dict[str, Any]], scope_list: Sequence[Tuple[i
         if s is None or e is None:
             continue
         neg = bool(c.get("negated", False))
-        for ms, me, ss, se in scope_list:
-            # a negation word inside the constraint text itself ("not exceeding") negates nothing, but a "No"
-            # opening a run-on item inside it does ("Ejection fraction greater than 45% by MUGA No myocardial
-            # infarction within the past 6 months": the subject swallowed the item's start)
-            if c.get("start", s) <= ms and me <= c.get("end", e) \
-                    and not (text is not None and ms > c.get("start", s) and text[ms:me] == "No" and ss >= me):
-                continue
-            if s < se and ss < e:
+        for sc in scope_list:
+            if not _own_trigger(c, sc, text) and s < sc[3] and sc[2] < e:
                 neg = True
         for es, ee in negated_spans:
-            if s < ee and es < e:
+            if s < ee and es < e and not _negated_from_within(c, es, ee, scope_list, text):
                 neg = True
         c["negated"] = neg
     if text is not None:
         from .washout import settle
 
         settle(constraints, text)  # "no chemotherapy for at least 24 months" is a washout, not a negated duration
+
+
+def _own_trigger(c: Dict[str, Any], scope: Tuple[int, int, int, int], text: Optional[str]) -> bool:
+    """A negation word inside the constraint text itself ("not exceeding") negates nothing, but a "No" opening a
+    run-on item inside it does ("Ejection fraction greater than 45% by MUGA No myocardial infarction within the
+    past 6 months": the subject swallowed the item's start)."""
+    ms, me, ss, _ = scope
+    start, end = c.get("start", ms), c.get("end", me)
+    if not (start <= ms and me <= end):
+        return False
+    return not (text is not None and ms > start and text[ms:me] == "No" and ss >= me)
+
+
+def _negated_from_within(c: Dict[str, Any], es: int, ee: int, scopes_: Sequence[Tuple[int, int, int, int]],
+                         text: Optional[str]) -> bool:
+    """A negated entity inside the constraint whose every negation scope is a "without" inside the constraint
+    text: "walk without assistive devices for at least 20 minutes" negates the devices, not the walk, and "seizure
+    free without medication for at least 2 years" the medication (full mode negated such durations through the
+    entity; fast mode never did).  A verbal negation inside the text keeps negating through its entity ("AZT may
+    not be administered during the first 3 weeks")."""
+    over = [sc for sc in scopes_ if sc[2] < ee and es < sc[3]]
+    return text is not None and bool(over) and all(
+        _own_trigger(c, sc, text) and text[sc[0]:sc[1]].lower() == "without" for sc in over)
 
 
 _EXCLUDED = re.compile(r"\bexcluded\b", re.I)
