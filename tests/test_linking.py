@@ -643,3 +643,30 @@ def test_spelling_and_route_variants_of_conditions_and_classes(mention, label, c
 def test_condition_abbreviations_and_index_terms_of_held_out_mentions(mention, code):
     assert first(mention, "Condition")["code"] == code
     assert link("CF", "Condition") == [] and link("SCD", "Condition") == []  # ambiguous: left out
+
+
+@pytest.mark.parametrize("mention,code", [
+    # LCT mentions (held out): "impaired X function" is X impairment; "X trauma" is an X injury; an adenocarcinoma of
+    # a site is its malignant neoplasm; the small bowel is the small intestine; British "oedema" inside a word
+    ("Impaired renal function", "N28.9"), ("impaired kidney functions", "N28.9"), ("brain trauma", "S06.9"),
+    ("pancreatic adenocarcinoma", "C25"), ("breast adenocarcinoma", "C50"), ("Small bowel malignancy", "C17"),
+    ("lymphoedema", "I89.0"),
+    # organ adjectives and adjectives of a condition written as the tabular list's nouns
+    ("Femoral Fractures", "S72"), ("ocular disease", "H57.9"), ("anus fistula", "K60.3"), ("comatose", "R40.2"),
+    ("cachectic", "R64"), ("hypoglycaemic episodes", "E16.2"), ("Hyperuricemic", "E79.0"),
+    # Alphabetic Index terms and abbreviations of LCT mentions
+    ("QT prolongation", "R94.31"), ("neurological deficit", "R29.818"), ("Vaginosis", "N76.0"),
+    ("cardiac pacemaker", "Z95.0"), ("bipolar depression", "F31"), ("tetraplegia", "G82.5"), ("myeloma", "C90.0"),
+    ("PNH", "D59.5"), ("PDA", "Q25.0"), ("AKI", "N17.9"), ("CMML", "C93.1"), ("NTM pulmonary disease", "A31.0"),
+    ("Closed angle glaucoma", "H40.2"), ("mitochondrial disease", "E88.40"),
+])
+def test_held_out_forms_adjectives_and_index_terms(mention, code):
+    assert first(mention, "Condition")["code"] == code
+
+
+def test_impaired_liver_function_is_no_sure_hepatic_failure():
+    # 'Patients with impaired liver functions.' (LCT): K72 hepatic failure says more than the mention
+    assert first("impaired liver functions", "Condition")["code"] == "K72"
+    assert first("impaired liver functions", "Condition")["score"] < 0.9
+    assert link("NTM", "Condition") == []  # the organism alone is no condition
+    assert first("TCZ", "Drug")["display"] == "tocilizumab"
