@@ -631,6 +631,10 @@ _SAMPLE_SIZE = re.compile(r"(?<![\w.\-])[nN]\s*=\s*$")
 # the span it runs over ("every three to six months over 2 years"): how often something is done, never a bound
 _SCHEDULE = re.compile(r"(?i)\b(?:every|q)\s+(?:other\s+)?$")
 _SCHEDULE_OVER = re.compile(r"(?i)\bevery\s+[\w\s\-]{1,25}?\b(?:hours?|days?|weeks?|months?|years?)\s+$")
+# a value written as an offset from the upper limit of normal (7 in the XML extract: "Creatinine no greater than 0.5
+# mg/dL above ULN", "0.3 mg/dL above upper limit of normal")
+_OFFSET_FROM_NORMAL = re.compile(r"(?i)\s*(?:above|over)\s+(?:the\s+)?(?:institutional\s+)?"
+                                 r"(?:upper\s+limit\s+(?:of\s+)?normal|ULN|normal)\b")
 _INCHES_AFTER = re.compile(r"(?i)\s*(?:and\s+)?\d+(?:\.\d+)?\s*(?:inch(?:es)?\b|in\b|\"|'')")
 
 
@@ -817,6 +821,8 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
         return []  # "at least 0.5 teaspoons": a measure no unit table holds; no value without its unit
     if c.unit == "[ft_i]" and _INCHES_AFTER.match(text, c.end):
         return []  # "6 feet 4 inches": one length in two units; "<= 6 ft" would exclude 6 ft 2 in
+    if c.unit is not None and c.relative_to is None and _OFFSET_FROM_NORMAL.match(text, c.end):
+        return []  # "Bilirubin no greater than 0.3 mg/dL above normal": ULN + 0.3, no bound in mg/dL alone
     if c.unit is None and c.relative_to is None and (c.op, c.v1) in ((">=", 1.0), (">", 0.0)) and not c.is_range \
             and _OF_FOLLOWING.match(text, c.end):
         return []  # "presence of at least 1 of the following": the criteria tree's "any", not a count

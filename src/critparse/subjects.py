@@ -140,6 +140,9 @@ def mention_list(mentions: Mentions, text: str, cstart: int, floor: int) -> List
         if prev.name == chosen[0].name and re.match(r"^\s*\(?\s*$", between):
             chosen[0] = Span(prev.start, chosen[0].end, prev.name)  # "left ventricular ejection fraction (LVEF)"
             continue
+        if _defined_abbreviation(text, prev, chosen[0], between):
+            chosen[0] = Span(prev.start, chosen[0].end, prev.name)  # "Karnofsky performance status (PS) 60-100%"
+            continue
         if _LIST_GAP.match(between):
             if prev.name != chosen[0].name:
                 chosen.insert(0, prev)
@@ -153,6 +156,20 @@ def mention_list(mentions: Mentions, text: str, cstart: int, floor: int) -> List
             seen.add(m.name)
             out.append(m)
     return out
+
+
+_ABBREVIATION = re.compile(r"[A-Z][A-Za-z0-9\-]{0,5}")
+
+
+def _defined_abbreviation(text: str, name: Span, abbr: Span, between: str) -> bool:
+    """"Karnofsky performance status (PS) 60-100%": an abbreviation in brackets right after a name whose initials it
+    spells abbreviates that name, even where the lexicon reads the abbreviation as another concept (PS -> ECOG);
+    "serum glutamate oxalo-acetate transaminase (SGOT)", where the lexicon named only "transaminase", keeps SGOT."""
+    short = text[abbr.start:abbr.end]
+    if between.strip() != "(" or text[abbr.end:abbr.end + 1] != ")" or _ABBREVIATION.fullmatch(short) is None:
+        return False
+    initials = iter(w[0].upper() for w in re.findall(r"[A-Za-z]+", text[name.start:name.end]))
+    return all(ch in initials for ch in short if ch.isupper())  # its capitals spell the name's initials, in order
 
 
 _LIMITED = re.compile(r"\blimit(?:s|ed|ing)?\s+(?:(?:the|their|his|her)\s+|(?:patient|subject)'?s\s+)?$", re.I)
