@@ -635,6 +635,9 @@ _SCHEDULE_OVER = re.compile(r"(?i)\bevery\s+[\w\s\-]{1,25}?\b(?:hours?|days?|wee
 # mg/dL above ULN", "0.3 mg/dL above upper limit of normal")
 _OFFSET_FROM_NORMAL = re.compile(r"(?i)\s*(?:above|over)\s+(?:the\s+)?(?:institutional\s+)?"
                                  r"(?:upper\s+limit\s+(?:of\s+)?normal|ULN|normal)\b")
+# a range the value lies outside of (4 in the XML extract: "outside a systolic blood pressure range of 90-140 mmHg",
+# "outside the range of 140 to 90mmHg"): both bounds read as limits would exclude the normal values
+_OUTSIDE_RANGE = re.compile(r"(?i)\boutside\s+(?:of\s+)?(?:the\s+|an?\s+)?(?:[\w-]+\s+){0,3}range\s+(?:of\s+)?(?:between\s+)?$")
 _INCHES_AFTER = re.compile(r"(?i)\s*(?:and\s+)?\d+(?:\.\d+)?\s*(?:inch(?:es)?\b|in\b|\"|'')")
 
 
@@ -821,6 +824,8 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
         return []  # "at least 0.5 teaspoons": a measure no unit table holds; no value without its unit
     if c.unit == "[ft_i]" and _INCHES_AFTER.match(text, c.end):
         return []  # "6 feet 4 inches": one length in two units; "<= 6 ft" would exclude 6 ft 2 in
+    if c.is_range and _OUTSIDE_RANGE.search(text, max(0, c.value_start - 70), c.value_start):
+        return []  # "a systolic blood pressure outside the range of 140 to 90mmHg": the range is what is normal
     if c.unit is not None and c.relative_to is None and _OFFSET_FROM_NORMAL.match(text, c.end):
         return []  # "Bilirubin no greater than 0.3 mg/dL above normal": ULN + 0.3, no bound in mg/dL alone
     if c.unit is None and c.relative_to is None and (c.op, c.v1) in ((">=", 1.0), (">", 0.0)) and not c.is_range \
