@@ -635,6 +635,9 @@ _SCHEDULE_OVER = re.compile(r"(?i)\bevery\s+[\w\s\-]{1,25}?\b(?:hours?|days?|wee
 # mg/dL above ULN", "0.3 mg/dL above upper limit of normal")
 _OFFSET_FROM_NORMAL = re.compile(r"(?i)\s*(?:above|over)\s+(?:the\s+)?(?:institutional\s+)?"
                                  r"(?:upper\s+limit\s+(?:of\s+)?normal|ULN|normal)\b")
+# a value counted in standard deviations from a mean or median (16 in the XML extract: "Height at least 2.25 S.D.
+# below the median for chronologic age", "2 standard deviations below the mean"): a z-score, not the quantity
+_SD_OFFSET = re.compile(r"(?i)\s*(?:S\.?\s?D\.?s?|standard\s+deviations?)\s+(?:below|above|under|over|from|lower|higher)\b")
 # a range the value lies outside of (4 in the XML extract: "outside a systolic blood pressure range of 90-140 mmHg",
 # "outside the range of 140 to 90mmHg"): both bounds read as limits would exclude the normal values
 _OUTSIDE_RANGE = re.compile(r"(?i)\boutside\s+(?:of\s+)?(?:the\s+|an?\s+)?(?:[\w-]+\s+){0,3}range\s+(?:of\s+)?(?:between\s+)?$")
@@ -824,6 +827,8 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
         return []  # "at least 0.5 teaspoons": a measure no unit table holds; no value without its unit
     if c.unit == "[ft_i]" and _INCHES_AFTER.match(text, c.end):
         return []  # "6 feet 4 inches": one length in two units; "<= 6 ft" would exclude 6 ft 2 in
+    if _SD_OFFSET.match(text, c.value_end):
+        return []  # "Height at least 2.25 S.D. below the median for age": a z-score, no height of 2.25
     if c.is_range and _OUTSIDE_RANGE.search(text, max(0, c.value_start - 70), c.value_start):
         return []  # "a systolic blood pressure outside the range of 140 to 90mmHg": the range is what is normal
     if c.unit is not None and c.relative_to is None and _OFFSET_FROM_NORMAL.match(text, c.end):
