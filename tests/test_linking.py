@@ -687,3 +687,20 @@ def test_held_out_impaired_nos_stones_and_index_terms(mention, code):
     assert first(mention, "Condition")["code"] == code
     # 'cutaneous squamous cell carcinomas' (Chia) keeps its fuzzy C44.92: the adenocarcinoma rows add no form to it
     assert first("cutaneous squamous cell carcinomas", "Condition")["code"] == "C44.92"
+
+
+@pytest.mark.parametrize("mention,code", [
+    # LCT Drug mentions: other names of an ingredient (resources/drug_synonyms.csv) and ATC class words
+    ("L-thyroxine", "DB00451"), ("L-thyroxine treatment", "DB00451"), ("NovoMix", "DB01306"), ("EXPAREL", "DB00297"),
+    ("opioid pain medications", "N02A"), ("anti-tumor necrosis factor drugs", "L04AB"), ("anti-tumor drugs", "L01"),
+    ("antibiotherapy", "J01"), ("systemic antimicrobial treatment", "J01"),
+])
+def test_held_out_drug_synonyms_and_class_words(mention, code):
+    assert first(mention, "Drug")["code"] == code
+
+
+def test_thyroxine_is_levothyroxine_not_its_d_isomer():
+    # the dictionary's nearest name for "thyroxine" was dextrothyroxine (fuzzy, 0.86): another drug
+    assert first("thyroxine", "Drug")["display"] == "levothyroxine"
+    assert [c["code"] for c in link("antimicrobial therapy", "Drug")] == ["J01", "J02", "J04", "J05"]
+    assert link("topical antimicrobials", "Drug") == []  # not the systemic classes

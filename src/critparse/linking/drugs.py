@@ -143,6 +143,14 @@ def _bare(form: str) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=1)
+def _synonyms() -> Dict[str, str]:
+    """Other names of an ingredient that the dictionary lacks (resources/drug_synonyms.csv), normalised."""
+    from .. import resources
+
+    return {norm(r["synonym"]): norm(r["ingredient"]) for r in resources.read_csv("drug_synonyms.csv")}
+
+
 def drug(key: str) -> dict:
     """{"name", "code": [system, code]} of a canonical drug key."""
     return index().extra["drugs"][key]
@@ -152,6 +160,7 @@ def candidates(mention: str, expansion: Optional[str] = None) -> List[Tuple[str,
     """Canonical drug keys for a drug mention, best first, with a score."""
     forms = expand(mention, expansion)
     forms += [s for f in forms for s in singulars(f)]
+    forms += [_synonyms()[f] for f in forms if f in _synonyms()]  # "L-thyroxine" -> levothyroxine
     forms = [f for f in forms if f not in _stop() and len(f) > 2]
     rows = _rows()
     for f in forms:
@@ -163,6 +172,7 @@ def candidates(mention: str, expansion: Optional[str] = None) -> List[Tuple[str,
             return [(k, 1.0) for k in index().payload[row]]
     for f in forms:  # "systemic rituximab", "folic acid supplements"
         bare = _bare(f)
+        bare = _synonyms().get(bare, bare)  # "l-thyroxine treatment"
         if bare != f and bare in rows and bare not in _stop():
             return [(k, BARE_SCORE) for k in index().payload[rows[bare]]]
     out: List[Tuple[str, float]] = []
