@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from . import resources
+from . import regexguard, resources
 
 Expr = Dict[str, Any]
 ToOriginal = Callable[[int, int], Tuple[int, int]]
@@ -66,7 +66,7 @@ class _Cue:
 @lru_cache(maxsize=1)
 def cues() -> Tuple[_Cue, ...]:
     rows = [r for r in resources.read_jsonl("clause_cues.jsonl") if r.get("type") in _PRECEDENCE]
-    return tuple(_Cue(r["type"], r["id"], re.compile(r["pattern"], re.I), tuple(r["keywords"]),
+    return tuple(_Cue(r["type"], r["id"], regexguard.compile(r["pattern"], re.I), tuple(r["keywords"]),
                       _PRECEDENCE.index(r["type"])) for r in rows)
 
 
@@ -89,7 +89,7 @@ def _keyword_regex() -> "re.Pattern[str]":
     alternation of ~50 words tries each of them at every position."""
     from .lexicon import trie_regex
 
-    return re.compile(trie_regex([re.escape(ch) for ch in k] for c in cues() for k in c.keywords))
+    return regexguard.compile(trie_regex([re.escape(ch) for ch in k] for c in cues() for k in c.keywords))
 
 
 def cue_hits(text: str) -> List[Tuple[int, int, _Cue]]:
@@ -261,7 +261,7 @@ def _sex_group_regex() -> "re.Pattern[str]":
     `sex_groups`; group `f` or `m` says which sex, `q` holds a qualifier that narrows it."""
     row = next(r for r in resources.read_jsonl("clause_cues.jsonl") if r.get("id") == "sex_groups")
     alt = lambda key: "|".join(row[key])  # noqa: E731
-    return re.compile(rf"\b(?:(?P<q>{alt('qualifiers')})\s+)?(?:(?P<f>{alt('female')})|(?P<m>{alt('male')}))\b"
+    return regexguard.compile(rf"\b(?:(?P<q>{alt('qualifiers')})\s+)?(?:(?P<f>{alt('female')})|(?P<m>{alt('male')}))\b"
                       rf"(?:\s+(?:{alt('nouns')})\b)?", re.I)
 
 

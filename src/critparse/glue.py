@@ -217,8 +217,9 @@ def edits(text: str) -> List[Tuple[int, int, str]]:
         if v.get(tail, 0) >= MIN_CONTENT and not known(text[m.start():m.end() + len(tail)].lower()):
             out.append((m.end(), m.end(), " "))
     common = _common()
-    for m in _TOKEN.finditer(text):
-        if m.group(0) in common:
+    glued = {w for w in set(_TOKEN.findall(text)) if w not in common and split_word(w)}  # distinct words, once
+    for m in _TOKEN.finditer(text) if glued else ():
+        if m.group(0) not in glued:
             continue
         s, e = m.span()
         before = text[s - 1] if s else " "
@@ -226,12 +227,10 @@ def edits(text: str) -> List[Tuple[int, int, str]]:
         if before.isalnum() or after.isalnum() or before in _URLISH or after in "@/_" or (
                 after == "." and text[e + 1:e + 2].isalnum()):
             continue  # part of a mixed-case word, a code, an address or a URL
-        parts = split_word(m.group(0))
-        if parts:
-            pos = s
-            for p in parts[:-1]:
-                pos += len(p)
-                out.append((pos, pos, " "))
+        pos = s
+        for p in split_word(m.group(0))[:-1]:
+            pos += len(p)
+            out.append((pos, pos, " "))
     out.sort()
     return out
 

@@ -46,6 +46,8 @@ import re
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from . import regexguard
+
 NEGATION_CATEGORY = "NEGATED_EXISTENCE"
 
 # a modifier: [start, end, category, direction, n_tokens, scope_start, scope_end] (scope on token starts)
@@ -157,7 +159,7 @@ class _Rules:
         # does the text contain a negation trigger at all? (cheap pre-test)
         neg = [_token_regex(k.split()) for k, v in self.by_key.items() if v[0] == NEGATION_CATEGORY and k[0].isalnum()]
         any_neg = _START + "(?:" + trie_regex(neg) + ")" + _END
-        self.any_negation, self.any_negation_i = re.compile(any_neg), re.compile(any_neg, re.I)
+        self.any_negation, self.any_negation_i = regexguard.compile(any_neg), regexguard.compile(any_neg, re.I)
 
 
 @lru_cache(maxsize=1)
@@ -346,7 +348,7 @@ def _pseudo_across_lines() -> "re.Pattern[str]":
                    for r in _rule_data()["context_rules"]
                    if r["category"].upper() == "PSEUDO" and len(r["literal"].split()) > 1},
                   key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.I)
+    return regexguard.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.I)
 
 
 def broken_pseudo_spans(text: str) -> List[Tuple[int, int]]:

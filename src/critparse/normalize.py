@@ -19,6 +19,8 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, List, Optional, Tuple
 
+from . import regexguard
+
 # single characters -> replacement (may be longer or empty)
 _CHAR_MAP = {
     "\u2264": "<=", "\u2265": ">=", "\u2266": "<=", "\u2267": ">=", "\u2a7d": "<=", "\u2a7e": ">=",
@@ -39,7 +41,7 @@ _CHAR_MAP = {k: v for k, v in _CHAR_MAP.items() if k != v}
 
 # the character-level edits; "\r\n" (every line break of registry text) is found apart, with str.find
 # (much faster), and "(?!\r\n)" keeps a lone "\r" to the character map
-_RULES = re.compile(
+_RULES = regexguard.compile(
     r"(?P<mdesc>\\(?=[><*_\[\]#\-()+=~.`!|{}^]))"
     r"|(?P<ent>&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{2,8});)"
     r"|(?P<char>(?!\r\n)[" + re.escape("".join(_CHAR_MAP)) + r"])"
