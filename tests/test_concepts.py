@@ -229,3 +229,15 @@ def test_short_forms_take_no_plural():
     assert [m[2] for m in lexicon.find_mentions("ALTs > 3")] == []
     assert [m[2] for m in lexicon.find_mentions("mRS 0-2")] == ["mrs"]
     assert [m[2] for m in lexicon.find_mentions("CD4 cell counts > 200")] == ["cd4 count"]
+
+
+def test_unit_variants_judge_absolute_values_by_their_own_concept():
+    """"FEV1 < 1 L" (35 in the XML extract) and "Reticulocyte count less than 60,000/mm(3)" measure the same test as
+    the percent concepts, in another unit: their own variant concept judges them (no concept before)."""
+    import critparse
+
+    got = {(c.subject, c.concept, c.implausible) for t in ("FEV1 < 1 L", "FEV1 >= 50% of predicted",
+                                                           "Reticulocyte count less than 60,000/mm(3)")
+           for c in critparse.parse("Inclusion Criteria:\n- " + t, mode="fast").constraints}
+    assert got == {("fev1", "fev1_volume", False), ("fev1", "fev1", False),
+                   ("reticulocyte count", "reticulocyte_absolute", False)}

@@ -94,7 +94,7 @@ _ULN = (
 def _unit_alt() -> str:
     """Alternation of every known unit surface form (longest first); spaces are
     allowed around '/', '^', '*', 'x', between a number and a letter ("1.73 m2"),
-    before "hg"/"h2o" ("mm Hg", "cm H2O"), after "deg"/"degree(s)" ("degrees Celsius", "deg C") and "milli" ("milli liter"), before "square" ("meter square"), "square" and
+    before "hg"/"h2o" ("mm Hg", "cm H2O", also across a wrapped line), before a "%" after letters ("mg %"), after "deg"/"degree(s)" ("degrees Celsius", "deg C") and "milli" ("milli liter"), before "square" ("meter square"), "square" and
     "cubic" ("cubic millimeter"), around an inner "per" ("ml per minute", "mL/min per 1.73 m2") and
     after a leading one ("per minute")."""
     keys = sorted(units.known_unit_keys(), key=len, reverse=True)
@@ -119,7 +119,9 @@ def _unit_alt() -> str:
                 or (k[:i].endswith(("square", "cubic", "/cu")) and ch.isalpha())  # "/cu mm"
                 or (k.startswith("per", i) and k[i - 1].isalpha() and k[i + 3:i + 4].isalnum())
                 or (i >= 3 and k[i - 3:i] == "per" and (i == 3 or k[i - 4:i - 3].isalpha()) and ch.isalnum()))
-            esc.append((r"\s?" if gap else "") + re.escape(ch))
+            wrap = i > 0 and k.startswith(("hg", "h2o"), i) and k[i - 1].isalpha()  # "90 mm\r\n   Hg": a wrapped line
+            pct = ch == "%" and i > 0 and k[i - 1].isalpha()  # "1.5 mg %"
+            esc.append((r"\s*" if wrap else r"\s?" if gap or pct else "") + re.escape(ch))
         parts.append(esc)
     return lexicon.trie_regex(parts)
 

@@ -129,8 +129,23 @@ def normalized(value: float, unit: Optional[str], rel: Optional[str], subj: Opti
     return {"value": round(conv, 4), "unit": subj.canonical_unit} if conv is not None else None
 
 
+@lru_cache(maxsize=1024)
+def _scale_for_unit(name: str, unit: Optional[str]) -> str:
+    """The performance scale a unit names: a generic "performance status" (ECOG) read in "%" is a Karnofsky score
+    ("performance status less than or equal to 60% on the Karnofsky scale": 8 in the XML extract; the ecog
+    concept's `unit_variants` in resources/concepts.jsonl)."""
+    from . import concepts
+
+    base = concepts.by_subject(name)
+    variant = concepts.get(dict(base.unit_variants).get(unit or "", "")) if base is not None else None
+    if variant is not None and variant.kind == base.kind == "performance_scale":  # type: ignore[union-attr]
+        return variant.subject
+    return name
+
+
 def record(name: str, subject_text: Optional[str], op: str, value: float, value_text: Optional[str], unit: Optional[str],
            unit_text: Optional[str], rel: Optional[str], category: str, start: int, end: int) -> Found:
+    name = _scale_for_unit(name, unit)
     subj = lexicon.subjects().get(name)
     return Found(subject=name, subject_text=subject_text or None, op=op, value=float(value), unit=unit, unit_text=unit_text,
                  value_text=value_text, relative_to=rel, category=category, code=subj.loinc if subj else None,
