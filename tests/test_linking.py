@@ -704,3 +704,15 @@ def test_thyroxine_is_levothyroxine_not_its_d_isomer():
     assert first("thyroxine", "Drug")["display"] == "levothyroxine"
     assert [c["code"] for c in link("antimicrobial therapy", "Drug")] == ["J01", "J02", "J04", "J05"]
     assert link("topical antimicrobials", "Drug") == []  # not the systemic classes
+
+
+@pytest.mark.parametrize("mention,code", [
+    # LCT mentions: Alphabetic Index terms ("Disorder, substance use" -> drug abuse or dependence, F19 as for
+    # "substance abuse"); skin and eye adjectives as the tabular list's nouns; "X formation" is X
+    ("Substance use disorder", "F19"), ("Lumbar pain", "M54.5"), ("High Grade Glioma", "C71"), ("tetraparesis", "G82.5"),
+    ("Vertebrobasilar Insufficiency (VBI)", "G45.0"), ("Pilonidal disease", "L05.9"), ("Volume overload", "E87.7"),
+    ("pubertal delay", "E30.0"), ("prolongation of the QT interval", "R94.31"), ("lymph node metastases", "C77"),
+    ("dermatological disease", "L98"), ("keloid formation", "L91.0"), ("atypical mycobacterioses", "A31"),
+])
+def test_held_out_index_terms_second_pass(mention, code):
+    assert first(mention, "Condition")["code"] == code
