@@ -55,3 +55,13 @@ def test_implausible_travels_through_json_and_frames():
     frame = parsed.to_frames()["constraints"]
     assert list(frame["implausible"]) == [c.implausible for c in parsed.constraints]
     assert frame["implausible"].any() and not frame["implausible"].all()
+
+
+def test_mg_per_ml_typo_is_read_whole_and_marked_implausible():
+    """"Creatinine no greater than 2.5 mg/ml" (mg/ml for mg/dl, 30 in the XML extract): the unit was cut to "mg"; read
+    whole, the value lies far outside creatinine's range and is read as text."""
+    import critparse
+
+    cons = critparse.parse("Inclusion Criteria:\n- Renal: - Creatinine no greater than 2.5 mg/ml - No history of "
+                           "renal disease", mode="fast").constraints
+    assert [(c.subject, c.unit, c.implausible) for c in cons] == [("creatinine", "mg/mL", True)]
