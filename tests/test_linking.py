@@ -716,3 +716,9 @@ def test_thyroxine_is_levothyroxine_not_its_d_isomer():
 ])
 def test_held_out_index_terms_second_pass(mention, code):
     assert first(mention, "Condition")["code"] == code
+
+
+def test_a_list_number_glued_to_the_item_is_not_part_of_it():
+    # '1.Age >=80 years 2.Brain metastasis 3.With other malignancies' (LCT)
+    assert first("2.Brain metastasis", "Condition")["code"] == "C79.31"
+    assert first("21-hydroxylase deficiency", "Condition")["code"] == "E25.0"  # a hyphen is no list number

@@ -74,12 +74,19 @@ def condition_words(kind: str) -> frozenset:
     return frozenset(r["word"] for r in resources.read_csv("condition_words.csv") if r["kind"] == kind)
 
 
+#: a list item's number written against its first word ("1.Age >=80 years 2.Brain metastasis 3.With ...")
+_LIST_NUMBER = re.compile(r"^\d{1,2}\.(?=[A-Za-z])")
+
+
 def expand(mention: str, expansion: Optional[str] = None) -> List[str]:
     """Normalised base forms: the mention, the entity's expansion, a known abbreviation's long form."""
     out = [norm(mention)]
     bare = strip_parens(mention)
     if bare != mention:  # "hepatitis C virus (HCV)" -> "hepatitis C virus"
         out.append(norm(bare))
+    unlisted = _LIST_NUMBER.sub("", mention)
+    if unlisted != mention:  # "2.Brain metastasis": a list number glued to the item
+        out.append(norm(unlisted))
     if expansion:
         out.append(norm(expansion))
     known = abbreviations().get(mention.strip())
