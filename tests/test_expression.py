@@ -649,3 +649,31 @@ def test_age_in_a_positive_clause_stays_required():
                          "to 21 years of age")
     assert "when" not in crit.expression
     assert critparse.screen(parsed, {"age": 40}).verdict == "ineligible"
+
+
+def test_inline_sub_headings_and_run_on_no_items_bound_exceptions_and_alternatives():
+    """PDQ-style records lost their line breaks ("... No arrhythmias unless medically controlled Pulmonary: FEV1 at
+    least 50% predicted", NCT00005613): the exception reached across the next sub-heading and made the FEV1 and DLCO
+    requirements its own branch, and an "OR" in one section made the whole criterion an "any" (113 criteria of the
+    XML extract)."""
+    import critparse
+
+    text = ("Inclusion Criteria:\n- Renal: Creatinine no greater than 1.5 mg/dL OR Creatinine clearance at least 60 mL/min "
+            "Cardiovascular: LVEF at least 45% by MUGA scan No myocardial infarction within the past 6 months No "
+            "arrhythmias unless medically controlled Pulmonary: FEV1 at least 50% predicted DLCO at least 50% predicted")
+    p = critparse.parse(text, mode="fast")
+    expr = p.criteria[0].expression
+    subj = {c.id: c.subject for c in p.constraints}
+
+    def walk(e, path=()):
+        if isinstance(e, dict):
+            if "constraint" in e:
+                yield subj[e["constraint"]], path
+            for k, v in e.items():
+                for x in (v if isinstance(v, list) else [v]):
+                    yield from walk(x, path + (k,))
+
+    where = dict(walk(expr))
+    assert where["fev1"] == where["dlco"] and "unless" not in where["fev1"] and "any" not in where["fev1"], expr
+    assert "any" in where["creatinine"] and "any" in where["creatinine clearance"], expr
+    assert "any" not in where["lvef"], expr

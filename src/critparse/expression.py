@@ -141,6 +141,8 @@ _AND = re.compile(r"\band\b", re.I)
 _LEADING_OR = re.compile(r"\s*,?\s*(?:and/)?or\b", re.I)
 _SENTENCE = re.compile(r";|(?=\.)(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bapprox)(?<!\bDr)(?<!\bMrs)(?<!\bMr)(?<!\bMs)"
                        r"(?<!\bProf)\.(?=\s+[A-Z(\[])")
+#: a "No" item run on after a lower-case word, a number or a bracket (PDQ-style records lost their line breaks)
+_RUN_ON_NO = re.compile(r"(?<=[a-z0-9%)\]])\s(?=No\s+[a-z])")
 _NOT_CONTROLLED = re.compile(r"\bnot\s+(?:\w+\s+){0,2}(?:controlled|managed|maintained)\b", re.I)
 
 
@@ -382,7 +384,8 @@ class _Builder:
 
     def sentences(self, a: int, b: int) -> Optional[Expr]:
         base = self.depth[a] if a < b else 0
-        cuts = [m.start() + a for m in _SENTENCE.finditer(self.text[a:b]) if self.depth[a + m.start()] == base]
+        cuts = sorted({m.start() + a for m in _SENTENCE.finditer(self.text[a:b]) if self.depth[a + m.start()] == base}
+                      | set(self._sublabel_cuts(a, b, base)))
         nodes: List[Tuple[str, Expr]] = []  # (joiner before it, node)
         first: Optional[int] = None  # start of the first sentence
         for sa, sb in zip([a] + [c + 1 for c in cuts], cuts + [b]):
@@ -414,6 +417,19 @@ class _Builder:
                 continue
             nodes = self._add(nodes, joiner, got)
         return self._join(nodes)
+
+    def _sublabel_cuts(self, a: int, b: int, base: int) -> List[int]:
+        """The space before each inline sub-heading of a PDQ-style record ("No arrhythmias unless medically
+        controlled Pulmonary: FEV1 at least 50% predicted") and before each "No" item run on after the one before it
+        ("No myocardial infarction within the past 6 months No arrhythmias unless medically controlled"): each starts
+        a new sentence, so an exception or a guard never reaches across it."""
+        out = [m.start() for m in _RUN_ON_NO.finditer(self.text, a, b) if self.depth[m.start()] == base]
+        if ":" in self.text[a:b]:
+            from .segment.patterns import SUBLABEL
+
+            out += [m.start() - 1 for m in SUBLABEL.finditer(self.text, a, b)
+                    if m.start() > a and self.text[m.start() - 1].isspace() and self.depth[m.start()] == base]
+        return out
 
     def _add(self, nodes: List[Tuple[str, Expr]], joiner: str, got: Any) -> List[Tuple[str, Expr]]:
         if isinstance(got, _Permission):
