@@ -677,3 +677,32 @@ def test_inline_sub_headings_and_run_on_no_items_bound_exceptions_and_alternativ
     assert where["fev1"] == where["dlco"] and "unless" not in where["fev1"] and "any" not in where["fev1"], expr
     assert "any" in where["creatinine"] and "any" in where["creatinine clearance"], expr
     assert "any" not in where["lvef"], expr
+
+
+@pytest.mark.parametrize("text, source", [
+    ("Nonsteroidal anti-inflammatory drugs (NSAIDs) within 1 week before baseline visit. Aspirin at 325 mg or less daily "
+     "for stroke or heart attack prevention is allowed.", "NCT00005675"),
+    ("Has received prior radiotherapy within 14 days before registration. Participants must have recovered from all "
+     "radiation-related toxicities, not require corticosteroids, and not have had radiation pneumonitis. A 1-week washout "
+     "is permitted for palliative radiation (≤ 2 weeks of radiotherapy) to non-CNS disease.", "NCT05832827"),
+])
+def test_a_bare_permission_with_a_bound_is_an_exception_not_another_exclusion(text, source):
+    """'X is allowed.' after an exclusion rule lets X in: its bounds were read as one more way to be excluded (the
+    patients on low-dose aspirin, or with the 1-week washout, were excluded)."""
+    import critparse
+
+    p = critparse.parse("Exclusion Criteria:\n- " + text, mode="fast")
+    expr = p.criteria[0].expression
+    first = p.constraints[0].id
+    assert expr["rule"] == {"constraint": first}, expr
+    assert {c.id for c in p.constraints} - {first} <= set(constraint_ids(expr["unless"])), expr
+
+
+def test_a_bare_permission_without_a_bound_leaves_the_rule_as_it_is():
+    """'Administration of killed vaccines is allowed.' names no bound: the live-vaccine window stays the whole rule."""
+    import critparse
+
+    p = critparse.parse("Exclusion Criteria:\n- Has received a live vaccine or live-attenuated vaccine within 30 days "
+                        "before the first dose of study intervention. Administration of killed vaccines is allowed.",
+                        mode="fast")
+    assert p.criteria[0].expression == {"constraint": p.constraints[0].id}

@@ -199,7 +199,9 @@ _TRAILING_GUARDS = ("if", "provided_that", "in_case_of", "for_patients_aged", "i
 _NEGATED_CLAUSE_GUARDS = ("in_patients_aged",)
 _NEGATED_START = re.compile(r"\s*(?:[-*\u2022]\s*)?(?:no|not|none|absence\s+of)\b", re.I)
 #: permission cues that name no condition ("X may be enrolled"): X is a way in, never a requirement
-_BARE_PERMISSIONS = ("may_be_enrolled",)
+_BARE_PERMISSIONS = ("may_be_enrolled", "is_permitted")
+#: bare permissions that carve a rule only where they hold a bound of their own
+_BOUND_PERMISSIONS = ("is_permitted",)
 
 
 @dataclass
@@ -210,6 +212,7 @@ class _Permission:
     who: Optional[Expr]
     cond: Optional[Expr] = None
     whole: Optional[Expr] = None  # the sentence as text, where the permission names no 'if' condition
+    cue: str = ""
 
     @property
     def expr(self) -> Optional[Expr]:
@@ -413,7 +416,8 @@ class _Builder:
                     continue
             got = self.clause(sa, sb, self.keep_text)
             if isinstance(got, _Permission):  # "Subjects with X are allowed if Y."
-                nodes = self._carve(nodes, first, sa, got.expr)
+                if got.cue not in _BOUND_PERMISSIONS or constraint_ids(got.expr):
+                    nodes = self._carve(nodes, first, sa, got.expr)
                 continue
             nodes = self._add(nodes, joiner, got)
         return self._join(nodes)
@@ -550,7 +554,7 @@ class _Builder:
             x, y = self.who(a, perm[1]), self.part(y0, b)
             if isinstance(y, _Permission):
                 y = self.leaf(perm[2], b, True)
-            return _Permission(x, y, self.piece(a, b) if perm[0].id in _BARE_PERMISSIONS else None)
+            return _Permission(x, y, self.piece(a, b) if perm[0].id in _BARE_PERMISSIONS else None, perm[0].id)
         cond = self.find(("condition",), a, b)
         if cond is not None and cond[0].id in _NEGATED_CLAUSE_GUARDS and not _NEGATED_START.match(self.text, a):
             cond = None
