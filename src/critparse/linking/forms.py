@@ -68,6 +68,29 @@ def _swaps() -> List[Tuple[str, re.Pattern, str]]:
     return [(word, re.compile(rf"\b{re.escape(word)}\b"), rep) for word, rep in pairs]
 
 
+@lru_cache(maxsize=1)
+def _swap_keys() -> Tuple[Dict[str, List[int]], List[Tuple[str, int]]]:
+    """The swaps by their word: one-word words -> their positions in `_swaps`, and (several-word word, position)."""
+    single: Dict[str, List[int]] = {}
+    multi: List[Tuple[str, int]] = []
+    for i, (word, _, _) in enumerate(_swaps()):
+        if " " in word:
+            multi.append((word, i))
+        else:
+            single.setdefault(word, []).append(i)
+    return single, multi
+
+
+def _swaps_in(form: str) -> List[Tuple[re.Pattern, str]]:
+    """(pattern, replacement) of the swaps whose word the form holds, in the table's order (a set look-up per word of
+    the form instead of a substring test per row of the table)."""
+    single, multi = _swap_keys()
+    hits = [i for w in set(form.split(" ")) for i in single.get(w, ())]
+    hits += [i for word, i in multi if word in form]
+    swaps = _swaps()
+    return [(swaps[i][1], swaps[i][2]) for i in sorted(hits) if swaps[i][1].search(form)]
+
+
 @lru_cache(maxsize=None)  # one entry per kind (was maxsize=1: the kinds evicted each other on every lookup)
 def condition_words(kind: str) -> frozenset:
     """The words of one kind in resources/condition_words.csv (qualifier, negates, too general, modifier, ...)."""
@@ -128,9 +151,8 @@ def condition_forms(mention: str, expansion: Optional[str] = None, limit: int = 
         for pat, rep, led in _rewrites(strict):
             if (pat.match(f) if led and one_line else pat.search(f)):
                 new.append(pat.sub(rep, f).strip())
-        for word, pat, noun in _swaps():
-            if word in f and pat.search(f):
-                new.append(pat.sub(noun, f))
+        for pat, noun in _swaps_in(f):
+            new.append(pat.sub(noun, f))
         for n in new:
             if n and n not in forms:
                 forms.append(n)
