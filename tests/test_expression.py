@@ -706,3 +706,15 @@ def test_a_bare_permission_without_a_bound_leaves_the_rule_as_it_is():
                         "before the first dose of study intervention. Administration of killed vaccines is allowed.",
                         mode="fast")
     assert p.criteria[0].expression == {"constraint": p.constraints[0].id}
+
+
+def test_not_an_exclusion_is_a_permission():
+    """'(note: a history of a CD4 + T cell count below 200 cells/mm3 is not an exclusion' (NCT00491556): the bound
+    was read as one more way to be excluded."""
+    import critparse
+
+    p = critparse.parse("Exclusion Criteria:\n- Any history of an AIDS-defining illness. A history of a CD4 count below "
+                        "200 cells/mm3 is not an exclusion.", mode="fast")
+    expr = p.criteria[0].expression
+    assert [c.negated for c in p.constraints] == [False]
+    assert constraint_ids(expr.get("unless")) == [p.constraints[0].id], expr

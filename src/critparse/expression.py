@@ -199,9 +199,9 @@ _TRAILING_GUARDS = ("if", "provided_that", "in_case_of", "for_patients_aged", "i
 _NEGATED_CLAUSE_GUARDS = ("in_patients_aged",)
 _NEGATED_START = re.compile(r"\s*(?:[-*\u2022]\s*)?(?:no|not|none|absence\s+of)\b", re.I)
 #: permission cues that name no condition ("X may be enrolled"): X is a way in, never a requirement
-_BARE_PERMISSIONS = ("may_be_enrolled", "is_permitted")
+_BARE_PERMISSIONS = ("may_be_enrolled", "is_permitted", "not_exclusionary")
 #: bare permissions that carve a rule only where they hold a bound of their own
-_BOUND_PERMISSIONS = ("is_permitted",)
+_BOUND_PERMISSIONS = ("is_permitted", "not_exclusionary")
 
 
 @dataclass
@@ -615,6 +615,8 @@ class _Builder:
         """'R, except X, unless Y': R with the exceptions X and Y (siblings)."""
         ends = [e[1] for e in excs[1:]] + [b]
         branches = [self.with_words(e[2], end, self.part(e[2], end)) for e, end in zip(excs, ends)]
+        # "except X or Y are not exclusionary": the permission restates the exception, X and Y are its branch
+        branches = [x.expr if isinstance(x, _Permission) and x.cue in _BOUND_PERMISSIONS else x for x in branches]
         if any(isinstance(x, _Permission) for x in branches):
             return self.leaf(a, b, keep)
         branches = [x for x in branches if x is not None]
