@@ -718,3 +718,19 @@ def test_not_an_exclusion_is_a_permission():
     expr = p.criteria[0].expression
     assert [c.negated for c in p.constraints] == [False]
     assert constraint_ids(expr.get("unless")) == [p.constraints[0].id], expr
+
+
+def test_definition_inside_a_permission_defines_its_condition_not_the_rule():
+    """The oncology template 'Has known active CNS metastases ... Participants with previously treated brain metastases
+    may participate provided they are radiologically stable, i.e. without evidence of progression for at least 4
+    weeks' (v2 sample, NCT05832827): the 'i.e.' made the stability a definition of the active metastases, so the
+    stable patients were the excluded ones."""
+    import critparse
+
+    p = critparse.parse("Exclusion Criteria:\n- Has known active CNS metastases and/or carcinomatous meningitis. "
+                        "Participants with previously treated brain metastases may participate provided they are "
+                        "radiologically stable, i.e. without evidence of progression for at least 4 weeks by repeat "
+                        "imaging.", mode="fast")
+    expr = p.criteria[0].expression
+    assert "rule" in expr and not constraint_ids(expr["rule"]), expr
+    assert constraint_ids(expr["unless"]) == [p.constraints[0].id], expr

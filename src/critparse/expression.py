@@ -407,7 +407,8 @@ class _Builder:
                 nodes = self._carve(nodes, first, sa, self.part(exc[2], sb))
                 continue
             defined = self.find(("definition",), sa, sb)
-            if defined is not None and defined[1] > sa and self.inside(defined[2], sb) \
+            perm = self.find(("permission",), sa, defined[1]) if defined is not None else None
+            if defined is not None and perm is None and defined[1] > sa and self.inside(defined[2], sb) \
                     and not self.inside(first, defined[1]):  # "Has X. X is defined as <bounds>."
                 body = self.part(defined[2], sb)
                 term = self.piece(first, sa)
@@ -519,6 +520,8 @@ class _Builder:
             if got is not None:
                 return got
         defined = self.find(("definition",), a, b)
+        if defined is not None and self.find(("permission",), a, defined[1]) is not None:
+            defined = None  # "X may participate provided they are stable, i.e. without ...": the permission's condition
         if defined is not None and defined[1] > a and self.inside(defined[2], b) and not self.inside(a, defined[1]):
             body = self.part(defined[2], b)
             if body is not None and not isinstance(body, _Permission):
