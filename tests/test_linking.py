@@ -722,3 +722,13 @@ def test_a_list_number_glued_to_the_item_is_not_part_of_it():
     # '1.Age >=80 years 2.Brain metastasis 3.With other malignancies' (LCT)
     assert first("2.Brain metastasis", "Condition")["code"] == "C79.31"
     assert first("21-hydroxylase deficiency", "Condition")["code"] == "E25.0"  # a hyphen is no list number
+
+
+def test_a_salt_or_ester_and_a_spaced_hyphen_combination_name_their_ingredients():
+    # 'a maximum single dose of 310 ug Dexamethasone Sodium Phosphate (DSP)' (LCT), 'midodrine HCl' (Chia)
+    assert first("Dexamethasone Sodium Phosphate", "Drug")["display"] == "dexamethasone"
+    assert first("midodrine HCl", "Drug")["display"] == "midodrine"
+    assert first("magnesium sulfate", "Drug")["display"] == "magnesium sulfate"  # a salt that is its own entry stays
+    assert link("sodium", "Drug") == []
+    # 'an antibiotic sensitive on the antibiogram (amoxicillin - clavulanic acid, ...)' (LCT)
+    assert [c["display"] for c in link("amoxicillin - clavulanic acid", "Drug")] == ["amoxicillin", "clavulanic acid"]

@@ -164,7 +164,7 @@ def _drugs(mention: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
 
 #: a combination written with "+" ("etoposide + TBI") or a hyphen between two words ("amoxicillin-clavulanic acid")
 _PLUS = re.compile(r"\s*\+\s*")
-_HYPHEN = re.compile(r"(?<=[a-z]{3})-(?=[a-z]{3})", re.I)
+_HYPHEN = re.compile(r"(?<=[a-z]{3})(?:-|\s+-\s+)(?=[a-z]{3})", re.I)  # "amoxicillin - clavulanic acid" too
 
 
 def _combination(mention: str) -> List[Dict[str, Any]]:
