@@ -172,7 +172,7 @@ class _Scope:
         self.exc = [c for c in self.exc if _plausible(c, text)]
 
     def _mandatory(self, logic: TrialLogic, crit, key) -> None:
-        body = logic.body(crit)
+        body = logic.body(crit) if logic.constraints(crit.id) else None  # without constraints it requires none
         if body is not None:
             self.inc.extend(_loosest(required(body)))
         if crit.logic != "any":

@@ -1004,7 +1004,8 @@ def _template(text: str, kind: str, key: Tuple[Tuple[Any, ...], ...]) -> Optiona
     cons = [ConSpan(str(i), *k) for i, k in enumerate(key)]
     b = _Builder(text, kind, merge_any_of(cons), lambda s, e: (s, e))
     expr = _plain(b.build())
-    lost = [c for c in b.cons if c.id not in set(constraint_ids(expr))]
+    kept = set(constraint_ids(expr))
+    lost = [c for c in b.cons if c.id not in kept]
     if lost:  # a constraint the clause reading left out still counts, joined as the kind joins reasons
         extra = b.combine(lost)
         expr = (_any if b.exclusion else _all)([expr, extra])

@@ -2192,6 +2192,7 @@ _ADVERB = re.compile(r"^" + _words_alt("not_subject_adverb") + r"$", re.I)
 _ANCHOR_WORD = re.compile(r"^(?:after|before|prior|since|following|then|only)$", re.I)
 
 
+@lru_cache(maxsize=20_000)  # subject names repeat across criteria
 def unusable(name: str) -> bool:
     """Whether a subject names nothing a rule can test: made only of study-administration nouns, generic verbs
     adverbs and function words (resources: not_subject, not_subject_verb, not_subject_adverb) ("received", "treatment
@@ -2267,17 +2268,24 @@ def without_predicate(text: str, floor: int, sp: Span) -> Optional[Span]:
     return sp
 
 
+@lru_cache(maxsize=20_000)  # subject names and their words as written repeat across criteria
+def _tail_start(tail: "re.Pattern[str]", phrase: str) -> Optional[int]:
+    """Where `tail` (anchored at the end: `re` tries it from every position) starts in `phrase`, or None."""
+    m = tail.search(phrase)
+    return None if m is None else m.start()
+
+
 def _without_predicate(text: str, floor: int, sp: Span) -> Optional[Span]:
     raw = text[sp.start:sp.end]
     for tail, alone_kept in ((_PREDICATE_TAIL, False), (_MOVING_TAIL, True)):
-        m, n = tail.search(raw), tail.search(sp.name)
+        m, n = _tail_start(tail, raw), _tail_start(tail, sp.name)
         if m is None or n is None:
             continue
-        rest = sp.name[:n.start()].split()
-        if m.start() > 0 and any(not (_STOP.match(w) or _BARE.match(w) or w in _NUMBER_WORDS or _FUNCTION.match(w)
-                                      or w in ("each", "both")) for w in rest):
-            e = _JOIN_END.search(raw, 0, m.start()).start()  # "and present for at least 3 months": no "and"
-            name = _JOIN_END.sub("", sp.name[:n.start()])
+        rest = sp.name[:n].split()
+        if m > 0 and any(not (_STOP.match(w) or _BARE.match(w) or w in _NUMBER_WORDS or _FUNCTION.match(w)
+                             or w in ("each", "both")) for w in rest):
+            e = _JOIN_END.search(raw, 0, m).start()  # "and present for at least 3 months": no "and"
+            name = _JOIN_END.sub("", sp.name[:n])
             return None if _is_unit(name) else _last_item(text, Span(sp.start, sp.start + e, name))
         before = _said_of(text, floor, sp.start)
         if before is not None:

@@ -359,12 +359,22 @@ def _warm_worker(mode: str, model: Optional[str]) -> None:
 
     load(mode, model)  # warm the pipeline once per worker (once in all, before a forking pool starts)
     prepare(mode)  # and the rule resources (1.2 s CPU in fast mode): forked workers share them
+    _warm_writer()
     if mode == "full":  # and the linking indexes Entity.codes reads (0.5-1 s CPU and ~150 MB per worker)
         from ..linking import drugs, icd10cm
 
         for vocabulary in (icd10cm, drugs):
             vocabulary.index()  # both compressed forms are loaded with it
             vocabulary._rows()
+
+
+def _warm_writer() -> None:
+    """Import the Parquet writer, and pandas, which pyarrow imports on its first conversion (0.3 s CPU):
+    before a forking pool starts, once in all rather than once per worker."""
+    import pyarrow as pa
+    import pyarrow.parquet  # noqa: F401
+
+    pa.array([], pa.string())
 
 
 def chunked(records: Iterable[Record], size: int) -> Iterator[Tuple[int, List[Record]]]:
