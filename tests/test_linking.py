@@ -732,3 +732,18 @@ def test_a_salt_or_ester_and_a_spaced_hyphen_combination_name_their_ingredients(
     assert link("sodium", "Drug") == []
     # 'an antibiotic sensitive on the antibiogram (amoxicillin - clavulanic acid, ...)' (LCT)
     assert [c["display"] for c in link("amoxicillin - clavulanic acid", "Drug")] == ["amoxicillin", "clavulanic acid"]
+
+
+@pytest.mark.parametrize("mention,label,code", [
+    # Chia gold mentions (train and dev) and LCT: Index terms, unambiguous abbreviations (also with a plural "s"),
+    # "bowel" = intestine, a release-form suffix, brand and spelling synonyms, a class word
+    ("diabetic macular edema", "Condition", "E11.311"), ("bowel perforation", "Condition", "K63.1"),
+    ("Constrictive pericarditis", "Condition", "I31.1"), ("Hypoalbuminemia", "Condition", "E88.09"),
+    ("Lower respiratory tract infection", "Condition", "J22"), ("acromegaly", "Condition", "E22.0"),
+    ("PBC", "Condition", "K74.3"), ("ILD", "Condition", "J84.9"), ("RLS", "Condition", "G25.81"),
+    ("UTIs", "Condition", "N39.0"), ("MTX", "Drug", "DB00563"), ("Dilantin", "Drug", "DB00252"),
+    ("Belviq XR", "Drug", "DB04871"), ("HIV protease inhibitors", "Drug", "J05AE"),
+])
+def test_chia_and_held_out_terms_abbreviations_and_synonyms(mention, label, code):
+    assert first(mention, label)["code"] == code
+    assert link("Ss", "Condition") == []  # one capital and an s is no plural abbreviation

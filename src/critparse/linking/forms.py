@@ -112,10 +112,18 @@ def expand(mention: str, expansion: Optional[str] = None) -> List[str]:
         out.append(norm(unlisted))
     if expansion:
         out.append(norm(expansion))
-    known = abbreviations().get(mention.strip())
+    known = abbreviations().get(mention.strip()) or _plural_abbreviation(mention.strip())
     if known:
         out.append(norm(known[0]))
     return [f for i, f in enumerate(out) if f and f not in out[:i]]
+
+
+def _plural_abbreviation(mention: str) -> Optional[Tuple[str, str]]:
+    """A known capitals abbreviation with a plural "s" ("UTIs"), as its abbreviation."""
+    stem = mention[:-1]
+    if len(stem) < 2 or not mention.endswith("s") or not stem.isupper():
+        return None
+    return abbreviations().get(stem)
 
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
