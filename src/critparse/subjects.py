@@ -397,6 +397,8 @@ _AGE_ANCHOR = re.compile(r"\bage[ds]?\b|\byears?\s+old\b|\bpatients?\b|\b(?:wo)?
 _OTHER_AGE = re.compile(r"\b(?:gestational|gestation|bone|mental|developmental|post-?menstrual|post-?conceptional|corrected|"
                         r"skeletal)\s+$", re.I)
 _YEARS_AFTER = re.compile(r"\s*(?:years?|yrs)", re.I)
+# a label naming a duration just before the clause ("Duration from time of diagnosis of PD: less than 2 years")
+_DURATION_LABEL = re.compile(r"\b(?:duration|time\s+(?:since|from))\b[^:\n.;]{0,60}:\s*$", re.I)
 _AGE_IN = re.compile(r"\b(?:age[ds]?|years?\s+old|years?\s+of\s+age)\b", re.I)
 
 
@@ -433,12 +435,15 @@ def age_subject(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Op
     if _GROWTH_CHART.search(window) and not _AGE_WORDS.search(text, cstart, min(len(text), cend + 15)):
         return None  # "Z scores for weight-for-age (WAZ) or weight-for-height (WHZ) <3": a growth-chart score
     ucum = _age_unit(text, floor, c, ucum)
-    if ucum == "a" and _NOT_AGE_AFTER.match(text, cend) and not re.search(r"\bage[ds]?\b", window, re.I) \
+    if ucum == "a" and _NOT_AGE_AFTER.match(text, cend) and not re.search(r"\bage[ds]?\b", text[max(floor, cstart - 40):cstart], re.I) \
             and not _AGE_WORDS.search(text, cstart, cend):
-        return None  # "at least 5 years since prior chemotherapy": a duration, not an age
-    if ucum == "a" and re.search(r"\b(?:for|since|after)\s+$", text[max(floor, c.start - 8):c.start], re.I) \
+        return None  # "at least 5 years since prior chemotherapy", "(children 7-17 years of age ...) or are up to 5 years
+        # post therapy": a duration, not an age (an age word further back is the other bound's)
+    if ucum == "a" and re.search(r"\b(?:for|since|after|during)\s+$", text[max(floor, c.start - 8):c.start], re.I) \
             and not _AGE_WORDS.search(text, cstart, min(len(text), cend + 15)):
-        return None  # "has been disease free for over 5 years", "off therapy for more than 2 years": a duration
+        return None  # "has been disease free for over 5 years", "free of symptoms during >= 3 years": a duration
+    if ucum == "a" and _DURATION_LABEL.search(text, max(0, floor - 80), floor) and not _AGE_WORDS.search(window):
+        return None  # "Duration of symptoms: less than 2 years": the labelled duration, not an age
     if ucum == "a" and not (_AGE_WORDS.search(text, max(floor, cstart - 40), min(len(text), cend + 15))
                             or _PERSON.search(window) or all(_STOP.match(w) for w in re.findall(r"[A-Za-z]{2,}", text[floor:c.start]))):
         return None  # "diabetes for more than 5 years": years of something else
