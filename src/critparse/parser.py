@@ -31,7 +31,7 @@ from .prohibition import exclusion_negated
 from .records import Constraint, Criterion, Entity, Normalized, ParsedTrial, TrialInfo
 from .segment import Segment, segment
 from .textsafe import clean_text
-from .subjects import TIME_UNITS
+from .subjects import CONTACT_AGE, TIME_UNITS, contact_ages, contact_list_head
 from .timing import looks_forward
 
 
@@ -164,6 +164,9 @@ def clear_fast_cache() -> None:
 def _hinted(raw: List[Dict[str, Any]], body: str, subject_hint: Optional[str]) -> Optional[List[Dict[str, Any]]]:
     """Under an unnumbered label ("Age:", "Performance status:") whose subject the criterion's own
     constraints do not name, the constraints re-read with that subject; None where the label does not apply."""
+    if subject_hint == CONTACT_AGE:
+        contact_ages(raw, body)  # in place: the list's own constraints, renamed
+        return None
     if subject_hint and all(rc.get("category") in ("other", "count") or rc.get("subject") == "duration"
                             or (subject_hint != "age" and rc.get("category") == "age") for rc in raw):
         return extract(body, subject_hint=subject_hint)
@@ -462,8 +465,11 @@ def _run_docs(pending, nlp) -> Iterator[ParsedTrial]:
 
 
 def _subject_hint(crit: Criterion, by_id: Dict[str, Criterion]) -> Optional[str]:
-    """The subject named by an unnumbered label over this criterion ("Age:", "Performance status:")."""
+    """The subject named by an unnumbered label over this criterion ("Age:", "Performance status:"), or
+    `CONTACT_AGE` under a list of the people a patient must avoid."""
     parent = by_id.get(crit.parent) if crit.parent else None
+    if parent is not None and contact_list_head(parent.clean_text):
+        return CONTACT_AGE  # "No close contact ... with the following people: - Children less than 3 years old"
     if parent is None or parent.role != "group" or parent.number is not None:
         return None
     subj = lookup(parent.clean_text.rstrip(": "))

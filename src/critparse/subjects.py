@@ -14,7 +14,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from . import concepts, lexicon, resources, units
 from .comparisons import Comparison, words
@@ -1447,6 +1447,23 @@ _CONTACT_PEOPLE = re.compile(words()["patterns"]["contact_before"], re.I)  # typ
 _CONTACT_PERSON = re.compile(r"\b" + _words_alt("contact_person") + r"\b", re.I)
 
 
+CONTACT_AGE = "contact age"
+
+
+def contact_list_head(text: str) -> bool:
+    """A criterion that opens a list of the people a patient must avoid or lives with ("No close contact for 2 weeks
+    after each vaccination with the following people:", "household contacts must not have any of the following:")."""
+    return bool(re.search(r"(?:following|:)\s*$", text)) and _CONTACT_PEOPLE.search(text) is not None
+
+
+def contact_ages(rows: List[Dict[str, Any]], body: str) -> None:
+    """In place: the ages of a list item under `contact_list_head` that name young contacts ("Children less than 3
+    years old") are the contacts' ages, never the patient's."""
+    for rc in rows:
+        if rc.get("subject") == "age" and _CONTACT_PERSON.search(body, max(0, rc["start"] - 25), rc["end"] + 1):
+            rc["subject"], rc["category"] = CONTACT_AGE, "duration"  # as `_whose_age` names one in its clause
+
+
 def _whose_age(text: str, sp: Span) -> Span:
     """"Gestational age at least 26 weeks", "bone age < 14 years": an age that is not the patient's own is
     named with its kind (never the patient's age, which screening tests against the birth date)."""
@@ -1455,7 +1472,7 @@ def _whose_age(text: str, sp: Span) -> Span:
     person = _OTHER_PERSON.search(text, max(0, sp.start - 20), sp.start)
     if person is None and _CONTACT_PEOPLE.search(text, max(0, sp.start - 160), sp.start) \
             and _CONTACT_PERSON.search(text, max(0, sp.start - 25), sp.end + 1):
-        return Span(sp.start, sp.end, "contact age")  # "avoid close contact with children < 3 years of age"
+        return Span(sp.start, sp.end, CONTACT_AGE)  # "avoid close contact with children < 3 years of age"
     if person is not None:  # "Donor age <= 45 years", "mothers aged less than 18 years": another person's age
         who = person.group(1).lower()
         return Span(person.start(), sp.end, (who[:-1] if who.endswith("s") else who) + " age")
