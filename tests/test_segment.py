@@ -625,3 +625,15 @@ def test_heading_closed_by_a_full_stop():
     items = [c for c in crits(text) if c.role == "item"]
     assert [(c.id, c.kind) for c in items] == [("inc.1", "inclusion"), ("inc.2", "inclusion"), ("exc.1", "exclusion")]
     assert items[1].text.strip() == "Heavy drinking or binge-drinking"
+
+
+def test_title_case_sub_labels_cut_a_run_on_record():
+    """"PATIENT CHARACTERISTICS: Age: 18 to 75 Performance Status: WHO 0-2 Life Expectancy: Not specified" (119
+    Title Case sub-labels in the XML extract): the run was one item under "Age:", its WHO scores read as ages (age
+    <= 2) and, elsewhere, the age lost."""
+    import critparse
+
+    p = critparse.parse("PATIENT CHARACTERISTICS: Age: 18 to 75 Performance Status: WHO 0-2 Life Expectancy: Not "
+                        "specified Hepatic: Bilirubin normal", mode="fast")
+    got = sorted((c.subject, c.op, c.value) for c in p.constraints)
+    assert got == [("age", "<=", 75.0), ("age", ">=", 18.0), ("ecog", "<=", 2.0), ("ecog", ">=", 0.0)], got

@@ -338,12 +338,24 @@ def _measured_before(prev: List[Found], text: str, floor: int, wstart: int) -> O
     return prev[-1] if _MEASURED_GAP.match(gap) or _MEASURED_ALT_GAP.match(gap) else None
 
 
+# "Performance status: WHO 0-2" (78 in the XML extract): the WHO scale in capitals straight before the scores, after a
+# performance cue (the lexicon leaves a bare "WHO" alone: "patients WHO have", "WHO 2016 classification")
+_WHO_BEFORE = re.compile(r"(?<![\w-])WHO[\s:]*$")
+
+
+def _who_scale(text: str, floor: int, c: Comparison) -> List[Span]:
+    m = _WHO_BEFORE.search(text, max(floor, c.start - 8), c.start)
+    if m is None or not re.search(r"(?i)performance|\bps\b", text[max(0, c.start - 60):m.start()]):  # the label too
+        return []
+    return [Span(m.start(), m.start() + 3, "who performance status")]
+
+
 def _performance(c: Comparison, text: str, mentions: Mentions) -> List[Found]:
     """"ECOG 0 or 1", "ECOG 0, 1 or 2", "Karnofsky 70": performance scores stand without an operator."""
     floor = mentions.floor(c.start)
     if not _PERF_CUE.search(text, max(floor, c.start - 80), c.start):
         return []
-    subs = mention_list(mentions, text, c.start, floor)
+    subs = mention_list(mentions, text, c.start, floor) or _who_scale(text, floor, c)
     if not subs or not all(s.name in _PERF for s in subs) or c.unit not in (None, "%"):
         return []
     tail = re.match(r"(?:\s*(?:,\s*(?:or|and)\b|,|or|and|-)\s*(" + NUM + r"))+", text[c.value_end:])  # "0, 1, or 2"
@@ -863,6 +875,8 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
     if drink is not None:  # "more than 3 drinks per day": alcohol intake, whatever head phrase came before
         named = [s for s in a.subjects if s.name and s.end <= c.start and _ALCOHOL_WORD.search(text, s.start, s.end)]
         a = Attachment([Span(named[0].start, named[-1].end, "alcohol") if named else Span(*drink, "alcohol")], None, c.end)
+    if not a.subjects and c.unit is None:
+        a = Attachment(_who_scale(text, mentions.floor(c.start), c), "performance")
     if not a.subjects:  # no subject of its own: kept, unnamed, for `_link` to carry the one before it
         a = Attachment([Span(c.start, c.start, "")], "other")
     found = records(c, a, text)

@@ -30,8 +30,15 @@ def _load_words(key: str) -> List[str]:
     return []
 
 
+def _title_or_lower(label: str) -> str:
+    """A sub-label as written ("Performance status") or in Title Case ("Performance Status": 119 in the XML
+    extract): each later word's first letter in either case."""
+    words = [re.escape(w) for w in label.split()]
+    return r"\s+".join([words[0]] + ["[%s%s]%s" % (w[0].lower(), w[0].upper(), w[1:]) for w in words[1:]])
+
+
 SUBLABEL = re.compile(r"(?<!\S)(?:%s)\s*:(?=\s|$)" % "|".join(
-    re.escape(w).replace(r"\ ", r"\s+") for w in sorted(_load_words("sublabels"), key=len, reverse=True)))
+    _title_or_lower(w) for w in sorted(_load_words("sublabels"), key=len, reverse=True)))
 STARTER = re.compile(r"(?<=[a-z0-9%%)\]]) +(?=(?:%s)\b(?!\.))" % "|".join(
     re.escape(w).replace(r"\ ", r"\s+") for w in sorted(_load_words("starters"), key=len, reverse=True)))
 INLINE_HEAD = re.compile(r"(?<!\S)(?:--\s*[A-Za-z][A-Za-z/ ]{3,40}?\s*--|(?:DISEASE|PATIENT)\s+CHARACTERISTICS\s*:|"
