@@ -439,9 +439,10 @@ def age_subject(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Op
             and not _AGE_WORDS.search(text, cstart, cend):
         return None  # "at least 5 years since prior chemotherapy", "(children 7-17 years of age ...) or are up to 5 years
         # post therapy": a duration, not an age (an age word further back is the other bound's)
-    if ucum == "a" and re.search(r"\b(?:for|since|after|during)\s+$", text[max(floor, c.start - 8):c.start], re.I) \
+    if ucum == "a" and re.search(r"\b(?:for|since|after|during)\s+$", text[max(floor, c.start - 30):c.start], re.I) \
             and not _AGE_WORDS.search(text, cstart, min(len(text), cend + 15)):
-        return None  # "has been disease free for over 5 years", "free of symptoms during >= 3 years": a duration
+        return None  # "has been disease free for over 5 years", "free of symptoms during >= 3 years", "in remission for\r\n
+        # more than 5 years" (a hand-wrapped line): a duration
     if ucum == "a" and _DURATION_LABEL.search(text, max(0, floor - 80), floor) and not _AGE_WORDS.search(window):
         return None  # "Duration of symptoms: less than 2 years": the labelled duration, not an age
     if ucum == "a" and not (_AGE_WORDS.search(text, max(floor, cstart - 40), min(len(text), cend + 15))
