@@ -399,6 +399,11 @@ _OTHER_AGE = re.compile(r"\b(?:gestational|gestation|bone|mental|developmental|p
 _YEARS_AFTER = re.compile(r"\s*(?:years?|yrs)", re.I)
 # a label naming a duration just before the clause ("Duration from time of diagnosis of PD: less than 2 years")
 _DURATION_LABEL = re.compile(r"\b(?:duration|time\s+(?:since|from))\b[^:\n.;]{0,60}:\s*$", re.I)
+# a thing, not a person, right before an age in hours, days or weeks: its last word a noun of 3+ letters ("Injury
+# greater than 8 hours old"); a person's age in years or months is never read so ("HIV-positive woman over 13 years old")
+_THING_OLD = re.compile(r"\b(?!(?:is|are|be|was|were|been|has|have|had|must|should|who|and|or|the|a|an|than|of|at|no|not|"
+                        r"aged?|least|more|less|greater|older|younger|over|under|above|below)\b)[A-Za-z]{3,}[\s,]+"
+                        r"(?:(?:greater|more|less|older|younger)\s+than|over|under|above|below|[<>]=?|at\s+least)?\s*$", re.I)
 _AGE_IN = re.compile(r"\b(?:age[ds]?|years?\s+old|years?\s+of\s+age)\b", re.I)
 
 
@@ -409,7 +414,7 @@ def _age_unit(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Opti
     if ucum is None and (re.search(r"\b(?:older|younger|years?\s+old|of\s+age)\b", text[cstart:cend], re.I)
                          or _YEARS_NEXT.match(text, cend) or _PERSON_BEFORE.search(text, floor, cstart)):
         return "a"  # "men 18 or older", "over 18 and under 75 years of age"
-    if ucum in ("mo", "wk", "d") and _AGE_WORDS.search(text, max(floor, cstart - 15), min(len(text), cend + 8)):
+    if ucum in ("mo", "wk", "d", "h") and _AGE_WORDS.search(text, max(floor, cstart - 15), min(len(text), cend + 8)):
         return "a"
     return ucum
 
@@ -434,6 +439,12 @@ def age_subject(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Op
     window = text[floor:cstart]
     if _GROWTH_CHART.search(window) and not _AGE_WORDS.search(text, cstart, min(len(text), cend + 15)):
         return None  # "Z scores for weight-for-age (WAZ) or weight-for-height (WHZ) <3": a growth-chart score
+    if ucum in ("h", "d", "wk") and _THING_OLD.search(text, floor, c.start) \
+            and re.search(r"\bold\b", text[cstart:min(len(text), cend + 12)], re.I) \
+            and not re.search(r"\bage[ds]?\b", text[max(floor, cstart - 40):cstart], re.I) \
+            and not re.search(r"\bof\s+age\b", text[cstart:min(len(text), cend + 8)], re.I) \
+            and not _PERSON.search(text, floor, c.start):
+        return None  # "Injury greater than 8 hours old", "fracture over 3 days old": the age of a thing, no patient's
     ucum = _age_unit(text, floor, c, ucum)
     if ucum == "a" and _NOT_AGE_AFTER.match(text, cend) and not re.search(r"\bage[ds]?\b", text[max(floor, cstart - 40):cstart], re.I) \
             and not _AGE_WORDS.search(text, cstart, cend):
