@@ -222,7 +222,11 @@ def _one_sided(m: "re.Match[str]") -> Optional[str]:
 def _op_of_one(m: "re.Match[str]") -> Optional[str]:
     """The operator of a comparison match read as one value."""
     if m.group("pre"):
-        return PRE_OPS.get(" ".join(m.group("pre").lower().split()))
+        pre = PRE_OPS.get(" ".join(m.group("pre").lower().split()))
+        post = POST_OPS.get(" ".join(m.group("post").lower().split())) if m.group("post") else None
+        # "CRAFFT = 2 or higher", "BMI = 30 kg/m2 or greater" (5 in the XML extract and LCT): the words say which
+        # side, the "=" is a lost ">=" / "<="
+        return post if pre == "=" and post in (">=", "<=") else pre
     if m.group("post"):
         return POST_OPS.get(" ".join(m.group("post").lower().split()))
     return None
