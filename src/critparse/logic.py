@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from .expression import ConSpan, bound_of, criterion_expression, group_sex
+from .negated_headers import denies_each, is_negated_header
 from .normalize import normalize
 from .records import Constraint, Criterion, member_key  # noqa: F401  (member_key re-exported)
 
@@ -307,7 +308,9 @@ class TrialLogic:
             parts.append(body)  # an item over sub-items: its own text alone is a header, the sub-items decide
         kids = [n for n in (self.criterion_node(ch, cohort) for ch in self.children(crit.id, cohort)) if n]
         if kids:
-            if crit.kind == "exclusion" or crit.logic == "any":
+            if is_negated_header(crit):  # "No X, including any of the following:" (critparse.negated_headers)
+                parts.append(Node("and" if denies_each(crit) else "or", kids) if len(kids) > 1 else kids[0])
+            elif crit.kind == "exclusion" or crit.logic == "any":
                 parts.append(Node("or", kids) if len(kids) > 1 else kids[0])
             else:
                 parts.append(Node("and", kids) if len(kids) > 1 else kids[0])

@@ -24,6 +24,7 @@ from .errors import Errors
 from .expression import ConSpan, age_guard, bound_key, bound_of, criterion_expression, keyed_expression
 from .lexicon import lookup
 from .linking import LINKED_LABELS, link
+from .negated_headers import negate_listed_items
 from .negated_lists import join_negated_lists
 from .negation import negate_constraints, negated_but_for_excluded, restates_exclusion
 from .normalize import NormalizedText, normalize
@@ -306,7 +307,7 @@ def _run_fast(pending, nlp=None) -> Iterator[ParsedTrial]:
                 expr = keyed_expression(ntext[base:end], crit.kind, spans, [c.id for c in cons],
                                         lambda s, e, base=base: nt.to_original(base + s, base + e))
                 crit.expression = join_negated_lists(expr, _negated_spans(rows, cons), ntext[base:end])
-        yield parsed
+        yield negate_listed_items(parsed)
 
 
 def _attach_expression(seg: Segment, nt: NormalizedText, rows: Sequence[tuple], cons: List[Constraint]) -> None:
@@ -444,7 +445,7 @@ def _run(pending, nlp) -> Iterator[ParsedTrial]:
             _attach_expression(seg, nt, local[key][0], cons)
             parsed.constraints.extend(cons)
             parsed.entities.extend(ents)
-        yield parsed
+        yield negate_listed_items(parsed)
 
 
 def _run_docs(pending, nlp) -> Iterator[ParsedTrial]:
@@ -461,7 +462,7 @@ def _run_docs(pending, nlp) -> Iterator[ParsedTrial]:
             _attach_expression(seg, nt, rows[0], cons)
             parsed.constraints.extend(cons)
             parsed.entities.extend(ents)
-        yield parsed
+        yield negate_listed_items(parsed)
 
 
 def _subject_hint(crit: Criterion, by_id: Dict[str, Criterion]) -> Optional[str]:

@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from ..records import SCHEMA_VERSION, Constraint, Criterion, provide
 from ..logic import Node, TrialLogic, criterion_expr, loinc, required, sufficient
+from ..negated_headers import is_negated_header
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..records import ParsedTrial
@@ -202,7 +203,7 @@ def to_group(parsed: "ParsedTrial") -> Dict[str, Any]:
 
     any_parent: Dict[str, str] = {}
     for crit in parsed.criteria:
-        if crit.logic == "any" or crit.kind == "exclusion":
+        if (crit.logic == "any" or crit.kind == "exclusion") and not is_negated_header(crit):
             for ch in logic.children(crit.id):
                 any_parent[ch.id] = crit.id
 
