@@ -433,32 +433,46 @@ _GROWTH_CHART = re.compile(r"-for-ages?\b|"
                            re.I)
 
 
+def _thing_old(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> bool:
+    """"Injury greater than 8 hours old", "fracture over 3 days old": the age of a thing, no patient's."""
+    cstart, cend = c.value_start, c.end
+    return ucum in ("h", "d", "wk") and _THING_OLD.search(text, floor, c.start) is not None \
+        and re.search(r"\bold\b", text[cstart:min(len(text), cend + 12)], re.I) is not None \
+        and not re.search(r"\bage[ds]?\b", text[max(floor, cstart - 40):cstart], re.I) \
+        and not re.search(r"\bof\s+age\b", text[cstart:min(len(text), cend + 8)], re.I) \
+        and not _PERSON.search(text, floor, c.start)
+
+
+def _years_of_something_else(text: str, floor: int, c: Comparison) -> bool:
+    """Years read as an age unit that measure something else: a duration or a time since an event."""
+    cstart, cend = c.value_start, c.end
+    window = text[floor:cstart]
+    if _NOT_AGE_AFTER.match(text, cend) and not re.search(r"\bage[ds]?\b", text[max(floor, cstart - 40):cstart], re.I) \
+            and not _AGE_WORDS.search(text, cstart, cend):
+        return True  # "at least 5 years since prior chemotherapy", "(children 7-17 years of age ...) or are up to 5 years
+        # post therapy": a duration, not an age (an age word further back is the other bound's)
+    if re.search(r"\b(?:for|since|after|during)\s+$", text[max(floor, c.start - 30):c.start], re.I) \
+            and not _AGE_WORDS.search(text, cstart, min(len(text), cend + 15)):
+        return True  # "has been disease free for over 5 years", "free of symptoms during >= 3 years", "in remission for\r\n
+        # more than 5 years" (a hand-wrapped line): a duration
+    if _DURATION_LABEL.search(text, max(0, floor - 80), floor) and not _AGE_WORDS.search(window):
+        return True  # "Duration of symptoms: less than 2 years": the labelled duration, not an age
+    return not (_AGE_WORDS.search(text, max(floor, cstart - 40), min(len(text), cend + 15))
+                or _PERSON.search(window) or all(_STOP.match(w) for w in re.findall(r"[A-Za-z]{2,}", text[floor:c.start])))
+    # ^ "diabetes for more than 5 years": years of something else
+
+
 def age_subject(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Optional[Span]:
     """An age: a years value with an age word, a person, or nothing else before it."""
     cstart, cend = c.value_start, c.end
     window = text[floor:cstart]
     if _GROWTH_CHART.search(window) and not _AGE_WORDS.search(text, cstart, min(len(text), cend + 15)):
         return None  # "Z scores for weight-for-age (WAZ) or weight-for-height (WHZ) <3": a growth-chart score
-    if ucum in ("h", "d", "wk") and _THING_OLD.search(text, floor, c.start) \
-            and re.search(r"\bold\b", text[cstart:min(len(text), cend + 12)], re.I) \
-            and not re.search(r"\bage[ds]?\b", text[max(floor, cstart - 40):cstart], re.I) \
-            and not re.search(r"\bof\s+age\b", text[cstart:min(len(text), cend + 8)], re.I) \
-            and not _PERSON.search(text, floor, c.start):
-        return None  # "Injury greater than 8 hours old", "fracture over 3 days old": the age of a thing, no patient's
+    if _thing_old(text, floor, c, ucum):
+        return None
     ucum = _age_unit(text, floor, c, ucum)
-    if ucum == "a" and _NOT_AGE_AFTER.match(text, cend) and not re.search(r"\bage[ds]?\b", text[max(floor, cstart - 40):cstart], re.I) \
-            and not _AGE_WORDS.search(text, cstart, cend):
-        return None  # "at least 5 years since prior chemotherapy", "(children 7-17 years of age ...) or are up to 5 years
-        # post therapy": a duration, not an age (an age word further back is the other bound's)
-    if ucum == "a" and re.search(r"\b(?:for|since|after|during)\s+$", text[max(floor, c.start - 30):c.start], re.I) \
-            and not _AGE_WORDS.search(text, cstart, min(len(text), cend + 15)):
-        return None  # "has been disease free for over 5 years", "free of symptoms during >= 3 years", "in remission for\r\n
-        # more than 5 years" (a hand-wrapped line): a duration
-    if ucum == "a" and _DURATION_LABEL.search(text, max(0, floor - 80), floor) and not _AGE_WORDS.search(window):
-        return None  # "Duration of symptoms: less than 2 years": the labelled duration, not an age
-    if ucum == "a" and not (_AGE_WORDS.search(text, max(floor, cstart - 40), min(len(text), cend + 15))
-                            or _PERSON.search(window) or all(_STOP.match(w) for w in re.findall(r"[A-Za-z]{2,}", text[floor:c.start]))):
-        return None  # "diabetes for more than 5 years": years of something else
+    if ucum == "a" and _years_of_something_else(text, floor, c):
+        return None
     if ucum == "a" or _AGE_IN.search(text, floor, min(len(text), cend + 20)):
         if ucum in (None, "a") and (ucum == "a" or _YEARS_AFTER.match(text, cend) or re.search(r"\bage[ds]?\b", window, re.I)):
             am = list(_AGE_ANCHOR.finditer(window))
