@@ -397,8 +397,6 @@ _AGE_ANCHOR = re.compile(r"\bage[ds]?\b|\byears?\s+old\b|\bpatients?\b|\b(?:wo)?
 _OTHER_AGE = re.compile(r"\b(?:gestational|gestation|bone|mental|developmental|post-?menstrual|post-?conceptional|corrected|"
                         r"skeletal)\s+$", re.I)
 _YEARS_AFTER = re.compile(r"\s*(?:years?|yrs)", re.I)
-# a label naming a duration just before the clause ("Duration from time of diagnosis of PD: less than 2 years")
-_DURATION_LABEL = re.compile(r"\b(?:duration|time\s+(?:since|from))\b[^:\n.;]{0,60}:\s*$", re.I)
 # a thing, not a person, right before an age in hours, days or weeks: its last word a noun of 3+ letters ("Injury
 # greater than 8 hours old"); a person's age in years or months is never read so ("HIV-positive woman over 13 years old")
 _THING_OLD = re.compile(r"\b(?!(?:is|are|be|was|were|been|has|have|had|must|should|who|and|or|the|a|an|than|of|at|no|not|"
@@ -455,8 +453,6 @@ def _years_of_something_else(text: str, floor: int, c: Comparison) -> bool:
             and not _AGE_WORDS.search(text, cstart, min(len(text), cend + 15)):
         return True  # "has been disease free for over 5 years", "free of symptoms during >= 3 years", "in remission for\r\n
         # more than 5 years" (a hand-wrapped line): a duration
-    if _DURATION_LABEL.search(text, max(0, floor - 80), floor) and not _AGE_WORDS.search(window):
-        return True  # "Duration of symptoms: less than 2 years": the labelled duration, not an age
     return not (_AGE_WORDS.search(text, max(floor, cstart - 40), min(len(text), cend + 15))
                 or _PERSON.search(window) or all(_STOP.match(w) for w in re.findall(r"[A-Za-z]{2,}", text[floor:c.start])))
     # ^ "diabetes for more than 5 years": years of something else
