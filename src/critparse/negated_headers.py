@@ -17,16 +17,19 @@ from . import resources
 from .records import Criterion, ParsedTrial
 
 
+_KEYS = ("negated_header", "negated_header_not", "negated_item", "negated_header_list", "negated_header_each")
+
+
 @lru_cache(maxsize=1)
-def _patterns() -> Tuple["re.Pattern[str]", "re.Pattern[str]", "re.Pattern[str]", "re.Pattern[str]"]:
+def _patterns() -> Tuple["re.Pattern[str]", ...]:
+    """The patterns of `_KEYS`, in that order (resources/negated_list_words.toml)."""
     w = tomllib.loads(resources.read_text("negated_list_words.toml"))
-    return (re.compile(w["negated_header"], re.I), re.compile(w["negated_header_not"], re.I),
-            re.compile(w["negated_item"], re.I), re.compile(w["negated_header_list"], re.I))
+    return tuple(re.compile(w[k], re.I) for k in _KEYS)
 
 
 def is_negated_header(crit: Criterion) -> bool:
     """An inclusion item that opens a list of what the patient must not have."""
-    head, not_head, _, lists = _patterns()
+    head, not_head, _, lists, _ = _patterns()
     text = crit.clean_text or crit.text
     return crit.kind == "inclusion" and crit.role == "item" and bool(head.search(text)) and bool(lists.search(text)) \
         and not not_head.search(text)
@@ -35,12 +38,7 @@ def is_negated_header(crit: Criterion) -> bool:
 def denies_each(crit: Criterion) -> bool:
     """Whether a negated header's sub-items are each denied (examples, alternatives: joined by `all` once denied)
     rather than denied together (a definition by all of them: joined by `any` once denied)."""
-    return _each().search(crit.clean_text or crit.text) is not None
-
-
-@lru_cache(maxsize=1)
-def _each() -> "re.Pattern[str]":
-    return re.compile(tomllib.loads(resources.read_text("negated_list_words.toml"))["negated_header_each"], re.I)
+    return _patterns()[4].search(crit.clean_text or crit.text) is not None
 
 
 def _denied(parsed: ParsedTrial) -> Set[str]:
