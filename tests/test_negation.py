@@ -412,3 +412,33 @@ def test_a_run_on_no_inside_a_subject_negates_its_item():
     mi = [c for c in cons if c.unit == "mo"]
     assert mi and all(c.negated for c in mi)
     assert [c.negated for c in cons if c.unit == "%"] == [False]
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+@pytest.mark.parametrize("nct, con_words", [
+    ("NCT00001596", "potassium less than 3.0"),  # 'Significant laboratory abnormalities, including but not limited to'
+    ("NCT00493038", "count < 1000/mm3"),         # 'immunodeficiency diseases including, but not limited to: neutropenia'
+    ("NCT00499109", "myocardial infarction within 6 months"),
+])
+def test_not_limited_to_widens_a_list_and_negates_nothing(corpora, mode, nct, con_words):
+    """'including (,) but not limited to' says a list is open, it denies nothing (154 in the XML extract): a
+    PSEUDO phrase, which also outlasts the 'but' and ',' TERMINATE rules inside it. These exclusions were negated,
+    so a patient with potassium < 3.0 passed them."""
+    import critparse
+
+    from conftest import xml_record
+
+    parsed = critparse.parse(xml_record(corpora, nct), trial_id=nct, mode=mode)
+    cons = [k for k in parsed.constraints if con_words in " ".join(k.text.split())]
+    assert cons and not any(k.negated for k in cons), [(k.subject, k.text, k.negated) for k in cons]
+
+
+def test_a_punctuation_phrase_rule_outlasts_the_comma_terminator():
+    """A rule ', but not limited to' (a punctuation character, then words) is matched in fast mode as ConText's
+    phrase matcher matches it, and wins over the ',' TERMINATE it starts with."""
+    from critparse.negation import rules, scopes
+
+    assert any(key == ", but not limited to" for _, key in rules().punct_phrases)
+    text = "No serious illness including, but not limited to myocardial infarction"
+    ((_, _, s, e),) = scopes(text)
+    assert text[s:e].endswith("myocardial infarction")

@@ -123,7 +123,9 @@ class _Rules:
 
         self.by_key: Dict[str, Tuple[str, str, int]] = {}
         word_seqs: List[List[str]] = []
-        self.punct_terminators = []
+        self.punct_terminators: List[str] = []
+        # "," then words (", including"): outlasts the "," TERMINATE in the pruning, as in ConText
+        self.punct_phrases: List[Tuple["re.Pattern[str]", str]] = []
         # one-token literals with punctuation inside ("and/or") are tokens only as the exception is written
         self.exact_case = set()
         for r in data["context_rules"]:
@@ -138,10 +140,7 @@ class _Rules:
                     continue
                 self.by_key[key] = (cat, direction, len(toks))
                 if not toks[0][0].isalnum():
-                    if len(toks) != 1 or direction != "TERMINATE":
-                        raise ValueError(f"context rule {r!r}: a rule starting with punctuation must be one "
-                                         "TERMINATE character")
-                    self.punct_terminators.append(toks[0])
+                    self._punct_rule(r, toks, direction)
                     continue
                 if len(toks) == 1 and not toks[0].isalnum():
                     self.exact_case.add(key)
@@ -160,6 +159,18 @@ class _Rules:
         neg = [_token_regex(k.split()) for k, v in self.by_key.items() if v[0] == NEGATION_CATEGORY and k[0].isalnum()]
         any_neg = _START + "(?:" + trie_regex(neg) + ")" + _END
         self.any_negation, self.any_negation_i = regexguard.compile(any_neg), regexguard.compile(any_neg, re.I)
+
+
+    def _punct_rule(self, r: Dict[str, Any], toks: List[str], direction: str) -> None:
+        """A rule opening with punctuation: one TERMINATE character, or that character then words."""
+        if len(toks) == 1 and direction == "TERMINATE":
+            self.punct_terminators.append(toks[0])
+        elif len(toks) > 1 and len(toks[0]) == 1 and all(t.isalpha() for t in toks[1:]):
+            atoms = [re.escape(toks[0]), " "] + _token_regex(toks[1:])
+            self.punct_phrases.append((re.compile("".join(atoms) + _END), " ".join(toks)))
+        else:
+            raise ValueError(f"context rule {r!r}: a rule starting with punctuation must be one TERMINATE "
+                             "character, or one punctuation character and words")
 
 
 @lru_cache(maxsize=1)
@@ -296,6 +307,10 @@ def scopes(text: str) -> List[Tuple[int, int, int, int]]:
     if r.punct is not None:
         for m in r.punct.finditer(text):
             cat, direction, ntok = r.by_key[m.group(0)]
+            mods.append([m.start(), m.end(), cat, direction, ntok, 0, 0])
+    for rx, key in r.punct_phrases:
+        for m in rx.finditer(low):
+            cat, direction, ntok = r.by_key[key]
             mods.append([m.start(), m.end(), cat, direction, ntok, 0, 0])
     mods = _prune(mods)
     if not any(m[2] == NEGATION_CATEGORY for m in mods):
