@@ -442,3 +442,20 @@ def test_a_punctuation_phrase_rule_outlasts_the_comma_terminator():
     text = "No serious illness including, but not limited to myocardial infarction"
     ((_, _, s, e),) = scopes(text)
     assert text[s:e].endswith("myocardial infarction")
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+@pytest.mark.parametrize("nct, con_words", [
+    ("NCT00498680", "upper limit of normal"),     # 'cannot take PDE5 inhibitors (... cirrhosis or ALT ...>2x ULN)'
+    ("NCT00499421", "body weight greater than 300 pounds"),  # 'the CT bore ... cannot accommodate (i.e. ...)'
+])
+def test_a_bracket_after_cannot_explains_it_and_is_not_denied(corpora, mode, nct, con_words):
+    """The bracket after "cannot X" says why or how much: these exclusions excluded the patients whose ALT or
+    weight was normal."""
+    import critparse
+
+    from conftest import xml_record
+
+    parsed = critparse.parse(xml_record(corpora, nct), trial_id=nct, mode=mode)
+    cons = [k for k in parsed.constraints if con_words in " ".join(k.text.split())]
+    assert cons and not any(k.negated for k in cons), [(k.subject, k.text, k.negated) for k in cons]

@@ -397,6 +397,12 @@ _WITHOUT_END = re.compile(r"[:\[]|\b(?:with|if|who|whose|must|allowed|provided|u
                           r"|\bin\s+(?:patients|subjects|participants|women|men|those|children)\b")
 
 
+# "cannot" / "can not": a bracket after it gives the reason or the measure of the inability ("cannot take PDE5
+# inhibitors (severe hepatic diseases- cirrhosis or ALT > 2x upper limit of normal)", "that the CT bore cannot
+# accommodate (i.e. height greater than 6' 3\" or body weight greater than 300 pounds)"), not a thing denied
+_CAN = re.compile(r"\bcan ?$", re.I)
+
+
 def _scope_end(text: str, trigger: str, me: int, se: int) -> int:
     """Where the scope of a "non" prefix or of "without" ends (at most `se`)."""
     if trigger == "non":
@@ -463,6 +469,8 @@ def cut_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):
             end = _scope_end(text, trigger, me, se)
         if ss >= me and "(" in text:
             end = _bracket_end(text, ms, me, end)
+            if trigger == "not" and _CAN.search(text, max(0, ms - 4), ms):  # "cannot take X (ALT > 2 x ULN)"
+                end = min(end, text.find("(", me, end) % (end + 1))
         if labels is not None and ss >= me:  # a forward scope ends at an inline sub-heading ("... Renal: Creatinine")
             m = labels.search(text, me, end)
             end = m.start() if m else end
