@@ -257,9 +257,15 @@ _MONTHS_AFTER_YEARS = re.compile(r"\s*(?:and\s+)?(1[01]|[1-9]|one|two|three|four
 _DATE_LIKE = re.compile(r"^\s*(?:\(?(?:19|20)\d\d\b|\d{4}\.v\d)")
 
 
+_IDENTIFIER_HEAD = re.compile(r"\b(?i:" + "|".join(words()["words"]["identifier_heads"]) + r")\s+(?:(?i:no)\.?\s*|#\s*)?$")
+
+
 def _glued(m: "re.Match[str]", text: str, unit_text: Optional[str], rel: Optional[str], pct: Optional[str]) -> bool:
-    """A number that is part of a name, a date or a version ("CD19", "HER2", "(2016)", "2016.v1", "10^999")."""
+    """A number that is part of a name, a date, a version or a study's number ("CD19", "HER2", "(2016)",
+    "2016.v1", "10^999", "PDL Study 195-301")."""
     v1s, v1e = m.span("v1")
+    if not unit_text and not m.group("pre") and _IDENTIFIER_HEAD.search(text, max(0, v1s - 20), v1s):
+        return True
     if v1s > 0 and (text[v1s - 1].isalpha() or text[v1s - 1] in "-+") and not m.group("pre") and not m.group("between"):
         return True
     if _DATE_LIKE.match(text[v1s:v1s + 8]) and not unit_text and not rel and not pct:
