@@ -536,6 +536,12 @@ _SINCE = re.compile(
     r"discontinuation|date)\s+of\s+)?(?:(?:any|all|the|their|his|her|last|prior|previous|most\s+recent|other|or\s+concurrent)\s+)*"
     r"(?P<what>[A-Za-z][\w\-]*(?:(?:[ \t]+|[ \t]*\n[ \t]*(?!\n))(?!(?:and|or|with|to|for|at|in|within|before|prior|unless|except|if|"
     r"no|not|none|but|during|until|while|is|are|was|must|should)\b)[A-Za-z][\w\-]*){0,3})", re.I)
+_SINCE_STOP = (r"(?!(?:and|or|with|to|for|at|in|within|before|prior|unless|except|if|no|not|none|but|during|until|while|is|"
+               r"are|was|must|should|more|longer|less|greater|later|earlier|who|which|that|when|as|known|concurrent)\b)")
+# "since prior X or Y Z": the rest of a list joined by "or" ("specific or nonspecific immunotherapy")
+_SINCE_GAP = r"(?:[ \t]+|[ \t]*\n[ \t]*(?!\n))"  # a wrapped line, not a blank one
+_SINCE_OR = re.compile(_SINCE_GAP + r"(?-i:or|and/or)" + _SINCE_GAP + _SINCE_STOP + r"(?:(?:any|other|prior|previous)"
+                       + _SINCE_GAP + r")?[A-Za-z][\w\-]*(?:" + _SINCE_GAP + _SINCE_STOP + r"[A-Za-z][\w\-]*){0,3}", re.I)
 _TEMPORAL_LEAD = re.compile(
     r"^(?:(?:concurrent|current|prior|previous|recent|ongoing|active)\s+)?(?:therapy|treatment|use|administration|exposure|vaccination)\s+(?:with|of|to)\s+"
     r"|^(?:treated|treatment|therapy|received|receiving|use|used|taken|taking|administration)\s+(?:with|of)?\s*"
@@ -593,6 +599,12 @@ def since_subject(text: str, end: int) -> Optional[Span]:
     while len(words_) > 1 and _FUNCTION.match(words_[-1].group(0)):  # "since the last irradiation date of the"
         words_.pop()
     e = s + words_[-1].end()
+    more = _SINCE_OR.match(text, e) if len(words_) == len(m.group("what").split()) else None
+    if more is not None:  # "since prior hormonal or biologic therapy": the window is over the whole list
+        tail = list(re.finditer(r"\S+", text[e:more.end()]))
+        while tail and (_FUNCTION.match(tail[-1].group(0)) or tail[-1].group(0).lower() in ("or", "and/or", "other", "any")):
+            tail.pop()  # "or any other" cut by the word limit
+        e = e + tail[-1].end() if len(tail) > 1 else e
     return _complemented(text, Span(s, e, " ".join(text[s:e].lower().split())))
 
 
