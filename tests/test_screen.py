@@ -148,3 +148,18 @@ def test_cli_screen(tmp_path, seed_text):
     bad = subprocess.run([sys.executable, "-m", "critparse", "screen", str(trial), str(tmp_path / "nope.json")],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "critparse: error" in bad.stderr
+
+
+@pytest.mark.parametrize("ast_x_uln, conditions, verdict", [
+    (1.5, [], "eligible"),
+    (3.0, ["liver metastases"], "eligible"),   # the bracket's limit holds for them
+    (3.0, [], "undetermined"),                 # is the guard's group known not to apply? no condition list says so
+    (6.0, ["liver metastases"], "ineligible"),
+])
+def test_a_bracketed_limit_for_a_group_is_its_alternative(ast_x_uln, conditions, verdict):
+    """NCT00006477 (ctgov_xml_2023): 'AST and ALT less than 2 times ULN (5 times ULN if liver metastases
+    present)'. The bracket gave no constraint, so a patient with liver metastases and AST at 3 x ULN was ineligible."""
+    parsed = critparse.parse("Inclusion Criteria:\n- AST and ALT less than 2 times ULN (5 times ULN if liver "
+                             "metastases present)")
+    labs = {"ast": {"value": ast_x_uln * 40, "unit": "U/L", "uln": 40}, "alt": {"value": 30, "unit": "U/L", "uln": 40}}
+    assert screen(parsed, {"labs": labs, "conditions": conditions}).verdict == verdict

@@ -406,8 +406,34 @@ def _score_list(c: Comparison, text: str, mentions: Mentions, hint: Optional[str
 def _bare(c: Comparison, text: str, mentions: Mentions, prev: List[Found], hint: Optional[str] = None) -> List[Found]:
     """Numbers without an operator that still bound something: windows, performance statuses, a score's
     listed values."""
-    return _alt_window(c, text, prev) or _half_lives(c, text, prev) or _window(c, text, mentions, prev) or _performance(c, text, mentions) \
-        or _score_list(c, text, mentions, hint) or _lasting(c, text)
+    return _alt_limit(c, text, prev) or _alt_window(c, text, prev) or _half_lives(c, text, prev) \
+        or _window(c, text, mentions, prev) or _performance(c, text, mentions) or _score_list(c, text, mentions, hint) \
+        or _lasting(c, text)
+
+
+_NOT_ALT_LIMIT = frozenset({"temporal", "duration", "performance", "age"})
+_ALT_LIMIT_GAP = re.compile(r"^\s*\(\s*(?:or\s+)?$", re.I)
+_SUBGROUP_AFTER = re.compile(r"\s*(?:if|for|in|with)\b", re.I)
+
+
+def _alt_limit(c: Comparison, text: str, prev: List[Found]) -> List[Found]:
+    """"AST and ALT less than 2 times ULN (5 times ULN if liver metastases present)": a bare limit in brackets
+    after a limit, for a group of patients, is that group's limit on the same subjects with the same operator
+    (58 such brackets in the corpora); the expression builder reads its "if" as the guard of an alternative."""
+    if c.op is not None or c.is_range or not prev or not _ALT_LIMIT_GAP.match(text[prev[-1].end:c.start]) \
+            or not _SUBGROUP_AFTER.match(text, c.end):
+        return []
+    last = [p for p in prev if p.end == prev[-1].end and p.op == prev[-1].op and p.value == prev[-1].value]
+    if c.unit in TIME_UNITS or any(p.op not in ("<", "<=", ">", ">=") or p.category in _NOT_ALT_LIMIT for p in last) \
+            or any(p.end == prev[-1].end and p.op != prev[-1].op for p in prev):
+        return []  # "(6 weeks for nitrosoureas)" is another event's window; "Karnofsky 70%-100% (50% if
+        # hospitalized)" lowers a range's other end
+    same_scale = c.relative_to is not None and all(p.relative_to == c.relative_to for p in last) \
+        or c.relative_to is None and c.unit is not None and all(p.relative_to is None and p.unit == c.unit for p in last)
+    if not same_scale:
+        return []
+    return [record(p.subject, p.subject_text, p.op, c.v1, c.v1_text, c.unit, c.unit_text, c.relative_to, p.category,
+                   c.start, c.end) for p in last]
 
 
 def _lasting(c: Comparison, text: str) -> List[Found]:
