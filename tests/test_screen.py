@@ -163,3 +163,12 @@ def test_a_bracketed_limit_for_a_group_is_its_alternative(ast_x_uln, conditions,
                              "metastases present)")
     labs = {"ast": {"value": ast_x_uln * 40, "unit": "U/L", "uln": 40}, "alt": {"value": 30, "unit": "U/L", "uln": 40}}
     assert screen(parsed, {"labs": labs, "conditions": conditions}).verdict == verdict
+
+
+def test_a_bracketed_limit_for_a_condition_is_its_alternative():
+    """NCT00006229 (ctgov_xml_2023): 'ALT no greater than 2 times ULN (5 times ULN for liver metastases)': the
+    bracket's 'for' opens the guard, as 'if' and 'for patients with' do."""
+    parsed = critparse.parse("Inclusion Criteria:\n- ALT no greater than 2 times ULN (5 times ULN for liver metastases)")
+    labs = {"alt": {"value": 120, "unit": "U/L", "uln": 40}}
+    assert screen(parsed, {"labs": labs, "conditions": ["liver metastases"]}).verdict == "eligible"
+    assert screen(parsed, {"labs": labs, "conditions": []}).verdict != "eligible"
