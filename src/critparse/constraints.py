@@ -196,12 +196,24 @@ def _temperature_unit(bounds: List[Tuple[str, float, Optional[str]]]) -> Optiona
     return None
 
 
+_PRESSURE_WORD = re.compile(r"\b(?:hyper|hypo)tens|\bblood\s+pressure|\bbp\b|\bsbp\b|\bdbp\b", re.I)
+
+
+def _bp_pair(c: Comparison, subs: List[Span]) -> bool:
+    """Whether "N/M" is a systolic / diastolic pair said of something else: "unresponsive arterial hypertension
+    (greater than 160/100 mmHg)", "Hypertension that cannot be controlled by medications (>150/100 mm Hg ...)"
+    (in mmHg, or after a word of blood pressure), systolic above diastolic, both where blood pressures lie."""
+    if c.v1b is None or not (60 <= c.v1 <= 300 and 30 <= c.v1b <= 200 and c.v1 > c.v1b):
+        return False
+    return c.unit == "mm[Hg]" or c.unit is None and not c.relative_to and any(_PRESSURE_WORD.search(s.name) for s in subs)
+
+
 def records(c: Comparison, a: Attachment, text: str) -> List[Found]:
     """Constraints of comparison `c` on the subjects `a` found for it."""
     end = max(c.end, a.extends_to or 0)
     subs = a.subjects
     per_subject: Dict[str, List[Tuple[str, float, Optional[str]]]] = {}
-    if c.v1b is not None and not c.is_range and any(s.name in _BP for s in subs):
+    if c.v1b is not None and not c.is_range and subs and (any(s.name in _BP for s in subs) or _bp_pair(c, subs)):
         # "BP > 160/100 mmHg": systolic and diastolic thresholds
         s0, e0 = min(s.start for s in subs), max(s.end for s in subs)
         subs = [Span(s0, e0, "systolic blood pressure"), Span(s0, e0, "diastolic blood pressure")]
@@ -950,6 +962,11 @@ def _share_unit(prev: List[Found], c: Found) -> None:
 def _carry(prev: List[Found], found: List[Found], start: int) -> List[Found]:
     """"> 5% (by morphology), and/or > 1% (by flow cytometry)": the bounds after keep the subjects before."""
     heads = list({p.subject: p for p in reversed(prev)}.values())[::-1]  # each listed subject once
+    by_subject = {p.subject: p for p in heads}
+    if all(c.subject in by_subject for c in found):  # "blood pressure >= 135/85 mm Hg but lower than 170/105 mm
+        # Hg": the second pair is already systolic and diastolic, each keeps its own value
+        return [replace(c, subject_text=by_subject[c.subject].subject_text, start=start,
+                        any_of=by_subject[c.subject].any_of) for c in found]
     out = []
     for p0 in heads:
         subj = lexicon.subjects().get(p0.subject)
