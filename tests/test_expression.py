@@ -734,3 +734,34 @@ def test_definition_inside_a_permission_defines_its_condition_not_the_rule():
     expr = p.criteria[0].expression
     assert "rule" in expr and not constraint_ids(expr["rule"]), expr
     assert constraint_ids(expr["unless"]) == [p.constraints[0].id], expr
+
+
+def test_a_note_run_on_without_a_full_stop_starts_a_sentence(corpora):
+    """NCT05832827 (ctgov_v2_json_sample), exc.15: '... within 4 weeks prior to the first dose of study intervention
+    Note: Participants who have entered the follow-up phase of an investigational study may participate as long as it
+    has been 4 weeks after the last dose ...'. The note's permission is the exception of the washout; the rule was
+    the constraint AND the text up to 'as long as', which no patient data could meet."""
+    import json
+
+    import critparse
+
+    path = corpora / "ctgov_v2_json_sample" / "original"
+    studies = [s for f in sorted(path.glob("*.json")) for s in json.loads(f.read_text())]
+    text = next(s["protocolSection"]["eligibilityModule"]["eligibilityCriteria"] for s in studies
+                if s["protocolSection"]["identificationModule"]["nctId"] == "NCT05832827")
+    parsed = critparse.parse(text, mode="fast")
+    crit = next(c for c in parsed.criteria if c.text.startswith("Is currently participating") and "Note:" in c.text)
+    expr = crit.expression
+    assert set(expr) == {"rule", "unless"} and "constraint" in expr["rule"], expr
+    assert expr["unless"][0]["all"][0]["text"].startswith("Note: Participants")
+
+
+def test_a_footnote_note_still_qualifies_its_sentence():
+    """NCT00005787 (ctgov_xml_2023): 'Alkaline phosphatase less than 2.5 times normal NOTE: * Unless Gilbert's
+    syndrome present': the footnote's exception is the bound's."""
+    import critparse
+
+    parsed = critparse.parse("Inclusion Criteria:\n- Alkaline phosphatase less than 2.5 times normal NOTE: * Unless "
+                             "Gilbert's syndrome present", mode="fast")
+    expr = parsed.criteria[0].expression
+    assert expr["rule"] == {"constraint": parsed.constraints[0].id} and "Gilbert" in expr["unless"][0]["text"]

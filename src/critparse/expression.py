@@ -143,6 +143,10 @@ _SENTENCE = re.compile(r";|(?=\.)(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\b
                        r"(?<!\bProf)\.(?=\s+[A-Z(\[])")
 #: a "No" item run on after a lower-case word, a number or a bracket (PDQ-style records lost their line breaks)
 _RUN_ON_NO = re.compile(r"(?<=[a-z0-9%)\]])\s(?=No\s+[a-z])")
+# a note run on after a sentence without its full stop ("... first dose of study intervention Note: Participants
+# who have entered the follow-up phase ... may participate as long as ..."; 204 in the corpora); not a footnote
+# ("Alkaline phosphatase less than 2.5 times normal NOTE: * Unless Gilbert's syndrome present" qualifies its sentence)
+_RUN_ON_NOTE = re.compile(r"(?<=[a-z0-9%)\]])\s(?=(?:Note|NOTE|N\.B\.)\s*:(?!\s*\*))")
 _NOT_CONTROLLED = re.compile(r"\bnot\s+(?:\w+\s+){0,2}(?:controlled|managed|maintained)\b", re.I)
 
 
@@ -428,7 +432,8 @@ class _Builder:
         controlled Pulmonary: FEV1 at least 50% predicted") and before each "No" item run on after the one before it
         ("No myocardial infarction within the past 6 months No arrhythmias unless medically controlled"): each starts
         a new sentence, so an exception or a guard never reaches across it."""
-        out = [m.start() for m in _RUN_ON_NO.finditer(self.text, a, b) if self.depth[m.start()] == base]
+        out = [m.start() for rx in (_RUN_ON_NO, _RUN_ON_NOTE) for m in rx.finditer(self.text, a, b)
+               if self.depth[m.start()] == base]
         if ":" in self.text[a:b]:
             from .segment.patterns import SUBLABEL
 
