@@ -937,6 +937,14 @@ _UNNAMED_GAP = re.compile(r"^\s*,?\s*(?:and|but)\s*$", re.I)  # an unnamed bound
 _CARRY_GAP = re.compile(r"^(?:\.(?=\s+(?:and|or)\s))?[\s,;]*(?:\([^()]{0,60}\))?[\s,]*"  # "30 mg/g.cr. and less than 3500 mg/g.cr."
                         r"(?:(?:in|for)\s+(?:(?:wo)?men|(?:fe)?males?|boys|girls|children|adults|adolescents)\b[\s,;]*)?"
                         r"(?:and/or|or|and|but)?\s*(?:\(\s*(?:or\s+)?)?$", re.I)
+# the method or group of a bound, then "or" / "and" and the next bound of the same thing (37 in the XML extract:
+# "measurable lesion >= 20 mm by conventional techniques OR >= 10 mm with spiral CT", "ejection fraction less than
+# 45% by MUGA scan or less than 50% by echocardiogram", "proteinuria <= 2+ by urine dipstick OR <= 1 g")
+_METHOD_GAP = re.compile(r"^\s*\(?\s*(?:with|by|on|using|via|per|for|in)\s+[^,;.()<>=\d]{1,60}?\s*\)?\s*,?\s*"
+                         r"(?:or|and|and/or)\s*$", re.I)
+# ... and after that bound its own method, or nothing more ("< 20% decrease in ejection fraction", "more than 7 of
+# the past 28 days" are other things)
+_METHOD_AFTER = re.compile(r"\s*(?:$|[,;.)\]]|(?:with|by|on|in|for|using|via|per|or|and|and/or)\b)", re.I)
 # "NT-proBNP >= 600 pg/mL at screening (>= 900 pg/mL for ...)": an alternative bound in the same unit, in parentheses
 _ALT_GAP = re.compile(r"^\s+(?:[A-Za-z][\w-]*\s+){0,3}\(\s*(?:or\s+)?$")
 
@@ -1000,6 +1008,10 @@ def _link(prev: List[Found], found: List[Found], text: str, start: int) -> List[
         return _carry(prev, found, start)
     if same_unit and all(not c.subject for c in found) and _ALT_AFTER_BRACKET.search(gap):
         return _carry(prev, found, start)
+    if _METHOD_GAP.match(gap) and all(c.subject and prev[-1].end <= c.start < start for c in found) \
+            and _METHOD_AFTER.match(text, max(c.end for c in found)):
+        return _carry(prev, found, start)  # "at least 20 mm with conventional techniques or at least 10 mm with
+        # spiral CT": the second bound's nearest phrase is the first one's method, not its subject
     return found
 
 
