@@ -35,7 +35,26 @@ def alias_key(unit_text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _aliases() -> Dict[str, Tuple[str, str]]:
-    return {r["alias"]: (r["ucum"], r["pint"]) for r in resources.read_csv("units.csv")}
+    out = {r["alias"]: (r["ucum"], r["pint"]) for r in resources.read_csv("units.csv")}
+    for alias, target in list(out.items()):
+        for spelled in _spelled(alias):
+            out.setdefault(spelled, target)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _unit_names() -> Dict[str, Tuple[str, ...]]:
+    return {r["abbrev"]: tuple(r["names"].split("|")) for r in resources.read_csv("unit_names.csv")}
+
+
+def _spelled(alias: str) -> Tuple[str, ...]:
+    """The forms of an alias "a/b" with its parts spelled out ("umol/l" -> "micromoles/liter", "umol/liter", ...;
+    resources/unit_names.csv); none for other aliases."""
+    num, sep, den = alias.partition("/")
+    names = _unit_names()
+    if not sep or num not in names or den not in names:
+        return ()
+    return tuple(f"{a}/{b}" for a in (num,) + names[num] for b in (den,) + names[den] if (a, b) != (num, den))
 
 
 @lru_cache(maxsize=1)
