@@ -747,3 +747,25 @@ def test_a_salt_or_ester_and_a_spaced_hyphen_combination_name_their_ingredients(
 def test_chia_and_held_out_terms_abbreviations_and_synonyms(mention, label, code):
     assert first(mention, label)["code"] == code
     assert link("Ss", "Condition") == []  # one capital and an s is no plural abbreviation
+
+
+@pytest.mark.parametrize("mention,label,code", [
+    # LCT mentions with one slip (a letter dropped, changed, added or two swapped), which the 3-gram neighbours miss
+    ("Osteopososis", "Condition", "M81"), ("pneumthorax", "Condition", "J93"), ("Ascitis", "Condition", "R18"),
+    ("heamatological diseases", "Condition", "D75.9"), ("neuromuscular desease", "Condition", "G70.9"),
+    ("politrauma", "Condition", "T07"), ("temozolamide", "Drug", "DB00853"), ("rivaroxabn", "Drug", "DB06228"),
+])
+def test_a_misspelt_word_is_corrected_to_a_guess(mention, label, code):
+    c = first(mention, label)
+    assert c["code"] == code and c["score"] < 0.9  # a guess: never a sure code for screening
+
+
+def test_spelling_corrects_only_an_unknown_word_with_one_neighbour():
+    from critparse.linking import icd10cm
+
+    speller = icd10cm.speller()
+    assert speller.word("dysphasia") is None  # a word of the names (R47.02), not a slip for dysphagia
+    assert speller.word("anemiaa") is None  # anemia and anemias both one edit away
+    assert speller.word("colitys") == "colitis"
+    # Chia 'Biphetamine' (an amphetamine brand) is one letter from 'biphenamine', a rare synonym of xenysalate
+    assert link("Biphetamine", "Drug") == []

@@ -21,6 +21,7 @@ from functools import lru_cache
 from importlib import resources as ilr
 from typing import Dict, List, Optional, Tuple
 
+from . import spelling
 from .forms import expand
 from .names import norm, singulars
 from .ngrams import NgramIndex, cached
@@ -151,6 +152,20 @@ def _synonyms() -> Dict[str, str]:
     return {norm(r["synonym"]): norm(r["ingredient"]) for r in resources.read_csv("drug_synonyms.csv")}
 
 
+@lru_cache(maxsize=1)
+def speller() -> spelling.Speller:
+    """Corrects a misspelt word of a drug mention to a word of the dictionary's names (`spelling`): of its canonical
+    names, or of its other names where the corpora's word counts hold the word (resources/vocab.tsv.gz). The
+    dictionary's 107k written forms hold rare synonyms one letter from a brand name ("biphenamine", a synonym of
+    xenysalate, is one letter from the amphetamine brand "Biphetamine"), which a slip must not reach."""
+    from ..glue import vocab
+
+    canonical = [norm(d["name"]) for d in index().extra["drugs"].values()] + [norm(k) for k in index().extra["drugs"]]
+    seen = vocab()
+    words = spelling.words_of(canonical) + [w for w in spelling.words_of(index().names) if seen.get(w, 0) >= 2]
+    return spelling.Speller(words, spelling.english())
+
+
 def drug(key: str) -> dict:
     """{"name", "code": [system, code]} of a canonical drug key."""
     return index().extra["drugs"][key]
@@ -175,6 +190,10 @@ def candidates(mention: str, expansion: Optional[str] = None) -> List[Tuple[str,
         bare = _synonyms().get(bare, bare)  # "l-thyroxine treatment"
         if bare != f and bare in rows and bare not in _stop():
             return [(k, BARE_SCORE) for k in index().payload[rows[bare]]]
+    for f in forms[:2]:  # "temozolamide": one misspelt word, corrected
+        fixed = speller().correct(f)
+        if fixed in rows and fixed not in _stop():
+            return [(k, FUZZY_CAP) for k in index().payload[rows[fixed]]]
     out: List[Tuple[str, float]] = []
     for f in forms[:2]:
         for row, score in index().query(f, 5, MIN_SCORE):

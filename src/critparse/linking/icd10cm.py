@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
 from .. import resources
+from . import spelling
 from .forms import condition_forms, condition_words, heads
 from .names import norm, singulars, strip_parens
 from .ngrams import NgramIndex, cached
@@ -248,6 +249,12 @@ def _rows() -> Dict[str, int]:
     return {n: i for i, n in enumerate(index().names)}
 
 
+@lru_cache(maxsize=1)
+def speller() -> spelling.Speller:
+    """Corrects a misspelt word of a condition mention to a word of the index's names (`spelling`)."""
+    return spelling.Speller(spelling.words_of(index().names), spelling.english())
+
+
 def title(code: str) -> Optional[str]:
     return index().extra["titles"].get(code)
 
@@ -336,9 +343,10 @@ def _same_word(found: str, said: str) -> bool:
     return found[:5] == said[:5] or found in said
 
 
-def candidates(mention: str, expansion: Optional[str] = None, strict: bool = False) -> List[Hit]:
-    """Codes for a condition mention, best first: the first form with an exact name, else the
-    nearest names of the first forms (`strict`: without the rewrites of scope=narrower)."""
+def candidates(mention: str, expansion: Optional[str] = None, strict: bool = False, spell: bool = True) -> List[Hit]:
+    """Codes for a condition mention, best first: the first form with an exact name, else (`spell`) the sure codes
+    of the mention with its misspelt words corrected, scored as a fuzzy neighbour, else the nearest names of the
+    first forms (`strict`: without the rewrites of scope=narrower)."""
     forms = condition_forms(mention, expansion, strict=strict)
     if not forms:  # nothing left to look up ('\x15', punctuation only)
         return []
@@ -357,6 +365,11 @@ def candidates(mention: str, expansion: Optional[str] = None, strict: bool = Fal
                 return _unique([(code, HEAD_SCORE) for code, _ in hits])
     if _NEGATED.match(forms[0]):  # "non smokers" (and its rewrite "smokers of non") is not "smoker"
         return []
+    fixed = speller().correct(forms[0]) if spell else None
+    if fixed:  # "osteopososis", "neuromuscular desease"
+        hits = [(code, FUZZY_CAP) for code, score in candidates(fixed, strict=strict, spell=False) if score >= HEAD_SCORE]
+        if hits:
+            return hits
     hits: List[Hit] = []
     for f in forms[:4]:
         hits += _fuzzy(f)
