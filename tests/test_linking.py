@@ -769,3 +769,29 @@ def test_spelling_corrects_only_an_unknown_word_with_one_neighbour():
     assert speller.word("colitys") == "colitis"
     # Chia 'Biphetamine' (an amphetamine brand) is one letter from 'biphenamine', a rare synonym of xenysalate
     assert link("Biphetamine", "Drug") == []
+
+
+@pytest.mark.parametrize("mention,code", [
+    # a histology's Alphabetic Index code for an unnamed site ('Neoplasm, malignant, by site; unspecified site'), as the
+    # XML, LCT and Chia criteria name them ("Histologically confirmed glioblastoma multiforme", "Adenocarcinoma of the
+    # prostate" cut to its first word); "seminoma" was R40.1 stupor by 3-gram neighbour
+    ("Neuroblastoma", "C74"), ("glioblastoma multiforme", "C71"), ("anaplastic astrocytoma", "C71"),
+    ("Adenocarcinoma", "C80"), ("seminoma", "C62"), ("rhabdomyosarcoma", "C49"), ("hypernephroma", "C64"),
+    ("acute lymphocytic leukemia", "C91.0"), ("Acute nonlymphocytic leukemia", "C92.0"),
+    # other Index terms of the corpora's uncoded mentions
+    ("emesis", "R11"), ("adrenal failure", "E27"), ("genital herpes", "A60.0"), ("acute chest syndrome", "D57.01"),
+    ("reactive airway disease", "J45"), ("gait disturbances", "R26"), ("herniated disc", "M51.2"),
+    ("perianal fistula", "K60.3"), ("bone fractures", "T14.8"),
+])
+def test_histologies_for_an_unnamed_site_and_index_terms(mention, code):
+    assert first(mention, "Condition")["code"] == code
+
+
+def test_a_histology_code_is_never_a_fuzzy_neighbour_and_non_words_say_no_positive():
+    # a site named with the histology is another code: no neighbour "leiomyosarcoma" (C49) or "neuroblastoma" (C74)
+    assert "C49" not in [c["code"] for c in link("uterine leiomyosarcoma", "Condition")]
+    assert "C74" not in [c["code"] for c in link("cerebral neuroblastoma", "Condition")]
+    assert link("carcinoma of", "Condition") == []  # the site cut off by the mention's end
+    # XML mentions that were their opposite by 3-gram neighbour (I25.5 ischemic, E11.35 proliferative)
+    assert link("nonischemic cardiomyopathy", "Condition") == []
+    assert "E11.35" not in [c["code"] for c in link("nonproliferative diabetic retinopathy", "Condition")]

@@ -295,11 +295,19 @@ def _joined(name: str) -> List[Hit]:
     return [(code, 1.0) for code, _ in index().payload[row]]
 
 
+@lru_cache(maxsize=1)
+def _exact_only() -> frozenset:
+    """Index terms never found fuzzily (resources/icd10cm_terms.csv, fuzzy=no): a histology's code for an unnamed
+    site ("neuroblastoma" C74, "carcinoma" C80) is wrong for a mention that names a site ("cerebral neuroblastoma",
+    "uterine leiomyosarcoma", "carcinoma of" the site cut off after it)."""
+    return frozenset(norm(r["term"]) for r in resources.read_csv("icd10cm_terms.csv") if r.get("fuzzy") == "no")
+
+
 def _fuzzy(name: str, k: int = 12) -> List[Hit]:
     ix = index()
     hits: List[Hit] = []
     for row, score in ix.query(name, k, MIN_SCORE):
-        if not says_more(ix.names[row], name):
+        if ix.names[row] not in _exact_only() and not says_more(ix.names[row], name):
             hits += [(code, min(round(score, 3), FUZZY_CAP)) for code, _ in ix.payload[row]]
     return hits
 
@@ -337,7 +345,10 @@ def _complement(name: str) -> Tuple[List[str], List[str]]:
 
 def _same_word(found: str, said: str) -> bool:
     """Does the mention word `said` say the found word: the same stem (first five letters), or the found
-    word inside it ("erythroleukemia" says "leukemia"; "cervix" does not say "endocervix")."""
+    word inside it ("erythroleukemia" says "leukemia"; "cervix" does not say "endocervix"); a word negated by "non" says
+    neither its positive nor is said by it."""
+    if found.startswith("non") != said.startswith("non"):  # "nonlymphocytic" does not say "lymphocytic"
+        return False
     if len(found) < 5 or len(said) < 5:
         return found == said or (min(len(found), len(said)) >= 3 and said.startswith(found))
     return found[:5] == said[:5] or found in said
