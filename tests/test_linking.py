@@ -795,3 +795,22 @@ def test_a_histology_code_is_never_a_fuzzy_neighbour_and_non_words_say_no_positi
     # XML mentions that were their opposite by 3-gram neighbour (I25.5 ischemic, E11.35 proliferative)
     assert link("nonischemic cardiomyopathy", "Condition") == []
     assert "E11.35" not in [c["code"] for c in link("nonproliferative diabetic retinopathy", "Condition")]
+
+
+@pytest.mark.parametrize("mention,code", [
+    # XML, LCT and Chia Drug mentions: a plural class term found in the singular; class words of the corpora
+    ("nonnucleoside reverse transcriptase inhibitor", "J05AG"), ("tricyclic", "N06AA"), ("penicillin", "J01C"),
+    ("low-molecular weight heparin", "B01AB"), ("LMWHs", "B01AB"), ("Coumarin-type anticoagulants", "B01AA"),
+    ("Immunomodulating agents", "L03"), ("antimycobacterial drugs", "J04"), ("monobactams", "J01DF"),
+    ("IL-1 inhibitor", "L04AC"), ("anti-seizure treatments", "N03A"), ("anabolic drugs", "A14"),
+    ("antiseptic", "D08A"), ("oral antiseptics", "A01AB"),
+])
+def test_class_terms_in_the_singular_and_class_words_of_the_corpora(mention, code):
+    assert first(mention, "Drug")["code"] == code
+
+
+def test_a_class_term_in_the_singular_never_hides_an_ingredient():
+    # "heparins" is the heparin group (B01AB), "heparin" the drug; so for iron and estrogen
+    assert first("heparin", "Drug")["display"] == "heparin"
+    assert first("iron", "Drug")["display"] == "iron"
+    assert [c["code"] for c in link("immunomodulators", "Drug")] == ["L03", "L04"]

@@ -40,7 +40,23 @@ def table() -> Dict[str, List[ClassCode]]:
         codes = out.setdefault(row["term"], [])
         if (row["code"], row["display"]) not in codes:
             codes.append((row["code"], row["display"]))
-    return out
+    return {**_derived(out), **out}
+
+
+def _derived(terms: Dict[str, List[ClassCode]]) -> Dict[str, List[ClassCode]]:
+    """The singulars of the plural terms ("nonnucleoside reverse transcriptase inhibitors" -> "... inhibitor"), as a
+    mention's own plural is looked up in the singular; none that names an ingredient in the drug dictionary
+    ("heparins" is the class, "heparin" the drug) or that two terms with different classes share."""
+    from .drugs import names
+
+    out: Dict[str, List[ClassCode]] = {}
+    clash = set()
+    for term, codes in terms.items():
+        for form in set(singulars(term)) - set(terms):
+            if form in out and out[form] != codes:
+                clash.add(form)
+            out.setdefault(form, codes)
+    return {k: v for k, v in out.items() if k not in clash and k not in names()}
 
 
 @lru_cache(maxsize=1)

@@ -98,6 +98,11 @@ def _rows() -> Dict[str, int]:
     return {n: i for i, n in enumerate(index().names)}
 
 
+def names() -> Dict[str, int]:
+    """Normalised written form -> its row in the index (every name of the dictionary)."""
+    return _rows()
+
+
 @lru_cache(maxsize=1)
 def _stop() -> frozenset:
     return frozenset(index().extra["stop"])
