@@ -814,3 +814,14 @@ def test_a_class_term_in_the_singular_never_hides_an_ingredient():
     assert first("heparin", "Drug")["display"] == "heparin"
     assert first("iron", "Drug")["display"] == "iron"
     assert [c["code"] for c in link("immunomodulators", "Drug")] == ["L03", "L04"]
+
+
+@pytest.mark.parametrize("mention,code", [
+    # LCT / XML / Chia: psychological = mental, immunologic(al) = immune (as the tabular list writes "Mental disorder",
+    # "Disorder involving the immune mechanism")
+    ("psychological problems", "F99"), ("psychological disorders", "F99"), ("immunologic disorders", "D89.9"),
+    ("immunological diseases", "D89.9"),
+])
+def test_organ_system_adjectives(mention, code):
+    assert first(mention, "Condition")["code"] == code
+    assert link("neoplasia", "Condition") == []  # left uncoded on purpose: D49 would say a tumour of unknown behaviour
