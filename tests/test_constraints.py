@@ -301,7 +301,8 @@ def test_alcohol_drinks_are_a_rate_of_alcohol_intake():
     assert (week["subject"], week["unit"], week["unit_text"]) == ("alcohol", "/wk", "units of alcohol per week")
     (after,) = _got("alcohol intake > 14 units/week")  # bare units after an alcohol word
     assert (after["subject"], after["subject_text"], after["unit"]) == ("alcohol", "alcohol intake", "/wk")
-    assert all(c["unit"] is None for c in _got("insulin > 14 units/week"))  # units of a drug are no drinks
+    (insulin,) = _got("insulin > 14 units/week")  # units of a drug are no drinks: a count of units per week
+    assert (insulin["subject"], insulin["unit"]) == ("insulin", "{unit}/wk")
 
 
 @pytest.mark.parametrize("text, alternatives", [

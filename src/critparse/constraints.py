@@ -764,7 +764,7 @@ def _drink_rate(c: Comparison, text: str) -> Optional[Tuple[int, int]]:
     """"more than 3 drinks per day", "> 21 units of alcohol per week", "alcohol intake > 14 units/week":
     sets the comparison's unit to /d or /wk and gives the span of the drink words (None: not a drink rate).
     Bare "units" only after "alcohol" in the 60 characters before (insulin is dosed in units too)."""
-    if c.relative_to is not None or c.unit not in (None, "/d", "/wk"):
+    if c.relative_to is not None or c.unit not in (None, "/d", "/wk", "{unit}", "{unit}/d", "{unit}/wk"):
         return None
     m = _DRINK.match(text, c.value_end if c.v2 is None else c.end)
     if m is None and c.unit is not None:

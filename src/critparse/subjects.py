@@ -1573,6 +1573,13 @@ def _frequent_thing(text: str, c: Comparison) -> Optional[Span]:
 
 
 _TRANSFUSED = re.compile(r"^" + _words_alt("transfused_product") + r"$", re.I)
+_UNITS_OF_BLOOD = re.compile(r"\s*(?:of\s+)?" + _words_alt("transfused_product") + r"\b", re.I)
+
+
+def _units_of_blood(text: str, c: Comparison) -> Optional[Span]:
+    """"more than 4 units of packed red blood cells", "at least 4 units packed RBCs": a transfusion."""
+    m = _UNITS_OF_BLOOD.match(text, c.end)
+    return Span(m.end() - len(m.group(0).lstrip()), m.end(), "blood transfusion") if m else None
 _UNITS_OF = re.compile(r"\bunits?\s+of\s+$", re.I)
 
 
@@ -1618,8 +1625,11 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         dosed_drug = stable_dose_of(text, a.subjects[0])  # "Corticosteroids allowed (must be on a stable dose for 1 week)"
         a = Attachment([dosed_drug], a.category, a.extends_to) if dosed_drug is not None else a
     dosed = _dose_of(text, c) if c.unit and _MASS_UNIT.match(c.unit) else None
-    if dosed is not None and not any(concepts.by_subject(s.name) or concepts.lookup(s.name) or _names_substance(text, s, c)
-                                     for s in a.subjects):
+    counted = c.unit is not None and c.unit.startswith("{unit}")  # "units": of a drug or of blood, never a lab's unit
+    if counted:
+        dosed = _units_of_blood(text, c) or dosed
+    if dosed is not None and (counted or not any(concepts.by_subject(s.name) or concepts.lookup(s.name)
+                                                 or _names_substance(text, s, c) for s in a.subjects)):
         a = Attachment([dosed], a.category, dosed.end)
     if any("(" in s.name or ")" in s.name for s in a.subjects):
         subs = [b for b in (_bracket_balanced(text, s) for s in a.subjects) if b is not None]
@@ -1639,7 +1649,7 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     return better or Attachment()
 
 
-_MASS_UNIT = re.compile(r"^[mun]?g(?:/|$)")
+_MASS_UNIT = re.compile(r"^(?:[mun]?g|\{unit\})(?:/|$)")  # a mass, or "units" of a drug or of blood
 _DOSE_OF = re.compile(r"\s*(?:(?:daily|per\s+day|a\s+day)\s+)?of\s+(?:(?:the|oral|systemic|intravenous|iv)\s+)?"
                       r"(?P<what>[A-Za-z][\w\-]*(?:\s+(?!(?:or|and|for|per|daily|in|to|as|at|is|was|with|equivalent\s+to)\b)"
                       r"[A-Za-z][\w\-]*)?)", re.I)
