@@ -825,3 +825,15 @@ def test_a_class_term_in_the_singular_never_hides_an_ingredient():
 def test_organ_system_adjectives(mention, code):
     assert first(mention, "Condition")["code"] == code
     assert link("neoplasia", "Condition") == []  # left uncoded on purpose: D49 would say a tumour of unknown behaviour
+
+
+@pytest.mark.parametrize("mention,code", [
+    # XML / LCT mentions: resectability, extent and course qualify a condition without changing its category
+    ("unresectable liver metastases", "C78.7"), ("Resected CNS metastases", "C79.31"), ("Overt psychosis", "F29"),
+    ("prolonged neutropenia", "D70"), ("Painful peripheral neuropathy", "G62"), ("Extensive bone metastases", "C79.51"),
+    ("inoperable advanced non-small cell lung cancer", "C34"),  # was C80 by 3-gram neighbour
+])
+def test_resectability_extent_and_course_are_qualifiers(mention, code):
+    c = first(mention, "Condition")
+    assert c["code"] == code and c["score"] == 0.9  # found through the head words: sure
+    assert link("inflammatory arthritis", "Condition") == []  # not osteoarthritis: 'inflammatory' is no qualifier
