@@ -262,6 +262,12 @@ def _caps_abbreviation(w: "re.Match[str]", keep: List["re.Match[str]"], seg: str
                                    and not _QUANTITY.match(before.group(1)) and not units.to_ucum(before.group(1)))
 
 
+def _name_letter(w: "re.Match[str]", keep: List["re.Match[str]"], seg: str) -> bool:
+    """A capital "A" ending a phrase after a word is a name's letter, not an article: "vitamin A > 10000 IU",
+    "excess vitamin A (greater than 10,000 units/day)"."""
+    return w.group(0) == "A" and not keep and re.search(r"[A-Za-z][ \t]+$", seg[:w.start()]) is not None
+
+
 def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
     """A short noun phrase ending before `end` (the fallback subject); never a unit, a number word or
     a bare "points"/"duration"/"score"."""
@@ -276,7 +282,7 @@ def head_phrase(text: str, end: int, floor: int) -> Optional[Span]:
             break  # "10mg", "2nd": a number ends the phrase
         if keep and (("/" in w.group(0) and not _WORD_PAIR.fullmatch(w.group(0))) or units.to_ucum(w.group(0))):
             break  # "1.8 mg/dL Transaminases": a unit ends the phrase before
-        if _STOP.match(w.group(0)) and not _caps_abbreviation(w, keep, seg):
+        if _STOP.match(w.group(0)) and not _caps_abbreviation(w, keep, seg) and not _name_letter(w, keep, seg):
             if keep:
                 break
             continue
