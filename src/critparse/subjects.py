@@ -1630,6 +1630,8 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     if len(a.subjects) == 1 and _STABLE_DOSE.search(a.subjects[0].name):
         dosed_drug = stable_dose_of(text, a.subjects[0])  # "Corticosteroids allowed (must be on a stable dose for 1 week)"
         a = Attachment([dosed_drug], a.category, a.extends_to) if dosed_drug is not None else a
+    if len(a.subjects) == 1 and _BARE_DOSE.match(a.subjects[0].name):  # "Zidovudine at a dose of 300-600 mg"
+        a = Attachment([_dosed_drug(text, mentions.floor(c.start), a.subjects[0])], a.category, a.extends_to)
     dosed = _dose_of(text, c) if c.unit and _MASS_UNIT.match(c.unit) else None
     counted = c.unit is not None and c.unit.startswith("{unit}")  # "units": of a drug or of blood, never a lab's unit
     if counted:
@@ -1668,6 +1670,29 @@ def _names_substance(text: str, s: Span, c: Comparison) -> bool:
     """A subject just before the value that is no dose word or verb ("oral glucose solution up to 100 g of sugar"):
     it names the substance itself, kept over the "of" phrase after the value."""
     return _adjacent(text, s, c) and not _DOSE_HEAD.search(s.name)
+
+
+_BARE_DOSE = re.compile(r"^(?:a\s+|the\s+)?(?:doses?|dosages?)$", re.I)
+_NOT_DRUG_BEFORE = re.compile(r"\b(?:for|a|an|and|or|nor)[ \t]+$", re.I)
+_LEADING_VERB = re.compile(r"^(?:\w+ing|\w+ed|used|contains?|takes?|receives?|prior)\s+", re.I)
+_AT_DOSE = re.compile(r"[ \t]+(?:(?:at|in|with)[ \t]+(?:a[ \t]+|the[ \t]+)?|,[ \t]*)$", re.I)
+
+
+def _dosed_drug(text: str, floor: int, dose: Span) -> Span:
+    """The drug of a bare "dose": "Zidovudine (AZT) at a dose of 300-600 mg/day", "prednisone at doses greater than
+    20 mg", "Acyclovir at doses >= 2 g/day" (the phrase before "at / in / with a dose"); the dose where none is named."""
+    m = _AT_DOSE.search(text, max(floor, dose.start - 12), dose.start)
+    if m is None:
+        return dose
+    drug = head_phrase(text, m.start(), floor)
+    if drug is None or _BARE_DOSE.match(drug.name) or unusable(drug.name) or _DOSE_HEAD.search(drug.name) \
+            or _NOT_DRUG_BEFORE.search(text, max(floor, drug.start - 8), drug.start):
+        return dose  # "Megestrol acetate for weight gain at a dose", "on a continual basis at a dose"
+    lead = _LEADING_VERB.match(drug.name)
+    if lead and lead.end() < len(drug.name):  # "taking prednisone", "Prior tretinoin at a dose"
+        skip = len(text[drug.start:drug.end]) - len(text[drug.start:drug.end].split(None, 1)[1])
+        return Span(drug.start + skip, drug.end, drug.name[lead.end():])
+    return drug
 
 
 def _dose_of(text: str, c: Comparison) -> Optional[Span]:
