@@ -459,3 +459,22 @@ def test_a_bracket_after_cannot_explains_it_and_is_not_denied(corpora, mode, nct
     parsed = critparse.parse(xml_record(corpora, nct), trial_id=nct, mode=mode)
     cons = [k for k in parsed.constraints if con_words in " ".join(k.text.split())]
     assert cons and not any(k.negated for k in cons), [(k.subject, k.text, k.negated) for k in cons]
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+@pytest.mark.parametrize("text, subject", [
+    # NCT00002189 (ctgov_xml_2023): full mode negated it through the entity "disease"
+    ("Curatively treated other malignancy with no evidence of disease for at least 5 years.", "disease free"),
+    # NCT00009893 (ctgov_xml_2023): was NOT(progression >= 4 weeks)
+    ("Brain metastases allowed if no evidence of progression for at least 4 weeks after completion of treatment",
+     "progression free"),
+    # NCT05832827 (ctgov_v2_json_sample): was "evidence of progression" >= 4 weeks, not negated
+    ("Participants with previously treated brain metastases may participate provided they are radiologically stable, "
+     "i.e. without evidence of progression for at least 4 weeks by repeat imaging", "progression free"),
+])
+def test_an_absence_for_a_time_is_a_free_interval_not_a_negated_duration(mode, text, subject):
+    import critparse
+
+    (con,) = [c for c in critparse.parse("Exclusion Criteria:\n- " + text, mode=mode).constraints
+              if c.unit in ("a", "wk")]
+    assert (con.subject, con.op, con.negated) == (subject, ">=", False)

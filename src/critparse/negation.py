@@ -562,11 +562,13 @@ def _negated_from_within(c: Dict[str, Any], es: int, ee: int, scopes_: Sequence[
     """A negated entity inside the constraint whose every negation scope is a "without" inside the constraint
     text: "walk without assistive devices for at least 20 minutes" negates the devices, not the walk, and "seizure
     free without medication for at least 2 years" the medication (full mode negated such durations through the
-    entity; fast mode never did).  A verbal negation inside the text keeps negating through its entity ("AZT may
-    not be administered during the first 3 weeks")."""
+    entity; fast mode never did); so does any trigger inside an absence subject ("no evidence of disease for 5
+    years" is "disease free" >= 5 years).  A verbal negation inside the text keeps negating through its entity ("AZT
+    may not be administered during the first 3 weeks")."""
     over = [sc for sc in scopes_ if sc[2] < ee and es < sc[3]]
+    absence = str(c.get("subject") or "").endswith(" free")  # "disease free": the trigger is the subject's own word
     return text is not None and bool(over) and all(
-        _own_trigger(c, sc, text) and text[sc[0]:sc[1]].lower() == "without" for sc in over)
+        _own_trigger(c, sc, text) and (text[sc[0]:sc[1]].lower() == "without" or absence) for sc in over)
 
 
 _EXCLUDED = re.compile(r"\bexcluded\b", re.I)

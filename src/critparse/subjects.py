@@ -980,21 +980,31 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     return _diagnosis(text, Span(s, e, " ".join(text[s:e].lower().split()).strip(" ,")))
 
 
-_BARE_DISEASE = re.compile(r"^(?:free\s+of\s+)?(?:the\s+)?disease$", re.I)
+_BARE_DISEASE = re.compile(r"^(?:free\s+of\s+)?(?:the\s+)?(?:evidence\s+of\s+)?(?:(?P<mod>cns|local|tumou?r)\s+)?"
+                           r"(?P<what>disease|progression)$", re.I)
 _NO_DISEASE_BEFORE = re.compile(r"\b(?:free\s+of\s+|no\s+(?:known\s+)?(?:evidence\s+of\s+)?(?:active\s+)?|without\s+(?:evidence\s+of\s+)?"
                                 r"(?:active\s+)?)(?:the\s+)?$", re.I)
+
+
+_FOR_AFTER = re.compile(r"\s+(?:for|during)\b", re.I)
 
 
 def _disease_free(text: str, sp: Span) -> Span:
     """"free of disease for more than 1 year", "with no evidence of disease for at least 5 years", "no known active
     disease >= 5 years": the time is how long the patient has been disease free (the name the legacy records write
-    themselves: "disease free for 6 months or more"), never a bare "disease"."""
-    if not _BARE_DISEASE.match(sp.name):
+    themselves: "disease free for 6 months or more"), never a bare "disease"; so for progression ("no evidence of CNS
+    progression for at least 4 weeks" is "cns progression free" >= 4 weeks, not a negated progression >= 4 weeks; 4 in
+    the XML extract, 1 in the v2 sample). Recurrence and relapse are washouts (`critparse.washout`: the time since)."""
+    m = _BARE_DISEASE.match(sp.name)
+    if m is None:
         return sp
+    name = " ".join(w for w in (m.group("mod"), m.group("what"), "free") if w).lower()  # "progression free"
+    if m.group("what").lower() != "disease" and not _FOR_AFTER.match(text, sp.end):
+        return sp  # "no progression greater than 1 year after ...": when it came, not how long it was absent
     if sp.name.lower().startswith("free"):
-        return Span(sp.start, sp.end, "disease free")
+        return Span(sp.start, sp.end, name)
     cue = _NO_DISEASE_BEFORE.search(text, max(0, sp.start - 40), sp.start)
-    return Span(cue.start(), sp.end, "disease free") if cue is not None else sp
+    return Span(cue.start(), sp.end, name) if cue is not None else sp
 
 
 _IN_BEFORE = re.compile(r"[ \t]+in[ \t]+$", re.I)
