@@ -35,14 +35,22 @@ def _joiners(e, out):
     ("NCT00001797", "No patients with serum creatinine greater than 1.8 or creatinine clearance", "all"),
     # a run-on record: the 'No' reaches the next item, whose alternatives are not what it denies
     ("NCT00003061", "No serious impairment of renal function Creatinine no greater than 1.5", "any"),
-    # an inability, not an absence: '... the CT bore ... cannot accommodate (i.e. height greater than 6' 3" or
-    # body weight greater than 300 pounds)'
-    ("NCT00499421", "cannot accommodate", "any"),
 ])
 def test_or_list_under_one_negation_is_negated_whole(corpora, mode, nct, words, joiner):
     parsed, crit = _criterion(corpora, nct, words, mode)
     assert all(c.negated for c in parsed.constraints if c.criterion == crit.id)
     assert _joiners(crit.expression, set()) == {joiner}, crit.expression
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+def test_an_inability_explained_in_a_bracket_is_an_or_list_not_negated(corpora, mode):
+    """NCT00499421: '... the CT bore ... cannot accommodate (i.e. height greater than 6' 3" or body weight greater
+    than 300 pounds)': the bracket says which patients the bore cannot take (`critparse.negation`: a bracket after
+    "cannot" ends its scope); negated, the exclusion excluded every patient of normal height or weight."""
+    parsed, crit = _criterion(corpora, "NCT00499421", "cannot accommodate", mode)
+    cons = [c for c in parsed.constraints if c.criterion == crit.id]
+    assert cons and not any(c.negated for c in cons)
+    assert _joiners(crit.expression, set()) == {"any"}, crit.expression
 
 
 @pytest.mark.parametrize("nct, words, patient, status", [
