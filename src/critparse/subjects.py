@@ -1614,6 +1614,35 @@ _OTHER_CASE = re.compile(r"\s*(?:for|in\s+case|if|with)\b", re.I)
 _TIME_BEFORE = re.compile(r"(?:\d|\b(?:one|two|three|four|six|eight|twelve))\s*-?\s*(?:hours?|days?|weeks?|months?|years?)\b", re.I)
 
 
+_MODAL = re.compile(r"(?:^|\s)(?:must|should|shall|cannot|can\s+not|will)(?:\s|$)", re.I)
+_CHANGE_VERB = re.compile(r"\b(?:decrease|increase|fall|rise|drop|change|improve|worsen|decline)", re.I)
+_AFTER_MODAL = re.compile(r"^(?:(?:not|be|been|have|has|had|being)\s+)*", re.I)
+_CLAUSE_EDGES = re.compile(r"^(?:(?:if|when|that|and|or|are|is)\s+)+|(?:\s+(?:that|which|who|whose|and|or|if|when|are|is))+$", re.I)
+
+
+def modal_free(name: str) -> Optional[str]:
+    """A subject holding a modal verb is a clause, not a phrase: the phrase before the modal ("last transfusion
+    cannot have been given" -> "last transfusion", "lumpectomy or mastectomy must be planned"), or, where that
+    names the patients, the state after it ("female participants must be postmenopausal" -> "postmenopausal");
+    None where neither names a thing ("must enroll", "cancer that will require"). 74 subjects of the XML extract
+    held one."""
+    m = _MODAL.search(name)
+    if m is None:
+        return name
+    if _CHANGE_VERB.search(name, m.end()):
+        return None  # "HAM-D cannot decrease by 25% or more": the value is the change, not the level
+    before = _CLAUSE_EDGES.sub("", name[:m.start()].strip())
+    words = before.split()
+    if not words or "/" in before or "(" in before or units.to_ucum(before):
+        return None
+    if not (_PERSON_ONLY.match(before) or _PERSON.fullmatch(words[-1].split("/")[0])):
+        return None if unusable(before) or all(_STOP.match(w) for w in words) else before
+    after = _AFTER_MODAL.sub("", name[m.end():].strip())  # "women must be postmenopausal"
+    if not after or len(after.split()) > 2 or unusable(after) or re.search(r"(?:^|\s)(?:\w+ing|be|have|to)(?:\s|$)", after):
+        return None
+    return after
+
+
 def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
     """The subjects of comparison `c` (empty where none is found: the comparison then gives no constraint).
     A subject no rule can test ("received", "treatment period", "research") is replaced by the phrase the
