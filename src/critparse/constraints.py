@@ -75,7 +75,7 @@ from .records import member_key
 from .subjects import (SENTENCE_BREAK, TIME_UNITS, Attachment, Mentions, Span, attach, commitment, event_after, event_after_paren,
                        graded_before_scale, graded_thing,
                        event_before_or, event_of, head_phrase, is_status, lasted_after, listed_events, mention_list,
-                       following_listed, modal_free, names_nothing, staged_thing, status_event, temporal_subject, tested_thing,
+                       following_listed, clause_free, names_nothing, staged_thing, status_event, temporal_subject, tested_thing,
                        treated_with_after, window_event)
 
 
@@ -1055,10 +1055,11 @@ def _measured_over(c: "Found", text: str) -> bool:
 _CONSECUTIVE = re.compile(r"\s+consecutive\b", re.I)
 
 
-def _modal_free(c: "Found") -> None:
-    """A subject that is a clause loses its modal verb ("last transfusion cannot have been given within 7 days",
-    `subjects.modal_free`), and takes the code and normal form of the subject it becomes."""
-    name = modal_free(c.subject)
+def _clause_free(c: "Found") -> None:
+    """A subject that is a clause loses its modal verb ("last transfusion cannot have been given within 7 days") or
+    the patients it is said of (`subjects.clause_free`), and takes the code and normal form of the subject it
+    becomes."""
+    name = clause_free(c.subject)
     if name and name != c.subject:
         fresh = record(name, c.subject_text, c.op, c.value, c.value_text, c.unit, c.unit_text, c.relative_to,
                        c.category, c.start, c.end)
@@ -1110,7 +1111,7 @@ def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
     seen = set()
     uniq = []
     for c in sorted(out, key=lambda f: f.start):  # in text order, exact duplicates (same subject, op, value, span) dropped
-        _modal_free(c)
+        _clause_free(c)
         key = (c.subject, c.op, c.value, c.start, c.end)
         if key not in seen and not _unit_subject(c.subject) and not _lost_symbol(c) and not _spacing(c, text) \
                 and not _measured_over(c, text):

@@ -1620,6 +1620,25 @@ _AFTER_MODAL = re.compile(r"^(?:(?:not|be|been|have|has|had|being)\s+)*", re.I)
 _CLAUSE_EDGES = re.compile(r"^(?:(?:if|when|that|and|or|are|is)\s+)+|(?:\s+(?:that|which|who|whose|and|or|if|when|are|is))+$", re.I)
 
 
+_PERSON_WHO = re.compile(r"^(?:\w+\s+)?" + _words_alt("person") + r"\s+(?:who|that)\s+(?:are|is|have|has|had|were|was)\b"
+                         r"(?:\s+(?:had|been|received|undergone|taken|used))?\s+(?:(?:a|an|any|the)\s+)?(?P<rest>.+)$", re.I)
+
+
+_TIME_WORD_LEAD = re.compile(r"^(?:recent(?:ly)?|current(?:ly)?|prior|previous(?:ly)?|ever|not|no|never)\b", re.I)
+
+
+def clause_free(name: str) -> Optional[str]:
+    """A subject that is a clause, as the phrase it is about: without its modal verb (`modal_free`), or without the
+    patients it is said of ("patients who have had chemotherapy" -> "chemotherapy", "women who are
+    postmenopausal" -> "postmenopausal"; 19 subjects of the XML extract)."""
+    name = modal_free(name) or name
+    m = _PERSON_WHO.match(name)
+    if m is None or unusable(m.group("rest")) or _TIME_WORD_LEAD.match(m.group("rest")) \
+            or len(m.group("rest").split()) == 1 and _BARE.match(m.group("rest")):
+        return name  # "subjects who have had recent": no thing named
+    return m.group("rest")
+
+
 def modal_free(name: str) -> Optional[str]:
     """A subject holding a modal verb is a clause, not a phrase: the phrase before the modal ("last transfusion
     cannot have been given" -> "last transfusion", "lumpectomy or mastectomy must be planned"), or, where that
