@@ -1662,10 +1662,18 @@ def modal_free(name: str) -> Optional[str]:
     return after
 
 
+# a time in weeks or days of gestation is the gestational age, whatever phrase comes before it ("pregnant woman
+# between 16-24 weeks of gestation", "Infants born at less than 32 weeks gestation"; 40 in the corpora)
+_GESTATION_AFTER = re.compile(r"'?\s*(?:of\s+|in\s+)?(?P<g>gestation(?:al\s+age)?|gestational|GA)\b", re.I)
+
+
 def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
     """The subjects of comparison `c` (empty where none is found: the comparison then gives no constraint).
     A subject no rule can test ("received", "treatment period", "research") is replaced by the phrase the
     time value is of, the event it counts from, or the clause's event; else dropped (`unusable`)."""
+    gestation = _GESTATION_AFTER.match(text, c.end) if c.unit in ("wk", "d") else None
+    if gestation is not None:  # "preterm neonates born at 26 to 34 weeks of gestational age"
+        return Attachment([Span(gestation.start("g"), gestation.end(), "gestational age")], "duration", gestation.end())
     frequent = _frequent_thing(text, c)
     a = Attachment([frequent], None, frequent.end) if frequent else _attach(c, text, mentions, hint)
     if len(a.subjects) == 1 and a.subjects[0].name == "age":  # "diagnosed under age 50": the age at diagnosis
