@@ -143,11 +143,13 @@ def normaliser() -> Normaliser:
     return _vocabulary().normaliser
 
 
+@lru_cache(maxsize=65536)
 def lookup(phrase: str) -> Optional[Concept]:
     """The concept a written phrase names ("serum creatinine", "SGPT", "QTcF"), or None.
 
     An abbreviation matches in its own case; any other form after `Normaliser.key`, or the
-    phrase without its fillers (`Normaliser.bare`: "serum sodium level" -> "sodium") as a form."""
+    phrase without its fillers (`Normaliser.bare`: "serum sodium level" -> "sodium") as a form.
+    Cached per phrase (the subject rules ask it again and again of the same head phrases)."""
     voc = _vocabulary()
     phrase = phrase.strip()
     if not phrase:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
+from functools import lru_cache
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from .concepts import for_constraint, implausible
@@ -469,11 +470,20 @@ def _subject_hint(crit: Criterion, by_id: Dict[str, Criterion]) -> Optional[str]
     """The subject named by an unnumbered label over this criterion ("Age:", "Performance status:"), or
     `CONTACT_AGE` under a list of the people a patient must avoid."""
     parent = by_id.get(crit.parent) if crit.parent else None
-    if parent is not None and contact_list_head(parent.clean_text):
-        return CONTACT_AGE  # "No close contact ... with the following people: - Children less than 3 years old"
-    if parent is None or parent.role != "group" or parent.number is not None:
+    if parent is None:
         return None
-    subj = lookup(parent.clean_text.rstrip(": "))
+    return _parent_hint(parent.clean_text, parent.role == "group" and parent.number is None)
+
+
+@lru_cache(maxsize=4096)
+def _parent_hint(parent_text: str, label: bool) -> Optional[str]:
+    """`_subject_hint` from the parent's text and whether it is an unnumbered group; cached, as each child of
+    a parent asks, and registry text repeats its labels ("Age:", "Hematopoietic:")."""
+    if contact_list_head(parent_text):
+        return CONTACT_AGE  # "No close contact ... with the following people: - Children less than 3 years old"
+    if not label:
+        return None
+    subj = lookup(parent_text.rstrip(": "))
     return subj.name if subj else None
 
 

@@ -226,7 +226,11 @@ _WORD = re.compile(r"[A-Za-z][\w\-+/']*")
 # a name that starts with digits ("3TC", "5-FU", "5-ASA", "6-MP"): one word of a phrase, never a number glued to a
 # unit ("10mg", "4weeks") or an ordinal ("2nd")
 _DIGIT_NAME = re.compile(r"(?<![\w.\-:])\d{1,2}-?(?P<letters>[A-Za-z]{2,})(?![\w/])")
-_HEAD_WORD = re.compile(_DIGIT_NAME.pattern + r"|[A-Za-z][\w\-+/']*")
+# a word of a head phrase: `_DIGIT_NAME` or a word from a letter. The first character is read first, then
+# which branch it opens (`_DIGIT_NAME`'s look-behind on the character before that digit), so that `re` skips
+# to the characters that can start one in C: the same matches as `_DIGIT_NAME.pattern + "|[A-Za-z]..."`
+_HEAD_WORD = re.compile(r"[\dA-Za-z](?:(?<=\d)(?<![\w.\-:]\d)\d?-?(?P<letters>[A-Za-z]{2,})(?![\w/])"
+                        r"|(?<=[A-Za-z])[\w\-+/']*)")
 
 
 def _digit_name_at(text: str, i: int) -> bool:

@@ -70,8 +70,10 @@ def molar_masses() -> Dict[str, float]:
     return {r["subject"]: float(r["molar_mass_g_per_mol"]) for r in resources.read_csv("molar_masses.csv")}
 
 
+@lru_cache(maxsize=65536)
 def to_ucum(unit_text: Optional[str]) -> Optional[str]:
-    """UCUM code of a unit as written ('mg/dl' -> 'mg/dL', 'x10^9/L' -> '10*9/L'), or None if unknown."""
+    """UCUM code of a unit as written ('mg/dl' -> 'mg/dL', 'x10^9/L' -> '10*9/L'), or None if unknown.
+    Cached: the subject rules ask it of most words near a number (is this word a unit?)."""
     if not unit_text:
         return None
     hit = _aliases().get(alias_key(unit_text))

@@ -16,7 +16,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def is_flat(text: str, a: int, b: int, section: Optional[str]) -> bool:
     """Is text[a:b] a run of NCI labels and items on one paragraph?"""
-    if len(SUBLABEL.findall(text, a, b)) >= 2 or INLINE_HEAD.search(text, a + 1, b):
+    colons = text.count(":", a, b)  # each sub-label holds a colon, an inline heading a colon or "--"
+    if colons >= 2 and len(SUBLABEL.findall(text, a, b)) >= 2 or (colons or text.find("--", a + 1, b) >= 0) \
+            and INLINE_HEAD.search(text, a + 1, b):
         return True
     return bool(section and NCI_SECTION.search(section) and b - a > 120
                 and not re.search(r"[.;]\s", text[a:b]) and any(_starter_ok(text, m) for m in STARTER.finditer(text, a, b)))
