@@ -139,8 +139,10 @@ def _age_guard_gap() -> "re.Pattern[str]":
 
 _AND = re.compile(r"\band\b", re.I)
 _LEADING_OR = re.compile(r"\s*,?\s*(?:and/)?or\b", re.I)
-_SENTENCE = re.compile(r";|(?=\.)(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bvs)(?<!\bapprox)(?<!\bDr)(?<!\bMrs)(?<!\bMr)(?<!\bMs)"
-                       r"(?<!\bProf)\.(?=\s+[A-Z(\[])")
+# (the full stop is read before its look-behinds, so that both branches open with a literal and `re` skips to
+# ";" and "." in C)
+_SENTENCE = re.compile(r";|\.(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\betc\.)(?<!\bvs\.)(?<!\bapprox\.)(?<!\bDr\.)(?<!\bMrs\.)(?<!\bMr\.)"
+                       r"(?<!\bMs\.)(?<!\bProf\.)(?=\s+[A-Z(\[])")
 #: a "No" item run on after a lower-case word, a number or a bracket (PDQ-style records lost their line breaks)
 _RUN_ON_NO = re.compile(r"(?<=[a-z0-9%)\]])\s(?=No\s+[a-z])")
 # a note run on after a sentence without its full stop ("... first dose of study intervention Note: Participants
@@ -182,7 +184,9 @@ def _or_words() -> "re.Pattern[str]":
 
 #: what can make a cue-less criterion more than its constraints: brackets (an implicit definition) and
 #: "not controlled" (a negated definition)
-_STRUCTURE = re.compile(r"[(\[]|\bnot\s+(?:\w+\s+){0,2}(?:controlled|managed|maintained)\b", re.I)
+# a bracket or "not ... controlled" (the first character read first, case-sensitive, so that `re` skips to it in C)
+_STRUCTURE = re.compile(r"[(\[nN](?:(?<=[(\[])|(?<=[nN])(?<!\w[nN])(?i:ot)\s+(?:\w+\s+){0,2}"
+                        r"(?i:controlled|managed|maintained)\b)")
 _TRIM = " \t\n\r,;:.-*•"
 _TURN = re.compile(r",\s*(?:although|though|however|but)\b,?|\b(?:although|though)\b,?", re.I)
 #: words after a guard's selecting bound that say more than it does ("children < 7 years of age WHO are

@@ -349,7 +349,7 @@ def scopes(text: str) -> List[Tuple[int, int, int, int]]:
 
 #: a negation trigger that states a test RESULT ("is negative", "negative for"): it says what a test found,
 #: not that the test, its timing or its value is absent ("the tuberculosis test within 8 weeks is negative")
-_RESULT_TRIGGER = re.compile(r"\bnegative\b", re.I)
+_RESULT_TRIGGER = re.compile(r"[nN](?<!\w[nN])(?i:egative)\b")  # "\bnegative\b", its first letter read first (re skips to it)
 
 
 @lru_cache(maxsize=1)
