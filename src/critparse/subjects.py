@@ -1600,6 +1600,8 @@ def _units_of_blood(text: str, c: Comparison) -> Optional[Span]:
     """"more than 4 units of packed red blood cells", "at least 4 units packed RBCs": a transfusion."""
     m = _UNITS_OF_BLOOD.match(text, c.end)
     return Span(m.end() - len(m.group(0).lstrip()), m.end(), "blood transfusion") if m else None
+
+
 _UNITS_OF = re.compile(r"\bunits?\s+of\s+$", re.I)
 
 
@@ -1631,7 +1633,7 @@ _PERSON_WHO = re.compile(r"^(?:\w+\s+)?" + _words_alt("person") + r"\s+(?:who|th
 _TIME_WORD_LEAD = re.compile(r"^(?:recent(?:ly)?|current(?:ly)?|prior|previous(?:ly)?|ever|not|no|never)\b", re.I)
 
 
-def clause_free(name: str) -> Optional[str]:
+def clause_free(name: str) -> str:
     """A subject that is a clause, as the phrase it is about: without its modal verb (`modal_free`), or without the
     patients it is said of ("patients who have had chemotherapy" -> "chemotherapy", "women who are
     postmenopausal" -> "postmenopausal"; 19 subjects of the XML extract)."""
@@ -1647,8 +1649,8 @@ def modal_free(name: str) -> Optional[str]:
     """A subject holding a modal verb is a clause, not a phrase: the phrase before the modal ("last transfusion
     cannot have been given" -> "last transfusion", "lumpectomy or mastectomy must be planned"), or, where that
     names the patients, the state after it ("female participants must be postmenopausal" -> "postmenopausal");
-    None where neither names a thing ("must enroll", "cancer that will require"). 74 subjects of the XML extract
-    held one."""
+    None where neither names a thing ("must enroll") or the value is a change ("HAM-D cannot decrease by 25%").
+    74 subjects of the XML extract held one."""
     m = _MODAL.search(name)
     if m is None:
         return name
