@@ -1633,6 +1633,7 @@ _PERSON_WHO = re.compile(r"^(?:\w+\s+)?" + _words_alt("person") + r"\s+(?:who|th
 _TIME_WORD_LEAD = re.compile(r"^(?:recent(?:ly)?|current(?:ly)?|prior|previous(?:ly)?|ever|not|no|never)\b", re.I)
 
 
+@lru_cache(maxsize=20_000)  # asked of every constraint's subject; subject names repeat across criteria
 def clause_free(name: str) -> str:
     """A subject that is a clause, as the phrase it is about: without its modal verb (`modal_free`), or without the
     patients it is said of ("patients who have had chemotherapy" -> "chemotherapy", "women who are
