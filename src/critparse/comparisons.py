@@ -250,6 +250,10 @@ _OUT_OF = re.compile(r"\s*(?<![\w-])(?:out\s+)?of\s+(?:the\s+)?(?P<whole>" + NUM
 _EACH_WEEK = re.compile(r"\s*(?:each|every|per|a)\s+week\b", re.I)
 # a ratio written after a number ("1:160", "1.5:1"): a titer's dilution when the number is 1, the number itself over 1
 _RATIO = re.compile(r":(\d{1,6})(?![\d.,:])")
+# a lesion's size as a product of dimensions ("at least 2 x 2 cm", "1.5x1.5 cm", "5 x 5 x 5 cm"): the factors after
+# the first number, and the length unit after the last one
+_DIMS = re.compile(r"(?:\s*(?:x|\u00d7|by)\s*(\d+(?:\.\d+)?)){1,2}\s*(cm|mm)\b", re.I)
+_FACTOR = re.compile(r"(?:x|\u00d7|by)\s*(\d+(?:\.\d+)?)", re.I)
 # months after a number of years, written without "and" or after a range's "and" ("17 years 2 months", "maximum of 3
 # years 1 month"): part of the same length, never a rate ("6 months a year")
 _MONTHS_AFTER_YEARS = re.compile(r"\s*(?:and\s+)?(1[01]|[1-9]|one|two|three|four|five|six|seven|eight|nine|ten|eleven)\s*"
@@ -380,6 +384,18 @@ def _upper_op(rop: Optional[str]) -> str:
     return "<=" if "equal" in rop.lower() else "<"
 
 
+def _dimension_bound(m: "re.Match[str]", dims: "re.Match[str]", op: Optional[str], v1: float,
+                     v1_said: str) -> Optional[Comparison]:
+    """A minimum size given as equal sides ("at least 2 x 2 cm") bounds each side. Unequal sides, and upper
+    bounds ("total area < 5 x 5 cm", "the equivalent of 5 x 5 x 5 cm") state an area or volume: no bound."""
+    sides = {number(f) for f in _FACTOR.findall(dims.group(0))}
+    if op not in (">", ">=") or sides != {v1}:
+        return None
+    return Comparison(start=m.start(), end=dims.end(), value_start=m.start("v1"), value_end=m.end("v1"), op=op, v1=v1,
+                      v1_text=v1_said, unit=units.to_ucum(dims.group(2)), unit_text=dims.group(0).strip(),
+                      has_pre=bool(m.group("pre")), has_post=bool(m.group("post")))
+
+
 def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     """The comparison of one COMPARISON match, or None where the number states no threshold."""
     op, is_range = _op_of(m)
@@ -429,6 +445,9 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
         post = POST_AFTER.match(text, v1e) if op is None else None  # "ANA titer of 1:80 or greater"
         op = POST_OPS.get(" ".join(post.group("post").lower().split())) if post else op
         end = post.end() if post else v1e
+    dims = _DIMS.match(text, v1e) if ucum is None and not ulabel and not m.group("v2") and not pct else None
+    if dims is not None:  # "lymph node at least 1.5 x 1.5 cm": every side at least 1.5 cm
+        return _dimension_bound(m, dims, op, v1, v1_said)
     part = _OUT_OF.match(text, end) if ucum is None and not ulabel and not m.group("v2") and not pct else None
     if part is not None:  # "at least 20 out of 28 days", "at least 75 of the 90 days": 20 days, not a bare 20
         whole = number(part.group("whole"))

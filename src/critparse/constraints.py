@@ -979,6 +979,8 @@ def _carry(prev: List[Found], found: List[Found], start: int) -> List[Found]:
     for p0 in heads:
         subj = lexicon.subjects().get(p0.subject)
         for c in found:
+            if p0.subject == "age" and not _plausible_age(c.value, c.unit):
+                continue  # "aged 6 to 12 months Greater than 200,000 in patients aged 1 to 20 years": no age
             # a measured value after a count ("one lesion >= 1.5 cm") measures the counted thing, it is no count
             category = c.category if p0.category == "count" and c.unit else p0.category
             out.append(replace(c, subject=p0.subject, subject_text=p0.subject_text, category=category, code=p0.code,

@@ -422,27 +422,12 @@ def _bracket_end(text: str, ms: int, me: int, end: int) -> int:
     return end
 
 
-@lru_cache(maxsize=1)
-def _run_on() -> Tuple["re.Pattern[str]", frozenset, frozenset]:
-    import tomllib
-
-    from . import resources
-
-    w = tomllib.loads(resources.read_text("negated_list_words.toml"))
-    return re.compile(w["run_on_item"]), frozenset(w["run_on_keep"]), frozenset(w["run_on_function"])
-
-
 def run_on_item(text: str, a: int, b: int) -> Optional[int]:
     """Where the next item of a run-on record starts in text[a:b] ("... pulmonary disease Pulse oximetry greater
-    than 94%"), or None (`resources/negated_list_words.toml` run_on_item)."""
-    from .glue import FUNCTION, english
+    than 94%"), or None (`critparse.runon`)."""
+    from .runon import next_item
 
-    pattern, keep, function = _run_on()
-    for m in pattern.finditer(text, a, b):
-        prev, cap = m.group("prev"), m.group("cap").lower()
-        if prev not in FUNCTION and prev not in function and cap not in keep and cap in english():
-            return m.start("cap")
-    return None
+    return next_item(text, a, b)
 
 
 def cut_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
-from . import concepts, lexicon, resources, units
+from . import concepts, lexicon, resources, runon, units
 from .comparisons import Comparison, words
 
 
@@ -118,7 +118,7 @@ class Mentions:
         """Start of the clause holding `pos`."""
         if self._ends is None:
             self._ends = sorted([m.end() for m in _CLAUSE_BREAK.finditer(self.text)] + since_items(self.text)
-                                + no_items(self.text))
+                                + no_items(self.text) + runon.item_starts(self.text))
         i = bisect.bisect_right(self._ends, pos) - 1
         return self._ends[i] if i >= 0 else 0
 

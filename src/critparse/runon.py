@@ -1,0 +1,48 @@
+"""Items of a run-on record: legacy registry text whose line breaks were lost, so one item runs into the next
+with only a capitalised word to show it ("... refractory to conventional therapy Tumor mass larger than 3 cm").
+
+An item starts at a capitalised common English word after a lower-case word, a number or "%" that is not a
+function word (`resources/negated_list_words.toml` run_on_item, run_on_function), unless the capitalised word
+is one written capitalised inside a phrase (run_on_keep: "neuropathy Grade 2", "disease Stage IV")."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterator, List, Optional, Tuple
+
+
+@lru_cache(maxsize=1)
+def _words() -> Tuple["re.Pattern[str]", frozenset, frozenset]:
+    import tomllib
+
+    from . import resources
+
+    w = tomllib.loads(resources.read_text("negated_list_words.toml"))
+    return re.compile(w["run_on_item"]), frozenset(w["run_on_keep"]), frozenset(w["run_on_function"])
+
+
+def _starts(text: str, a: int, b: int) -> Iterator[int]:
+    from .glue import FUNCTION, english
+
+    pattern, keep, function = _words()
+    for m in pattern.finditer(text, a, b):
+        prev, cap = m.group("prev"), m.group("cap").lower()
+        if prev not in FUNCTION and prev not in function and cap not in keep and cap in english():
+            yield m.start("cap")
+
+
+def next_item(text: str, a: int, b: int) -> Optional[int]:
+    """Where the next run-on item starts in text[a:b], or None."""
+    return next(_starts(text, a, b), None)
+
+
+# what follows an item's first word: a lower-case word, a number or an operator, not another capitalised word
+# ("acceptable International Normalized Ratio", "modified Rankin Scale": a name written in capitals)
+_ITEM_GOES_ON = re.compile(r"[A-Za-z'/-]*,?\s+(?:[a-z(<>\u2264\u2265=]|\d)")
+
+
+def item_starts(text: str) -> List[int]:
+    """The run-on item starts of text that are followed by a lower-case word, a number or an operator, and do
+    not follow a number ("5 Months Prior": a unit in Title Case)."""
+    return [i for i in _starts(text, 0, len(text)) if not text[i - 2:i - 1].isdigit() and _ITEM_GOES_ON.match(text, i)]
