@@ -1630,6 +1630,9 @@ _PERSON_WHO = re.compile(r"^(?:\w+\s+)?" + _words_alt("person") + r"\s+(?:who|th
                          r"(?:\s+(?:had|been|received|undergone|taken|used))?\s+(?:(?:a|an|any|the)\s+)?(?P<rest>.+)$", re.I)
 
 
+# "patients with a history of seizures", "participants with tobacco use": the people a thing is said of
+_PERSON_WITH = re.compile(r"^(?:\w+\s+)?" + _words_alt("person") + r"\s+(?:with|having(?:\s+(?:undergone|had|received))?)\s+(?:(?:a|an|any)\s+)?"
+                          r"(?:(?:known|prior|previous|documented)\s+)?(?:history\s+of\s+(?:(?:a|an)\s+)?)?(?P<rest>.+)$", re.I)
 _TIME_WORD_LEAD = re.compile(r"^(?:recent(?:ly)?|current(?:ly)?|prior|previous(?:ly)?|ever|not|no|never)\b", re.I)
 
 
@@ -1637,9 +1640,10 @@ _TIME_WORD_LEAD = re.compile(r"^(?:recent(?:ly)?|current(?:ly)?|prior|previous(?
 def clause_free(name: str) -> str:
     """A subject that is a clause, as the phrase it is about: without its modal verb (`modal_free`), or without the
     patients it is said of ("patients who have had chemotherapy" -> "chemotherapy", "women who are
-    postmenopausal" -> "postmenopausal"; 19 subjects of the XML extract)."""
+    postmenopausal" -> "postmenopausal"; 19 subjects of the XML extract; "patients with a history of seizures" ->
+    "seizures", 34)."""
     name = modal_free(name) or name
-    m = _PERSON_WHO.match(name)
+    m = _PERSON_WHO.match(name) or _PERSON_WITH.match(name)
     if m is None or unusable(m.group("rest")) or _TIME_WORD_LEAD.match(m.group("rest")) \
             or len(m.group("rest").split()) == 1 and _BARE.match(m.group("rest")):
         return name  # "subjects who have had recent": no thing named
