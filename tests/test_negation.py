@@ -478,3 +478,12 @@ def test_an_absence_for_a_time_is_a_free_interval_not_a_negated_duration(mode, t
     (con,) = [c for c in critparse.parse("Exclusion Criteria:\n- " + text, mode=mode).constraints
               if c.unit in ("a", "wk")]
     assert (con.subject, con.op, con.negated) == (subject, ">=", False)
+
+
+def test_entity_span_holding_its_own_trigger_negates_nothing_before_it():
+    # NCT03925688 (lct): the model reads "> 18 and no gender limitation" as one Value, negated by its own "no"
+    import critparse
+
+    text = "- The age＞18 and no gender limitation."
+    got = [(c.subject, c.op, c.value, c.negated) for c in critparse.parse(text, mode="full").constraints]
+    assert got == [("age", ">", 18.0, False)]

@@ -329,10 +329,17 @@ class ConstraintNegation:
     def __call__(self, doc: Doc) -> Doc:
         cons = doc._.constraints
         if cons:
+            scopes = negation_scopes(doc)
             negated_ents = [
                 (e.start_char, e.end_char)
                 for e in doc.ents
-                if e.has_extension("is_negated") and e._.is_negated
+                if e.has_extension("is_negated") and e._.is_negated and not _holds_trigger(e, scopes)
             ]
-            mark_negated(cons, negation_scopes(doc), negated_ents, text=doc.text)
+            mark_negated(cons, scopes, negated_ents, text=doc.text)
         return doc
+
+
+def _holds_trigger(ent: Any, scopes: List[Tuple[int, int, int, int]]) -> bool:
+    """An entity span that holds its own negation trigger ("The age > 18 and no gender limitation": a Value
+    "> 18 and no gender limitation") is a run-over span: what stands before the trigger is not negated."""
+    return any(ent.start_char < ms and me <= ent.end_char for ms, me, _, _ in scopes)
