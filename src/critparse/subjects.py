@@ -413,6 +413,11 @@ _THING_OLD = re.compile(r"\b(?!(?:is|are|be|was|were|been|has|have|had|must|shou
                         r"aged?|least|more|less|greater|older|younger|over|under|above|below)\b)[A-Za-z]{3,}[\s,]+"
                         r"(?:(?:greater|more|less|older|younger)\s+than|over|under|above|below|[<>]=?|at\s+least)?\s*$", re.I)
 _AGE_IN = re.compile(r"\b(?:age[ds]?|years?\s+old|years?\s+of\s+age)\b", re.I)
+# a bare number said for a group of people named by their age ("Beighton score >= 5 for women up to the age of 50
+# years and >= 4 for those above 50 years"): the group's threshold of the thing before, no age
+_FOR_AGE_GROUP = re.compile(r"\s*(?:for|in)\s+(?:those|patients|subjects|participants|women|men|children|adults)\s+"
+                            r"(?:(?:who\s+are\s+|aged?\s+)?(?:above|over|under|below|older|younger|aged?|>|<|\u2265|\u2264)|"
+                            r"(?:up\s+)?to\s+the\s+age)", re.I)
 
 
 def _age_unit(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Optional[str]:
@@ -475,6 +480,8 @@ def age_subject(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Op
     if _GROWTH_CHART.search(window) and not _AGE_WORDS.search(text, cstart, min(len(text), cend + 15)):
         return None  # "Z scores for weight-for-age (WAZ) or weight-for-height (WHZ) <3": a growth-chart score
     if _thing_old(text, floor, c, ucum):
+        return None
+    if ucum is None and _FOR_AGE_GROUP.match(text, cend):
         return None
     ucum = _age_unit(text, floor, c, ucum)
     if ucum == "a" and _years_of_something_else(text, floor, c):
