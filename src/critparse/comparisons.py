@@ -82,12 +82,13 @@ def _phrase_alt(phrases: List[str]) -> str:
     return lexicon.trie_regex(seqs)
 
 
-# "x ULN", "times the institutional upper limit of normal", "upper limit normal (ULN)", "3 times normal";
+# "x ULN", "times the institutional upper limit of normal", "upper limit normal (ULN)", "3 times normal", "1.5 X
+# maximum normal value" / "3 x upper normal limit" (6 and 27 in LCT and the XML extract), "3 folds the upper normal";
 # a bare "normal" is the reference only after a multiplier
 _ULN = (
-    r"(?:(?P<mult>x|\*|times|fold)\s*)?(?:of\s+|the\s+)*(?:(?:institutional|institution's|local|laboratory|lab)\s+)*"
+    r"(?:(?P<mult>x|\*|times|folds?)\s*)?(?:of\s+|the\s+)*(?:(?:institutional|institution's|local|laboratory|lab)\s+)*"
     r"(?P<rel>ULN|UNL|LLN|(?:upper|lower)\s+limits?\s+(?:of\s+)?(?:the\s+)?(?:institutional\s+)?normal(?:\s+range)?(?:\s*\((?:ULN|LLN)\))?|"
-    r"normal\s+(?:values?|range|levels?|limits?)|upper\s+normal\s+limits?|(?(mult)(?:normal\b|upper\s+limits?\b(?!\s+of\s+(?!normal|the\b)))|(?!))|N\b)"
+    r"normal\s+(?:values?|range|levels?|limits?)|(?:upper|lower|maximum|minimum)\s+normal\s+(?:limits?|values?)|(?(mult)(?:normal\b|upper\s+limits?\b(?!\s+of\s+(?!normal|the\b)))|(?!))|N\b)"
 )
 
 
@@ -415,7 +416,7 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     ulabel = None
     if rel:
         r = rel.lower()
-        ulabel = "LLN" if ("lower" in r or r == "lln") else "ULN"
+        ulabel = "LLN" if ("lower" in r or "minimum" in r or r == "lln") else "ULN"
     ucum = units.to_ucum(unit_text) if unit_text else None
     if pct and not ucum and not ulabel:
         ucum = "%"
@@ -564,7 +565,7 @@ def bare_limits(text: str) -> Iterator[Comparison]:
         if op is None:
             continue
         r = m.group("rel").lower()
-        rel = "LLN" if ("lower" in r or r == "lln") else "ULN"
+        rel = "LLN" if ("lower" in r or "minimum" in r or r == "lln") else "ULN"
         if m.group("range"):  # "LVEF below the institutional normal range": < 1 x LLN
             pre = m.group("pre")
             below, above = _BELOW_WORD.search(pre), _ABOVE_WORD.search(pre)

@@ -414,7 +414,8 @@ _THING_OLD = re.compile(r"\b(?!(?:is|are|be|was|were|been|has|have|had|must|shou
                         r"(?:(?:greater|more|less|older|younger)\s+than|over|under|above|below|[<>]=?|at\s+least)?\s*$", re.I)
 _AGE_IN = re.compile(r"\b(?:age[ds]?|years?\s+old|years?\s+of\s+age)\b", re.I)
 # a bare number said for a group of people named by their age ("Beighton score >= 5 for women up to the age of 50
-# years and >= 4 for those above 50 years"): the group's threshold of the thing before, no age
+# years and >= 4 for those above 50 years", "Karnofsky 60-100% for patients over 16"; 14 in the XML extract and LCT,
+# none an age): the group's threshold of the thing before, no age
 _FOR_AGE_GROUP = re.compile(r"\s*(?:for|in)\s+(?:those|patients|subjects|participants|women|men|children|adults)\s+"
                             r"(?:(?:who\s+are\s+|aged?\s+)?(?:above|over|under|below|older|younger|aged?|>|<|\u2265|\u2264)|"
                             r"(?:up\s+)?to\s+the\s+age)", re.I)
