@@ -1120,7 +1120,32 @@ def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
                 and not _measured_over(c, text):
             seen.add(key)
             uniq.append(c)
+    uniq = _chained_lower(uniq, text) if "<" in text or "\u2264" in text or "\u2266" in text else uniq
     return _respectively(uniq, text) if "respectively" in low else uniq
+
+
+# the lower end of a chained comparison written before its subject: "145 mmHg <= msSBP <= 190 mmHg", "18 <Age <80",
+# "25<BMI<30 kg/m2", "5 <= Apnea Hypopnea Index (AHI) < 20" (6 in the XML extract and LCT; only the upper end was read)
+_CHAIN_LOW = re.compile(r"(?<![\w.,])(?P<v>\d+(?:\.\d+)?)\s*(?P<u>[A-Za-z/%][\w/%^*]{0,10})?\s*(?P<op><=?|=<|\u2264|\u2266)\s*$")
+
+
+def _chained_lower(found: List[Found], text: str) -> List[Found]:
+    """The lower bounds of chained comparisons, from the upper bounds read after their subject."""
+    out = []
+    for f in found:
+        if f.op not in ("<", "<=") or f.relative_to or not f.subject_text or f.value_text is None:
+            continue
+        m = _CHAIN_LOW.search(text, max(0, f.start - 24), f.start)
+        if m is None or text[f.start:f.end].find(f.subject_text) != 0:
+            continue
+        unit = units.to_ucum(m.group("u")) if m.group("u") else f.unit
+        value = float(m.group("v"))
+        if m.group("u") and unit != f.unit or value >= f.value:
+            continue
+        op = ">" if m.group("op") == "<" else ">="
+        out.append(replace(f, op=op, value=value, value_text=m.group("v"), start=m.start(),
+                           normalized=normalized(value, unit, None, lexicon.subjects().get(f.subject))))
+    return found + out if out else found
 
 
 _RESPECTIVELY = re.compile(r"[\s,;)\]]*(?:(?:in|for)\s+[^.;,]{1,40}?[\s,]*)?respectively\b", re.I)
