@@ -250,6 +250,7 @@ _OUT_OF = re.compile(r"\s*(?<![\w-])(?:out\s+)?of\s+(?:the\s+)?(?P<whole>" + NUM
                      r"(?P<u>days|nights|weeks|months)\b", re.I)
 _EACH_WEEK = re.compile(r"\s*(?:each|every|per|a)\s+week\b", re.I)
 # a ratio written after a number ("1:160", "1.5:1"): a titer's dilution when the number is 1, the number itself over 1
+_EQUAL_LIST = re.compile(r"\s*(?:,\s*\d+\s*)*(?:,|\bor\b)\s*\d+(?![\d.,])")
 _RATIO = re.compile(r":(\d{1,6})(?![\d.,:])")
 # a lesion's size as a product of dimensions ("at least 2 x 2 cm", "1.5x1.5 cm", "5 x 5 x 5 cm"): the factors after
 # the first number, and the length unit after the last one
@@ -406,6 +407,8 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     pct = m.group("pct2") or ("%" if "%" in text[v1e:m.end("v2") if m.group("v2") else v1e + 2] else None)
     if _glued(m, text, unit_text, rel, pct):
         return None
+    if op == "=" and not m.group("v2") and _EQUAL_LIST.match(text, m.end("v1")):
+        return None  # "ECOG = 0, 1 or 2": a list of allowed values (read by the scale rules), not "= 0"
     plus = _PLUS_GRADE.match(text, m.start("v1")) if op and m.group("pre") and not m.group("v2") and not unit_text else None
     if plus is None and v1e < len(text) and text[v1e] == "+" and not m.group("post"):
         # "CD19+", "18+" -> only an age-like "18+ years" is a bound

@@ -1120,6 +1120,8 @@ def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
                 and not _measured_over(c, text):
             seen.add(key)
             uniq.append(c)
+    if "=" in text:
+        _equal_pairs(uniq, text)
     uniq = _chained_lower(uniq, text) if "<" in text or "\u2264" in text or "\u2266" in text else uniq
     return _respectively(uniq, text) if "respectively" in low else uniq
 
@@ -1146,6 +1148,22 @@ def _chained_lower(found: List[Found], text: str) -> List[Found]:
         out.append(replace(f, op=op, value=value, value_text=m.group("v"), start=m.start(),
                            normalized=normalized(value, unit, None, lexicon.subjects().get(f.subject))))
     return found + out if out else found
+
+
+# between two "=" bounds of one subject: "Age =18 and = 65 years", "=18 to =65" (a "\u2265"/"\u2264" pair lost to "=" by
+# a text export: 27 in Chia, 1 in the XML extract); read literally, no value passes both
+_EQ_PAIR_GAP = re.compile(r"^\s*(?:[a-z]+\s+)?(?:and|to|-)\s*$", re.I)
+
+
+def _equal_pairs(found: List[Found], text: str) -> None:
+    """Two "=" bounds of one subject, the lower first, joined by "and"/"to": the range between them."""
+    for a, b in zip(found, found[1:]):
+        eq = text.find("=", a.end, b.end) if a.op == b.op == "=" else -1
+        if eq >= 0 and a.subject == b.subject and a.value < b.value and _EQ_PAIR_GAP.match(text[a.end:eq]) \
+                and a.unit in (None, b.unit):
+            a.op, b.op = ">=", "<="
+            a.unit, a.unit_text = b.unit, a.unit_text or b.unit_text
+            a.normalized = normalized(a.value, a.unit, a.relative_to, lexicon.subjects().get(a.subject))
 
 
 _RESPECTIVELY = re.compile(r"[\s,;)\]]*(?:(?:in|for)\s+[^.;,]{1,40}?[\s,]*)?respectively\b", re.I)
