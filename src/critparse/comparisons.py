@@ -250,6 +250,10 @@ _OUT_OF = re.compile(r"\s*(?<![\w-])(?:out\s+)?of\s+(?:the\s+)?(?P<whole>" + NUM
                      r"(?P<u>days|nights|weeks|months)\b", re.I)
 _EACH_WEEK = re.compile(r"\s*(?:each|every|per|a)\s+week\b", re.I)
 # a ratio written after a number ("1:160", "1.5:1"): a titer's dilution when the number is 1, the number itself over 1
+# an ETDRS letter-score range, written from the better score down ("ETDRS visual acuity between 80 to 24 letters",
+# "BCVA letter score of 73 to 24"; 5 in the XML extract, LCT and the v2 sample, none the other way round)
+_LETTERS_AFTER = re.compile(r"\s*(?:ETDRS\s+)?letters?\b", re.I)
+_LETTER_SCORE_BEFORE = re.compile(r"\bletter\s+scores?\s+(?:of\s+)?$", re.I)
 _EQUAL_LIST = re.compile(r"\s*(?:,\s*\d+\s*)*(?:,|\bor\b)\s*\d+(?![\d.,])")
 _RATIO = re.compile(r":(\d{1,6})(?![\d.,:])")
 # a lesion's size as a product of dimensions ("at least 2 x 2 cm", "1.5x1.5 cm", "5 x 5 x 5 cm"): the factors after
@@ -489,7 +493,9 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     if weeks is not None:  # "37 weeks 0 days to 37 weeks 6 days": the low end is 37 weeks (was 0 days)
         v1 = round(int(weeks.group(1)) + (number(m.group("v1")) or 0.0) / 7, 3)
     if is_range and v2 is not None and v2 < v1:
-        return None
+        if ucum != "{letters}" and not _LETTERS_AFTER.match(text, m.end()) and not _LETTER_SCORE_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+            return None
+        v1, v2 = v2, v1  # "BCVA of 77 to 20 letters": visual acuity letter scores are written best first
     if is_range and (m.group("range") or "") in ("-", "\u2013") and _chained(text, m):
         return None  # "(100 - 200 - 300 - 400 - 500)": a list of strata, no range
     start = weeks.start() if weeks is not None else m.start()
