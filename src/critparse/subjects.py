@@ -1718,6 +1718,9 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     if len(a.subjects) == 1 and _BARE_DOSE.match(a.subjects[0].name):  # "Zidovudine at a dose of 300-600 mg"
         a = Attachment([_dosed_drug(text, mentions.floor(c.start), a.subjects[0])], a.category, a.extends_to)
     dosed = _dose_of(text, c) if c.unit and _MASS_UNIT.match(c.unit) else None
+    if dosed is None and c.unit and _MASS_UNIT.match(c.unit) and len(a.subjects) == 1 \
+            and _DOSE_NAMED.match(a.subjects[0].name):
+        dosed = _drug_after(text, c)  # "a maximum single dose of 310 ug Dexamethasone Sodium Phosphate"
     counted = c.unit is not None and c.unit.startswith("{unit}")  # "units": of a drug or of blood, never a lab's unit
     if counted:
         dosed = _units_of_blood(text, c) or dosed
@@ -1757,6 +1760,28 @@ def _names_substance(text: str, s: Span, c: Comparison) -> bool:
     return _adjacent(text, s, c) and not _DOSE_HEAD.search(s.name)
 
 
+# a dose named before its amount, the drug after it ("maximum single dose of 310 ug Dexamethasone Sodium Phosphate")
+_DOSE_NAMED = re.compile(r"^(?:(?:a|the|maximum|max|single|daily|total|cumulative|starting|initial)\s+)*doses?$", re.I)
+_DRUG_AFTER = re.compile(r"[ \t]+(?P<what>[A-Za-z][\w\-]*(?:[ \t]+(?!(?:or|and|for|per|daily|in|to|as|at|is|was|with|of|"
+                         r"every|once|twice|IV|PO|orally|intravenously|must|should|shall|is|are|was|were|will|may|can|has|have|had|be)\b)"
+                         r"[A-Za-z][\w\-]*){0,3})")
+
+
+def _drug_after(text: str, c: Comparison) -> Optional[Span]:
+    """The drug named right after a dose's amount, or None where a function word or a bare word follows."""
+    m = _DRUG_AFTER.match(text, c.end)
+    if m is None:
+        return None
+    first = m.group("what").split()[0]
+    if _STOP.match(first) or _BARE.match(first) or _NOT_DRUG_WORD.match(first) or units.to_ucum(first) \
+            or unusable(m.group("what")) or _CLAUSE_AFTER.match(text, m.end("what")):
+        return None  # "... mg/m2 Carboplatin must be given": the next item's drug, not this dose's
+    return Span(m.start("what"), m.end("what"), _written(text, m.start("what"), m.end("what")))
+
+
+_NOT_DRUG_WORD = re.compile(r"^(?:with|without|allowed|permitted|iv|po|im|sc|bolus|infusion|orally|intravenous(?:ly)?|"
+                            r"subcutaneous(?:ly)?|weekly|monthly|total|cumulative)$", re.I)
+_CLAUSE_AFTER = re.compile(r"\s+(?:must|should|shall|is|are|was|were|will|may|can|has|have|had)\b", re.I)
 _BARE_DOSE = re.compile(r"^(?:a\s+|the\s+)?(?:doses?|dosages?)$", re.I)
 _NOT_DRUG_BEFORE = re.compile(r"\b(?:for|a|an|and|or|nor)[ \t]+$", re.I)
 _LEADING_VERB = re.compile(r"^(?:\w+ing|\w+ed|used|contains?|takes?|receives?|prior)\s+", re.I)
