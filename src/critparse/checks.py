@@ -355,9 +355,11 @@ _FEMALE = re.compile(_LEAD + r"(women|females?|girls)\b|\b(female|women) (patien
 _MALE = re.compile(_LEAD + r"(men|males?|boys)\b|\bmale (patients|subjects|participants|volunteers)\b|"
                    r"\bmen only\b|\bmales? only\b", re.I)
 
-#: a word each pattern above needs, as lower-case text ("male" in "females", "men" in "women"): a criterion
-#: without any of them names no sex (ASCII text only: re.I also folds a few non-ASCII letters)
-_SEX_WORDS = ("male", "men", "boy", "girl", "sex", "gender")
+#: what each pattern above needs: one of these words' openings at the start of a word (each pattern's sex
+#: word follows a word boundary, the start of the text, a non-word character or a space), read with the same
+#: flags (so the same case folds): a criterion without one names no sex. "men" inside "treatment" does not
+#: count, as it did for a plain substring test
+_SEX_CUE = re.compile(r"\b(?:male|men|boy|female|women|girl|sex|gender)", re.I)
 
 
 def text_sex(parsed: ParsedTrial) -> Tuple[Optional[str], List[Any]]:
@@ -367,7 +369,7 @@ def text_sex(parsed: ParsedTrial) -> Tuple[Optional[str], List[Any]]:
         if c.kind != "inclusion" or c.role == "note":
             continue
         t = c.clean_text or c.text
-        if t.isascii() and not any(w in t.lower() for w in _SEX_WORDS):
+        if not _SEX_CUE.search(t):
             continue  # none of the patterns below can match (most criteria): six searches saved
         if _BOTH.search(t):
             both.append(c)
