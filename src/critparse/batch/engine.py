@@ -167,7 +167,9 @@ _CRITERIA_FIELD = {
 
 
 def _parse_isolated(batch: List[Record], nlp, mode: str, timeout: Optional[float] = None):
-    """(parsed, error, stage) per record, in order; an exception or a timeout affects only its record.
+    """(parsed, error, stage) per record, in order, each yielded once parsed (so that the caller can make
+    its rows and drop it: a chunk's parses are not all alive at once, which would cost memory and the
+    garbage collector's time); an exception or a timeout affects only its record.
 
     The records go through `parse_many` together; each step (one ``next``, which may parse one
     internal batch of several records) must end within `timeout` seconds. When a step fails or
@@ -176,27 +178,29 @@ def _parse_isolated(batch: List[Record], nlp, mode: str, timeout: Optional[float
     from ..parser import parse_many
 
     triples = [(r.text, r.trial_id, r.info) for r in batch]
-    out: List[Tuple[Any, Optional[str], Optional[str]]] = []
+    done = 0
     try:
         it = iter(parse_many(triples, nlp=nlp, mode=mode))
-        while len(out) < len(triples):
+        while done < len(triples):
             with deadline(timeout):
                 parsed = next(it)
-            out.append((parsed, None, None))
-        return out
+            done += 1
+            yield parsed, None, None
+        return
     except Exception:  # RecordTimeout included: go on one record at a time
         pass
-    for t in triples[len(out):]:
+    for t in triples[done:]:
         try:
             with deadline(timeout):
                 parsed = next(iter(parse_many([t], nlp=nlp, mode=mode)))
-            out.append((parsed, None, None))
         except RecordTimeout:
-            out.append((None, f"parsing took more than {timeout:g} s (the per-record time budget, --timeout): "
-                              "stopped", "timeout"))
+            yield None, (f"parsing took more than {timeout:g} s (the per-record time budget, --timeout): "
+                         "stopped"), "timeout"
+            continue
         except Exception as e:  # keep going: the error is a row, not a crash
-            out.append((None, f"{type(e).__name__}: {e}", "parse"))
-    return out
+            yield None, f"{type(e).__name__}: {e}", "parse"
+            continue
+        yield parsed, None, None
 
 
 Rows = Dict[str, List[Dict[str, Any]]]
@@ -257,8 +261,9 @@ def unwritable(rows: Rows) -> Optional[str]:
     return nonfinite(rows)
 
 
-# one record's outcome: the record, its rows (or error rows), the parse (None when it failed)
-Entry = Tuple[Record, Rows, Any]
+# one record's outcome: the record, its rows (or error rows), the parse's counts (None when it failed)
+Counts = Tuple[int, int, int]  # criteria, constraints, entities
+Entry = Tuple[Record, Rows, Optional[Counts]]
 
 
 def process_chunk(idx: int, records: List[Record], parts_dir: str, mode: str = "full",
@@ -289,13 +294,13 @@ def process_chunk(idx: int, records: List[Record], parts_dir: str, mode: str = "
         bad = nonfinite(rows) if rows is not None else None
         if parsed is None or bad:
             entries.append((rec, _error_rows(rec, stage or "output", err or f"output refused: {bad}"), None))
-        else:
-            entries.append((rec, rows, parsed))
+        else:  # the parse itself goes: its rows and counts are all the chunk keeps
+            entries.append((rec, rows, (len(parsed.criteria), len(parsed.constraints), len(parsed.entities))))
     try:
         _write_chunk(Path(parts_dir), idx, [rows for _, rows, _ in entries], compression, sort_rows)
     except Exception:  # a value Arrow refuses: find its record(s), make them error rows, write again
         entries = [(rec, _error_rows(rec, "output", f"output refused: {bad}"), None)
-                   if (bad := unwritable(rows)) else (rec, rows, parsed) for rec, rows, parsed in entries]
+                   if (bad := unwritable(rows)) else (rec, rows, counts) for rec, rows, counts in entries]
         _write_chunk(Path(parts_dir), idx, [rows for _, rows, _ in entries], compression, sort_rows)
     stats = _chunk_stats(entries)
     done = Path(parts_dir) / "_done"
@@ -309,13 +314,13 @@ def process_chunk(idx: int, records: List[Record], parts_dir: str, mode: str = "
 def _chunk_stats(entries: List[Entry]) -> Dict[str, Any]:
     stats: Dict[str, Any] = {"read": len(entries), "parsed": 0, "empty": 0, "failed": 0, "criteria": 0,
                              "constraints": 0, "entities": 0, "findings": 0, "words": 0}
-    for rec, rows, parsed in entries:
+    for rec, rows, counts in entries:
         status = rows["trials"][0]["status"]
         stats[{"ok": "parsed", "empty": "empty"}.get(status, "failed")] += 1
-        if parsed is not None:
-            stats["criteria"] += len(parsed.criteria)
-            stats["constraints"] += len(parsed.constraints)
-            stats["entities"] += len(parsed.entities)
+        if counts is not None:
+            stats["criteria"] += counts[0]
+            stats["constraints"] += counts[1]
+            stats["entities"] += counts[2]
             stats["findings"] += len(rows["findings"])
             stats["words"] += len(rec.text.split())
     ids = [rec.trial_id for rec, _, _ in entries]
