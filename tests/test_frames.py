@@ -95,3 +95,20 @@ def test_values_arrow_would_not_take_are_converted_as_before(seed_parsed):
 def test_empty_table_keeps_columns(table):
     df = frame(table, [])
     assert list(df.columns) == [c for c, _ in COLUMNS[table]] and len(df) == 0
+
+
+def test_shared_logic_gives_the_same_rows_and_findings(corpora, fast):
+    """The batch rows read one `TrialLogic(memo=True)` for the checks and the standalone flags: the same
+    rows and findings as each building its own (real XML dump records)."""
+    import critparse
+    from critparse.checks import check
+    from critparse.logic import TrialLogic
+
+    parsed = list(critparse.parse_many(xml_sample(corpora, 0, 4000, 20)[:200], nlp=fast, mode="fast"))
+    assert sum(len(p.constraints) for p in parsed) > 200
+    for p in parsed:
+        logic = TrialLogic(p, memo=True)
+        assert check(p, logic) == check(p)
+        assert constraint_rows(p, logic) == constraint_rows(p)
+        for c in p.criteria:
+            assert logic.body(c) is logic.body(c)  # lowered once

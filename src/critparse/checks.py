@@ -412,11 +412,12 @@ def _sex_findings(parsed: ParsedTrial) -> List[Finding]:
 # -- entry points --------------------------------------------------------------------
 
 @provide("check")
-def check(parsed: ParsedTrial) -> List[Finding]:
-    """All consistency findings of one parsed trial."""
+def check(parsed: ParsedTrial, logic: Optional[TrialLogic] = None) -> List[Finding]:
+    """All consistency findings of one parsed trial (`logic`: its TrialLogic, where the caller has one)."""
     if isinstance(parsed, dict):
         parsed = ParsedTrial.from_dict(parsed)
-    logic = TrialLogic(parsed)
+    if logic is None or logic.parsed is not parsed:
+        logic = TrialLogic(parsed)
     scopes = [_Scope(logic, c) for c in logic.cohorts] or [_Scope(logic, None)]
     out: List[Finding] = []
     seen: set = set()

@@ -273,8 +273,11 @@ def _or_kept(nodes: List[Node]) -> Node:
 class TrialLogic:
     """The logical reading of a ParsedTrial (see module doc)."""
 
-    def __init__(self, parsed: "ParsedTrial") -> None:
+    def __init__(self, parsed: "ParsedTrial", memo: bool = False) -> None:
+        """`memo`: `body` lowers each criterion once and hands out the same nodes after (for callers that
+        only read them, such as the batch rows' checks and standalone flags of one trial)."""
         self.parsed = parsed
+        self._bodies: Optional[Dict[int, Tuple[Criterion, Optional[Node]]]] = {} if memo else None
         self._children: Dict[Optional[str], List[Criterion]] = {}
         for c in parsed.criteria:
             self._children.setdefault(c.parent, []).append(c)
@@ -324,6 +327,14 @@ class TrialLogic:
 
     def body(self, crit: Criterion) -> Optional[Node]:
         """The criterion's own expression as nodes (None where it has none)."""
+        if self._bodies is None:
+            return self._lower_body(crit)
+        hit = self._bodies.get(id(crit))
+        if hit is None or hit[0] is not crit:
+            hit = self._bodies[id(crit)] = (crit, self._lower_body(crit))
+        return hit[1]
+
+    def _lower_body(self, crit: Criterion) -> Optional[Node]:
         cons = self.constraints(crit.id)
         expr = criterion_expr(self.parsed, crit, cons)
         return lower(expr, crit, {c.id: c for c in cons})

@@ -22,7 +22,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
-from ..export.frames import COLUMNS, ROWS
+from ..export.frames import COLUMNS, ROWS, constraint_rows
 from ..records import SCHEMA_VERSION
 from . import outdir
 from .ages import parse_age
@@ -142,11 +142,11 @@ def _finite_age(text: Optional[str]) -> Tuple[Optional[float], Optional[str], Op
     return age if all(v is None or math.isfinite(v) for v in (age[0], age[2])) else (None, None, None)
 
 
-def _finding_rows(parsed) -> List[Dict[str, Any]]:
+def _finding_rows(parsed, logic=None) -> List[Dict[str, Any]]:
     from ..checks import check
 
     rows = []
-    for f in check(parsed):
+    for f in check(parsed, logic):
         d = f.to_dict() if hasattr(f, "to_dict") else dict(f.__dict__)
         crit = d.get("criteria") or [s.get("criterion") for s in d.get("spans", []) if isinstance(s, dict)]
         rows.append({"trial_id": parsed.trial_id, "kind": d.get("kind"), "subject": d.get("subject"),
@@ -212,16 +212,20 @@ def _error_rows(rec: Record, stage: str, message: str, status: str = "error") ->
 
 
 def _record_rows(rec: Record, parsed, checks: bool) -> Rows:
+    from ..logic import TrialLogic
+
     rows: Rows = {"errors": [], "findings": []}
+    logic = TrialLogic(parsed, memo=True)  # one reading of the trial, each criterion lowered once, for the
+    # checks and the constraints' standalone flags
     if checks:
         try:
-            rows["findings"] = _finding_rows(parsed)
+            rows["findings"] = _finding_rows(parsed, logic)
         except Exception as e:
             rows["errors"].append({"trial_id": rec.trial_id, "stage": "check", "message": f"{type(e).__name__}: {e}",
                                    "source": rec.source})
     rows["trials"] = [_trial_row(rec, "ok", parsed, n_findings=len(rows["findings"]))]
     for table, fn in ROWS.items():
-        rows[table] = list(fn(parsed))
+        rows[table] = list(fn(parsed, logic) if fn is constraint_rows else fn(parsed))
     return rows
 
 

@@ -67,13 +67,14 @@ def _json(value: Any) -> Any:
     return None if value is None else _ENCODE(value)
 
 
-def standalone_constraints(parsed: "ParsedTrial") -> set:
+def standalone_constraints(parsed: "ParsedTrial", logic: Any = None) -> set:
     """Ids of the constraints that decide their criterion on their own, by its expression: every required
     bound of an inclusion, every sufficient reason of an exclusion (not those under a guard, an exception or
     an alternative). Queries over the flat table that read one bound alone use only these."""
     from ..logic import TrialLogic, required, sufficient
 
-    logic = TrialLogic(parsed)
+    if logic is None or logic.parsed is not parsed:
+        logic = TrialLogic(parsed)
     out = set()
     for crit in parsed.criteria:
         if not logic.constraints(crit.id):
@@ -84,10 +85,11 @@ def standalone_constraints(parsed: "ParsedTrial") -> set:
     return out
 
 
-def constraint_rows(parsed: "ParsedTrial") -> List[Dict[str, Any]]:
+def constraint_rows(parsed: "ParsedTrial", logic: Any = None) -> List[Dict[str, Any]]:
+    """`logic`: the trial's `TrialLogic`, where the caller has one (the batch rows share it with the checks)."""
     tid = parsed.trial_id
     rows = []
-    alone = standalone_constraints(parsed)
+    alone = standalone_constraints(parsed, logic)
     for c in parsed.constraints:
         n = c.normalized
         rows.append({
