@@ -98,6 +98,27 @@ def test_non_finite_numbers_become_an_output_error_row_not_infinity(tmp_path, mo
     assert {r["trial_id"] for r in _rows(out, "constraints")} == {"NCT10000000", "NCT10000001", "NCT10000003"}
 
 
+def test_a_value_arrow_refuses_becomes_an_output_error_row(tmp_path, monkeypatch):
+    """A number in a text column fails the chunk's write (the rows go to Arrow as one struct array); the
+    record holding it becomes an output error row and the chunk is written again without it."""
+    rows = dict(engine.ROWS)
+    real = rows["criteria"]
+
+    def with_int(parsed):
+        out = real(parsed)
+        if parsed.trial_id == "NCT10000001":
+            out[0]["section"] = 7
+        return out
+
+    monkeypatch.setitem(engine.ROWS, "criteria", with_int)
+    out = tmp_path / "out"
+    s = _run(_jsonl(tmp_path / "d.jsonl", 4), out)
+    assert s.parsed == 3 and s.failed == 1
+    (err,) = _rows(out, "errors")
+    assert err["stage"] == "output" and "criteria.section holds int '7', not string" in err["message"]
+    assert {r["trial_id"] for r in _rows(out, "criteria")} == {"NCT10000000", "NCT10000002", "NCT10000003"}
+
+
 def test_a_locked_output_folder_is_refused(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
