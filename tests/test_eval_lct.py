@@ -9,7 +9,7 @@ from critparse.evaluate import lct
 from conftest import corpus_file
 
 # measured on the first 100 LCT documents, fast mode (see test_real_lct_documents_floors)
-FLOOR = {"value": 0.95, "span": 0.95, "op": 0.94, "unit": 0.915, "strict": 0.915, "strict+subject": 0.82,
+FLOOR = {"value": 0.95, "span": 0.95, "op": 0.935, "unit": 0.915, "strict": 0.915, "strict+subject": 0.82,
          "attachment": 0.88}
 
 DOC = "  1. Age ≥ 18, male or female;\n  2. Platelet count < 50,000/mm3\n  3. ECOG 0~2\n"
@@ -53,7 +53,10 @@ def test_map_op_and_unit():
 def test_real_lct_documents_floors(corpora):
     # floors just under the figures measured on the first 100 documents (fast mode), 3 Dec 2026 16:10 (scorer:
     # non-numeric gold left out, paired thresholds, unit numbers, units LCT left unmarked, counted things):
-    # value/span 0.958, op 0.945, unit 0.924, strict 0.921, strict+subject 0.827, attachment 296/334 = 0.886
+    # value/span 0.958, op 0.945, unit 0.924, strict 0.921, strict+subject 0.827, attachment 296/334 = 0.886.
+    # 5 Dec 2026: op 0.939 (349/359 vs 384). The chained-comparison reading gives '145 mmHg <= msSBP <= 190 mmHg'
+    # (NCT03860220) its lower bound msSBP >= 145, which LCT's gold records with the symbol as written ('<='),
+    # so a right reading scores as a wrong op; the floor sits under that.
     path = corpus_file(corpora, "lct/original/lct_trainval.tar.gz")
     scores = lct.evaluate(path, limit=100)
     assert scores.docs == 100
