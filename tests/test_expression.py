@@ -765,3 +765,43 @@ def test_a_footnote_note_still_qualifies_its_sentence():
                              "Gilbert's syndrome present", mode="fast")
     expr = parsed.criteria[0].expression
     assert expr["rule"] == {"constraint": parsed.constraints[0].id} and "Gilbert" in expr["unless"][0]["text"]
+
+
+def test_eligibility_statement_is_the_criterion_turned_round_by_its_words():
+    """'Patients will be ineligible if C' (NCT00001332 inc.20, NCT00004547) under inclusion: C rules the patient
+    out; it was a guard over the words 'Patients will be ineligible', so a patient with a WBC of 2,000 was met."""
+    p, crit = _inclusion_item("Patients will be ineligible if the WBC is less than 3,000.")
+    assert set(crit.expression) == {"not"}
+    assert not any(k.negated for k in cons_of(p, crit))
+    assert status(p, {"wbc": 2000}, crit.id) == "not_met"
+    assert status(p, {"wbc": 5000}, crit.id) == "met"
+    assert status(p, {}, crit.id) == "unknown"
+    # NCT00001564 inc.13: 'They are eligible for enrollment if C' is C
+    p, crit = _inclusion_item("They are eligible for enrollment if they have received up to two post-recurrence "
+                              "salvage regimens.")
+    assert crit.expression == {"constraint": cons_of(p, crit)[0].id}
+
+
+def test_negated_statement_in_either_section():
+    """NCT00004547: '... will not be eligible if their FEV1 is less than 1.2 liters': the 'not' is the statement's,
+    so the FEV1 bound is not negated; under exclusion it excludes FEV1 < 1.2, under inclusion it requires >= 1.2."""
+    text = "Patients will not be eligible if their forced expiratory volume 1 (FEV1) is less than 1.2 liters."
+    for kind, low in (("exclusion", "met"), ("inclusion", "not_met")):
+        p = one(text, kind=kind)
+        (crit,) = [c for c in p.criteria if c.role == "item"]
+        (fev1,) = cons_of(p, crit)
+        assert (fev1.op, fev1.value, fev1.negated) == ("<", 1.2, False)
+        fev = {"fev1": {"value": 1.0, "unit": "L"}}
+        assert status(p, fev, crit.id) == low
+
+
+def test_statement_of_some_patients_guards_its_condition():
+    """NCT00000865 inc.3.1: the patients named before 'will be eligible for the trial if' are the guard, the therapy
+    the condition (it was the reverse); 'Subjects are eligible only if' under exclusion excludes where it fails."""
+    p, crit = _inclusion_item("HIV infected infants and children will be eligible for the trial if they have received "
+                              "greater than 56 days of previous antiretroviral therapy.")
+    assert crit.expression["when"]["text"] == "HIV infected infants and children"
+    assert crit.expression["then"] == {"constraint": cons_of(p, crit)[0].id}
+    p = one("Women will be ineligible if not postmenopausal or surgically sterilized")  # NCT00006187 exc.2
+    (crit,) = [c for c in p.criteria if c.role == "item"]
+    assert crit.expression["when"]["text"] == "Women"  # a sex named is a guard, never anyone

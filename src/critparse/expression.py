@@ -37,6 +37,7 @@ from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import regexguard, resources
+from .statements import anyone, statement_at
 
 Expr = Dict[str, Any]
 ToOriginal = Callable[[int, int], Tuple[int, int]]
@@ -483,10 +484,11 @@ class _Builder:
     @staticmethod
     def _excluded_unless(perm: _Permission) -> Optional[Expr]:
         """'X may be included provided that Y' as an exclusion of its own: X excludes unless Y. With no
-        condition ('X may be enrolled') it excludes nobody: no expression (the text decides, unevaluable)."""
-        if perm.who is None or perm.cond is None:
+        condition ('X may be enrolled') it excludes nobody: no expression (the text decides, unevaluable). Said of
+        anyone ('Subjects are eligible only if Y') it excludes where Y fails."""
+        if perm.cond is None or (perm.who is None and perm.cue in _BARE_PERMISSIONS):
             return None
-        return {"rule": perm.who, "unless": [perm.cond]}
+        return {"rule": perm.who, "unless": [perm.cond]} if perm.who is not None else {"not": perm.cond}
 
     def who(self, a: int, b: int) -> Optional[Expr]:
         """The patients a permission lets in: their bounds, with the words where they say more than the
@@ -528,6 +530,9 @@ class _Builder:
             got = self.leading_condition(lead, a, b, keep)
             if got is not None:
                 return got
+        stated = self.statement(a, b)
+        if stated is not None:
+            return stated
         defined = self.find(("definition",), a, b)
         if defined is not None and self.find(("permission",), a, defined[1]) is not None:
             defined = None  # "X may participate provided they are stable, i.e. without ...": the permission's condition
@@ -563,7 +568,9 @@ class _Builder:
             lead = self.find(("condition",), y0, b, at_start=True) if y0 < b else None
             if lead is not None and lead[0].id in _TRAILING_GUARDS:  # "may be included in the study provided that Y"
                 y0 = lead[2]
-            x, y = self.who(a, perm[1]), self.part(y0, b)
+            said_of_anyone = perm[0].id not in _BARE_PERMISSIONS and anyone(self.text[a:perm[1]])
+            x = None if said_of_anyone else self.who(a, perm[1])  # "Patients are eligible if Y": Y
+            y = self.part(y0, b)
             if isinstance(y, _Permission):
                 y = self.leaf(perm[2], b, True)
             return _Permission(x, y, self.piece(a, b) if perm[0].id in _BARE_PERMISSIONS else None, perm[0].id)
@@ -661,6 +668,23 @@ class _Builder:
         finally:
             self.nested -= 1
 
+    def statement(self, a: int, b: int) -> Optional[Expr]:
+        """'Patients will be ineligible if C' (`critparse.statements`): C is the criterion's condition, turned
+        round where the statement says the opposite of the section, and guarded by the patients it names
+        unless they are anyone. Only at the top: inside an exception or a guard the branch says who is let in."""
+        st = statement_at(self.text, a, b) if not self.nested else None
+        if st is None or any(c.start < st.cond_start < c.end for c in self.cons):
+            return None
+        if st.positive and self.find(("permission",), st.verb_start, st.cond_start) is not None:
+            return None  # "X may be enrolled if Y": a permission, carved out of the rule before it (`_add`)
+        cond = self.part(st.cond_start, b)
+        if cond is None or isinstance(cond, _Permission):
+            return None
+        if st.positive == self.exclusion:
+            cond = {"not": cond}
+        who = None if st.anyone else self.who(a, st.who_end)
+        return {"when": who, "then": cond} if who is not None else cond
+
     def guard(self, s: int, g0: int, g1: int) -> Any:
         """The guard [g0, g1) after a cue [s, g0) ("For children < 7 years of age who ...,"): a constraint
         that starts inside the cue ("children < 7 years") selects the guard's patients, so it belongs to the
@@ -711,8 +735,8 @@ class _Builder:
         if guard is None or then is None or isinstance(guard, _Permission):
             return None
         if isinstance(then, _Permission):
-            then = then.expr
-        return {"when": guard, "then": then}
+            then = then.expr if then.expr is not None else then.whole
+        return {"when": guard, "then": then} if then is not None else None
 
     def alternatives(self, a: int, b: int) -> List[Tuple[int, int]]:
         """Split at a top-level 'or' with constraints on both sides ("ANC >= 1.5, or >= 1.0 if ...")."""

@@ -32,6 +32,7 @@ from .normalize import NormalizedText, normalize
 from .prohibition import exclusion_negated
 from .records import Constraint, Criterion, Entity, Normalized, ParsedTrial, TrialInfo
 from .segment import Segment, segment
+from .statements import negated_but_for_statement
 from .textsafe import clean_text
 from .subjects import CONTACT_AGE, TIME_UNITS, contact_ages, contact_list_head
 from .timing import looks_forward
@@ -234,6 +235,8 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
             unit_text, concept, values, any_of) in enumerate(rows, 1):
         if negated and body is not None:
             negated = negated_but_for_excluded(body, a, b)
+        if negated:
+            negated = negated_but_for_statement(body_text, a, b)  # "will not be eligible if" (the expression's)
         if exc_body is not None:
             negated = exclusion_negated(exc_body, a, b, op, unit, negated)  # "Patients must not have ..." (prohibition)
         if negated and subject == "age" and age_guard(body_text, a):

@@ -1,0 +1,81 @@
+"""Eligibility statements: a criterion that says eligibility itself and puts its condition after "if".
+
+"Patients will be ineligible if the WBC is less than 3,000" is neither a guard of the words "Patients will be
+ineligible" nor a permission of "Patients will not": the condition after "if" is the criterion's own, turned
+round where the statement says the opposite of its section ("ineligible" under inclusion, "eligible" under
+exclusion). The patients named before the verb guard the condition unless they are anyone ("HIV infected
+children will be eligible for the trial if ..." tests the therapy only for HIV infected children).
+Patterns: ``resources/eligibility_statements.toml``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+from . import resources
+from .negation import mark_negated, scopes
+
+
+_OWN_NOT = re.compile(r"\b(?:not|no|never|without)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Statement:
+    who_end: int  # the patients are [start, who_end) of the region
+    verb_start: int  # the verb group ("will not be") starts here
+    cond_start: int  # the condition starts here (after the cue)
+    positive: bool  # the statement lets the patient in where the condition holds
+    anyone: bool  # the patients named are anyone: no guard
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> "tuple[re.Pattern[str], re.Pattern[str]]":
+    w = tomllib.loads(resources.read_text("eligibility_statements.toml"))
+    statement = re.compile(
+        rf"(?P<who>[^.;:()\[\]]{{1,120}}?)\s+(?P<verb>{w['verb']})\s+(?:(?P<in>{w['in_words']})|(?P<out>{w['out_words']}))"
+        rf"{w['tail']}{w['cue']}", re.I)
+    people = re.compile(rf"\s*{w['people']}\s*$", re.I)
+    return statement, people
+
+
+def statement_at(text: str, a: int, b: int) -> Optional[Statement]:
+    """The eligibility statement opening the region [a, b) of `text`, with a condition after its cue."""
+    low = text[a:b].lower()
+    if not any(w in low for w in ("if", "when", "provid", "long as")):
+        return None
+    statement, people = _patterns()
+    m = statement.match(text, a, b)
+    if m is None or not text[m.end():b].strip(" \t\n,;:."):
+        return None
+    negated = re.search(r"\bnot\b", m.group("verb"), re.I) is not None
+    positive = (m.group("in") is not None) != negated
+    return Statement(m.end("who"), m.start("verb"), m.end(), positive, people.match(m.group("who")) is not None)
+
+
+def anyone(words: str) -> bool:
+    """Whether `words` name the patients as anyone ("Patients", "A subject", "Also, they")."""
+    return _patterns()[1].match(words) is not None
+
+
+def _negative_verbs(body: str) -> "tuple[tuple[int, int], ...]":
+    """The verb groups holding "not" of the statements in `body` ("will not be eligible if")."""
+    if "not" not in body.lower():
+        return ()
+    statement, _ = _patterns()
+    return tuple(m.span("verb") for m in statement.finditer(body) if re.search(r"\bnot\b", m.group("verb"), re.I))
+
+
+def negated_but_for_statement(body: str, a: int, b: int) -> bool:
+    """Whether body[a:b], read as negated, is negated by a trigger other than a statement's "not": in "Patients
+    will not be eligible if their FEV1 is less than 1.2 liters" the "not" is the statement's, which the
+    expression turns round (`Statement.positive`); the FEV1 bound itself is no absence."""
+    spans = _negative_verbs(body)
+    if not spans or _OWN_NOT.search(body, a, b):
+        return True  # "will not be eligible if [[EKG not performed within 4 weeks]]": its own "not" stays a negation
+    c = {"start": a, "end": b}
+    mark_negated([c], [sc for sc in scopes(body) if not any(s <= sc[0] < e for s, e in spans)])
+    return bool(c["negated"])
