@@ -76,17 +76,21 @@ def test_a_record_over_the_time_budget_is_a_timeout_row(tmp_path, monkeypatch):
     assert err["stage"] == "timeout" and err["trial_id"] == "NCT30000000" and "0.5 s" in err["message"]
 
 
-def test_non_finite_numbers_become_an_output_error_row_not_infinity(tmp_path, monkeypatch):
-    rows = dict(engine.ROWS)
-    real = rows["constraints"]
+def _spoil(monkeypatch, table: str, trial_id: str, column: str, value) -> None:
+    """Make the engine's `table` rows of `trial_id` hold `value` in `column` of their first row."""
+    real = engine.ROWS[table]
 
-    def with_inf(parsed):
+    def spoiled(parsed):
         out = real(parsed)
-        if parsed.trial_id == "NCT10000002":
-            out[0]["value"] = float("inf")
+        if parsed.trial_id == trial_id:
+            out[0][column] = value
         return out
 
-    monkeypatch.setitem(engine.ROWS, "constraints", with_inf)
+    monkeypatch.setitem(engine.ROWS, table, spoiled)
+
+
+def test_non_finite_numbers_become_an_output_error_row_not_infinity(tmp_path, monkeypatch):
+    _spoil(monkeypatch, "constraints", "NCT10000002", "value", float("inf"))
     out = tmp_path / "out"
     s = _run(_jsonl(tmp_path / "d.jsonl", 4), out)
     assert s.parsed == 3 and s.failed == 1
@@ -101,16 +105,7 @@ def test_non_finite_numbers_become_an_output_error_row_not_infinity(tmp_path, mo
 def test_a_value_arrow_refuses_becomes_an_output_error_row(tmp_path, monkeypatch):
     """A number in a text column fails the chunk's write (the rows go to Arrow as one struct array); the
     record holding it becomes an output error row and the chunk is written again without it."""
-    rows = dict(engine.ROWS)
-    real = rows["criteria"]
-
-    def with_int(parsed):
-        out = real(parsed)
-        if parsed.trial_id == "NCT10000001":
-            out[0]["section"] = 7
-        return out
-
-    monkeypatch.setitem(engine.ROWS, "criteria", with_int)
+    _spoil(monkeypatch, "criteria", "NCT10000001", "section", 7)
     out = tmp_path / "out"
     s = _run(_jsonl(tmp_path / "d.jsonl", 4), out)
     assert s.parsed == 3 and s.failed == 1
@@ -249,16 +244,7 @@ def test_a_400_digit_structured_age_is_no_age_not_infinity(tmp_path):
 
 
 def test_a_value_of_the_wrong_type_is_an_output_error_row(tmp_path, monkeypatch):
-    rows = dict(engine.ROWS)
-    real = rows["criteria"]
-
-    def with_a_list(parsed):
-        out = real(parsed)
-        if parsed.trial_id == "NCT10000001":
-            out[0]["text"] = ["not", "a", "string"]
-        return out
-
-    monkeypatch.setitem(engine.ROWS, "criteria", with_a_list)
+    _spoil(monkeypatch, "criteria", "NCT10000001", "text", ["not", "a", "string"])
     out = tmp_path / "out"
     s = _run(_jsonl(tmp_path / "d.jsonl", 4), out)
     assert s.parsed == 3 and s.failed == 1 and s.read == 4
