@@ -805,3 +805,15 @@ def test_statement_of_some_patients_guards_its_condition():
     p = one("Women will be ineligible if not postmenopausal or surgically sterilized")  # NCT00006187 exc.2
     (crit,) = [c for c in p.criteria if c.role == "item"]
     assert crit.expression["when"]["text"] == "Women"  # a sex named is a guard, never anyone
+
+
+def test_consent_for_those_patients_under_18_is_guarded_by_the_age():
+    """NCT00002184 inc.1.5 (and 5 more records of the XML extract): 'for those patients < 18 years of age' guards
+    the parent's consent; read as 'age < 18' it ruled out every adult."""
+    p, crit = _inclusion_item("Signed, informed consent from parent or legal guardian for those patients < 18 years "
+                              "of age.")
+    (age,) = cons_of(p, crit)
+    assert crit.expression["when"] == {"constraint": age.id}
+    assert status(p, {"age": 40}, crit.id) == "met"
+    assert status(p, {"age": 10}, crit.id) == "unknown"
+    agrees(p, {"age": 40})
