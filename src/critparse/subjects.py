@@ -1354,6 +1354,21 @@ def of_subject(text: str, c: Comparison, article: bool = False) -> Optional[Span
     return _complemented(text, Span(s, e, " ".join(m.group(2).lower().split())))  # "72 hours of treatment for PCP"
 
 
+#: "bone marrow with greater than 30% blasts", "marrow showing < 5% plasma cells": the percentage is of the noun after
+#: it, not of the thing before "with" (63 in the XML extract: blasts, plasma cells, prolymphocytes, tumor necrosis ...)
+_WITH_SHARE = re.compile(r"\b(?:with|showing|containing|having)\s+$", re.I)
+_SHARE = re.compile(r"\s*((?:[A-Za-z][\w-]*\s+){0,2}?" + _words_alt("share_head") + r")\b", re.I)
+
+
+def _share_of(text: str, end: int) -> Optional[Span]:
+    """The thing a share after "with" is of, up to a head word of constraint_words.toml share_head ("10% tumor
+    cells", "20% marrow blasts"); None where no such word comes within three words."""
+    m = _SHARE.match(text, end)
+    if m is None or _STOP.match(m.group(1).split()[0]):
+        return None
+    return Span(m.start(1), m.end(1), " ".join(m.group(1).lower().split()))
+
+
 def _percent_of(text: str, c: Comparison) -> Optional[Span]:
     """">= 10% of BSA involvement": the thing a percentage is of, up to its first function word; never
     people ("no more than 10 percent of volunteers": an enrolment quota) or "each"/"all"."""
@@ -2061,6 +2076,8 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
         part = _percent_of(text, c) if hp is None and c.unit is not None and c.unit not in _UNIT_SUBJECT else None
         if part is None and hp is None and c.unit == "%" and c.has_post:
             part = noun_after(text, c.end)  # "defined as 5% or more blasts in bone marrow"
+        if part is None and hp is not None and c.unit == "%" and _WITH_SHARE.search(text, max(0, c.start - 12), c.start):
+            part = _share_of(text, c.end)  # "Resected primary with less than 50% tumor necrosis": the share is necrosis
         if part is not None:
             return Attachment([part], None, part.end)  # "who have donated 400 mL or more of whole blood"
     dim = dimension_subject(text, c)
