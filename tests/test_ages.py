@@ -26,3 +26,16 @@ def test_ages_listed_under_a_contact_clause_are_the_contacts(mode):
                         "people:\n  - Children less than 3 years old\n  - Pregnant women\n- Age 18 years or older", mode=mode)
     assert [(c.subject, c.category, c.value) for c in p.constraints] == [
         ("contact age", "duration", 3.0), ("age", "age", 18.0)]
+
+
+def test_bare_age_range_under_an_age_label_is_read_beside_an_age_in_brackets():
+    """NCT00002522 / NCT00002521 (XML): under 'Age:' the bare '15 to 60' was left unread because the bracketed
+    'up to age 70' already named the age; both are ages, the bracket a way in beyond the range."""
+    import critparse
+
+    p = critparse.parse("PATIENT CHARACTERISTICS:\n\nAge:\n\n  -  15 to 60 (selected patients up to age 70 may be "
+                        "eligible)\n", mode="fast")
+    got = sorted((c.op, c.value) for c in p.constraints if c.subject == "age")
+    assert got == [("<=", 60.0), ("<=", 70.0), (">=", 15.0)]
+    (crit,) = [c for c in p.criteria if "15 to 60" in c.text]
+    assert set(crit.expression) == {"rule", "unless"}

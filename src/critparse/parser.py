@@ -170,8 +170,8 @@ def _hinted(raw: List[Dict[str, Any]], body: str, subject_hint: Optional[str]) -
     if subject_hint == CONTACT_AGE:
         contact_ages(raw, body)  # in place: the list's own constraints, renamed
         return None
-    if subject_hint and all(rc.get("category") in ("other", "count") or rc.get("subject") == "duration"
-                            or (subject_hint != "age" and rc.get("category") == "age") for rc in raw):
+    if subject_hint and all(rc.get("category") in ("other", "count", "age") or rc.get("subject") == "duration"
+                            for rc in raw):
         return extract(body, subject_hint=subject_hint)
     return None
 
