@@ -710,13 +710,13 @@ _INCHES_AFTER = re.compile(r"(?i)\s*(?:and\s+)?\d+(?:\.\d+)?\s*(?:inch(?:es)?\b|
 
 
 _OF_FOLLOWING = re.compile(r"\s*(?:of|among)\s+(?:the\s+)?(?:following|these|those|criteria|conditions)\b", re.I)
+#: "accurately measured in at least one dimension", "in 2 perpendicular dimensions": how a lesion is measured
+#: (RECIST), no count a patient record holds (36 unitless bounds of the XML extract had the subject "dimension(s)")
+_DIMENSIONS_AFTER = re.compile(r"\s+(?:perpendicular\s+|orthogonal\s+)?dimensions?\b", re.I)
 #: "at least 2 of 3 MI criteria", "at least three of the four clinic visits", "at least 4 of 6 HLA loci": how many of
 #: a counted set, whose thing is named after the second number (24 in the XML extract); a scale's maximum with no
 #: thing after it is no set ("Barthel ADL-index >14 of 20 - MMS >23 of 30", "score of <= 139 out of 160 on manual
 #: testing")
-#: "accurately measured in at least one dimension", "in 2 perpendicular dimensions": how a lesion is measured
-#: (RECIST), no count a patient record holds (36 unitless bounds of the XML extract had the subject "dimension(s)")
-_DIMENSIONS_AFTER = re.compile(r"\s+(?:perpendicular\s+|orthogonal\s+)?dimensions?\b", re.I)
 _OF_A_NUMBER = re.compile(r"\s*(?:out\s+)?of\s+(?:the\s+)?(?:\d+|two|three|four|five|six|seven|eight|nine|ten)\b"
                           r"(?=\s+(?!(?:on|in|at|for|with|and|or|by|as|using|to|per)\b)[A-Za-z])", re.I)
 _RESTATED_GAP = re.compile(r"^\s*\(\s*(?:or\s+|i\.e\.,?\s+)?$", re.I)
@@ -910,10 +910,10 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
     if c.unit is None and c.relative_to is None and (c.op, c.v1) in ((">=", 1.0), (">", 0.0)) and not c.is_range \
             and _OF_FOLLOWING.match(text, c.end):
         return []  # "presence of at least 1 of the following": the criteria tree's "any", not a count
-    if c.unit is None and c.relative_to is None and not c.is_range and _DIMENSIONS_AFTER.match(text, c.end):
-        return []  # "measured in at least one dimension" gave "dimension >= 1"
-    if c.unit is None and c.relative_to is None and not c.is_range and _OF_A_NUMBER.match(text, c.end):
-        return []  # "at least 2 of 3 MI criteria" gave "mi >= 2": the count of a set named after its size
+    if c.unit is None and c.relative_to is None and not c.is_range \
+            and (_DIMENSIONS_AFTER.match(text, c.end) or _OF_A_NUMBER.match(text, c.end)):
+        return []  # "measured in at least one dimension", "at least 2 of 3 MI criteria": how a lesion is measured,
+        # the count of a set named after its size; no bound of the thing before ("dimension >= 1", "mi >= 2")
     drink = _drink_rate(c, text)
     rate = _count_rate(c, text) if drink is None else None
     a = attach(c, text, mentions, hint)

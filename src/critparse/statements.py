@@ -21,6 +21,7 @@ from .negation import mark_negated, scopes
 
 
 _OWN_NOT = re.compile(r"\b(?:not|no|never|without)\b", re.I)
+_NOT = re.compile(r"\bnot\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,7 @@ def statement_at(text: str, a: int, b: int) -> Optional[Statement]:
     m = statement.match(text, a, b)
     if m is None or not text[m.end():b].strip(" \t\n,;:."):
         return None
-    negated = re.search(r"\bnot\b", m.group("verb"), re.I) is not None
-    positive = (m.group("in") is not None) != negated
+    positive = (m.group("in") is not None) != bool(_NOT.search(m.group("verb")))
     return Statement(m.end("who"), m.start("verb"), m.end(), positive, people.match(m.group("who")) is not None)
 
 
@@ -61,21 +61,25 @@ def anyone(words: str) -> bool:
     return _patterns()[1].match(words) is not None
 
 
-def _negative_verbs(body: str) -> "tuple[tuple[int, int], ...]":
-    """The verb groups holding "not" of the statements in `body` ("will not be eligible if")."""
+@lru_cache(maxsize=256)
+def _other_scopes(body: str) -> "tuple[tuple[int, int, int, int], ...] | None":
+    """The negation scopes of `body` but those of a statement's "not" ("will not be eligible if"); None where
+    no statement of `body` holds a "not" (a criterion's constraints share one body: computed once)."""
     if "not" not in body.lower():
-        return ()
-    statement, _ = _patterns()
-    return tuple(m.span("verb") for m in statement.finditer(body) if re.search(r"\bnot\b", m.group("verb"), re.I))
+        return None
+    spans = [m.span("verb") for m in _patterns()[0].finditer(body) if _NOT.search(m.group("verb"))]
+    if not spans:
+        return None
+    return tuple(sc for sc in scopes(body) if not any(s <= sc[0] < e for s, e in spans))
 
 
 def negated_but_for_statement(body: str, a: int, b: int) -> bool:
     """Whether body[a:b], read as negated, is negated by a trigger other than a statement's "not": in "Patients
     will not be eligible if their FEV1 is less than 1.2 liters" the "not" is the statement's, which the
     expression turns round (`Statement.positive`); the FEV1 bound itself is no absence."""
-    spans = _negative_verbs(body)
-    if not spans or _OWN_NOT.search(body, a, b):
+    others = _other_scopes(body)
+    if others is None or _OWN_NOT.search(body, a, b):
         return True  # "will not be eligible if [[EKG not performed within 4 weeks]]": its own "not" stays a negation
     c = {"start": a, "end": b}
-    mark_negated([c], [sc for sc in scopes(body) if not any(s <= sc[0] < e for s, e in spans)])
+    mark_negated([c], others)
     return bool(c["negated"])
