@@ -22,6 +22,8 @@ from .negation import mark_negated, scopes
 
 _OWN_NOT = re.compile(r"\b(?:not|no|never|without)\b", re.I)
 _NOT = re.compile(r"\bnot\b", re.I)
+#: a stem of each eligibility word of the patterns (in_words, out_words): a region without one holds no statement
+_WORDS = ("eligib", "includ", "exclud", "enrol", "enter", "accept")
 
 
 @dataclass(frozen=True)
@@ -34,21 +36,22 @@ class Statement:
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> "tuple[re.Pattern[str], re.Pattern[str]]":
+def _patterns() -> "tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]":
+    """The statement opening a region (the patients first), its verb group and words alone (searched through a
+    body), and the patients when they are anyone."""
     w = tomllib.loads(resources.read_text("eligibility_statements.toml"))
-    statement = re.compile(
-        rf"(?P<who>[^.;:()\[\]]{{1,120}}?)\s+(?P<verb>{w['verb']})\s+(?:(?P<in>{w['in_words']})|(?P<out>{w['out_words']}))"
-        rf"{w['tail']}{w['cue']}", re.I)
+    said = rf"(?P<verb>{w['verb']})\s+(?:(?P<in>{w['in_words']})|(?P<out>{w['out_words']})){w['tail']}{w['cue']}"
+    statement = re.compile(rf"(?P<who>[^.;:()\[\]]{{1,120}}?)\s+{said}", re.I)
     people = re.compile(rf"\s*{w['people']}\s*$", re.I)
-    return statement, people
+    return statement, re.compile(rf"\b{said}", re.I), people
 
 
 def statement_at(text: str, a: int, b: int) -> Optional[Statement]:
     """The eligibility statement opening the region [a, b) of `text`, with a condition after its cue."""
     low = text[a:b].lower()
-    if not any(w in low for w in ("if", "when", "provid", "long as")):
-        return None
-    statement, people = _patterns()
+    if not any(w in low for w in _WORDS) or not any(w in low for w in ("if", "when", "provid", "long as")):
+        return None  # most regions name no eligibility: the pattern is not tried
+    statement, _, people = _patterns()
     m = statement.match(text, a, b)
     if m is None or not text[m.end():b].strip(" \t\n,;:."):
         return None
@@ -58,16 +61,17 @@ def statement_at(text: str, a: int, b: int) -> Optional[Statement]:
 
 def anyone(words: str) -> bool:
     """Whether `words` name the patients as anyone ("Patients", "A subject", "Also, they")."""
-    return _patterns()[1].match(words) is not None
+    return _patterns()[2].match(words) is not None
 
 
 @lru_cache(maxsize=256)
 def _other_scopes(body: str) -> "tuple[tuple[int, int, int, int], ...] | None":
     """The negation scopes of `body` but those of a statement's "not" ("will not be eligible if"); None where
     no statement of `body` holds a "not" (a criterion's constraints share one body: computed once)."""
-    if "not" not in body.lower():
+    low = body.lower()
+    if "not" not in low or not any(w in low for w in _WORDS):
         return None
-    spans = [m.span("verb") for m in _patterns()[0].finditer(body) if _NOT.search(m.group("verb"))]
+    spans = [m.span("verb") for m in _patterns()[1].finditer(body) if _NOT.search(m.group("verb"))]
     if not spans:
         return None
     return tuple(sc for sc in scopes(body) if not any(s <= sc[0] < e for s, e in spans))
