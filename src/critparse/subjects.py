@@ -1357,15 +1357,28 @@ def of_subject(text: str, c: Comparison, article: bool = False) -> Optional[Span
 #: "bone marrow with greater than 30% blasts", "marrow showing < 5% plasma cells": the percentage is of the noun after
 #: it, not of the thing before "with" (63 in the XML extract: blasts, plasma cells, prolymphocytes, tumor necrosis ...)
 _WITH_SHARE = re.compile(r"\b(?:with|showing|containing|having)\s+$", re.I)
-_SHARE = re.compile(r"\s*((?:[A-Za-z][\w-]*\s+){0,2}?" + _words_alt("share_head") + r")\b", re.I)
+_SHARE = re.compile(r"\s*((?:[A-Za-z][\w-]*\s+){0,2}?" + _words_alt("share_head") + r"\b"
+                    r"(?:\s+(?:plus|and/or|and|or|\+)\s+(?:[A-Za-z][\w-]*\s+)?(?:" + _words_alt("share_head") + r"|\w+(?:cytes|phils))\b)?)",
+                    re.I)  # "blasts plus promyelocytes", "blasts or basophils": the share is of both
+
+
+#: "Myelodysplastic syndrome (greater than 5% blasts)", "(i.e., > 10% blasts in marrow)": a bracket that opens on a
+#: share of a head word (share_head) says what the share is of, not the thing before the bracket (36 in the XML extract)
+_OPENS_BRACKET = re.compile(r"\(\s*(?:i\.\s?e\.,?\s*)?$", re.I)
+
+
+def _shares_after(text: str, c: Comparison) -> bool:
+    """Whether the noun after a percentage is what it is of: after "with" or at a bracket's opening."""
+    before = text[max(0, c.start - 12):c.start]
+    return bool(_WITH_SHARE.search(before) or _OPENS_BRACKET.search(before))
 
 
 def _share_of(text: str, end: int) -> Optional[Span]:
     """The thing a share after "with" is of, up to a head word of constraint_words.toml share_head ("10% tumor
     cells", "20% marrow blasts"); None where no such word comes within three words."""
     m = _SHARE.match(text, end)
-    if m is None or _STOP.match(m.group(1).split()[0]):
-        return None
+    if m is None or _STOP.match(m.group(1).split()[0]) or m.group(1).lower() in ("cell", "cells"):
+        return None  # a bare "cells" names no thing ("CD20 positive (greater than 50% cells express CD20)")
     return Span(m.start(1), m.end(1), " ".join(m.group(1).lower().split()))
 
 
@@ -2076,7 +2089,7 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
         part = _percent_of(text, c) if hp is None and c.unit is not None and c.unit not in _UNIT_SUBJECT else None
         if part is None and hp is None and c.unit == "%" and c.has_post:
             part = noun_after(text, c.end)  # "defined as 5% or more blasts in bone marrow"
-        if part is None and hp is not None and c.unit == "%" and _WITH_SHARE.search(text, max(0, c.start - 12), c.start):
+        if part is None and hp is not None and c.unit == "%" and _shares_after(text, c):
             part = _share_of(text, c.end)  # "Resected primary with less than 50% tumor necrosis": the share is necrosis
         if part is not None:
             return Attachment([part], None, part.end)  # "who have donated 400 mL or more of whole blood"
@@ -2095,7 +2108,7 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
             return Attachment([Span(thing.start, thing.end, thing.name + " stage")], "score",
                               thing.end if thing.end > c.end else None)
     if c.unit == "%" and age is None and hp is None:
-        part = _percent_of(text, c)  # ">= 10% of BSA involvement": the thing the percentage is of
+        part = _percent_of(text, c) or _share_of(text, c.end)  # ">= 10% of BSA involvement", "More than 30% blasts"
         if part:
             return Attachment([part], None, part.end)
     if c.unit in TIME_UNITS and age is None and hp is not None and _PERSON_HEAD.search(hp.name):
