@@ -22,6 +22,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tupl
 from .concepts import for_constraint, implausible
 from .constraints import extract
 from .errors import Errors
+from .header_windows import listed_window
 from .expression import ConSpan, age_guard, bound_key, bound_of, criterion_expression, keyed_expression
 from .lexicon import lookup
 from .linking import LINKED_LABELS, link
@@ -212,6 +213,22 @@ def _fast_rows(body: str, subject_hint: Optional[str]) -> Tuple[Tuple[tuple, ...
     return hit
 
 
+def _sub_items(segs: Sequence[Segment], ntext: str) -> Dict[str, List[str]]:
+    """Criterion id -> the bodies of its sub-items, for the criteria that have some."""
+    out: Dict[str, List[str]] = {}
+    for s in segs:
+        if s.criterion.parent:
+            out.setdefault(s.criterion.parent, []).append(ntext[s.body[0]:s.body[1]])
+    return out
+
+
+def _listed_rows(seg: Segment, ntext: str, items: Dict[str, List[str]]) -> Tuple[Tuple[tuple, ...], Tuple[tuple, ...]]:
+    """(rows, spans) of the window a header puts on its sub-items (`header_windows`); empty where none."""
+    kids = items.get(seg.criterion.id)
+    rows = tuple(_row(rc) for rc in listed_window(ntext[seg.body[0]:seg.body[1]], kids)) if kids else ()
+    return rows, tuple(_span_key(r) for r in rows)
+
+
 def _restated_exclusion(seg: Segment, nt: NormalizedText) -> Optional[str]:
     """The body of an exclusion criterion that says "... will be excluded" (`negation.negated_but_for_excluded`)."""
     if seg.criterion.kind != "exclusion":
@@ -301,9 +318,12 @@ def _run_fast(pending, nlp=None) -> Iterator[ParsedTrial]:
         parsed.criteria = [s.criterion for s in segs]
         by_id = {c.id: c for c in parsed.criteria}
         ntext = nt.text
+        items = _sub_items(segs, ntext)
         for seg in segs:
             crit = seg.criterion
             rows, spans = _fast_rows(ntext[seg.body[0]:seg.body[1]], _subject_hint(crit, by_id) if crit.parent else None)
+            if not rows and crit.id in items:  # "any of the following within 28 days:" over sub-items
+                rows, spans = _listed_rows(seg, ntext, items)
             cons = _row_records(rows, seg, nt) if rows else []
             parsed.constraints.extend(cons)
             if crit.role == "item":
@@ -396,6 +416,14 @@ def _rows_records(rows: Tuple[Tuple[tuple, ...], Tuple[tuple, ...]], seg: Segmen
     return constraints, entities
 
 
+def _with_listed_window(rows: Tuple[Tuple[tuple, ...], Tuple[tuple, ...]], seg: Segment, ntext: str,
+                        items: Dict[str, List[str]]) -> Tuple[Tuple[tuple, ...], Tuple[tuple, ...]]:
+    """`_doc_rows` with the window a header puts on its sub-items where the header has no constraint."""
+    if rows[0] or seg.criterion.id not in items:
+        return rows
+    return _listed_rows(seg, ntext, items)[0], rows[1]
+
+
 def _codes(mention: str, label: str, expansion: Optional[str]) -> List[Dict[str, Any]]:
     """Concept codes of a Condition, Drug or Measurement entity (critparse.linking, cached per mention)."""
     if label not in LINKED_LABELS:
@@ -444,9 +472,11 @@ def _run(pending, nlp) -> Iterator[ParsedTrial]:
     for text, trial_id, info, nt, segs, crits, keys in work:
         parsed = ParsedTrial(trial_id=trial_id, text=text, info=info or TrialInfo())
         parsed.criteria = crits
+        items = _sub_items(segs, nt.text)
         for seg, key in zip(segs, keys):
-            cons, ents = _rows_records(local[key], seg, nt)
-            _attach_expression(seg, nt, local[key][0], cons)
+            rows = _with_listed_window(local[key], seg, nt.text, items)
+            cons, ents = _rows_records(rows, seg, nt)
+            _attach_expression(seg, nt, rows[0], cons)
             parsed.constraints.extend(cons)
             parsed.entities.extend(ents)
         yield negate_listed_items(parsed)
@@ -460,8 +490,9 @@ def _run_docs(pending, nlp) -> Iterator[ParsedTrial]:
         parsed = ParsedTrial(trial_id=trial_id, text=text, info=info or TrialInfo())
         parsed.criteria = [s.criterion for s in segs]
         by_id = {c.id: c for c in parsed.criteria}
+        items = _sub_items(segs, nt.text)
         for seg in segs:
-            rows = _doc_rows(next(docs), _subject_hint(seg.criterion, by_id))
+            rows = _with_listed_window(_doc_rows(next(docs), _subject_hint(seg.criterion, by_id)), seg, nt.text, items)
             cons, ents = _rows_records(rows, seg, nt)
             _attach_expression(seg, nt, rows[0], cons)
             parsed.constraints.extend(cons)

@@ -674,7 +674,7 @@ _VERB_LEAD = re.compile(r"^.*(?:\b(?:has|have|had|been|who|that|must|will|are|is
 # "bleeding ... with CTCAE v5.0": the grading standard is not the event
 _STANDARD_TAIL = re.compile(r"\s+(?:with|per|using|according\s+to|by)\s+(?:the\s+)?(?:NCI[\s-]+)?CTCAE(?:\s+v(?:ersion)?\s*[\d.]+)?\s*$", re.I)
 # "any of the following drugs within 14 days": the events are listed elsewhere
-_FORWARD_REF = re.compile(r"\bfollowing\s+[\w\-]+(?:\s+[\w\-]+)?\s*$", re.I)
+_FORWARD_REF = re.compile(r"\bfollowing(?:\s+[\w\-]+(?:\s+[\w\-]+)?)?\s*$", re.I)  # ("any of the following within 28 days: X")
 # a number that states a value ("HbA1c 5.7 - 6.4", "> 72 hours"), not one inside a name ("SARS-CoV-2", "HIV-1", "v5.0")
 _VALUE_BREAK = re.compile(r"[<>=]|(?<![\w\-.])\d")
 
@@ -1237,6 +1237,8 @@ _REFERENCE = re.compile(r"\b" + _words_alt("reference_point") + r"\b", re.I)
 
 
 _LIST_AFTER = re.compile(r"[^:;.\n]{0,45}?:[ \t]*(?P<list>[A-Za-z][^;.\n]{2,200})")
+#: a list that holds a threshold lists findings, not events a window can bound by name
+LISTED_THRESHOLD = re.compile(r"\b(?:greater|less|more|fewer|above|below|exceeding|at\s+least)\b|[<>≤≥]", re.I)
 
 
 def listed_events(text: str, floor: int, wstart: int, end: int) -> Optional[Span]:
@@ -1250,8 +1252,8 @@ def listed_events(text: str, floor: int, wstart: int, end: int) -> Optional[Span
 def _list_after(text: str, end: int) -> Optional[Span]:
     """The list written after a colon that follows `end` on the same line (one span for the whole list)."""
     m = _LIST_AFTER.match(text, end)
-    if m is None:
-        return None
+    if m is None or LISTED_THRESHOLD.search(m.group("list")):
+        return None  # "findings for any of the following within 4 weeks: ..., serum creatinine greater than 2.0"
     s, e = m.span("list")
     e = s + len(text[s:e].rstrip(" ,"))
     return Span(s, e, " ".join(text[s:e].lower().split()))
