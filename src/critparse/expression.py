@@ -259,6 +259,15 @@ def _sex_branches(e: Any) -> bool:
         isinstance(x, dict) and set(x) == {"when", "then"} and _plain_bounds(x["then"]) for x in e["any"])
 
 
+#: guarded words that are no requirement of their own: a verdict or a permission ("(eligible if serology documented to
+#: be a false positive)", "(not required if ...)", "(NOTE: If ..., subject is eligible)", "(transfusions allowed if
+#: stable ...)", "(generalized osteoporosis qualifies only if ...)"), or the arm of an alternative ("(or if greater than
+#: 1.5, measured creatinine clearance >= 50)", "(either asymptomatic ..., or if symptomatic, LVEF > 50%)")
+_STATUS_ONLY = re.compile(r"note|(?:or|either)\b.*|.*\b(?:or|and/or)"
+                          r"|.*\b(?:eligible|ineligible|allowed|permitted|excluded|acceptable|qualif(?:y|ies)|not\s+required"
+                          r"|not\s+necessary|not\s+needed|considered\b.*)", re.S)
+
+
 def _all(parts: Sequence[Optional[Expr]]) -> Optional[Expr]:
     ps = [p for p in parts if p is not None]
     return None if not ps else ps[0] if len(ps) == 1 else {"all": ps}
@@ -582,6 +591,9 @@ class _Builder:
             then = self.clause(a, cond[1], keep or bool(self.inside(cond[2], b)))
             if isinstance(then, _Permission) or isinstance(guard, _Permission):
                 return self.leaf(a, b, keep)
+            if then is None and guard is not None and self.inside(cond[2], b) and not self._says_status(a, cond[1]):
+                then = self.clause(a, cond[1], True)  # "(consent of parent or guardian needed if under 18)": the
+                # guarded words are the requirement, kept as text, so the guard's bound never stands alone
             if then is None:
                 return None
             return {"when": guard, "then": then} if guard is not None else then
@@ -799,6 +811,7 @@ class _Builder:
         skip: List[Tuple[int, int]] = []
         unless: List[Expr] = []
         guards: List[Expr] = []
+        also: List[Expr] = []
         definition: Optional[Tuple[int, Expr]] = None
         alternatives: List[Dict[str, Expr]] = []
         i = a
@@ -816,6 +829,8 @@ class _Builder:
                         alternatives.append(expr)
                     elif kind == "when":
                         guards.append(expr)
+                    elif kind == "also":
+                        also.append(expr)
                     elif definition is None:
                         definition = (i, expr)
                 i = j + 1
@@ -826,17 +841,30 @@ class _Builder:
                                                        <= set(constraint_ids(definition[1])))):
             node: Optional[Expr] = self.defined(a, definition[0], definition[1])
         else:  # the rule of an exception or a guard is kept even as plain text
-            node = self.leaf(a, b, keep or bool(unless or guards), skip)
+            node = self.leaf(a, b, keep or bool(unless or guards or also), skip)
         if node is None:
             return None
         for alt in alternatives:
             node = _replace(node, alt)
         for g in guards:
             node = {"when": g, "then": node}
+        node = _all([node, *also]) if also else node
         return {"rule": node, "unless": unless} if unless else node
 
+    def _span_of(self, piece: Expr) -> Tuple[int, int]:
+        """The [a, b) of this text of a text piece (`piece`), or an empty span where it is no text piece."""
+        text = piece.get("text") if isinstance(piece, dict) else None
+        i = self.text.find(text) if text else -1
+        return (i, i + len(text)) if i >= 0 else (0, 0)
+
+    def _says_status(self, a: int, b: int) -> bool:
+        """Whether [a, b) only says a verdict ("eligible", "not required", "the volunteer is eligible", "NOTE"):
+        the words of a permission or an exception, not a requirement of their own."""
+        return _STATUS_ONLY.fullmatch(" ".join(self.text[a:b].strip(_TRIM + " :").lower().split())) is not None
+
     def bracket(self, a: int, i: int, j: int) -> Tuple[Optional[str], Optional[Expr]]:
-        """What the bracket (i, j) does to the region starting at a: unless | when | definition | None."""
+        """What the bracket (i, j) does to the region starting at a: unless | alternative | when | also (a
+        guarded requirement of its own) | definition | None."""
         s, e = self.trim(i + 1, j)
         if s >= e:
             return None, None
@@ -858,6 +886,9 @@ class _Builder:
             guard = self.guard(cond[1], cond[2], e)
             if guard is not None and not isinstance(guard, _Permission):
                 return "when", guard
+        if isinstance(got, dict) and "when" in got and constraint_ids(got["when"]) and not constraint_ids(got["then"]) \
+                and not self._says_status(*self._span_of(got["then"])):
+            return "also", got  # "(consent of parent or guardian needed if under 18)": a guarded requirement of its own
         defined = self.find(("definition",), s, e, at_start=True)
         if defined is not None and self.inside(s, e):
             body = self.part(defined[2], e)
