@@ -18,7 +18,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Dict, FrozenSet, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from . import resources
 from .negation import kept_scopes
@@ -63,8 +63,9 @@ def _one_scope(members: Sequence[Tuple[int, int]], body: str) -> bool:
     """One forward negation ("No", "must not have") covers every member, its scope reaches them without a new
     item between, the members are joined by "or", and the trigger is no inability ("cannot")."""
     starts = sorted(a for a, _ in members)
-    if not all(_OR.search(body, a, c) for a, c in zip(starts, starts[1:])):
-        return False
+    gaps = [(a, c) for a, c in zip(starts, starts[1:])]
+    if not all(_OR.search(body, a, c) or "," in body[a:c] for a, c in gaps) or not any(_OR.search(body, a, c) for a, c in gaps):
+        return False  # "A or B", "A, B, or C"
     for ms, me, ss, se in _negation_scopes(body):
         if me <= starts[0] and all(ss < b and a < se for a, b in members) \
                 and not _words().inability.search(body, 0, ms) and not _broken(body, me, starts[-1]):
@@ -78,11 +79,22 @@ def _join(e: Any, negated: Spans, body: str) -> Any:
     if not isinstance(e, dict):
         return e
     e = {k: _join(v, negated, body) for k, v in e.items()}
-    members = e.get("any")
-    if set(e) == {"any"} and all(isinstance(x, dict) and x.get("constraint") in negated for x in members):
-        if _one_scope([negated[x["constraint"]] for x in members], body):
-            return {"all": members}
+    members = _flat(e.get("any"), negated) if set(e) == {"any"} else None
+    if members and _one_scope([negated[x["constraint"]] for x in members], body):
+        return {"all": members}
     return e
+
+
+def _flat(members: Any, negated: Spans) -> Optional[List[Dict[str, Any]]]:
+    """The negated constraints of an ``any``'s members, each a negated constraint or an ``all`` of them (the
+    first items of "A, B, or C" read as a group); None where a member is anything else."""
+    out: List[Dict[str, Any]] = []
+    for x in members or ():
+        group = x.get("all") if isinstance(x, dict) and set(x) == {"all"} else [x]
+        if not all(isinstance(y, dict) and y.get("constraint") in negated for y in group):
+            return None
+        out.extend(group)
+    return out or None
 
 
 def join_negated_lists(expr: Optional[Dict[str, Any]], negated: Spans, body: str) -> Optional[Dict[str, Any]]:

@@ -471,11 +471,48 @@ def cut_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):
     return out, tails
 
 
+def _matching_close(text: str, i: int) -> int:
+    """The index of the ")" that closes the "(" at `i`, or -1."""
+    depth = 0
+    for j in range(i, len(text)):
+        if text[j] == "(":
+            depth += 1
+        elif text[j] == ")":
+            depth -= 1
+            if depth == 0:
+                return j
+    return -1
+
+
+#: a bracket that lets patients in ("(PDA, ASD less than 1 cm, or VSD less than 2 mm are permitted ...)", "(though
+#: stage I cervical cancer ... will not be reason to exclude a patient)") is an exception, not what is negated
+_LETS_IN = re.compile(r"\b(?:permitted|allowed|acceptable|eligible|except|excluding|(?:al)?though|not\s+be\s+(?:a\s+)?reason)\b",
+                      re.I)
+
+
+def through_brackets(text: str, scope_list: Sequence[Tuple[int, int, int, int]]) -> List[Tuple[int, int, int, int]]:
+    """A forward scope that a comma ends inside a bracket opened after its trigger runs to the bracket's close:
+    the bracket says what the negated thing is ("No coagulopathy (i.e., platelets less than 80,000)", "No severe
+    renal insufficiency (Clcr less than 25 ml/min, BUN greater than 30 mg/dl, or creatinine greater than 2.0
+    mg/dl)"), and its commas are not the end of the negated clause. 364 "No X (i.e.," in the XML extract; ConText
+    ends a scope at any comma (resources/context_rules.json)."""
+    out = []
+    for ms, me, ss, se in scope_list:
+        if ss >= me and se < len(text) and text[se:se + 3].lstrip().startswith(","):
+            opened = text.rfind("(", me, se)
+            close = _matching_close(text, opened) if opened >= 0 and text.find(")", opened, se) < 0 else -1
+            if close > se and not _LETS_IN.search(text, opened, close):
+                se = close
+        out.append((ms, me, ss, se))
+    return out
+
+
 def _kept(text: str, scope_list: Sequence[Tuple[int, int, int, int]], negated_spans: Sequence[Tuple[int, int]]):
     """The scopes that negate a constraint, and the negated spans not lying only where a dropped or cut-off
     scope was: void scopes (`_void_scopes`) go, the rest are cut (`cut_scopes`), and a "non-" prefix names a
     property ("2 or more non-contiguous sites", "non-smokers"): it negates its word for an entity, never a
     threshold."""
+    scope_list = through_brackets(text, scope_list)
     void = _void_scopes(text, scope_list)
     cut, dropped = cut_scopes(text, [sc for sc in scope_list if sc not in void])
     kept = []
