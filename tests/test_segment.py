@@ -166,6 +166,24 @@ def test_same_indentation_sublist_after_colon():
     assert by["inc.2"].clean_text == "ECOG 0-1"
 
 
+def test_item_ending_in_or_joins_the_next_item():
+    # NCT00003803 (ctgov_xml_2023): both used to be required under "Renal:"
+    cs = crits("Inclusion Criteria:\n\n  Renal:\n\n    -  Creatinine no greater than 1.25 times normal OR\n\n"
+               "    -  Creatinine clearance greater than 70 mL/min\n\n  Cardiovascular:\n\n    -  No heart failure")
+    by = {c.id: c for c in cs}
+    assert by["inc.1.1"].role == "group" and by["inc.1.1"].logic == "any" and by["inc.1.1"].text == "OR"
+    assert [c.clean_text for c in kids(cs, "inc.1.1")] == [
+        "Creatinine no greater than 1.25 times normal OR", "Creatinine clearance greater than 70 mL/min"]
+    assert [c.clean_text for c in kids(cs, "inc.2")] == ["No heart failure"]
+
+
+def test_or_that_the_item_runs_on_past_joins_nothing():
+    # NCT00003191 (ctgov_xml_2023): the "OR" ends a wrapped line inside the item
+    cs = crits("Inclusion Criteria:\n\n  -  Creatinine no greater than 1.5 g/dL OR\n     creatinine clearance at least "
+               "50 mL/min\n\n  -  Seizure disorders controlled with anticonvulsants allowed")
+    assert [(c.id, c.logic) for c in cs] == [("inc.1", None), ("inc.2", None)]
+
+
 def test_legacy_hard_wraps_join_their_item():
     text = ("\r\n        Inclusion Criteria:\r\n\r\n          -  Histologically confirmed adenocarcinoma of the\r\n"
             "             prostate with rising PSA\r\n\r\n               -  nested bullet that wraps\r\n"
