@@ -52,3 +52,11 @@ def test_bare_years_under_a_life_expectancy_label_are_not_an_age(mode):
     assert ("life expectancy", ">=", 5.0, "a") in got and ("life expectancy", "<=", 10.0, "a") not in got
     assert ("age", "<=", 75.0, "a") in got
     assert not any(s == "age" and v in (5.0, 10.0) for s, _, v, _ in got)
+
+
+def test_a_label_names_the_subject_of_items_joined_by_or():
+    # NCT00002839 (ctgov_xml_2023): "ECOG 0-2 OR" / "WHO 0-2" under "Performance status:"
+    parsed = critparse.parse("Inclusion Criteria:\n\n  Performance status:\n\n    -  ECOG 0-2 OR\n\n    -  WHO 0-2\n",
+                             mode="fast")
+    assert [(c.subject, c.op, c.value) for c in parsed.constraints] == [
+        ("ecog", ">=", 0.0), ("ecog", "<=", 2.0), ("ecog", ">=", 0.0), ("ecog", "<=", 2.0)]

@@ -504,9 +504,16 @@ def _subject_hint(crit: Criterion, by_id: Dict[str, Criterion]) -> Optional[str]
     """The subject named by an unnumbered label over this criterion ("Age:", "Performance status:"), or
     `CONTACT_AGE` under a list of the people a patient must avoid."""
     parent = by_id.get(crit.parent) if crit.parent else None
+    while parent is not None and parent.parent and _or_group(parent):
+        parent = by_id.get(parent.parent)  # "Performance status: - ECOG 0-2 OR - WHO 0-2": the label over the OR group
     if parent is None:
         return None
     return _parent_hint(parent.clean_text, parent.role == "group" and parent.number is None)
+
+
+def _or_group(crit: Criterion) -> bool:
+    """The group an "OR" line (or an item ending in "OR") makes of the items it joins."""
+    return crit.role == "group" and crit.logic == "any" and (crit.clean_text or crit.text).strip() == "OR"
 
 
 @lru_cache(maxsize=4096)
