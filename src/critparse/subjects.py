@@ -2051,6 +2051,18 @@ def _bracket_balanced(text: str, sub: Span) -> Optional[Span]:
     return Span(s, e, rest)
 
 
+def _years_of_age(text: str, c: Comparison) -> bool:
+    """A value in years with an age word right after it ("1-9 years old", "10 to 21 years of age")."""
+    return c.unit == "a" and re.search(r"\b(?:old|of\s+age)\b", text[c.value_end:c.end + 12], re.I) is not None
+
+
+def _measures_years(name: str) -> bool:
+    """Whether the concept `name` names can be a number of years (an age, a duration, pack-years); a lab or a
+    scale cannot: a dimension check, not a phrase list ("any white blood count (WBC) 1-9 years old", NCT00002812)."""
+    concept = concepts.by_subject(name) or concepts.lookup(name)
+    return concept is None or concept.unit is None or units.try_convert(1.0, "a", concept.unit, subject=concept.subject) is not None
+
+
 def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
     floor = mentions.floor(c.start)
     subs = mention_list(mentions, text, c.start, floor)
@@ -2063,6 +2075,8 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
     if len(subs) == 1 and subs[0].name == "ctcae grade":
         graded = graded_before_scale(text, subs[0].start, floor)  # "Peripheral neuropathy CTCAE grade 2 or higher"
         subs = [Span(graded.start, subs[0].end, graded.name + " grade")] if graded is not None else subs
+    if subs and _years_of_age(text, c) and not any(_measures_years(s.name) for s in subs):
+        subs = []  # "WBC 1-9 years old", "Karnofsky 10-21 years of age": an age, not the lab or scale named before it
     if subs:
         return Attachment([_whose_age(text, s) for s in _scales_that_fit(_commensurable(subs, c), c)])
     if _SCORE_BEFORE.search(text, floor, c.start):
