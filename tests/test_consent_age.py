@@ -51,3 +51,19 @@ def test_a_verdict_word_after_a_guard_is_no_requirement_of_its_own():
     # NCT00001018 (ctgov_xml_2023): "(not required if ...)" is an exception, not a guarded requirement
     parsed, crit = _only("CD4 count < 150/mm3 (not required if patient has had cryptosporidiosis for a minimum of 4 weeks).")
     assert "when" not in str(crit.expression)
+
+
+def test_telegraphic_allowed_if_guards_the_condition_by_the_thing_allowed():
+    # NCT00004258 (ctgov_xml_2023): "X allowed provided Y" bounds Y for the patients with X, not for everyone
+    parsed, crit = _only("Prior CNS metastases allowed provided at least 6 months from definitive therapy and a normal CT or "
+                         "MRI of the brain")
+    (c,) = parsed.constraints
+    assert crit.expression == {"when": {"text": "Prior CNS metastases", "start": crit.expression["when"]["start"],
+                                        "end": crit.expression["when"]["end"]}, "then": {"constraint": c.id}}
+
+
+def test_allowed_if_after_a_run_on_item_is_that_item_s():
+    # NCT00004893 (ctgov_xml_2023): two run-on items; the permission is not the whole criterion's
+    parsed, crit = _only("No uncontrolled brain metastases Previously treated brain metastases allowed if: No evidence of "
+                         "progression for at least 3 months following radiotherapy")
+    assert "when" not in str(crit.expression)

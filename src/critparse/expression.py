@@ -208,6 +208,11 @@ _TRAILING_GUARDS = ("if", "provided_that", "in_case_of", "for_patients_aged", "i
 _NEGATED_CLAUSE_GUARDS = ("in_patients_aged",)
 _NEGATED_START = re.compile(r"\s*(?:[-*\u2022]\s*)?(?:no|not|none|absence\s+of)\b", re.I)
 #: permission cues that name no condition ("X may be enrolled"): X is a way in, never a requirement
+#: permissions written without a verb ("Seizure disorders allowed if well-controlled"), read only where no run-on
+#: item (a lower-case word, then a capitalised one: "regimens Pancytopenia") comes before them
+_TELEGRAPHIC_PERMISSIONS = ("bare_allowed_if",)
+_RUN_ON = re.compile(r"\b(?!(?:for|with|of|to|in|on|by|the|and|or|than|from|at|as|per|via|including|except|other)\b)"
+                     r"[a-z]{3,}[ \t]*\n?[ \t]*[A-Z][a-z]{2,}")
 _BARE_PERMISSIONS = ("may_be_enrolled", "is_permitted", "not_exclusionary")
 #: bare permissions that carve a rule only where they hold a bound of their own
 _BOUND_PERMISSIONS = ("is_permitted", "not_exclusionary")
@@ -563,6 +568,9 @@ class _Builder:
         if excs and excs[0][1] > a:
             return self.exceptions(a, b, excs, keep)
         perm = self.find(("permission",), a, b)
+        if perm is not None and perm[0].id in _TELEGRAPHIC_PERMISSIONS and _RUN_ON.search(self.text, a, perm[1]):
+            perm = None  # "... no more than four regimens Pancytopenia related to multiple myeloma allowed": the
+            # permission is the last run-on item's, not the whole criterion's
         if perm is not None and perm[1] > a:
             turn = self._turn(a, perm[1])
             if turn is not None:  # "Any X (...), although patients with Y may be enrolled"
