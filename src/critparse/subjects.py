@@ -2146,6 +2146,10 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
             return Attachment([since], "temporal", since.end)
         if _OTHER_CASE.match(text, c.end) and _TIME_BEFORE.search(text, max(floor, c.start - 160), c.start):
             return Attachment()  # "(at least 6 weeks for nitrosoureas or mitomycin)": the window of another case
+    if c.unit in TIME_UNITS and age is None and hp is not None and _GOVERNED.fullmatch(text, hp.end, c.start):
+        lasted = of_subject(text, c)  # "failed to respond to at least 2 weeks of antibiotic therapy": the therapy's
+        if lasted and not (_REFERENCE.search(lasted.name) or _TIMEPOINT_WORD.search(lasted.name)):
+            return Attachment([lasted], "duration", lasted.end)  # duration, not the response's
     if c.unit in TIME_UNITS and age is None and (hp is None or _VERB_LIKE.search(hp.name)):
         # after a verb ("have passed more than 1 year since their last menstrual period", "received at least 8
         # weeks of AZT") only "since"/"from" name the event: "Stroke occurred more than 30 days after the
@@ -2186,6 +2190,9 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
     return Attachment([fb], "other") if fb else Attachment()
 
 
+#: a preposition between a phrase and a duration whose "of" names what lasted: the phrase governs the duration, it does
+#: not last ("respond to at least 2 weeks of antibiotic therapy", "failure of at least 3 months of metformin")
+_GOVERNED = re.compile(r"\s+(?:to|of|on|with|despite|after|following)\s+", re.I)
 _LASTING_VERB = re.compile(r"\b" + _words_alt("lasting_verb") + r"$", re.I)
 _THING_END = re.compile(r"\s+of\s+(?=[<>=\u2264\u2265\d])|\s*[(\[;<>=\u2264\u2265\d]|\s+defined\b", re.I)
 
