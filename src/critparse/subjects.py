@@ -2051,6 +2051,29 @@ def _bracket_balanced(text: str, sub: Span) -> Optional[Span]:
     return Span(s, e, rest)
 
 
+#: a percentage right before a change ("10% weight loss", "a 50% or greater decrease in CD4%", "50% increase or decrease
+#: in dose": 116 in the XML extract) is the size of that change, never a share of the phrase before it
+_CHANGE = r"(?:loss|gain|reduction|decrease|increase|decline|improvement|change|drop|rise|fall)"
+_CHANGE_STOP = (r"(?:and|or|in|of|to|by|at|on|for|from|with|within|over|during|since|after|before|above|below|than|"
+                r"compared|which|while|that|is|are|was|were|least|one|any|each|all|an?|the|past|last|previous|prior|"
+                r"preceding|first|next|recent|following)\b")
+_CHANGE_WORD = r"(?!" + _CHANGE_STOP + r")(?-i:[a-z0-9][\w%-]*|[A-Z0-9][A-Z0-9%-]*)\b"  # a run-on capital word ends it
+_CHANGE_AFTER = re.compile(r"\s*((?:(?!(?:of|in|the|a|an|or|and)\b)[A-Za-z][\w-]*\s+){0,2}?" + _CHANGE + r"(?:\s+or\s+" + _CHANGE +
+                           r")?\b(?:\s+(?:in|of)\s+(?:the\s+)?(?!" + _CHANGE_STOP + r")[A-Za-z][\w%-]*\b"
+                           r"(?:(?:[ \t]+|[ \t]*\r?\n[ \t]*)" + _CHANGE_WORD + r"){0,3})?)", re.I)
+
+
+def change_after(text: str, c: Comparison) -> Optional[Span]:
+    """The change a percentage measures, written right after it ("greater than 10% weight loss", "at least 50%
+    reduction in PSA"); None where no change word follows."""
+    if c.unit != "%" or c.relative_to is not None:
+        return None
+    m = _CHANGE_AFTER.match(text, c.end)
+    if m is None:
+        return None
+    return Span(m.start(1), m.end(1), " ".join(m.group(1).lower().split()))
+
+
 def _years_of_age(text: str, c: Comparison) -> bool:
     """A value in years with an age word right after it ("1-9 years old", "10 to 21 years of age")."""
     return c.unit == "a" and re.search(r"\b(?:old|of\s+age)\b", text[c.value_end:c.end + 12], re.I) is not None
@@ -2075,6 +2098,9 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
     if len(subs) == 1 and subs[0].name == "ctcae grade":
         graded = graded_before_scale(text, subs[0].start, floor)  # "Peripheral neuropathy CTCAE grade 2 or higher"
         subs = [Span(graded.start, subs[0].end, graded.name + " grade")] if graded is not None else subs
+    change = change_after(text, c)
+    if change is not None:
+        return Attachment([change], "measurement", change.end)  # "greater than 10% weight loss"
     if subs and _years_of_age(text, c) and not any(_measures_years(s.name) for s in subs):
         subs = []  # "WBC 1-9 years old", "Karnofsky 10-21 years of age": an age, not the lab or scale named before it
     if subs:
