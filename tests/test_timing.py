@@ -83,3 +83,12 @@ def test_a_no_item_run_on_after_the_item_before_keeps_its_own_subject_and_negati
     cons = critparse.parse(t, mode="fast").constraints
     assert [(c.subject, c.op, c.value, c.unit, c.negated) for c in cons if c.unit == "mo"] == \
         [("myocardial infarction", "<=", 6.0, "mo", True)]
+
+
+def test_a_study_period_named_by_its_length_runs_forward():
+    # NCT05878938 (ctgov_v2_json_sample) and NCT00001996 (ctgov_xml_2023): the length of a part of the study
+    assert list(_windows("Exclusion Criteria:\n- Minor or major surgery planned to take place after screening and during "
+                         "the 26-week treatment period.\n").values()) == [True]
+    assert list(_windows("Exclusion Criteria:\n- Corticosteroids (except replacement therapy) during the 21 day treatment "
+                         "period\n").values()) == [True]
+    assert list(_windows("Exclusion Criteria:\n- Corticosteroids during the 21 days before study entry\n").values()) == [False]

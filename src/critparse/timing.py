@@ -32,7 +32,8 @@ def _patterns() -> Dict[str, "re.Pattern[str]"]:
 def looks_forward(text: str, number_start: int, unit_end: int, unit: Optional[str]) -> bool:
     """Does the time window whose number starts at `number_start` and whose unit ends at `unit_end` in
     `text` run after enrolment?  "the next N", "the first N of the study", or a commitment's "for / through /
-    within N" after a study event ("after the last dose"), not a washout after a prior therapy."""
+    within N" after a study event ("after the last dose"), or a study period named by its length ("during the
+    26-week treatment period"), not a washout after a prior therapy."""
     if unit not in TIME_UNITS:
         return False
     p = _patterns()
@@ -41,4 +42,6 @@ def looks_forward(text: str, number_start: int, unit_end: int, unit: Optional[st
         return True
     if p["first"].search(before):
         return bool(p["first_of"].match(rest))
+    if p["period_before"].search(before) and p["period_after"].match(rest):
+        return True  # "during the 26-week treatment period": a part of the study, named by its length
     return bool(p["commitment"].search(before) and p["after_anchor"].match(rest) and not p["washout"].match(rest))
