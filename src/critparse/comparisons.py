@@ -525,6 +525,9 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
 
 _NUM_START = re.compile(r"\d|\.\d|(?i:\b(?=[a-z])(?:" + lexicon.trie_regex([list(w) for w in [*NUM_WORDS, *FREQ_WORDS]]) + r")\b)")
 _PRE_REACH = 60  # a comparison starts at most this far before its number (longest pre-op + spaces)
+#: ... or this far where the grading scale is spelled out ("\\>/= Common Terminology Criteria for Adverse Events (CTCAE)
+#: Grade 2": 1 in the API v2 sample, 1 in the XML extract)
+_PRE_REACH_SPELLED = 100
 _OP_FIRST = sorted({p[0] for p in PRE_OPS if not p[0].isalnum()})
 # where a comparison can start: a word start (word operators, "between", "from") or an operator symbol
 _CAND_START = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z]|[" + re.escape("".join(_OP_FIRST)) + r"]")
@@ -542,7 +545,8 @@ def matches(text: str) -> Iterator["re.Match[str]"]:
         a = _NUM_START.search(text, pos)
         if a is None:
             return
-        lo = max(pos, a.start() - _PRE_REACH)
+        reach = _PRE_REACH_SPELLED if "Terminology" in text[max(0, a.start() - _PRE_REACH_SPELLED):a.start()] else _PRE_REACH
+        lo = max(pos, a.start() - reach)
         m = None
         for c in _CAND_START.finditer(text, lo, a.start()):
             m = COMPARISON.match(text, c.start())
