@@ -533,6 +533,11 @@ _OP_FIRST = sorted({p[0] for p in PRE_OPS if not p[0].isalnum()})
 _CAND_START = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z]|[" + re.escape("".join(_OP_FIRST)) + r"]")
 
 
+#: operators written without their "than" (comparators.jsonl): never right after "or" ("or greater 3")
+_SLIP = re.compile(r"(?:no\s+)?(?:greater|less)(?:\s+or\s+equal)?", re.I)
+_OR_BEFORE = re.compile(r"\bor\s+$", re.I)
+
+
 def matches(text: str) -> Iterator["re.Match[str]"]:
     """`COMPARISON.finditer(text)`, but only tried near numbers and only where
     a match can start (word starts, operator symbols, the number itself): the
@@ -550,6 +555,8 @@ def matches(text: str) -> Iterator["re.Match[str]"]:
         m = None
         for c in _CAND_START.finditer(text, lo, a.start()):
             m = COMPARISON.match(text, c.start())
+            if m is not None and _SLIP.fullmatch(m.group("pre") or "") and _OR_BEFORE.search(text, max(0, c.start() - 6), c.start()):
+                m = None  # "3 + or greater 3.": the "or greater" of the value before, then a list number
             if m is not None:
                 break
         if m is None:
