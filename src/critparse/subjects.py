@@ -1031,10 +1031,22 @@ _NOT_HOLDING = re.compile(r"^" + _words_alt("count_place_skip") + r"$", re.I)
 _COUNTED_PLACE = re.compile(r"\b" + _words_alt("counted_place") + r"$", re.I)
 
 
+#: counted units of something else, named after "of": "episodes of X", "doses of X", "courses of X" (about 60 in the XML
+#: extract: the subject was the bare "episodes" or "doses")
+_COUNT_HEAD = re.compile(r"\b(?:episodes?|doses?|courses?|cycles?|regimens?|lines?|attacks?|bouts?|exacerbations?|"
+                         r"relapses?|flares?|occasions?|injections?|infusions?|units?|packs?)$", re.I)
+
+
 def _counted_with(text: str, c: Comparison, counted: Span, floor: int) -> Span:
     """"Active arthritis in >= 1 joint", "HS lesions in at least 2 distinct anatomic areas": what is counted is the
     places that hold the thing named before "in" ("joint with active arthritis", "anatomic areas with hs lesions");
     `counted` as it was where no such thing stands there ("20/100 or better in at least one eye")."""
+    of = _OF_NOUN.match(text, counted.end) if _COUNT_HEAD.search(counted.name) else None
+    if of is not None and not _STOP.match(of.group(2).split()[0]) and not _BARE.match(of.group(2).split()[0]):
+        e = _cut_at_stop(text, of.start(2), of.end(2))  # "episode of PCP infection is": not "is"
+        if e > of.start(2) and not re.match(r"\s+(?:or|and|to|-)\b", text[e:]):  # "episodes of moderate or severe"
+            # "2 or more episodes of acute chest syndrome", "at least two doses of the OspA vaccine": what is counted
+            return Span(counted.start, e, counted.name + " of " + " ".join(text[of.start(2):e].lower().split()))
     m = _IN_BEFORE.search(text, max(floor, c.start - 6), c.start)
     if m is None or not _COUNTED_PLACE.search(counted.name) or re.match(r"\s+of\b", text[counted.end:]):
         return counted  # "deficits in at least 2 areas of cognition": no place
