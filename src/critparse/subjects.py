@@ -2086,6 +2086,25 @@ def change_after(text: str, c: Comparison) -> Optional[Span]:
     return Span(m.start(1), m.end(1), " ".join(m.group(1).lower().split()))
 
 
+#: a window in brackets after "recent" / "prior" ("recent (< 6 months) myocardial infarction", "Recent (within four weeks)
+#: increase in GC", "prior (within the last 12 months) or current history": 37 in the XML extract) dates the event
+#: written after the bracket, never the adjective
+_RECENT_OPEN = re.compile(r"\b(?:recent|recently|prior|previous|past)\s*\(\s*(?:within\s+(?:the\s+)?(?:last\s+|past\s+)?|"
+                          r"in\s+the\s+(?:last|past)\s+)?$", re.I)
+_BRACKET_CLOSE = re.compile(r"\s*\)\s*(?=[A-Za-z])")
+
+
+def _after_recent_bracket(text: str, c: Comparison) -> Optional[Span]:
+    """The event after "recent (<window>)" where the comparison is that bracket's window; else None."""
+    if c.unit not in TIME_UNITS or not _RECENT_OPEN.search(text, max(0, c.start - 40), c.start):
+        return None
+    close = _BRACKET_CLOSE.match(text, c.end)
+    if close is None:
+        return None
+    after = noun_after(text, close.end())
+    return after if after is not None and not re.match(r"(?:or|and)\b", after.name) else None
+
+
 def _years_of_age(text: str, c: Comparison) -> bool:
     """A value in years with an age word right after it ("1-9 years old", "10 to 21 years of age")."""
     return c.unit == "a" and re.search(r"\b(?:old|of\s+age)\b", text[c.value_end:c.end + 12], re.I) is not None
@@ -2126,6 +2145,9 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
         near = head_phrase(text, c.start, floor)
         if scale and _SCALE_NAME.search(scale.name) and (near is None or not _adjacent(text, near, c)):
             return Attachment([scale], extends_to=scale.end)  # ... unless a phrase names it ("Knee pain > 20 on VAS")
+    recent = _after_recent_bracket(text, c)
+    if recent is not None:  # "a recent (< 6 months) myocardial infarction": the event after the bracket
+        return Attachment([recent], "temporal", recent.end)
     lasted = lasted_after(text, c)
     if lasted:  # "1 year post-menopausal", "a 2-year history of asthma": never an age
         return Attachment([lasted], "duration", lasted.end)
