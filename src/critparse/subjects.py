@@ -428,7 +428,7 @@ def _age_unit(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Opti
     """The unit of an age read from context: years where an age word or a person says so, an infant's
     months or weeks ("8 months of age or older")."""
     cstart, cend = c.value_start, c.end
-    if ucum is None and (re.search(r"\b(?:older|younger|years?\s+old|of\s+age)\b", text[cstart:cend], re.I)
+    if ucum is None and (re.search(r"\b(?:older|younger|years?\s+old|of\s+age)\b", text[c.start:cend], re.I)
                          or _YEARS_NEXT.match(text, cend) or _PERSON_BEFORE.search(text, floor, cstart)
                          or (c.v1 <= 21 and _CONSENT_IF.search(text, floor, c.start))):
         return "a"  # "men 18 or older", "over 18 and under 75 years of age", "consent if under 18"
