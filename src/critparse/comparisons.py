@@ -550,7 +550,8 @@ def matches(text: str) -> Iterator["re.Match[str]"]:
         a = _NUM_START.search(text, pos)
         if a is None:
             return
-        reach = _PRE_REACH_SPELLED if "Terminology" in text[max(0, a.start() - _PRE_REACH_SPELLED):a.start()] else _PRE_REACH
+        reach = _PRE_REACH_SPELLED if text.find("Terminology", max(0, a.start() - _PRE_REACH_SPELLED), a.start()) >= 0 \
+            else _PRE_REACH
         lo = max(pos, a.start() - reach)
         m = None
         for c in _CAND_START.finditer(text, lo, a.start()):

@@ -14,7 +14,8 @@ entry:"); 3 of the 51 API v2 studies of the dev sample write one over a bulleted
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Sequence
+from functools import lru_cache
+from typing import Any, Dict, List, Sequence, Tuple
 
 from .constraints import extract
 from .negation import negate_constraints
@@ -24,6 +25,8 @@ from .subjects import LISTED_THRESHOLD
 STAND_IN = "zzlisted"
 #: a header's window is read only where its line ends at a colon and says when ("within", "prior", ...)
 _WINDOW_WORD = re.compile(r"\b(?:within|prior|before|since|past|last|previous|preceding|up\s+to)\b", re.I)
+#: a window has a number (cheap test before the reading)
+_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", re.I)
 _ITEM_END = re.compile(r"[\s;,.:]+$|\s+(?:and|or|and/or)\s*$", re.I)
 #: what an item adds after its name: examples, carve-outs ("TB therapy, with the exception of treatment of latent
 #: TB", "Immunomodulators that alter immune responses (such as chronic systemic corticosteroids ...")
@@ -66,22 +69,36 @@ def _plain_items(items: Sequence[str]) -> List[str]:
     names = [n for n in map(_item_name, items) if not _OWN_WINDOW.search(n) and not _SENTENCES.search(n)]
     if not names or len(names) > MAX_ITEMS or any(not n or len(n) > MAX_ITEM_CHARS for n in names):
         return []
-    return [] if any(LISTED_THRESHOLD.search(n) or extract(n) for n in names) else names
+    return [] if any(_holds_threshold(n) for n in names) else names
+
+
+@lru_cache(maxsize=4096)
+def _holds_threshold(name: str) -> bool:
+    return bool(LISTED_THRESHOLD.search(name) or extract(name))
+
+
+@lru_cache(maxsize=4096)
+def _windows_of(head: str) -> Tuple[Dict[str, Any], ...]:
+    """The windows (negation set) of a header ending in a colon whose event is the stand-in after it; cached, as
+    registry text repeats its headers. Callers copy the dicts."""
+    stand_in = head + " " + STAND_IN
+    raw = [rc for rc in extract(stand_in) if rc["subject"] == STAND_IN and rc.get("category") == "temporal"]
+    return tuple(negate_constraints(stand_in, raw)) if raw else ()
 
 
 def listed_window(body: str, items: Sequence[str]) -> List[Dict[str, Any]]:
     """Constraint dicts (offsets local to `body`, ``negated`` set) of the window a header line ending in a
     colon puts on its sub-items `items` (their bodies); [] where the header says no window over them."""
     head = body.rstrip()
-    if not head.endswith(":") or not items or not _WINDOW_WORD.search(head):
+    if not head.endswith(":") or not items or not _NUMBER.search(head) or not _WINDOW_WORD.search(head):
         return []
-    stand_in = head + " " + STAND_IN
-    raw = [rc for rc in extract(stand_in) if rc["subject"] == STAND_IN and rc.get("category") == "temporal"]
-    names = _plain_items(items) if raw else []
+    windows = _windows_of(head)
+    names = _plain_items(items) if windows else []
     if not names:
         return []
     name = _joined(names)
-    for rc in negate_constraints(stand_in, raw):
+    raw = [dict(rc) for rc in windows]
+    for rc in raw:
         rc["subject"], rc["subject_text"] = name.lower(), name
         rc["end"] = min(rc["end"], len(head) - 1)  # the window ends before the colon
     return raw

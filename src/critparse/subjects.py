@@ -401,6 +401,11 @@ _PERSON_BEFORE = re.compile(r"\b(?:patients?|(?:wo)?men|subjects?|adults?|partic
 # "consent of parent or guardian required if under 18": the bare number after "if" in a consent phrase is an age
 _CONSENT_IF = re.compile(r"\b" + _words_alt("consent") + r"\b[^.;:()]{0,50}\b(?:if|when|for\s+those)\s+"
                          r"(?:(?:patients?|subjects?|participants?|the\s+patient|he|she|they)\s+(?:is|are)\s+)?$", re.I)
+def _consent_if(text: str, floor: int, start: int) -> Optional["re.Match[str]"]:
+    """`_CONSENT_IF` ending at `start`, looked for only as far back as it can reach."""
+    return _CONSENT_IF.search(text, max(floor, start - 120), start)
+
+
 # the next bound of a pair carries the years: "over 18 and under 75 years"
 _YEARS_NEXT = re.compile(r"\s*,?\s*(?:and|or|but)\s+[^\d;:.]{0,30}?\d+\s*(?:years?|yrs)\b", re.I)
 _AGE_WORDS = re.compile(r"\b(?:of\s+age|old|older|younger|age[ds]?|ages|birthdays?)\b", re.I)
@@ -430,7 +435,7 @@ def _age_unit(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Opti
     cstart, cend = c.value_start, c.end
     if ucum is None and (re.search(r"\b(?:older|younger|years?\s+old|of\s+age)\b", text[c.start:cend], re.I)
                          or _YEARS_NEXT.match(text, cend) or _PERSON_BEFORE.search(text, floor, cstart)
-                         or (c.v1 <= 21 and _CONSENT_IF.search(text, floor, c.start))):
+                         or (c.v1 <= 21 and _consent_if(text, floor, c.start))):
         return "a"  # "men 18 or older", "over 18 and under 75 years of age", "consent if under 18"
     if ucum in ("mo", "wk", "d", "h") and _AGE_WORDS.search(text, max(floor, cstart - 15), min(len(text), cend + 8)):
         return "a"
@@ -475,7 +480,7 @@ def _years_of_something_else(text: str, floor: int, c: Comparison) -> bool:
         # more than 5 years" (a hand-wrapped line): a duration
     return not (_AGE_WORDS.search(text, max(floor, cstart - 40), min(len(text), cend + 15))
                 or _PERSON.search(window) or all(_STOP.match(w) for w in re.findall(r"[A-Za-z]{2,}", text[floor:c.start]))
-                or _CONSENT_IF.search(text, floor, c.start))
+                or _consent_if(text, floor, c.start))
     # ^ "diabetes for more than 5 years": years of something else
 
 
@@ -492,7 +497,7 @@ def age_subject(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Op
     ucum = _age_unit(text, floor, c, ucum)
     if ucum == "a" and _years_of_something_else(text, floor, c):
         return None
-    if ucum == "a" and _CONSENT_IF.search(text, floor, c.start):
+    if ucum == "a" and _consent_if(text, floor, c.start):
         return Span(cstart, cstart, "age")  # "(consent of parent or guardian if under 18)": its own age, not one before
     if ucum == "a" or _AGE_IN.search(text, floor, min(len(text), cend + 20)):
         if ucum in (None, "a") and (ucum == "a" or _YEARS_AFTER.match(text, cend) or re.search(r"\bage[ds]?\b", window, re.I)):
