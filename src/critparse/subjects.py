@@ -466,6 +466,11 @@ def _thing_old(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> boo
         and not _PERSON.search(text, floor, c.start)
 
 
+#: a span of something, the years right after it ("Disease-free interval of at least 2 years", "a disease free period of
+#: at least 1 year", "expected disease-free survival of at least 5 years"; 10 in the XML extract)
+_SPAN_OF = re.compile(r"\b(?:interval|duration|period|remission|survival|span)\s+of\s+$", re.I)
+
+
 def _years_of_something_else(text: str, floor: int, c: Comparison) -> bool:
     """Years read as an age unit that measure something else: a duration or a time since an event."""
     cstart, cend = c.value_start, c.end
@@ -474,6 +479,8 @@ def _years_of_something_else(text: str, floor: int, c: Comparison) -> bool:
             and not _AGE_WORDS.search(text, cstart, cend):
         return True  # "at least 5 years since prior chemotherapy", "(children 7-17 years of age ...) or are up to 5 years
         # post therapy": a duration, not an age (an age word further back is the other bound's)
+    if _SPAN_OF.search(text, max(floor, c.start - 30), c.start):
+        return True  # "disease-free interval of greater than 1 year", "IDDM duration of less than 10 years": a span
     if re.search(r"\b(?:for|since|after|during)\s+$", text[max(floor, c.start - 30):c.start], re.I) \
             and not _AGE_WORDS.search(text, cstart, min(len(text), cend + 15)):
         return True  # "has been disease free for over 5 years", "free of symptoms during >= 3 years", "in remission for\r\n
