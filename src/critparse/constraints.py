@@ -712,7 +712,8 @@ _INCHES_AFTER = re.compile(r"(?i)\s*(?:and\s+)?\d+(?:\.\d+)?\s*(?:inch(?:es)?\b|
 _OF_FOLLOWING = re.compile(r"\s*(?:of|among)\s+(?:the\s+)?(?:following|these|those|criteria|conditions)\b", re.I)
 #: "accurately measured in at least one dimension", "in 2 perpendicular dimensions": how a lesion is measured
 #: (RECIST), no count a patient record holds (36 unitless bounds of the XML extract had the subject "dimension(s)")
-_DIMENSIONS_AFTER = re.compile(r"\s+(?:perpendicular\s+|orthogonal\s+)?dimensions?\b", re.I)
+_DIMENSIONS_AFTER = re.compile(r"\s+(?:perpendicular\s+|orthogonal\s+)?(?:dimensions?|diameters?(?=\s+(?:greater|larger|more|"
+                               r"of\s+at\s+least|at\s+least|measuring|>|\u2265)))\b", re.I)  # ("at least one diameter greater than 1 cm")
 #: "at least 2 of 3 MI criteria", "at least three of the four clinic visits", "at least 4 of 6 HLA loci": how many of
 #: a counted set, whose thing is named after the second number (24 in the XML extract); a scale's maximum with no
 #: thing after it is no set ("Barthel ADL-index >14 of 20 - MMS >23 of 30", "score of <= 139 out of 160 on manual
