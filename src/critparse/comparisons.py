@@ -556,7 +556,8 @@ def matches(text: str) -> Iterator["re.Match[str]"]:
         m = None
         for c in _CAND_START.finditer(text, lo, a.start()):
             m = COMPARISON.match(text, c.start())
-            if m is not None and _SLIP.fullmatch(m.group("pre") or "") and _OR_BEFORE.search(text, max(0, c.start() - 6), c.start()):
+            if m is not None and _SLIP.fullmatch(m.group("pre") or "") \
+                    and _OR_BEFORE.search(text, max(0, c.start() - 6), c.start()):
                 m = None  # "3 + or greater 3.": the "or greater" of the value before, then a list number
             if m is not None:
                 break

@@ -207,12 +207,12 @@ _TRAILING_GUARDS = ("if", "provided_that", "in_case_of", "for_patients_aged", "i
 #: 1 month to 21 years of age" requires both)
 _NEGATED_CLAUSE_GUARDS = ("in_patients_aged",)
 _NEGATED_START = re.compile(r"\s*(?:[-*\u2022]\s*)?(?:no|not|none|absence\s+of)\b", re.I)
-#: permission cues that name no condition ("X may be enrolled"): X is a way in, never a requirement
 #: permissions written without a verb ("Seizure disorders allowed if well-controlled"), read only where no run-on
 #: item (a lower-case word, then a capitalised one: "regimens Pancytopenia") comes before them
 _TELEGRAPHIC_PERMISSIONS = ("bare_allowed_if",)
 _RUN_ON = re.compile(r"\b(?!(?:for|with|of|to|in|on|by|the|and|or|than|from|at|as|per|via|including|except|other)\b)"
                      r"[a-z]{3,}[ \t]*\n?[ \t]*[A-Z][a-z]{2,}")
+#: permission cues that name no condition ("X may be enrolled"): X is a way in, never a requirement
 _BARE_PERMISSIONS = ("may_be_enrolled", "is_permitted", "not_exclusionary")
 #: bare permissions that carve a rule only where they hold a bound of their own
 _BOUND_PERMISSIONS = ("is_permitted", "not_exclusionary")

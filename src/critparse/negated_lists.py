@@ -64,7 +64,8 @@ def _one_scope(members: Sequence[Tuple[int, int]], body: str) -> bool:
     item between, the members are joined by "or", and the trigger is no inability ("cannot")."""
     starts = sorted(a for a, _ in members)
     gaps = [(a, c) for a, c in zip(starts, starts[1:])]
-    if not all(_OR.search(body, a, c) or "," in body[a:c] for a, c in gaps) or not any(_OR.search(body, a, c) for a, c in gaps):
+    joined = [bool(_OR.search(body, a, c)) for a, c in gaps]
+    if not any(joined) or not all(j or "," in body[a:c] for j, (a, c) in zip(joined, gaps)):
         return False  # "A or B", "A, B, or C"
     for ms, me, ss, se in _negation_scopes(body):
         if me <= starts[0] and all(ss < b and a < se for a, b in members) \
