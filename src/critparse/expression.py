@@ -37,6 +37,7 @@ from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import regexguard, resources
+from .brackets import closing_bracket
 from .statements import anyone, statement_at
 
 Expr = Dict[str, Any]
@@ -351,16 +352,7 @@ class _Builder:
 
     def _close(self, i: int) -> int:
         """Index of the bracket closing the one at i (or -1)."""
-        d = 0
-        for j in range(i, len(self.text)):
-            ch = self.text[j]
-            if ch in "([":
-                d += 1
-            elif ch in ")]":
-                d -= 1
-                if d == 0:
-                    return j
-        return -1
+        return closing_bracket(self.text, i, "([", ")]")
 
     def inside(self, a: int, b: int, skip: Sequence[Tuple[int, int]] = ()) -> List[ConSpan]:
         return [c for c in self.cons if a <= c.start and c.end <= b and not any(s <= c.start < e for s, e in skip)]

@@ -47,6 +47,7 @@ from functools import lru_cache
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from . import regexguard
+from .brackets import closing_bracket
 
 NEGATION_CATEGORY = "NEGATED_EXISTENCE"
 
@@ -471,19 +472,6 @@ def cut_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):
     return out, tails
 
 
-def _matching_close(text: str, i: int) -> int:
-    """The index of the ")" that closes the "(" at `i`, or -1."""
-    depth = 0
-    for j in range(i, len(text)):
-        if text[j] == "(":
-            depth += 1
-        elif text[j] == ")":
-            depth -= 1
-            if depth == 0:
-                return j
-    return -1
-
-
 #: a bracket that lets patients in ("(PDA, ASD less than 1 cm, or VSD less than 2 mm are permitted ...)", "(though
 #: stage I cervical cancer ... will not be reason to exclude a patient)") is an exception, not what is negated
 _LETS_IN = re.compile(r"\b(?:permitted|allowed|acceptable|eligible|except|excluding|(?:al)?though|not\s+be\s+(?:a\s+)?reason)\b",
@@ -500,7 +488,7 @@ def through_brackets(text: str, scope_list: Sequence[Tuple[int, int, int, int]])
     for ms, me, ss, se in scope_list:
         if ss >= me and se < len(text) and text[se:se + 3].lstrip().startswith(","):
             opened = text.rfind("(", me, se)
-            close = _matching_close(text, opened) if opened >= 0 and text.find(")", opened, se) < 0 else -1
+            close = closing_bracket(text, opened) if opened >= 0 and text.find(")", opened, se) < 0 else -1
             if close > se and not _LETS_IN.search(text, opened, close):
                 se = close
         out.append((ms, me, ss, se))
