@@ -172,3 +172,11 @@ def test_a_bracketed_limit_for_a_condition_is_its_alternative():
     labs = {"alt": {"value": 120, "unit": "U/L", "uln": 40}}
     assert screen(parsed, {"labs": labs, "conditions": ["liver metastases"]}).verdict == "eligible"
     assert screen(parsed, {"labs": labs, "conditions": []}).verdict != "eligible"
+
+
+@pytest.mark.parametrize("hba1c,verdict", [(9.0, "eligible"), (10.5, "ineligible"), (6.8, "ineligible")])
+def test_hba1c_in_mmol_per_mol_screens_a_patient_in_percent(hba1c, verdict):
+    # the IFCC scale maps to NGSP % by a line (53 mmol/mol is 7.0 %, 86 is 10.0 %); read as a ratio it required
+    # HbA1c <= 8.6 % and 9.0 % failed (the form of NCT05813925, API v2 sample)
+    parsed = critparse.parse("Inclusion Criteria:\n- HbA1c between 53 and 86 mmol/mol at screening", mode="fast")
+    assert screen(parsed, {"labs": {"hba1c": {"value": hba1c, "unit": "%"}}}).verdict == verdict

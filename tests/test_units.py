@@ -33,6 +33,9 @@ from critparse.normalize import normalize
     (1.0, "ukat/L", "U/L", None, 60.0),
     (40.0, "U/L", "ukat/L", None, 0.6667),
     (1.5, "10*3/uL", "/uL", None, 1500.0),
+    (48.0, "mmol/mol", "%", "hba1c", 6.543),          # IFCC -> NGSP master equation (a line, not a ratio; 6.5 % as labs round it)
+    (53.0, "mmol/mol", "%", "hba1c", 6.9964),
+    (10.0, "%", "mmol/mol", "hba1c", 85.8),
 ])
 def test_conversions(value, unit, to, subject, expected):
     assert units.convert(value, unit, to, subject=subject) == pytest.approx(expected, rel=2e-3)
@@ -65,6 +68,13 @@ def test_impossible_conversions_raise_clear_errors():
     with pytest.raises(units.UnitError, match="unknown unit"):
         units.convert(1.0, "furlong", "mg/dL")
     assert units.try_convert(1.0, "mg/dL", "wk") is None
+
+
+def test_hba1c_in_mmol_per_mol_is_never_a_share_of_one():
+    # "HbA1c 7.0-10.0 percent (53-86 millimoles per mole)" (NCT05813925): pint's ratio read 86 mmol/mol as 8.6 %
+    assert units.try_convert(86.0, "mmol/mol", "%", subject="hba1c") == pytest.approx(10.02, abs=0.01)
+    assert units.try_convert(86.0, "mmol/mol", "%") is None
+    assert units.try_convert(86.0, "mmol/mol", "%", subject="glucose") is None
 
 
 def test_counts_are_one_quantity():

@@ -70,6 +70,18 @@ def molar_masses() -> Dict[str, float]:
     return {r["subject"]: float(r["molar_mass_g_per_mol"]) for r in resources.read_csv("molar_masses.csv")}
 
 
+@lru_cache(maxsize=1)
+def affine_conversions() -> Dict[Tuple[str, str, str], Tuple[float, float]]:
+    """(subject, unit, to_unit) -> (slope, intercept) of the scales that map by a straight line
+    (resources/affine_conversions.csv), each with its inverse."""
+    out: Dict[Tuple[str, str, str], Tuple[float, float]] = {}
+    for r in resources.read_csv("affine_conversions.csv"):
+        slope, intercept = float(r["slope"]), float(r["intercept"])
+        out[(r["subject"], r["unit"], r["to_unit"])] = (slope, intercept)
+        out[(r["subject"], r["to_unit"], r["unit"])] = (1.0 / slope, -intercept / slope)
+    return out
+
+
 @lru_cache(maxsize=65536)
 def to_ucum(unit_text: Optional[str]) -> Optional[str]:
     """UCUM code of a unit as written ('mg/dl' -> 'mg/dL', 'x10^9/L' -> '10*9/L'), or None if unknown.
@@ -136,6 +148,9 @@ def convert(value: float, unit: str, to_unit: str, *, subject: Optional[str] = N
     temperatures (an offset zero) through pint itself."""
     if unit == to_unit:
         return float(value)
+    line = affine_conversions().get((subject or "", unit, to_unit))
+    if line is not None:  # 48 mmol/mol HbA1c is 6.5 %: two scales of one analyte on a line
+        return float(line[0] * value + line[1])
     if unit in _OFFSET_UNITS or to_unit in _OFFSET_UNITS:  # 100.4 [degF] is 38 Cel: an affine map, not a ratio
         return _pint_convert(value, unit, to_unit, subject)
     return recipes.get(unit, to_unit, subject).apply(value)
