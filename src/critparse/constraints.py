@@ -57,9 +57,12 @@ Choices (documented so a rule engine knows what it gets):
   comparison with no better subject gives no constraint;
 * no value is ever NaN or infinite: a number too large for a float gives nothing;
 * a number with no comparator states no constraint ("2 TKI treatments", "stage
-  III"), except performance scores ("ECOG 0-1"), windows, a bound restated in
-  other units in parentheses and a bare life expectancy (a minimum); list
-  markers, years, versions and numbers inside names ("CD19") never do.
+  III"), except performance scores ("ECOG 0-1"), windows and a bare life
+  expectancy (a minimum); list markers, years, versions and numbers inside
+  names ("CD19") never do;
+* a bound restated in other units in parentheses ("creatinine <= 2.0 mg/dL
+  (176.8 umol/L)", "HbA1c 7.0-10.0% (53-86 mmol/mol)") is the same threshold:
+  one constraint, in the unit written first.
 """
 
 from __future__ import annotations
@@ -746,6 +749,27 @@ def _restated(c: Comparison, prev: List[Found], text: str) -> List[Found]:
     return out
 
 
+def _without_restatements(found: List[Found], text: str) -> List[Found]:
+    """Bounds that restate the bound before them in other units, in parentheses, dropped: "creatinine <= 2.0 mg/dL
+    (176.8 umol/L)", "HbA1c 7.0-10.0 percent (53-86 mmol/mol)", "Platelet count >= 50,000/uL (>= 50 x 10^9/L)" are one
+    threshold each (ANNOTATION.md: a restatement is no item), and a second copy rounded in the other unit could only
+    disagree with the first at its edge.  A bound in parentheses whose value differs by more than 15 % is kept (sources round freely: 1.3 mg/dL of creatinine is 115 umol/L, written "130 micromoles/liter"; 1.4 mg/dL of bilirubin is 23.9, written "25")."""
+    out: List[Found] = []
+    for b in found:
+        if not any(_restates(b, a, text) for a in out):
+            out.append(b)
+    return out
+
+
+def _restates(b: Found, a: Found, text: str) -> bool:
+    if b.start < a.end or b.subject != a.subject or b.op != a.op or not a.unit or not b.unit or a.unit == b.unit \
+            or a.relative_to or b.relative_to or not _RESTATED_GAP.match(text[a.end:b.start]):
+        return False
+    subj = lexicon.subjects().get(a.subject)
+    conv = units.try_convert(b.value, b.unit, a.unit, subject=subj.name if subj else None)
+    return conv is not None and abs(conv - a.value) <= 0.15 * max(abs(a.value), 1e-9)
+
+
 def _same_time(p: Found, c: Comparison) -> bool:
     """Whether a time restated in parentheses is the bound before it (12 wk = 84 d; 12 mo ~ 365 d, within 2%)."""
     conv = units.try_convert(c.v1, c.unit, p.unit) if p.unit else None
@@ -1134,6 +1158,8 @@ def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
                 and not _measured_over(c, text):
             seen.add(key)
             uniq.append(c)
+    if "(" in text:
+        uniq = _without_restatements(uniq, text)
     if "=" in text:
         _equal_pairs(uniq, text)
     uniq = _chained_lower(uniq, text) if "<" in text or "\u2264" in text or "\u2266" in text else uniq
