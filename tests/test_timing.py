@@ -92,3 +92,11 @@ def test_a_study_period_named_by_its_length_runs_forward():
     assert list(_windows("Exclusion Criteria:\n- Corticosteroids (except replacement therapy) during the 21 day treatment "
                          "period\n").values()) == [True]
     assert list(_windows("Exclusion Criteria:\n- Corticosteroids during the 21 days before study entry\n").values()) == [False]
+
+
+def test_a_window_after_the_study_itself_runs_forward():
+    # NCT00006234 (ctgov_xml_2023): "No immunomodulators during and for at least 4 weeks after study" was a negated
+    # look-back, so a patient given immunomodulators long ago failed the inclusion; a washout before entry is not
+    rule = _windows("Inclusion Criteria:\n- No immunomodulators during and for at least 4 weeks after study\n"
+                    "- At least 4 weeks since prior chemotherapy\n- No chemotherapy for at least 4 weeks after study entry\n")
+    assert rule == {"immunomodulators": True, "chemotherapy": False}
