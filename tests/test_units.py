@@ -44,7 +44,7 @@ def test_conversions(value, unit, to, subject, expected):
 @pytest.mark.parametrize("surface,ucum", [
     ("x10^9/L", "10*9/L"), ("x 10^9/L", "10*9/L"), ("10*9/L", "10*9/L"), ("/mm3", "/uL"), ("cells/mm3", "/uL"),
     ("/mm^3", "/uL"), ("mg/dl", "mg/dL"), ("umol/l", "umol/L"), ("mmol/L", "mmol/L"), ("g/dl", "g/dL"),
-    ("mL/min/1.73 m2", "mL/min/{1.73_m2}"), ("mmHg", "mm[Hg]"), ("%", "%"), ("years", "a"), ("wks", "wk"), ("cc/min", "mL/min"),
+    ("mL/min/1.73 m2", "mL/min/{1.73_m2}"), ("mmHg", "mm[Hg]"), ("mM", "mmol/L"), ("mm", "mm"), ("uM", "umol/L"), ("%", "%"), ("U/mL", "U/mL"), ("years", "a"), ("wks", "wk"), ("cc/min", "mL/min"),
 ])
 def test_to_ucum_surface_forms(surface, ucum):
     assert units.to_ucum(surface) == ucum

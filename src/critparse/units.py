@@ -82,12 +82,20 @@ def affine_conversions() -> Dict[Tuple[str, str, str], Tuple[float, float]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _cased() -> Dict[str, str]:
+    return {r["written"]: r["ucum"] for r in resources.read_csv("units_cased.csv")}
+
+
 @lru_cache(maxsize=65536)
 def to_ucum(unit_text: Optional[str]) -> Optional[str]:
     """UCUM code of a unit as written ('mg/dl' -> 'mg/dL', 'x10^9/L' -> '10*9/L'), or None if unknown.
     Cached: the subject rules ask it of most words near a number (is this word a unit?)."""
     if not unit_text:
         return None
+    cased = _cased().get(unit_text.strip())
+    if cased is not None:  # "6.7 mM" is millimolar, "6.7 mm" millimetres
+        return cased
     hit = _aliases().get(alias_key(unit_text))
     if hit is None and "per" in unit_text.lower():  # "mg per dl" -> mg/dl, "per cubic millimeter" -> /cubicmillimeter
         hit = _aliases().get(alias_key(_PER.sub("/", unit_text)))
