@@ -49,7 +49,8 @@ _PERSON_HEAD = re.compile(r"\b" + _words_alt("person") + r"$", re.I)  # a phrase
 _FILLER_GAP = re.compile(
     r"^[)\]]?[\s,]*(?:\([^()]{0,60}\)\s*)?(?:(?:" + _words_alt("filler") + r"|\d+\s*hours?|≤"
     r"|(?:in|on|at|breathing)\s+(?:[a-z]+\s+)?air)\b[\s,:\-]*"  # "in indoor air", "on room air", "in ambient air"
-    r"|\([^()]{0,40}\)\s*|\[[^\[\]]{0,40}\]\s*|[=:]\s*)*$", re.I)
+    r"|\([^()]{0,40}\)\s*|\[[^\[\]]{0,40}\]\s*|[=:]\s*)*"
+    r"(?:\(\s*)?$", re.I)  # "Elevated serum creatinine (> 2 mg/dL)": a bracket opened on the comparison
 _LIST_GAP = re.compile(r"^\s*\)?\s*(?:,|/|\band\b|\bor\b|\band/or\b|&|\+)?\s*(?:,|/|\band\b|\bor\b|\band/or\b)?\s*$", re.I)
 #: where a sentence or a list item ends; a hand-wrapped line break is none ("If previously treated ...\n therapy
 #: must have concluded"): read where the words of one sentence belong together (a requirement's modal and its
