@@ -817,3 +817,27 @@ def test_consent_for_those_patients_under_18_is_guarded_by_the_age():
     assert status(p, {"age": 40}, crit.id) == "met"
     assert status(p, {"age": 10}, crit.id) == "unknown"
     agrees(p, {"age": 40})
+
+
+@pytest.mark.parametrize("text,patient", [
+    # NCT00002912 (ctgov_xml_2023): a normal creatinine is the other way in
+    ("Creatinine normal for age (within 2 standard deviations) OR glomular filtration rate at least 70 mL/min",
+     {"labs": {"glomular filtration rate": {"value": 50, "unit": "mL/min"}}}),
+    # NCT00002340: prior PCP or constitutional symptoms qualify whatever the CD4 count
+    ("Prior PCP (histologically confirmed) OR documented CD4 count < 200 cells/mm3 OR constitutional symptoms such as "
+     "thrush or unexplained fever (> 100 F) for 2 or more weeks.", {"labs": {"cd4 count": {"value": 350, "unit": "/uL"}}}),
+])
+def test_an_or_in_capitals_keeps_its_arm_in_words(text, patient):
+    # the arm with no number was dropped, so the bound became a requirement and failed these patients
+    parsed = one(text, "inclusion")
+    expr = parsed.criteria[0].expression
+    assert "any" in expr and any("text" in arm for arm in expr["any"]), expr
+    assert critparse.screen(parsed, patient).verdict == "undetermined"
+
+
+def test_a_lowercase_or_before_people_joins_the_people_not_the_clauses():
+    # NCT00001948 (ctgov_xml_2023): the age applies to the men and to the women
+    parsed = one("Patients must be HIV seropositive man or women of at least 18 years of age who are enrolled in the "
+                 "NIAID clinical trial.", "inclusion")
+    assert parsed.criteria[0].expression == {"constraint": parsed.constraints[0].id}
+    assert critparse.screen(parsed, {"age": 12}).verdict == "ineligible"

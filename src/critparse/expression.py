@@ -551,8 +551,7 @@ class _Builder:
             return groups
         parts = self.alternatives(a, b)
         if len(parts) > 1:
-            got = [_plain(self.clause(pa, pb, keep or bool(self.inside(pa, pb))
-                                      or self.find(("condition",), pa, pb) is not None)) for pa, pb in parts]
+            got = [_plain(self.clause(pa, pb, True)) for pa, pb in parts]  # an arm in words is kept as text
             if not self.exclusion and not self.nested and all(isinstance(g, dict) and "when" in g for g in got):
                 return _all(got)  # "X if A, or Y if B": each case's own requirement, where its guard holds
             return _any(got)
@@ -751,7 +750,11 @@ class _Builder:
         return {"when": guard, "then": then} if then is not None else None
 
     def alternatives(self, a: int, b: int) -> List[Tuple[int, int]]:
-        """Split at a top-level 'or' with constraints on both sides ("ANC >= 1.5, or >= 1.0 if ...")."""
+        """Split at a top-level 'or' with constraints on both sides ("ANC >= 1.5, or >= 1.0 if ..."), or at an 'OR'
+        in capitals or before an item mark ("or (2) ...") with constraints on one side: the other side is an
+        alternative in words ("CD4 count <= 200 cells/mm3 OR a history of prior PCP"), so the bound is no
+        requirement of its own. (A lowercase 'or' before a group of people joins the people, not the clauses:
+        "HIV seropositive man or women of at least 18 years of age", "No patients with X or patients having had Y".)"""
         base = self.depth[a]
         cuts = []
         for m in _or_words().finditer(self.text, a, b):
@@ -767,6 +770,9 @@ class _Builder:
                 continue
             if arms or (self.inside(prev, s) and (self.inside(m.end(), nxt) or right_if)):
                 cuts.append((s, m.end()))
+            elif (m.group(0).isupper() or _ITEM_MARK.match(self.text, m.end())) \
+                    and (self.inside(prev, s) or self.inside(m.end(), nxt)):
+                cuts.append((s, m.end()))  # "Creatinine normal for age OR creatinine clearance at least 70 mL/min"
         if not cuts:
             return [(a, b)]
         out, prev = [], a
