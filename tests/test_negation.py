@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from spacy.tokens import Span
 
+import critparse
 from critparse.pipeline import context_rules
 from critparse.negation import mark_negated
 
@@ -487,3 +488,19 @@ def test_entity_span_holding_its_own_trigger_negates_nothing_before_it():
     text = "- The age＞18 and no gender limitation."
     got = [(c.subject, c.op, c.value, c.negated) for c in critparse.parse(text, mode="full").constraints]
     assert got == [("age", ">", 18.0, False)]
+
+
+@pytest.mark.parametrize("kind,negated", [("Inclusion", True), ("Exclusion", False)])
+def test_a_sentence_ending_not_eligible_rules_its_bounds_out(kind, negated):
+    # NCT00009659 (ctgov_xml_2023), inclusion section: the malignancy was required of every participant
+    parsed = critparse.parse(f"{kind} Criteria:\n- Participants with a history of malignancy within the past 5 years are "
+                             "not eligible.\n", mode="fast")
+    assert [c.negated for c in parsed.constraints] == [negated]
+
+
+def test_ruled_out_reaches_back_to_its_own_run_on_item_only():
+    # NCT00003149 (ctgov_xml_2023): "Nonsecretory patients are ineligible" ends a run-on item list
+    text = ("Inclusion Criteria:\n- Measurable or evaluable M protein Serum M protein greater than 1.0 g/dL Urine M protein "
+            "greater than 200 mg/24 hours M protein less than these values will be considered evaluable (serum less "
+            "than 1 g/dL or urine less than 200 mg/24 hours) Nonsecretory patients are ineligible\n")
+    assert not any(c.negated for c in critparse.parse(text, mode="fast").constraints)

@@ -38,8 +38,6 @@ WASHOUTS = [
     ("Resected CNS metastasis without evidence of recurrence for >12 weeks", "NCT00496223", "recurrence", ">", 12, "wk"),
     ("No menses for at least one year", "NCT00006399", "menses", ">=", 1, "a"),
     ("No evidence of relapse for at least 30 days prior to entry.", "NCT00001781", "relapses", ">=", 30, "d"),
-    ("Volunteers with an absence of spontaneous menses for greater than 1 year are not eligible.", "NCT00005760",
-     "spontaneous menses", ">", 1, "a"),
     # an absent body event at "for more than N" too (no missing-treatment reading to keep)
     ("Uterus and ovaries intact and no menstrual period for more than 3 months", "NCT00005886",
      "menstrual period", ">", 3, "mo"),
@@ -53,6 +51,12 @@ def test_washout_is_a_time_since(text, source, subject, op, value, unit):
     assert (c.op, c.value, c.unit, c.category, c.negated) == (op, value, unit, "temporal", False)
     if subject is not None:
         assert c.subject == subject
+
+
+def test_a_washout_ruled_out_by_its_sentence_is_negated():
+    # NCT00005760 (inclusion section): more than a year since the last menses is what rules a volunteer out
+    c = _one("Volunteers with an absence of spontaneous menses for greater than 1 year are not eligible.")
+    assert (c.subject, c.op, c.value, c.unit, c.negated) == ("spontaneous menses", ">", 1, "a", True)
 
 
 EXPOSURES = [

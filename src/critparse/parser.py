@@ -33,7 +33,7 @@ from .normalize import NormalizedText, normalize
 from .prohibition import exclusion_negated
 from .records import Constraint, Criterion, Entity, Normalized, ParsedTrial, TrialInfo
 from .segment import Segment, segment
-from .statements import negated_but_for_statement
+from .statements import negated_but_for_statement, ruled_out_span
 from .textsafe import clean_text
 from .subjects import CONTACT_AGE, TIME_UNITS, contact_ages, contact_list_head
 from .timing import looks_forward
@@ -247,6 +247,7 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
     body = _restated_exclusion(seg, nt)
     body_text = nt.text[base:seg.body[1]]
     exc_body = body_text if kind == "exclusion" else None
+    ruled_out = ruled_out_span(body_text) if kind == "inclusion" else None  # "... are ineligible." under inclusion
     odd = _implausible_spans(rows)
     for i, (subject, subject_text, op, value, unit, rel, norm, negated, a, b, category, code, value_text,
             unit_text, concept, values, any_of) in enumerate(rows, 1):
@@ -256,6 +257,8 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
             negated = negated_but_for_statement(body_text, a, b)  # "will not be eligible if" (the expression's)
         if exc_body is not None:
             negated = exclusion_negated(exc_body, a, b, op, unit, negated)  # "Patients must not have ..." (prohibition)
+        if ruled_out is not None and ruled_out[0] <= a < ruled_out[1]:
+            negated = not negated  # "Patients with a creatinine above 2 mg/dL are not eligible": the creatinine rules out
         if negated and subject == "age" and age_guard(body_text, a):
             negated = False  # "No MLL rearrangements if 12 to 24 months old": the age is the guard, not negated
         s, e = nt.to_original(base + a, base + b)

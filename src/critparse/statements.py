@@ -59,6 +59,38 @@ def statement_at(text: str, a: int, b: int) -> Optional[Statement]:
     return Statement(m.end("who"), m.start("verb"), m.end(), positive, people.match(m.group("who")) is not None)
 
 
+@lru_cache(maxsize=1)
+def _ruled_out() -> "re.Pattern[str]":
+    return re.compile(tomllib.loads(resources.read_text("eligibility_statements.toml"))["ruled_out"], re.I)
+
+
+_SENTENCE_END = re.compile(r"[.;:]\s|\n\s*\n")
+_BRACKET_THEN_ITEM = re.compile(r"\)\s+(?=[A-Z][a-z])")  # "... 200 mg/24 hours) Nonsecretory patients are ineligible"
+
+
+@lru_cache(maxsize=256)
+def ruled_out_span(body: str) -> "tuple[int, int] | None":
+    """The [start, end) of the words before a verb that rules them out at the end of `body` ("Patients with a creatinine
+    above 2 mg/dL are not eligible."): from the start of that sentence to the verb; None where the body does not
+    end so. Under an inclusion heading, its bounds are what rules a patient out."""
+    low = body.lower()
+    if "eligib" not in low and "randomi" not in low and "includ" not in low and "enrol" not in low \
+            and "enter" not in low and "accept" not in low:
+        return None
+    m = _ruled_out().search(body)
+    if m is None:
+        return None
+    start = max((s.end() for s in _SENTENCE_END.finditer(body, 0, m.start())), default=0)
+    start = max((s.end() for s in _BRACKET_THEN_ITEM.finditer(body, start, m.start())), default=start)
+    from .runon import next_item
+
+    while True:  # "... (serum less than 1 g/dL) Nonsecretory patients are ineligible": the last run-on item's words
+        nxt = next_item(body, start + 1, m.start("verb"))
+        if nxt is None:
+            return start, m.start("verb")
+        start = nxt
+
+
 def anyone(words: str) -> bool:
     """Whether `words` name the patients as anyone ("Patients", "A subject", "Also, they")."""
     return _patterns()[2].match(words) is not None
