@@ -802,12 +802,24 @@ def _over_list(text: str, floor: int, ev: Span) -> Span:
         s, body = _event_body(text, s + first.end(), body[first.end():])  # "Patients with a history of X"
     if not body.strip() or len(body) > 200:
         return ev
-    members = [x for x in _MEMBER_SPLIT.split(body) if x.strip()]
+    members = [_unglossed(x) for x in _MEMBER_SPLIT.split(body) if x.strip()]
     if not members or any(len(x.split()) > 8 or _NOT_MEMBER.search(x) for x in members):
         return ev
     if any(re.fullmatch(r"[A-Za-z\-]+ed", x.strip()) for x in members):
         return ev  # "approved, authorized, or investigational anti-SARS-CoV-2 antibodies": qualifiers of one thing
     return Span(s, ev.end, " ".join(text[s:ev.end].lower().split()))
+
+
+# a member's brand name or abbreviation in brackets ("terfenadine (Seldane)", "Recombinant erythropoietin (rEPO)") and a
+# name holding digits ("HIV-1 vaccines", "IL-2", "5-FU"): neither makes the member a clause; 75 XML records put a window
+# after such a list, and the window bounded only its last member ("... and midazolam (Versed) within 14 days")
+_GLOSS = re.compile(r"\s*\((?:[A-Za-z][\w\-/]*\s*){1,3}\)")
+_MEMBER_DIGIT_NAME = re.compile(r"\b(?:[A-Za-z]+-\d+[A-Za-z]*|\d+-[A-Za-z]+)\b")
+
+
+def _unglossed(member: str) -> str:
+    """A list member without its bracketed gloss and with its digit names masked, for `_NOT_MEMBER`."""
+    return _MEMBER_DIGIT_NAME.sub("name", _GLOSS.sub("", member))
 
 
 def _list_start(text: str, end: int) -> int:
