@@ -504,3 +504,24 @@ def test_ruled_out_reaches_back_to_its_own_run_on_item_only():
             "greater than 200 mg/24 hours M protein less than these values will be considered evaluable (serum less "
             "than 1 g/dL or urine less than 200 mg/24 hours) Nonsecretory patients are ineligible\n")
     assert not any(c.negated for c in critparse.parse(text, mode="fast").constraints)
+
+
+@pytest.mark.parametrize("item,source", [
+    ("No uncontrolled or severe cardiovascular disease, including myocardial infarction within the past 6 months or "
+     "congestive heart failure (CHF)", "NCT00002501"),
+    ("No myocardial infarction, congestive heart failure, or other significant cardiac disease within the past 6 months",
+     "NCT00002671"),
+    ("No change in hormonal therapy within 30 days", "NCT00003162"),
+])
+def test_an_item_opening_with_no_denies_the_windows_of_its_clause(item, source):
+    # (ctgov_xml_2023, inclusion sections): ConText's scope of "No" ended at the comma / "including", and "no change"
+    # is PSEUDO, so each window was required of every patient
+    cons = critparse.parse("Inclusion Criteria:\n- " + item + "\n", mode="fast").constraints
+    assert cons and all(c.negated for c in cons), [(c.subject, c.negated) for c in cons]
+
+
+def test_a_no_item_stops_at_the_next_run_on_item():
+    # NCT00004313 (ctgov_xml_2023): the Pap smear is required, not denied
+    cons = critparse.parse("Inclusion Criteria:\n- No undiagnosed vaginal or uterine bleeding within 6 months prior to "
+                           "entry Pap smear required within 1 year prior to entry\n", mode="fast").constraints
+    assert {c.subject: c.negated for c in cons}.get("pap smear") is False

@@ -606,6 +606,27 @@ def _scopes_but_excluded(body: str) -> Tuple[Tuple[int, int, int, int], ...]:
     return tuple(sc for sc in scopes(body) if not _EXCLUDED.search(body, sc[0], sc[1]))
 
 
+# an inclusion item that opens with "No" denies every window of its first sentence: ConText ends the scope of "No" at a
+# comma, "including" or "which" ("No uncontrolled or severe cardiovascular disease, including myocardial infarction
+# within the past 6 months"; "No myocardial infarction, congestive heart failure, or other significant cardiac disease
+# within the past 6 months"), and "no change" is PSEUDO ("No change in hormonal therapy within 30 days"): 24 windows of
+# the XML extract were required of every patient (review of 5 Dec, 32 candidates read, 8 left out by the guards below)
+_NO_ITEM = re.compile(r"\s*No\s+(?!(?:more|greater|less|fewer|longer|later|earlier|sooner|other)\b)")
+# ... up to an exception, a permission, a condition, a definition or a requirement, the sentence's end, or a
+# run-on item ("... prior to entry Pap smear required within 1 year")
+_NO_ITEM_STOP = re.compile(r"\b(?:except|other\s+than|unless|allowed|permitted|eligible|acceptable|excluding|if|provided|"
+                           r"required|must|should|only|defined|patients?\s+(?:under|over|younger|older|aged?))\b|"
+                           r"[.;:](?:\s|$)|[a-z)]\s+[A-Z][a-z]")
+
+
+def denied_by_leading_no(body: str, start: int, end: int) -> bool:
+    """Whether the window [start, end) of an inclusion body lies in the first clause of an item opening with "No"."""
+    m = _NO_ITEM.match(body)
+    # (read through the window's own words: "... prior to entry Pap smear required within 1 year", "... PSA no greater
+    # than 15 ng/mL Treatment must begin within 28 days")
+    return m is not None and start >= m.end() and _NO_ITEM_STOP.search(body, m.end(), end) is None
+
+
 def negate_constraints(text: str, constraints: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Set ``negated`` on the constraint dicts of `text` (in place) and return them."""
     if constraints:

@@ -28,7 +28,7 @@ from .lexicon import lookup
 from .linking import LINKED_LABELS, link
 from .negated_headers import negate_listed_items
 from .negated_lists import join_negated_lists
-from .negation import negate_constraints, negated_but_for_excluded, restates_exclusion
+from .negation import denied_by_leading_no, negate_constraints, negated_but_for_excluded, restates_exclusion
 from .normalize import NormalizedText, normalize
 from .prohibition import exclusion_negated
 from .records import Constraint, Criterion, Entity, Normalized, ParsedTrial, TrialInfo
@@ -257,6 +257,9 @@ def _row_records(rows: Sequence[tuple], seg: Segment, nt: NormalizedText) -> Lis
             negated = negated_but_for_statement(body_text, a, b)  # "will not be eligible if" (the expression's)
         if exc_body is not None:
             negated = exclusion_negated(exc_body, a, b, op, unit, negated)  # "Patients must not have ..." (prohibition)
+        if not negated and kind == "inclusion" and unit in TIME_UNITS and op in ("<=", "<") and subject != "age" \
+                and denied_by_leading_no(body_text, a, b):
+            negated = True  # "No uncontrolled cardiovascular disease, including myocardial infarction within 6 months"
         if ruled_out is not None and ruled_out[0] <= a < ruled_out[1]:
             negated = not negated  # "Patients with a creatinine above 2 mg/dL are not eligible": the creatinine rules out
         if negated and subject == "age" and age_guard(body_text, a):
