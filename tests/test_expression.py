@@ -841,3 +841,11 @@ def test_a_lowercase_or_before_people_joins_the_people_not_the_clauses():
                  "NIAID clinical trial.", "inclusion")
     assert parsed.criteria[0].expression == {"constraint": parsed.constraints[0].id}
     assert critparse.screen(parsed, {"age": 12}).verdict == "ineligible"
+
+
+def test_a_note_that_subjects_are_eligible_is_carved_out_of_the_exclusion():
+    # NCT00000767 (ctgov_xml_2023) and 18 more records of the template: the remote infection was the whole exclusion
+    parsed = one("Active syphilis. NOTE: Subjects with serology documented to be a false positive or due to a remote "
+                 "(> 6 months) treated infection are eligible.")
+    expr = parsed.criteria[0].expression
+    assert expr["rule"]["text"] == "Active syphilis" and constraint_ids(expr["unless"][0]) == [parsed.constraints[0].id]

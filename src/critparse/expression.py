@@ -214,7 +214,9 @@ _TELEGRAPHIC_PERMISSIONS = ("bare_allowed_if",)
 _RUN_ON = re.compile(r"\b(?!(?:for|with|of|to|in|on|by|the|and|or|than|from|at|as|per|via|including|except|other)\b)"
                      r"[a-z]{3,}[ \t]*\n?[ \t]*[A-Z][a-z]{2,}")
 #: permission cues that name no condition ("X may be enrolled"): X is a way in, never a requirement
-_BARE_PERMISSIONS = ("may_be_enrolled", "is_permitted", "not_exclusionary")
+_BARE_PERMISSIONS = ("may_be_enrolled", "is_permitted", "not_exclusionary", "eligible_in_exclusion")
+#: cues read under an exclusion heading only
+_EXCLUSION_ONLY = ("eligible_in_exclusion",)
 #: bare permissions that carve a rule only where they hold a bound of their own
 _BOUND_PERMISSIONS = ("is_permitted", "not_exclusionary")
 
@@ -364,6 +366,8 @@ class _Builder:
         """Every cue match in the text, leftmost-longest by the order of the cue file (computed once)."""
         if self._hits is None:
             self._hits = cue_hits(self.text)
+            if not self.exclusion:
+                self._hits = [h for h in self._hits if h[2].id not in _EXCLUSION_ONLY]
         return self._hits
 
     def find(self, kinds: Sequence[str], a: int, b: int, at_start: bool = False) -> Optional[Tuple[_Cue, int, int]]:
