@@ -342,7 +342,7 @@ _EXPOSURE_BEFORE = re.compile(r"\b(?:any|recent(?:ly)?)\b(?!.*\b(?:been|has|have
 def _lasted(text: str, floor: int, lo: int, at: int) -> Optional[int]:
     """The start of a "for the past" duration ending at `at` with no negation before it in its clause, or None."""
     m = _FOR_PAST.search(text, lo, at)
-    if m is None or m.end() != at or text[:m.start()].rstrip().endswith("(") \
+    if m is None or m.end() != at or text[max(0, m.start() - 4):m.start()].rstrip().endswith("(") \
             or _NEGATED_BEFORE.search(text, floor, m.start()):
         return None
     if "least" not in m.group(0).lower() and _EXPOSURE_BEFORE.search(text[floor:m.start()]):

@@ -18,6 +18,7 @@ from typing import Optional
 
 from . import resources
 from .negation import mark_negated, scopes
+from .runon import next_item
 
 
 _OWN_NOT = re.compile(r"\b(?:not|no|never|without)\b", re.I)
@@ -74,16 +75,13 @@ def ruled_out_span(body: str) -> "tuple[int, int] | None":
     above 2 mg/dL are not eligible."): from the start of that sentence to the verb; None where the body does not
     end so. Under an inclusion heading, its bounds are what rules a patient out."""
     low = body.lower()
-    if "eligib" not in low and "randomi" not in low and "includ" not in low and "enrol" not in low \
-            and "enter" not in low and "accept" not in low:
+    if not any(w in low for w in _WORDS) and "randomi" not in low:
         return None
     m = _ruled_out().search(body)
     if m is None:
         return None
     start = max((s.end() for s in _SENTENCE_END.finditer(body, 0, m.start())), default=0)
     start = max((s.end() for s in _BRACKET_THEN_ITEM.finditer(body, start, m.start())), default=start)
-    from .runon import next_item
-
     while True:  # "... (serum less than 1 g/dL) Nonsecretory patients are ineligible": the last run-on item's words
         nxt = next_item(body, start + 1, m.start("verb"))
         if nxt is None:
