@@ -1441,6 +1441,49 @@ def _percent_of(text: str, c: Comparison) -> Optional[Span]:
     return Span(part.start, e, name)
 
 
+#: a measure written before what it measures, with nothing before it: ">/= 5 ppm carbon monoxide (CO)", "At least 70%
+#: adherence to the diary", "Less than 1.5 cm2 residual tumor" (about 150 items open so in the XML extract); the
+#: thing follows the unit with only spaces between, and never a time, a weight of the person, smoking or a dose
+_MEASURED_AFTER = re.compile(r"[ \t]+(?=[A-Za-z])")
+#: what ends a measured thing or shows it is none: a verb or preposition taking an object ("2 cm into the gastric
+#: cardia"), a coordinated modifier whose head comes later ("75% colon or small bowel obstruction", "15% or more
+#: peripheral or marrow blasts"), a Title-case word starting the next item of a flattened list ("Groups 1 and 5:
+#: Greater than 50 mL/min Group 2: ..."), an adverb of extent ("at least 2 cm long") or a trailing participle ("30% risk of relapse according to")
+_NOT_MEASURED_NEXT = re.compile(r"\s+(?:(?:an?|the)\s|(?:or|and|and/or|nor)\s+[A-Za-z])", re.I)
+_TITLE_WORD = re.compile(r"\s(?-i:[A-Z][a-z])")
+_EXTENT_WORD = re.compile(r"(?:long|wide|deep|thick|tall|high|distant|away|apart|beyond|above|below|into|onto|from|following|according)$",
+                          re.I)
+_NOT_MEASURE_UNITS = frozenset({"{pack-years}"})
+
+
+def measured_after(text: str, c: Comparison) -> Optional[Span]:
+    """The noun phrase right after a measure's unit that names what is measured, with its "of" complement
+    ("5 mm area of calcification", "30% risk of relapse"); None for times, person weights, pack-years, doses
+    (read by `_drug_after`), unit-less counts, or where the phrase is no thing (`_NOT_MEASURED_NEXT`,
+    `_EXTENT_WORD`, a verb form, a unit, a person, a concept the unit cannot measure)."""
+    if c.unit is None or c.unit in TIME_UNITS or c.unit in _UNIT_SUBJECT or c.unit in _NOT_MEASURE_UNITS \
+            or _MASS_UNIT.match(c.unit) or c.relative_to is not None or not _MEASURED_AFTER.match(text, c.end):
+        return None
+    thing = noun_after(text, c.end)
+    if thing is None or re.match(r"(?-i:[A-Z][a-z])", text[thing.start:thing.start + 2]):
+        return None
+    title = _TITLE_WORD.search(text, thing.start, thing.end)  # "20% peripheral basophils Thrombocyte count ..."
+    end = title.start() if title else thing.end
+    name = " ".join(text[thing.start:end].lower().split())
+    first = name.split()[0]
+    if len(name) < 3 or name.endswith("-") or _NOT_MEASURED_NEXT.match(text, end) or _EXTENT_WORD.match(first) \
+            or re.search(r"(?:ing|ed)$", first) or units.to_ucum(first) or _PERSON.search(name) or unusable(name):
+        return None
+    trailing = _EXTENT_WORD.search(text, thing.start, end)  # "residual disease following laparotomy"
+    if trailing:
+        end = thing.start + len(text[thing.start:trailing.start()].rstrip())
+        name = " ".join(text[thing.start:end].lower().split())
+    complement = _OF_NOUN.match(text, end) if not title else None
+    if complement and not complement.group("article") and not _STOP.match(complement.group(2).split()[0]):
+        end, name = complement.end(2), f"{name} of {' '.join(complement.group(2).lower().split())}"
+    return Span(thing.start, end, name) if _unit_fits(name, c) else None
+
+
 _ON_SCALE = re.compile(r"\s+on\s+(?:the\s+|a\s+)?((?:[A-Za-z][\w\-\u00c0-\u017f]*)(?:\s+(?!and\b|or\b|at\b|to\b|for\b|in\b)[A-Za-z][\w\-\u00c0-\u017f]*){0,3})")
 
 
@@ -2219,6 +2262,10 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
         part = _percent_of(text, c) or _share_of(text, c.end)  # ">= 10% of BSA involvement", "More than 30% blasts"
         if part:
             return Attachment([part], None, part.end)
+    if age is None and (hp is None or _PERSON_ONLY.match(hp.name)):
+        measured = measured_after(text, c)  # ">= 80% diary compliance", "a >= 20 mm non-pedunculated polyp"
+        if measured:
+            return Attachment([measured], "measurement", measured.end)
     if c.unit in TIME_UNITS and age is None and hp is not None and _PERSON_HEAD.search(hp.name):
         since = since_subject(text, c.end)  # "Men and women between 1 and 11 years post-CABG": no person lasts
         if since:
