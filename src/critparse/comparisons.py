@@ -133,7 +133,7 @@ _UNIT1 = r"(?P<u1>" + _UNIT_ALT + r")(?![A-Za-z0-9])"
 _UNIT3 = r"(?P<u3>" + _UNIT_ALT + r")(?![A-Za-z0-9])"
 _VALUE = (
     r"(?P<v1>" + NUM + r")(?:\s*\(\d{1,3}\))?(?:\s*/\s*(?P<v1b>\d{2,3})(?![\d,/]|\.\d))?\s*(?:%\s*)?"
-    r"(?:(?:(?i:" + _UNIT1 + r")(?:\s+old)?\s*(?:\(inclusive\)\s*)?)?"
+    r"(?:(?:(?i:" + _UNIT1 + r")(?:\s+old)?\s*(?:\((?:inclusive|[A-Za-z][\w/\\^\u00b2\u00b3.]{0,11})\)\s*)?)?"
     r"(?P<range>-|~|\uff5e|to|and|through|–)\s*(?P<rop><=?(?!=)|(?(pre)(?!)|(?i:less\s+than(?:\s+or\s+equal\s+to)?)(?=\s*\d)))?\s*(?P<v2>" + NUM + r"))?"
 )
 _PRE = r"(?P<pre>" + _phrase_alt(list(PRE_OPS)) + r")"
