@@ -849,3 +849,39 @@ def test_a_note_that_subjects_are_eligible_is_carved_out_of_the_exclusion():
                  "(> 6 months) treated infection are eligible.")
     expr = parsed.criteria[0].expression
     assert expr["rule"]["text"] == "Active syphilis" and constraint_ids(expr["unless"][0]) == [parsed.constraints[0].id]
+
+
+@pytest.mark.parametrize("text,kind,patient,verdict", [
+    # NCT03863639 (lct_trainval): a doubled creatinine also shows renal insufficiency; the bound alone failed her
+    ("Renal abnormality (Progressive renal insufficiency (serum creatinine >1.1 mg/dL or doubling of serum creatinine "
+     "concentration in the absence of other renal disease))", "inclusion",
+     {"labs": {"creatinine": {"value": 0.9, "unit": "mg/dL"}}}, "undetermined"),
+    # NCT00001007 (ctgov_xml_2023): a normal haemoglobin no longer clears the patient of the hemoglobinopathy arm
+    ("Hemoglobin < 10 g/dl or hemoglobinopathy.", "exclusion",
+     {"labs": {"hemoglobin": {"value": 13, "unit": "g/dL"}}}, "undetermined"),
+    # NCT00002147 (ctgov_xml_2023): a normal ejection fraction says nothing of other cardiac disease
+    ("Cardiac ejection fraction < 50 percent or clinically significant cardiac disease.", "exclusion",
+     {"labs": {"lvef": {"value": 60, "unit": "%"}}}, "undetermined"),
+    # NCT00000979 (ctgov_xml_2023): the same cut where the bound is a window
+    ("History of seizures within past 6 months or currently requiring anticonvulsants for control.", "exclusion",
+     {}, "undetermined"),
+])
+def test_a_lowercase_or_after_a_bound_keeps_its_arm_in_words(text, kind, patient, verdict):
+    parsed = one(text, kind)
+    expr = json.dumps(parsed.criteria[0].expression)
+    assert '"any"' in expr and '"text"' in expr, expr
+    assert critparse.screen(parsed, patient).verdict == verdict
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("At least 28 days of prior foscarnet or ganciclovir.", "inclusion"),  # NCT00000766: the 'or' joins two drugs
+    ("No myocardial infarction within 6 months or unstable angina", "inclusion"),  # the 'no' denies both
+    ("Prednisone > 10 mg/day or an equivalent dose", "exclusion"),  # a qualifier of the bound, not an arm
+    # NCT00461084 (ctgov_xml_2023): the exceptions scope over both arms
+    ("Prior history of malignancy within the past five years or a concurrent malignancy, with the exceptions of "
+     "cutaneous basal cell carcinoma or carcinoma in situ of the uterine cervix.", "exclusion"),
+])
+def test_a_lowercase_or_that_joins_words_or_is_denied_keeps_the_bound_whole(text, kind):
+    parsed = one(text, kind)
+    expr = parsed.criteria[0].expression
+    assert not (isinstance(expr, dict) and "any" in expr and any("text" in a for a in expr["any"])), expr

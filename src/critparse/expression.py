@@ -169,6 +169,19 @@ def _clause_or(text: str, m: "re.Match[str]") -> bool:
         or _OR_GROUP.match(text, m.end()) is not None
 
 
+#: the first word of an alternative in words after "<bound> or", and a denial before the bound
+_TEXT_ARM = re.compile(r"\s+(?:(?:an?|the)\s+)?([A-Za-z][\w-]*)(?![\w-])", re.I)
+_OR_AFTER = re.compile(r"[ \t,]*or\s+[A-Za-z]")
+_DENIAL_BEFORE = re.compile(r"\b(?:no|not|never|none|neither|without|free\s+of|absence\s+of|absent)\b", re.I)
+
+
+@lru_cache(maxsize=1)
+def _or_qualifier() -> "re.Pattern[str]":
+    from .comparisons import words
+
+    return re.compile("|".join(words()["words"]["or_qualifier"]), re.I)  # type: ignore[index]
+
+
 @lru_cache(maxsize=1)
 def _or_words() -> "re.Pattern[str]":
     """'or' / 'and/or' joining two parts, not the 'or' of a comparison phrase: '1.8 or more, with ...',
@@ -242,10 +255,16 @@ def _plain(x: Any) -> Optional[Expr]:
 
 
 def _plain_bounds(e: Any) -> bool:
-    """Only constraints combined by all / any (what an implicit definition in brackets may be)."""
+    """Only constraints combined by all / any (what an implicit definition in brackets may be); an 'any' may
+    hold an alternative in words beside its bounds ("(serum creatinine > 1.1 mg/dL or doubling of ...)")."""
     if isinstance(e, dict):
         if "constraint" in e:
             return True
+        if set(e) == {"term", "definition"}:  # "Renal abnormality (Progressive renal insufficiency (creatinine ...))"
+            return _plain_bounds(e["definition"])
+        if set(e) == {"any"}:
+            bounds = [x for x in e["any"] if not (isinstance(x, dict) and "text" in x)]
+            return bool(bounds) and all(_plain_bounds(x) for x in bounds)
         if set(e) <= {"all", "any"}:
             return all(_plain_bounds(x) for v in e.values() for x in v)
     return False
@@ -392,12 +411,18 @@ class _Builder:
     # -- regions ------------------------------------------------------------------
     def build(self) -> Optional[Expr]:
         a, b = self.trim(0, len(self.text))
-        if not self._cue_hits() and (not self.cons or not (_STRUCTURE.search(self.text, a, b) or self._two_sexes(a, b))):
+        if not self._cue_hits() and (not self.cons or not (_STRUCTURE.search(self.text, a, b) or self._two_sexes(a, b)
+                                                            or self._or_after_bound())):
             return self.leaf(a, b, self.keep_text)  # the common case: nothing but the constraints' own words
         node = self.sentences(a, b)
         if node is None and self.cons:  # nothing structural held them: the constraints as written
             node = self.leaf(a, b, keep=False)
         return node
+
+    def _or_after_bound(self) -> bool:
+        """Cheap test before `alternatives`: a lowercase 'or' straight after a bound ('< 10 g/dL or transfusion
+        dependent')."""
+        return any(_OR_AFTER.match(self.text, c.end) for c in self.cons)
 
     def _two_sexes(self, a: int, b: int) -> bool:
         """Cheap test before `sex_groups`: groups of both sexes are named."""
@@ -777,6 +802,8 @@ class _Builder:
             elif (m.group(0).isupper() or _ITEM_MARK.match(self.text, m.end())) \
                     and (self.inside(prev, s) or self.inside(m.end(), nxt)):
                 cuts.append((s, m.end()))  # "Creatinine normal for age OR creatinine clearance at least 70 mL/min"
+            elif self._text_arm_after(prev, m, nxt):
+                cuts.append((s, m.end()))  # "serum creatinine > 1.1 mg/dL or doubling of serum creatinine"
         if not cuts:
             return [(a, b)]
         out, prev = [], a
@@ -785,6 +812,32 @@ class _Builder:
             prev = e
         out.append((prev, b))
         return out
+
+    def _text_arm_after(self, prev: int, m: "re.Match[str]", nxt: int) -> bool:
+        """A lowercase 'or' straight after a bound, with words and no bound up to the next 'or' (or the end):
+        an alternative in words ("serum creatinine > 1.1 mg/dL or doubling of serum creatinine", "Hb < 10 g/dL or
+        transfusion dependent"). Never after a denied bound ("No MI within 6 months or unstable angina": the 'no'
+        covers both) or inside an exception or a permission, after a bound ending on its subject (the 'or' joins nouns: "3 emergency room visits or
+        hospitalizations") nor before a word that qualifies the bound (constraint_words.toml or_qualifier: "or
+        equivalent", "or as defined by local law")."""
+        left = self.inside(prev, m.start())
+        if not left or self.inside(m.end(), nxt) or self.text[max(c.end for c in left):m.start()].strip(" \t,"):
+            return False
+        if _DENIAL_BEFORE.search(self.text, 0, min(c.start for c in left)) \
+                or self.find(("exception", "permission"), prev, len(self.text)) is not None:
+            return False  # a denial anywhere before ("No severe cardiac disease (e.g., MI within 6 months, or ...)");
+            # an exception or a permission in or after the arms, which may scope over both ("X within 5 years or a
+            # concurrent malignancy, with the exceptions of ...")
+        last = max(left, key=lambda c: c.end)
+        before = re.search(r"([\w-]+)\W*$", self.text[last.start:m.start()])
+        if before and before.group(1).lower() in last.subject.lower().split():
+            return False  # the bound ends on its subject, which the 'or' goes on: "28 days of prior foscarnet or
+            # ganciclovir", "stage IV colon or rectal cancer"
+        arm = _TEXT_ARM.match(self.text, m.end(), nxt)
+        words = self.text[arm.start(1):nxt] if arm is not None else ""
+        return arm is not None and not _or_qualifier().fullmatch(arm.group(1)) \
+            and re.search(r"[A-Za-z]{3}", words) is not None and not re.search(r"\d", words)  # (a number: a bound
+        # the reading missed, "for a minimum of 3 or a maximum of 6 months")
 
     def _and_after(self, m: "re.Match[str]", b: int) -> bool:
         """An 'and' at the 'or's bracket depth between it and the first constraint of the right arm (up to

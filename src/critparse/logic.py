@@ -177,8 +177,14 @@ def criterion_expr(parsed: "ParsedTrial", crit: Criterion, cons: List[Constraint
     def local(o: int) -> int:
         return max(0, bisect_left(starts, o - start))
 
-    spans = [ConSpan(c.id, local(c.start), max(local(c.start), local(c.end)), c.subject, c.any_of, bound_of(c))
-             for c in cons]
+    def local_start(o: int) -> int:  # never on a space the normaliser put in ("normal amounts,orbilirubin")
+        i = local(o)
+        while i < len(nt.text) and nt.text[i].isspace():
+            i += 1
+        return i
+
+    spans = [ConSpan(c.id, local_start(c.start), max(local_start(c.start), local(c.end)), c.subject, c.any_of,
+                     bound_of(c)) for c in cons]
     return criterion_expression(nt.text, crit.kind, spans,
                                 lambda s, e: tuple(x + start for x in nt.to_original(s, e)))
 
