@@ -110,6 +110,8 @@ def test_seed_offsets_and_bodies(seed_text):
     ("DISEASE CHARACTERISTICS:", "inclusion", None), ("PATIENT CHARACTERISTICS:", "inclusion", None),
     ("PRIOR CONCURRENT THERAPY:", "inclusion", None), ("--Prior/Concurrent Therapy--", "inclusion", None),
     ("PROTOCOL ENTRY CRITERIA:", "inclusion", None), ("Eligibility Criteria:", "inclusion", None),
+    # NCT03864055 (lct_trainval): the exclusion items were read as inclusion, contradicting the age of the inclusion
+    ("Patient's exclusion criteria", "exclusion", None), ("Patients' Inclusion Criteria:", "inclusion", None),
 ])
 def test_heading_variants(heading, kind, section):
     cs = crits(f"Exclusion Criteria:\n1. Before\n{heading}\n1. Item one\n2. Item two" if kind == "inclusion"

@@ -76,7 +76,7 @@ from . import comparisons, lexicon, units
 from .comparisons import NUM, Comparison, number
 from .records import member_key
 from .subjects import (SENTENCE_BREAK, TIME_UNITS, Attachment, Mentions, Span, attach, commitment, event_after, event_after_paren,
-                       graded_before_scale, graded_thing,
+                       graded_before_scale, graded_thing, unit_names_other,
                        event_before_or, event_of, head_phrase, is_status, lasted_after, listed_events, mention_list,
                        following_listed, clause_free, names_nothing, staged_thing, status_event, temporal_subject, tested_thing,
                        treated_with_after, window_event)
@@ -1049,6 +1049,8 @@ def _carry(prev: List[Found], found: List[Found], start: int) -> List[Found]:
         for c in found:
             if p0.subject == "age" and not _plausible_age(c.value, c.unit):
                 continue  # "aged 6 to 12 months Greater than 200,000 in patients aged 1 to 20 years": no age
+            if unit_names_other(p0.subject, c.unit):
+                continue  # "BMI > 30 and at least 20 pounds in excess of ...": no BMI in pounds
             # a measured value after a count ("one lesion >= 1.5 cm") measures the counted thing, it is no count
             category = c.category if p0.category == "count" and c.unit else p0.category
             out.append(replace(c, subject=p0.subject, subject_text=p0.subject_text, category=category, code=p0.code,
@@ -1063,9 +1065,11 @@ def _link(prev: List[Found], found: List[Found], text: str, start: int) -> List[
     gap = text[prev[-1].end:start]
     if found[0].unit and _SHARED_UNIT_GAP.match(gap) \
             and all(p.unit is None and p.relative_to is None and p.category not in ("performance", "count")
-                    and not (p.value_text or "").endswith("+") and not (p.value_text or "0").isalpha() for p in prev):  # "no greater than 2+ OR < 500 mg/24 hr";
+                    and not (p.value_text or "").endswith("+") and not (p.value_text or "0").isalpha()
+                    and not unit_names_other(p.subject, found[0].unit) for p in prev):  # "no greater than 2+ OR < 500 mg/24 hr";
         # a count keeps no unit: "At least one lesion >= 1.5 cm" is one lesion, not a lesion >= 1 cm, nor
-        # does a number word ("no more than one greater than 3.0 cm": one lesion)
+        # does a number word ("no more than one greater than 3.0 cm": one lesion); nor does a concept take a unit
+        # that cannot measure it ("BMI > 30 and at least 20 pounds in excess of ...": no BMI in pounds)
         _share_unit(prev, found[0])
     # an unnamed second bound after "and"/"but" ("for more than 3 months and less than 36 months") keeps the subject
     unnamed = all(not c.subject for c in found) and re.search(r"(?i)\b(?:and|but)\b", gap) is not None

@@ -102,24 +102,36 @@ class Mentions:
 
     def within(self, floor: int, end: int, last: int = 16) -> List[Span]:
         """The `last` mentions lying wholly inside text[floor:end] (the nearest ones, in text order)."""
-        if self._found is None:
-            self.scans += 1
-            self._found = [Span(*m) for m in lexicon.find_mentions(self.text)]
-            self._starts = [m.start for m in self._found]
+        found = self._mentions()
         lo = bisect.bisect_left(self._starts, floor)
         i = bisect.bisect_left(self._starts, end)
         out: List[Span] = []
         while i > lo and len(out) < last:
             i -= 1
-            if self._found[i].end <= end:
-                out.append(self._found[i])
+            if found[i].end <= end:
+                out.append(found[i])
         return out[::-1]
+
+    def _mentions(self) -> List[Span]:
+        if self._found is None:
+            self.scans += 1
+            self._found = [Span(*m) for m in lexicon.find_mentions(self.text)]
+            self._starts = [m.start for m in self._found]
+        return self._found
+
+    def _item_starts(self) -> List[int]:
+        """Run-on item starts, but for a capital inside a lexicon name ("Body mass Index > 30")."""
+        starts = runon.item_starts(self.text)
+        if starts:
+            found = self._mentions()
+            starts = [i for i in starts if not any(m.start < i < m.end for m in found)]
+        return starts
 
     def floor(self, pos: int) -> int:
         """Start of the clause holding `pos`."""
         if self._ends is None:
             self._ends = sorted([m.end() for m in _CLAUSE_BREAK.finditer(self.text)] + since_items(self.text)
-                                + no_items(self.text) + runon.item_starts(self.text))
+                                + no_items(self.text) + self._item_starts())
         i = bisect.bisect_right(self._ends, pos) - 1
         return self._ends[i] if i >= 0 else 0
 
@@ -1606,12 +1618,24 @@ def _unit_fits(name: str, c: Comparison) -> bool:
     """Whether a comparison's unit can measure the concept `name` names (True where either has no unit, for
     times and percentages, which many phrases take): "sodium" in "mycophenolate sodium <= 1,440 mg/day" is
     part of a drug name, as a mass per day is no serum sodium."""
-    if c.unit is None or c.relative_to is not None or c.unit in TIME_UNITS or c.unit == "%":
+    return c.relative_to is not None or unit_fits(name, c.unit)
+
+
+def unit_names_other(name: str, unit: Optional[str]) -> bool:
+    """A unit that names its own subject (a person's weight or BMI: `_UNIT_SUBJECT`) and cannot measure the
+    concept `name` ("BMI > 30 and at least 20 pounds in excess of ...": the pounds are no BMI)."""
+    return unit in _UNIT_SUBJECT and _UNIT_SUBJECT[unit] != name and not unit_fits(name, unit)
+
+
+def unit_fits(name: str, unit: Optional[str]) -> bool:
+    """Whether `unit` can measure the concept `name` names (True where either has no unit, for times and
+    percentages)."""
+    if unit is None or unit in TIME_UNITS or unit == "%":
         return True
     concept = concepts.by_subject(name) or concepts.lookup(name)
-    if concept is None or concept.unit is None or c.unit in concept.units:
+    if concept is None or concept.unit is None or unit in concept.units:
         return True
-    return units.try_convert(1.0, c.unit, concept.unit, subject=concept.subject) is not None
+    return units.try_convert(1.0, unit, concept.unit, subject=concept.subject) is not None
 
 
 # an age word after another person than the patient: "Donor age <= 45 years", "(sibling age 4 to 65)", "infants born
