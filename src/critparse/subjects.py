@@ -58,7 +58,8 @@ _LIST_GAP = re.compile(r"^\s*\)?\s*(?:,|/|\band\b|\bor\b|\band/or\b|&|\+)?\s*(?:
 SENTENCE_BREAK = re.compile(r"[.;:]\s|\n\s*\n|\n\s*(?:[-*\u2022]|\d{1,2}[.)])\s")
 # a new line breaks a clause only where a list item or a paragraph starts: criteria
 # bodies keep the hard wraps of legacy records ("Karnofsky\n    performance status")
-_CLAUSE_BREAK = re.compile(r"(?=[;:\n.,eu])(?:[;:]|\n[ \t]*(?:\n|(?=(?:[-*+\u2022]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s))|\.\s|,\s*(?:and|or|but)\s|\bexcept\b|\bunless\b)", re.I)
+#: (a colon between a word ending in a digit and a letter is a ratio, "PaO2:FiO2", not a label's end)
+_CLAUSE_BREAK = re.compile(r"(?=[;:\n.,eu])(?:;|(?<![A-Za-z]\d):|:(?![A-Za-z])|\n[ \t]*(?:\n|(?=(?:[-*+\u2022]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s))|\.\s|,\s*(?:and|or|but)\s|\bexcept\b|\bunless\b)", re.I)
 
 
 @lru_cache(maxsize=1)
