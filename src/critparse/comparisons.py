@@ -136,7 +136,9 @@ _VALUE = (
     r"(?:(?:(?i:" + _UNIT1 + r")(?:\s+old)?\s*(?:\((?:inclusive|[A-Za-z][\w/\\^\u00b2\u00b3.]{0,11})\)\s*)?)?"
     r"(?P<range>-|~|\uff5e|to|and|through|–)\s*(?P<rop><=?(?!=)|(?(pre)(?!)|(?i:less\s+than(?:\s+or\s+equal\s+to)?)(?=\s*\d)))?\s*(?P<v2>" + NUM + r"))?"
 )
-_PRE = r"(?P<pre>" + _phrase_alt(list(PRE_OPS)) + r")"
+#: the operator phrases written before a value, as one regex alternation (read by critparse.subjects too)
+PRE_OP_ALT = _phrase_alt(list(PRE_OPS))
+_PRE = r"(?P<pre>" + PRE_OP_ALT + r")"
 # not a post-operator when it is the next comparison's operator ("or older than 65", "over 18 and under 75")
 _POST = r"(?P<post>" + _phrase_alt(list(POST_OPS)) + r")(?!\s*than\b)(?!\s*(?:the\s+age\s+of\s+)?\d)"
 

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 from . import concepts, lexicon, resources, runon, units
-from .comparisons import Comparison, words
+from .comparisons import PRE_OP_ALT, Comparison, words
 
 
 class Span(NamedTuple):
@@ -2210,6 +2210,36 @@ def _measures_years(name: str) -> bool:
     return concept is None or concept.unit is None or units.try_convert(1.0, "a", concept.unit, subject=concept.subject) is not None
 
 
+#: what may follow a concept named after a measure, where the concept is not the next comparison's subject
+_NEXT_BOUND = re.compile(r"[\s:(]*(?:[<>=\u2264\u2265]|\d|(?:(?:is|are|was|of|must\s+be|should\s+be)\s+)?(?:"
+                         + PRE_OP_ALT + r")(?![\w]))", re.I)
+
+
+#: a value and its unit just before a concept: the concept is that value's, written value first
+_VALUE_BEFORE = re.compile(r"\d\s*(?:%|[A-Za-z/\[\]^\d.]{1,12})?[\s,]+$")
+_VALUE_LIST_GAP = re.compile(r"\s*(?:,|;|and/or|and|or)\s*", re.I)  # (">/= 50% FVC, >/= 50% FEV1")
+#: a concept joined to another after it: the share or bound is of both ("20% blasts plus promyelocytes", "15% blasts
+#: or basophils"), read by `_share_of`
+_JOINED_AFTER = re.compile(r"\s*(?:\+|(?:plus|and/or|and|or)\s+(?![<>=\u2264\u2265\d]))", re.I)
+
+
+def concept_after(text: str, c: Comparison, mentions: Mentions) -> Optional[Span]:
+    """A lexicon concept named right after a measure's unit, with only spaces between ("140 mmHg SBP", "90 mm Hg
+    diastolic"), which the unit itself measures (a percentage fits no count) and which opens no comparison of its
+    own ("... 140 mmHg DBP >= 90": the next bound's)."""
+    if c.unit is None or c.unit in TIME_UNITS or c.relative_to is not None or not _MEASURED_AFTER.match(text, c.end):
+        return None
+    gap = _MEASURED_AFTER.match(text, c.end).end()
+    found = [m for m in mentions.within(gap, gap + 60) if m.start == gap]
+    if not found or _NEXT_BOUND.match(text, found[0].end) or _JOINED_AFTER.match(text, found[0].end):
+        return None
+    concept = concepts.by_subject(found[0].name) or concepts.lookup(found[0].name)
+    if concept is None or concept.unit is None:
+        return None
+    fits = c.unit in concept.units or units.try_convert(1.0, c.unit, concept.unit, subject=concept.subject) is not None
+    return found[0] if fits else None  # (a share is no count: "20% basophils" is no basophil count)
+
+
 def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
     floor = mentions.floor(c.start)
     subs = mention_list(mentions, text, c.start, floor)
@@ -2225,6 +2255,13 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
     change = change_after(text, c)
     if change is not None:
         return Attachment([change], "measurement", change.end)  # "greater than 10% weight loss"
+    named = concept_after(text, c, mentions)
+    if named is not None and (not subs or set(subs[-1].name.split()) < set(named.name.split())
+                              or (_VALUE_BEFORE.search(text, max(0, subs[-1].start - 16), subs[-1].start)
+                                  and _VALUE_LIST_GAP.fullmatch(text, subs[-1].end, c.start))):
+        return Attachment([named], None, named.end)  # ">=140 mmHg SBP and/or >=90 mmHg DBP", "blood pressure > 90 mm
+        # Hg diastolic": the concept named right after the unit, where none or a broader one comes before, or the one
+        # before is the previous value's (">/= 50% FVC, >/= 50% FEV1")
     if subs and _years_of_age(text, c) and not any(_measures_years(s.name) for s in subs):
         subs = []  # "WBC 1-9 years old", "Karnofsky 10-21 years of age": an age, not the lab or scale named before it
     if subs:
