@@ -525,3 +525,11 @@ def test_a_no_item_stops_at_the_next_run_on_item():
     cons = critparse.parse("Inclusion Criteria:\n- No undiagnosed vaginal or uterine bleeding within 6 months prior to "
                            "entry Pap smear required within 1 year prior to entry\n", mode="fast").constraints
     assert {c.subject: c.negated for c in cons}.get("pap smear") is False
+
+
+def test_window_after_provided_that_no_is_denied():
+    # NCT03929159 (lct_trainval): the leukocyte criterion holds only where no filgrastim was given in 30 days
+    p = critparse.parse("Inclusion Criteria:\n\n* Leukocytes > 12,000/mm^3, provided that no filgrastim or pegfilgrastim "
+                        "was administered within 30 days", mode="fast")
+    (window,) = [c for c in p.constraints if c.unit == "d"]
+    assert window.subject == "filgrastim or pegfilgrastim" and window.negated
