@@ -52,6 +52,8 @@ class Concept:
     source: str = ""
     #: (UCUM unit, concept id): the concept a value in that unit measures instead ("%" of a CD4 count)
     unit_variants: Tuple[Tuple[str, str], ...] = ()
+    #: units a score with no canonical unit may still be written in ("VAS >= 40 mm": mm of the 100 mm line)
+    scale_units: Tuple[str, ...] = ()
 
     def forms(self) -> Tuple[str, ...]:
         """Every case-insensitive written form: the synonyms, the subject and the plain preferred name."""
@@ -103,7 +105,7 @@ def _concept(row: dict) -> Concept:
         loinc=row.get("loinc"), synonyms=tuple(row.get("synonyms") or ()),
         abbreviations=tuple(row.get("abbreviations") or ()),
         codes=tuple((c["system"], c["code"]) for c in row.get("codes") or ()), source=row.get("source", ""),
-        unit_variants=tuple((row.get("unit_variants") or {}).items()))
+        unit_variants=tuple((row.get("unit_variants") or {}).items()), scale_units=tuple(row.get("scale_units") or ()))
 
 
 @lru_cache(maxsize=1)

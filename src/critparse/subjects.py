@@ -1634,9 +1634,14 @@ def unit_fits(name: str, unit: Optional[str]) -> bool:
     if unit is None or unit in TIME_UNITS or unit == "%":
         return True
     concept = concepts.by_subject(name) or concepts.lookup(name)
-    if concept is None or concept.unit is None or unit in concept.units:
+    if concept is None or unit in concept.units:
         return True
+    if concept.unit is None:  # a score or scale has no physical unit ("probing depth (PS) > 6 mm" is no ECOG)
+        return unit in concept.scale_units or concept.kind not in _SCALE_KINDS
     return units.try_convert(1.0, unit, concept.unit, subject=concept.subject) is not None
+
+
+_SCALE_KINDS = frozenset({"performance_scale", "clinical_score", "grade_stage_scale"})
 
 
 # an age word after another person than the patient: "Donor age <= 45 years", "(sibling age 4 to 65)", "infants born
@@ -2255,6 +2260,9 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
     change = change_after(text, c)
     if change is not None:
         return Attachment([change], "measurement", change.end)  # "greater than 10% weight loss"
+    if subs and c.unit is not None and c.relative_to is None:  # "probing depth (PS) > 6 mm": no ECOG in mm
+        subs = [s for s in subs if unit_fits(s.name, c.unit)
+                or (concepts.by_subject(s.name) or concepts.lookup(s.name)).unit is not None]
     named = concept_after(text, c, mentions)
     if named is not None and (not subs or set(subs[-1].name.split()) < set(named.name.split())
                               or (_VALUE_BEFORE.search(text, max(0, subs[-1].start - 16), subs[-1].start)
