@@ -817,9 +817,9 @@ class _Builder:
         """A lowercase 'or' straight after a bound, with words and no bound up to the next 'or' (or the end):
         an alternative in words ("serum creatinine > 1.1 mg/dL or doubling of serum creatinine", "Hb < 10 g/dL or
         transfusion dependent"). Never after a denied bound ("No MI within 6 months or unstable angina": the 'no'
-        covers both) or inside an exception or a permission, after a bound ending on its subject (the 'or' joins nouns: "3 emergency room visits or
-        hospitalizations") nor before a word that qualifies the bound (constraint_words.toml or_qualifier: "or
-        equivalent", "or as defined by local law")."""
+        covers both) or inside an exception or a permission, after a bound ending on its subject (the 'or' joins
+        nouns: "3 emergency room visits or hospitalizations") nor before a word that qualifies the bound
+        (constraint_words.toml or_qualifier: "or equivalent", "or as defined by local law")."""
         left = self.inside(prev, m.start())
         if not left or self.inside(m.end(), nxt) or self.text[max(c.end for c in left):m.start()].strip(" \t,"):
             return False

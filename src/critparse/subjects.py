@@ -137,6 +137,11 @@ class Mentions:
         return self._ends[i] if i >= 0 else 0
 
 
+def concept_named(name: str) -> Optional["concepts.Concept"]:
+    """The concept a subject name is (its `Constraint.subject`) or names (a written form)."""
+    return concepts.by_subject(name) or concepts.lookup(name)
+
+
 # ------------------------------------------------------------------ lexicon subjects --
 
 def mention_list(mentions: Mentions, text: str, cstart: int, floor: int) -> List[Span]:
@@ -1461,11 +1466,12 @@ _MEASURED_AFTER = re.compile(r"[ \t]+(?=[A-Za-z])")
 #: what ends a measured thing or shows it is none: a verb or preposition taking an object ("2 cm into the gastric
 #: cardia"), a coordinated modifier whose head comes later ("75% colon or small bowel obstruction", "15% or more
 #: peripheral or marrow blasts"), a Title-case word starting the next item of a flattened list ("Groups 1 and 5:
-#: Greater than 50 mL/min Group 2: ..."), an adverb of extent ("at least 2 cm long") or a trailing participle ("30% risk of relapse according to")
+#: Greater than 50 mL/min Group 2: ..."), an adverb of extent ("at least 2 cm long") or a trailing participle ("30%
+#: risk of relapse according to")
 _NOT_MEASURED_NEXT = re.compile(r"\s+(?:(?:an?|the)\s|(?:or|and|and/or|nor)\s+[A-Za-z])", re.I)
 _TITLE_WORD = re.compile(r"\s(?-i:[A-Z][a-z])")
-_EXTENT_WORD = re.compile(r"(?:long|wide|deep|thick|tall|high|distant|away|apart|beyond|above|below|into|onto|from|following|according)$",
-                          re.I)
+_EXTENT_WORD = re.compile(r"(?:long|wide|deep|thick|tall|high|distant|away|apart|beyond|above|below|into|onto|from|"
+                          r"following|according)$", re.I)
 _NOT_MEASURE_UNITS = frozenset({"{pack-years}"})
 
 
@@ -1531,7 +1537,7 @@ def _condition_analytes() -> Dict[str, str]:
 def _plausible(name: str, c: Comparison) -> bool:
     """Whether the comparison's values are plausible for the concept `name` names ("ventricular
     tachycardia (greater than 4 beats)" is no heart rate); True where it names none."""
-    concept = concepts.by_subject(name) or concepts.lookup(name)
+    concept = concept_named(name)
     return concept is None or all(concepts.plausible(concept, v, c.unit) for v in (c.v1, c.v2) if v is not None)
 
 
@@ -1633,7 +1639,7 @@ def unit_fits(name: str, unit: Optional[str]) -> bool:
     percentages)."""
     if unit is None or unit in TIME_UNITS or unit == "%":
         return True
-    concept = concepts.by_subject(name) or concepts.lookup(name)
+    concept = concept_named(name)
     if concept is None or unit in concept.units:
         return True
     if concept.unit is None:  # a score or scale has no physical unit ("probing depth (PS) > 6 mm" is no ECOG)
@@ -1710,10 +1716,10 @@ def _commensurable(subs: List[Span], c: Comparison) -> List[Span]:
     50"), nor is a mass concentration a count. The nearest subject is kept; a multiple of ULN fits them all."""
     if len(subs) < 2 or c.relative_to is not None:
         return subs
-    near = concepts.by_subject(subs[-1].name) or concepts.lookup(subs[-1].name)
+    near = concept_named(subs[-1].name)
     kept = []
     for s in subs[:-1]:
-        k = concepts.by_subject(s.name) or concepts.lookup(s.name)
+        k = concept_named(s.name)
         if c.unit is not None and not _unit_fits(s.name, c):
             continue
         if c.unit is None and k is not None and near is not None and k.unit != near.unit:
@@ -1871,7 +1877,7 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     counted = c.unit is not None and c.unit.startswith("{unit}")  # "units": of a drug or of blood, never a lab's unit
     if counted:
         dosed = _units_of_blood(text, c) or dosed
-    if dosed is not None and (counted or not any(concepts.by_subject(s.name) or concepts.lookup(s.name)
+    if dosed is not None and (counted or not any(concept_named(s.name)
                                                  or _names_substance(text, s, c) for s in a.subjects)):
         a = Attachment([dosed], a.category, dosed.end)
     if any("(" in s.name or ")" in s.name for s in a.subjects):
@@ -2211,7 +2217,7 @@ def _years_of_age(text: str, c: Comparison) -> bool:
 def _measures_years(name: str) -> bool:
     """Whether the concept `name` names can be a number of years (an age, a duration, pack-years); a lab or a
     scale cannot: a dimension check, not a phrase list ("any white blood count (WBC) 1-9 years old", NCT00002812)."""
-    concept = concepts.by_subject(name) or concepts.lookup(name)
+    concept = concept_named(name)
     return concept is None or concept.unit is None or units.try_convert(1.0, "a", concept.unit, subject=concept.subject) is not None
 
 
@@ -2232,17 +2238,30 @@ def concept_after(text: str, c: Comparison, mentions: Mentions) -> Optional[Span
     """A lexicon concept named right after a measure's unit, with only spaces between ("140 mmHg SBP", "90 mm Hg
     diastolic"), which the unit itself measures (a percentage fits no count) and which opens no comparison of its
     own ("... 140 mmHg DBP >= 90": the next bound's)."""
-    if c.unit is None or c.unit in TIME_UNITS or c.relative_to is not None or not _MEASURED_AFTER.match(text, c.end):
+    space = _MEASURED_AFTER.match(text, c.end)
+    if c.unit is None or c.unit in TIME_UNITS or c.relative_to is not None or space is None:
         return None
-    gap = _MEASURED_AFTER.match(text, c.end).end()
+    gap = space.end()
     found = [m for m in mentions.within(gap, gap + 60) if m.start == gap]
     if not found or _NEXT_BOUND.match(text, found[0].end) or _JOINED_AFTER.match(text, found[0].end):
         return None
-    concept = concepts.by_subject(found[0].name) or concepts.lookup(found[0].name)
+    concept = concept_named(found[0].name)
     if concept is None or concept.unit is None:
         return None
     fits = c.unit in concept.units or units.try_convert(1.0, c.unit, concept.unit, subject=concept.subject) is not None
     return found[0] if fits else None  # (a share is no count: "20% basophils" is no basophil count)
+
+
+def _value_first(text: str, c: Comparison, mentions: Mentions, subs: List[Span]) -> Optional[Span]:
+    """The concept named right after the unit (`concept_after`: ">=140 mmHg SBP and/or >=90 mmHg DBP", "blood
+    pressure > 90 mm Hg diastolic") where none or a broader one comes before, or the one before is the previous
+    value's (">/= 50% FVC, >/= 50% FEV1")."""
+    named = concept_after(text, c, mentions)
+    if named is None or not subs or set(subs[-1].name.split()) < set(named.name.split()):
+        return named
+    before = subs[-1]
+    listed = _VALUE_BEFORE.search(text, max(0, before.start - 16), before.start)
+    return named if listed and _VALUE_LIST_GAP.fullmatch(text, before.end, c.start) else None
 
 
 def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
@@ -2261,15 +2280,10 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
     if change is not None:
         return Attachment([change], "measurement", change.end)  # "greater than 10% weight loss"
     if subs and c.unit is not None and c.relative_to is None:  # "probing depth (PS) > 6 mm": no ECOG in mm
-        subs = [s for s in subs if unit_fits(s.name, c.unit)
-                or (concepts.by_subject(s.name) or concepts.lookup(s.name)).unit is not None]
-    named = concept_after(text, c, mentions)
-    if named is not None and (not subs or set(subs[-1].name.split()) < set(named.name.split())
-                              or (_VALUE_BEFORE.search(text, max(0, subs[-1].start - 16), subs[-1].start)
-                                  and _VALUE_LIST_GAP.fullmatch(text, subs[-1].end, c.start))):
-        return Attachment([named], None, named.end)  # ">=140 mmHg SBP and/or >=90 mmHg DBP", "blood pressure > 90 mm
-        # Hg diastolic": the concept named right after the unit, where none or a broader one comes before, or the one
-        # before is the previous value's (">/= 50% FVC, >/= 50% FEV1")
+        subs = [s for s in subs if unit_fits(s.name, c.unit) or concept_named(s.name).unit is not None]
+    named = _value_first(text, c, mentions, subs)
+    if named is not None:
+        return Attachment([named], None, named.end)
     if subs and _years_of_age(text, c) and not any(_measures_years(s.name) for s in subs):
         subs = []  # "WBC 1-9 years old", "Karnofsky 10-21 years of age": an age, not the lab or scale named before it
     if subs:
