@@ -183,8 +183,8 @@ def criterion_expr(parsed: "ParsedTrial", crit: Criterion, cons: List[Constraint
             i += 1
         return i
 
-    spans = [ConSpan(c.id, local_start(c.start), max(local_start(c.start), local(c.end)), c.subject, c.any_of,
-                     bound_of(c)) for c in cons]
+    starts = [local_start(c.start) for c in cons]
+    spans = [ConSpan(c.id, a, max(a, local(c.end)), c.subject, c.any_of, bound_of(c)) for a, c in zip(starts, cons)]
     return criterion_expression(nt.text, crit.kind, spans,
                                 lambda s, e: tuple(x + start for x in nt.to_original(s, e)))
 

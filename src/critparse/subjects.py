@@ -1411,11 +1411,17 @@ _OF_NOUN = re.compile(r"\s+of\s+(?!age\b|the\s+following\b)(?P<article>(?:an?|th
 def of_subject(text: str, c: Comparison, article: bool = False) -> Optional[Span]:
     """"more than 72 hours of hospitalization", "2 years of handball": the thing that lasted; after an article
     ("24 hours of an antimicrobial agent") only where `article` (never "within 4 weeks of the viral blip")."""
-    m = _OF_NOUN.match(text, c.end)
+    m = _of_noun(text, c.end, article)
+    return _complemented(text, m) if m is not None else None  # "72 hours of treatment for PCP"
+
+
+def _of_noun(text: str, pos: int, article: bool = False) -> Optional[Span]:
+    """The noun phrase of an "of" phrase at `pos` (`_OF_NOUN`), or None where an article opens it (unless
+    `article`) or a function or bare word does."""
+    m = _OF_NOUN.match(text, pos)
     if not m or (m.group("article") and not article) or _STOP.match(m.group(2).split()[0]) or _BARE.match(m.group(2).split()[0]):
         return None
-    s, e = m.span(2)
-    return _complemented(text, Span(s, e, " ".join(m.group(2).lower().split())))  # "72 hours of treatment for PCP"
+    return Span(m.start(2), m.end(2), " ".join(m.group(2).lower().split()))
 
 
 #: "bone marrow with greater than 30% blasts", "marrow showing < 5% plasma cells": the percentage is of the noun after
@@ -1497,9 +1503,9 @@ def measured_after(text: str, c: Comparison) -> Optional[Span]:
     if trailing:
         end = thing.start + len(text[thing.start:trailing.start()].rstrip())
         name = " ".join(text[thing.start:end].lower().split())
-    complement = _OF_NOUN.match(text, end) if not title else None
-    if complement and not complement.group("article") and not _STOP.match(complement.group(2).split()[0]):
-        end, name = complement.end(2), f"{name} of {' '.join(complement.group(2).lower().split())}"
+    complement = _of_noun(text, end) if not title else None
+    if complement is not None:
+        end, name = complement.end, f"{name} of {complement.name}"
     return Span(thing.start, end, name) if _unit_fits(name, c) else None
 
 
