@@ -742,7 +742,7 @@ _OUTSIDE_RANGE = re.compile(r"(?i)\boutside\s+(?:of\s+)?(?:the\s+|an?\s+)?(?:[\w
 _INCHES_AFTER = re.compile(r"(?i)\s*(?:and\s+)?\d+(?:\.\d+)?\s*(?:inch(?:es)?\b|in\b|\"|'')")
 
 
-_OF_FOLLOWING = re.compile(r"\s*(?:of|among)\s+(?:the\s+)?(?:following|these|those|criteria|conditions)\b", re.I)
+_OF_FOLLOWING = re.compile(r"\s*(?:of|among|from)\s+(?:the\s+)?(?:following|these|those|criteria|conditions|list)\b", re.I)
 #: "accurately measured in at least one dimension", "in 2 perpendicular dimensions": how a lesion is measured
 #: (RECIST), no count a patient record holds (36 unitless bounds of the XML extract had the subject "dimension(s)")
 _DIMENSIONS_AFTER = re.compile(r"\s+(?:perpendicular\s+|orthogonal\s+)?(?:dimensions?|diameters?(?=\s+(?:greater|larger|more|"
@@ -962,9 +962,9 @@ def _from_match(m: "re.Match[str]", text: str, mentions: Mentions, hint: Optiona
         return []  # "a systolic blood pressure outside the range of 140 to 90mmHg": the range is what is normal
     if c.unit is not None and c.relative_to is None and _OFFSET_FROM_NORMAL.match(text, c.end):
         return []  # "Bilirubin no greater than 0.3 mg/dL above normal": ULN + 0.3, no bound in mg/dL alone
-    if c.unit is None and c.relative_to is None and (c.op, c.v1) in ((">=", 1.0), (">", 0.0)) and not c.is_range \
-            and _OF_FOLLOWING.match(text, c.end):
-        return []  # "presence of at least 1 of the following": the criteria tree's "any", not a count
+    if c.unit is None and c.relative_to is None and not c.is_range and _OF_FOLLOWING.match(text, c.end):
+        return []  # "presence of at least 1 of the following", "two or more of the following SIRS criteria": the
+        # criteria tree's logic, not a count of the phrase before it
     if c.unit is None and c.relative_to is None and not c.is_range \
             and (_DIMENSIONS_AFTER.match(text, c.end) or _OF_A_NUMBER.match(text, c.end)):
         return []  # "measured in at least one dimension", "at least 2 of 3 MI criteria": how a lesion is measured,

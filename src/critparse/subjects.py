@@ -2408,14 +2408,9 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
         what = of_subject(text, c)  # "All children must have had at least 0.5 diopters of myopia": not the children
         if what:
             return Attachment([what], None, what.end)
-    if c.unit is None and c.relative_to is None and _OF_THE_FOLLOWING.match(text, c.end):
-        return Attachment()  # "For patients in the emergency center only, two or more of the following": a count of
-        # the listed criteria (the group's logic), not of the phrase before it
     fb = _fallback(text, c, hp)
     return Attachment([fb], "other") if fb else Attachment()
 
-
-_OF_THE_FOLLOWING = re.compile(r"\s*(?:of|from)\s+(?:the\s+)?(?:following|these|those|criteria|list)\b", re.I)
 
 
 #: a preposition between a phrase and a duration whose "of" names what lasted: the phrase governs the duration, it does
