@@ -1025,6 +1025,7 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
         if hp is not None and closed >= 0 and text[closed + 1:hp.end].strip():
             hp = Span(closed + 1 + len(text[closed + 1:hp.end]) - len(text[closed + 1:hp.end].lstrip()), hp.end,
                       " ".join(text[closed + 1:hp.end].lower().split()))  # "(excluding T1 and M1) Endoscopic tumor staging"
+        hp = _with_site(text, floor, hp) if hp is not None else None
         if hp is not None:
             lead = _LEAD_WORDS.match(hp.name)  # "any other immunomodulatory medications"
             while lead and lead.end() > 0 and lead.end() < len(hp.name):
@@ -1040,6 +1041,26 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
         return Span(s, e, " ".join(text[s:e].lower().split()))
     e = s + len(body.rstrip(" ,("))
     return _diagnosis(text, Span(s, e, " ".join(text[s:e].lower().split()).strip(" ,")))
+
+
+_SITE_BEFORE = re.compile(r"\b(?:on|in|into|to|of|for|at)\s+the\s+$", re.I)
+_SITE_VERB_LEAD = re.compile(r"(?:(?:" + _EVENT_VERB + r"|" + _words_alt("event_verb_present") + r")\s+)+", re.I)
+_SITE_MODIFIER = frozenset(words()["words"]["site_modifier"])  # type: ignore[index]
+
+
+def _with_site(text: str, floor: int, hp: Span) -> Span:
+    """"LASIK surgery on the study eye within 90 days", "biopsy of the affected breast within the last 6 months": a
+    body site after "on/in/to/of/for the" (two words or more, the first a site word: resources site_modifier) is
+    where the event was done; the window bounds the event, named with its site."""
+    prep = _SITE_BEFORE.search(text, max(floor, hp.start - 12), hp.start)
+    if prep is None or len(hp.name.split()) < 2 or hp.name.split()[0] not in _SITE_MODIFIER:  # not "the study"
+        return hp
+    event = head_phrase(text, prep.start(), floor)
+    verb = _SITE_VERB_LEAD.match(text, event.start, event.end) if event is not None else None
+    start = verb.end() if verb else event.start if event is not None else hp.start  # "received physical therapy"
+    if event is None or start >= event.end:
+        return hp
+    return Span(start, hp.end, " ".join(text[start:hp.end].lower().split()))
 
 
 _BARE_DISEASE = re.compile(r"^(?:free\s+of\s+)?(?:the\s+)?(?:evidence\s+of\s+)?(?:(?P<mod>cns|local|tumou?r)\s+)?"
