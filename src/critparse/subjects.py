@@ -2291,6 +2291,25 @@ def _value_first(text: str, c: Comparison, mentions: Mentions, subs: List[Span])
     return named if listed and _VALUE_LIST_GAP.fullmatch(text, before.end, c.start) else None
 
 
+_METHODS = frozenset(words()["words"]["method"])  # type: ignore[index]
+_METHOD_BEFORE = re.compile(r"(?:(?:as\s+)?(?:assessed|measured|determined|documented|estimated)\s+)?\b(?:by|on|per|using|via)"
+                            r"\s+(?:the\s+|an?\s+)?(?:[\w\-]+\s+)?$", re.I)
+
+
+def _thing_by_method(text: str, floor: int, hp: Span) -> Span:
+    """"Cervical length on transvaginal examination of <= 20 mm", "Recent weight loss (by patient report, >5 lbs":
+    a phrase ending in a means of measurement (resources method) after "by/on/per/using/via" says how the value
+    was obtained; the measured thing is the phrase right before it (`hp` where none is). (`_measured_by` reads
+    "measured/assessed by" where the phrase next to the number was unusable.)"""
+    if hp.name.split()[-1] not in _METHODS:
+        return hp
+    how = _METHOD_BEFORE.search(text, max(floor, hp.start - 40), hp.start)
+    thing = head_phrase(text, how.start(), floor) if how is not None and how.start() > floor else None
+    if thing is None or not re.fullmatch(r"[\s(]*", text[thing.end:how.start()]):
+        return hp  # (the thing right before it: not "50% by angiography or >= 70% by ultrasound")
+    return thing
+
+
 def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
     floor = mentions.floor(c.start)
     subs = mention_list(mentions, text, c.start, floor)
@@ -2338,6 +2357,7 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
     if age and _label_over_bare_years(text, floor, c, age, hint):
         age = None  # "Life expectancy: At least 5-10 years": the label names what the years measure
     hp = head_phrase(text, c.start, floor)
+    hp = _thing_by_method(text, floor, hp) if hp is not None and c.unit not in TIME_UNITS else hp
     if c.unit in TIME_UNITS and hp is not None and age is None:
         lasting = _lasting_thing(text, floor, hp)
         if lasting is not None:  # "Fever of > 38.5 C persisting for longer than 3 weeks": the fever's duration
@@ -2348,7 +2368,9 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
         if hp is None:
             hp = _phrase_before_comma(text, verbal.start, floor)  # "Depressive Symptomatology, self-rated > 10"
             hp = Span(hp.start, verbal.end, hp.name) if hp is not None else None  # written with its verb
-        part = _percent_of(text, c) if hp is None and c.unit is not None and c.unit not in _UNIT_SUBJECT else None
+        idle = hp is None or (c.unit != "%" and unusable(hp.name))  # "able to provide a minimum of 10 mL of whole
+        # blood" (not a share: "comprising less than 5% of resected tissue" is the share of the tissue)
+        part = _percent_of(text, c) if idle and c.unit is not None and c.unit not in _UNIT_SUBJECT else None
         if part is None and hp is None and c.unit == "%" and c.has_post:
             part = noun_after(text, c.end)  # "defined as 5% or more blasts in bone marrow"
         if part is None and hp is not None and c.unit == "%" and _shares_after(text, c):
