@@ -2507,12 +2507,27 @@ def staged_thing(text: str, start: int, end: int, floor: int) -> Optional[Span]:
     IV") stands there."""
     after = _trim_qualifiers(text, noun_after(text, end))
     if after is not None and not _GENERIC_STAGED.match(after.name.split()[0]):
-        return after if _names_a_thing(after.name) else None
+        return after if _names_a_thing(after.name) else _adjective_list(text, after)
     before = head_phrase(text, start, floor) if start > floor else None
     if before is None or _NOT_STAGED.search(before.name) or not _STAGED_GAP.match(text[before.end:start]):
         return None
     before = _trim_qualifiers(text, before)
     return None if before is None or _GENERIC_STAGED.match(before.name) or not _names_a_thing(before.name) else before
+
+
+_ADJECTIVE_LIST = re.compile(r"(?:\s*,\s*[A-Za-z][\w\-]*(?:[ \t]+[A-Za-z][\w\-]*)?)*\s*,?[ \t]+(?:or|and)[ \t]+(?=[A-Za-z])")
+
+
+def _adjective_list(text: str, first: Span) -> Optional[Span]:
+    """"stage I-III colorectal, lung, or liver cancer", "Stage III or IV ocular, mucosal, or cutaneous melanoma":
+    modifiers coordinated before one head; the staged thing is the whole list with its head, None where none."""
+    m = _ADJECTIVE_LIST.match(text, first.end) if not _TITLE_WORD.search(text, first.start + 1, first.end) else None
+    last = noun_after(text, m.end()) if m is not None else None
+    title = _TITLE_WORD.search(text, last.start + 1, last.end) if last is not None else None
+    end = title.start() if title else last.end if last is not None else 0  # "melanoma Disease free, but": a new item
+    if last is None or not _names_a_thing(" ".join(text[last.start:end].lower().split())) or "\n" in text[first.start:end]:
+        return None
+    return Span(first.start, end, " ".join(text[first.start:end].lower().split()))
 
 
 _RISK_WORD = re.compile(r"\b" + _words_alt("not_staged") + r"(?:\W|$)", re.I)
