@@ -1156,7 +1156,7 @@ def _lost_symbol(c: "Found") -> bool:
 def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
     if "^3" in text or "\u00a3" in text:  # (the pattern, tried at every position, only where it can match)
         text = _SYMBOL_FONT.sub(lambda m: _SYMBOL_FONT_OPS[m.group(0)[-1]], text)  # same length: offsets hold
-    if "cale" in text or "ange" in text or "CALE" in text or "ANGE" in text:  # an instrument's range ("(on a scale of 1-4)") is no bound: masked
+    if "cale" in text or "ange" in text or "CALE" in text or "ANGE" in text or "(out of" in text:  # an instrument's range ("(on a scale of 1-4)") is no bound: masked
         text = _pattern("scale_range").sub(lambda m: " " * len(m.group(0)), text)
     low = text.lower()
     has_scale = _named_cue(low) or _ord_cue(low, text)

@@ -370,7 +370,8 @@ _NOUN_AFTER = re.compile(
     r"[A-Za-z][\w\-']*){0,3})")
 _NEW_ITEM = re.compile(r"\n[ \t]*(?:\n|[-*+\u2022]\s)")
 _OF_COURSES = re.compile(r"(?:lines?|cycles?|courses?|regimens?)\s+of\s", re.I)
-_NOT_COUNTED = re.compile(r"(?:within|after|before|since|based|prior\s+to)\b", re.I)
+_NOT_COUNTED = re.compile(r"(?:within|after|before|since|based|prior\s+to|out\s+of)\b", re.I)
+_OUT_OF = re.compile(r"[ \t]+out[ \t]+of[ \t]+\d+(?=[ \t]+[A-Za-z])", re.I)  # ("5 out of 10 to quit": no noun)
 
 
 def _cut_at_stop(text: str, s: int, e: int) -> int:
@@ -387,8 +388,10 @@ def _cut_at_stop(text: str, s: int, e: int) -> int:
 
 
 def noun_after(text: str, start: int) -> Optional[Span]:
-    """The counted noun after a bare number ("at least 2 prior relapses" -> "relapses")."""
-    m = _NOUN_AFTER.match(text, start)
+    """The counted noun after a bare number ("at least 2 prior relapses" -> "relapses"; "matched for 4-6 out of 6
+    HLA antigens" -> "hla antigens")."""
+    out_of = _OUT_OF.match(text, start)
+    m = _NOUN_AFTER.match(text, out_of.end() if out_of else start)
     if not m:
         return None
     s, e = m.span(1)
