@@ -884,6 +884,9 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     if required is not None:
         return required
     ev = _treatment_for(text, _expanded(text, _over_list(text, floor, ev))) if ev is not None else None
+    if ev is not None and "," in text[ev.end:wstart] and _EXCEPT_LEAD.search(text, max(0, ev.start - 30), ev.start):
+        ev = _excepted(text, ev)  # the list read was an exception's: "X, except A, B, or C, within 14 days" (with no
+        # comma the last member holds the window: "except ... any cancer curatively treated for > 5 years")
     ev = _with_coordinated(text, ev) if ev is not None else None  # "Previous or concomitant malignancies within"
     ev = antecedent(text, ev) if ev is not None else None  # "if such therapy has been initiated within 2 weeks"
     ev = _or_has_used(text, floor, ev) if ev is not None else None  # "an investigational agent or has used a device"
@@ -946,14 +949,17 @@ _EXCEPT_BEFORE = re.compile(r"\b(?:except(?:\s+for)?|other\s+than|excluding|apar
 # ("except 18F-FBPA PET", "other than AZT or d4T": the exception may be a list)
 
 
+_EXCEPT_LEAD = re.compile(r"\b(?:except(?:\s+for)?|other\s+than|excluding|apart\s+from|besides)\s+$", re.I)
+
+
 def _excepted(text: str, ev: Span) -> Optional[Span]:
     """"Antiretroviral or immunomodulating agent other than AZT within 90 days", "any other investigational drugs
     except ddI within 4 weeks": the window bounds the thing the exception is taken from, never the exception (an
     exclusion of "AZT within 90 days" would exclude the patients the text allows); the exception stays in the
     name. None where nothing stands before the exception."""
-    m = _EXCEPT_BEFORE.search(text, max(0, ev.start - 60), ev.start)
-    if m is None:
-        return ev
+    m = _EXCEPT_BEFORE.search(text, max(0, ev.start - 60), ev.start) or _EXCEPT_LEAD.search(text, max(0, ev.start - 30), ev.start)
+    if m is None:  # (_EXCEPT_LEAD: an exception's list read whole as the event, "except routine vitamins, occasional
+        return ev  # use of paracetamol, ..., or topical medication not reaching systemic circulation, within 14 days")
     main = _temporal_subject(text, _list_start(text, m.start()), m.start())
     if main is None:
         return None
