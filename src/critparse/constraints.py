@@ -1153,9 +1153,16 @@ def _lost_symbol(c: "Found") -> bool:
         and c.unit not in TIME_UNITS
 
 
+def _blank_digits(m: "re.Match[str]") -> str:
+    """The match with its digits and their punctuation as spaces (same length: offsets hold)."""
+    return re.sub(r"[\d()/.\-]", " ", m.group(0))
+
+
 def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
     if "^3" in text or "\u00a3" in text:  # (the pattern, tried at every position, only where it can match)
         text = _SYMBOL_FONT.sub(lambda m: _SYMBOL_FONT_OPS[m.group(0)[-1]], text)  # same length: offsets hold
+    if "-" in text:  # a telephone number is no range ("at 617/632-3985"): masked, its calling word kept
+        text = _pattern("phone_number").sub(_blank_digits, text)
     if "cale" in text or "ange" in text or "CALE" in text or "ANGE" in text or "(out of" in text:  # an instrument's range ("(on a scale of 1-4)") is no bound: masked
         text = _pattern("scale_range").sub(lambda m: " " * len(m.group(0)), text)
     low = text.lower()
