@@ -1974,18 +1974,23 @@ _CLAUSE_AFTER = re.compile(r"\s+(?:must|should|shall|is|are|was|were|will|may|ca
 _BARE_DOSE = re.compile(r"^(?:a\s+|the\s+)?(?:doses?|dosages?)$", re.I)
 _NOT_DRUG_BEFORE = re.compile(r"\b(?:for|a|an|and|or|nor)[ \t]+$", re.I)
 _LEADING_VERB = re.compile(r"^(?:\w+ing|\w+ed|used|contains?|takes?|receives?|prior)\s+", re.I)
-_AT_DOSE = re.compile(r"[ \t]+(?:(?:at|in|with)[ \t]+(?:a[ \t]+|the[ \t]+)?|,[ \t]*)$", re.I)
+_AT_DOSE = re.compile(r",?[ \t]+(?:(?:at|in|with|of|tolerating|tolerated)[ \t]+(?:a[ \t]+|the[ \t]+)?|,[ \t]*)$|[ \t]*\([ \t]*$", re.I)
+# (5 Dec 2026, night: "Zidovudine (AZT), tolerating a dose of 500 - 600 mg/day", "concurrent prednisone of a dose no
+# greater than 0.25 mg/kg", "fluconazole (dose <200 mg/day allowed)": 5 XML records gave the bare subject "dose")
+_USE_TAIL = re.compile(r"\s+(?:therapy|use|treatment)$", re.I)  # "zidovudine therapy at a dose", "fluoxetine use at a dose"
 
 
 def _dosed_drug(text: str, floor: int, dose: Span) -> Span:
     """The drug of a bare "dose": "Zidovudine (AZT) at a dose of 300-600 mg/day", "prednisone at doses greater than
     20 mg", "Acyclovir at doses >= 2 g/day" (the phrase before "at / in / with a dose"); the dose where none is named."""
-    m = _AT_DOSE.search(text, max(floor, dose.start - 12), dose.start)
-    if m is None:
-        return dose
-    drug = head_phrase(text, m.start(), floor)
-    if drug is None or _BARE_DOSE.match(drug.name) or unusable(drug.name) or _DOSE_HEAD.search(drug.name) \
-            or _NOT_DRUG_BEFORE.search(text, max(floor, drug.start - 8), drug.start):
+    m = _AT_DOSE.search(text, max(floor, dose.start - 16), dose.start)
+    drug = head_phrase(text, m.start(), floor) if m is not None else None
+    tail = _USE_TAIL.search(drug.name) if drug is not None else None
+    kind = tail is not None and tail.start() > 0 and re.search(r"(?:al|ic|ive|ary|ory)$", drug.name[:tail.start()])
+    if tail is not None and tail.start() > 0 and not kind:  # "zidovudine therapy at a dose" (not "systemic
+        drug = Span(drug.start, drug.start + len(text[drug.start:drug.end].rsplit(None, 1)[0]), drug.name[:tail.start()])
+    if drug is None or _BARE_DOSE.match(drug.name) or unusable(drug.name) or (_DOSE_HEAD.search(drug.name) and not kind) \
+            or _NOT_DRUG_BEFORE.search(text, max(floor, drug.start - 8), drug.start):  # antifungal therapy": a class)
         return dose  # "Megestrol acetate for weight gain at a dose", "on a continual basis at a dose"
     lead = _LEADING_VERB.match(drug.name)
     if lead and lead.end() < len(drug.name):  # "taking prednisone", "Prior tretinoin at a dose"
