@@ -724,6 +724,11 @@ _WHEN_TAIL = re.compile(r"[\s,]+(?:at|on|upon|during)\s+(?:the\s+)?(?:time\s+of\
                         + "|".join(sorted(_TIMEPOINTS, key=len, reverse=True)) + r")(?:\s+visit)?\s*$", re.I)
 
 
+# (7 "for any reason / indication" before a window in the corpora: "investigational drug for any reason within 28 days"
+# was read as "reason")
+_ANY_REASON_TAIL = re.compile(r",?\s+for\s+(?:any|whatever)\s+(?:reasons?|indications?|purposes?|causes?)[\s,]*$", re.I)
+
+
 def _event_body(text: str, s: int, body: str) -> Tuple[int, str]:
     """The event phrase of `body` (starting at text offset `s`): leading verbs, determiners and report words
     trimmed, a trailing verb group ("... sample obtained", "... is to be performed") dropped."""
@@ -741,7 +746,7 @@ def _event_body(text: str, s: int, body: str) -> Tuple[int, str]:
     when = _WHEN_TAIL.search(body)  # "... at the time of screening visit": when, not what
     if when and when.start() > 0:
         body = body[:when.start()]
-    body = _STANDARD_TAIL.sub("", body)
+    body = _STANDARD_TAIL.sub("", _ANY_REASON_TAIL.sub("", body))  # "IVIG for any reason within 6 months": IVIG
     body = re.sub(r",\s*(?:including|such\s+as|e\.g\.?|eg|i\.e\.?)\s[^,]*,?\s*$", "", body, flags=re.I)  # "X, including Y,"
     body = _TRAILING_JOIN.sub("", re.sub(r"\s*\([^()]*\)[\s,]*$", "", _TRAILING_JOIN.sub("", body)))  # "(bright red blood ...)"
     return s, body
