@@ -115,7 +115,7 @@ def _unit_alt() -> str:
             gap = i > 0 and not esc[-1].endswith(r"\s*") and (
                 (ch.isalpha() and (k[i - 1].isdigit() or k[i - 1] == "."))
                 or k.startswith(("hg", "h2o"), i)
-                or (k[:i] in ("deg", "degree", "degrees", "milli") and ch.isalpha())  # "milli liter"
+                or (k[:i] in ("deg", "degree", "degrees", "milli", "rna") and ch.isalpha())  # "milli liter", "RNA copies/ml"
                 or (k.startswith("square", i) and k[i - 1].isalpha())  # "1.73 meter square", "meters squared"
                 or (k[:i].endswith(("square", "cubic", "/cu")) and ch.isalpha())  # "/cu mm"
                 or (k.startswith("per", i) and k[i - 1].isalpha() and k[i + 3:i + 4].isalnum())
