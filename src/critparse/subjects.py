@@ -1911,6 +1911,8 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         a = Attachment([dosed_drug], a.category, a.extends_to) if dosed_drug is not None else a
     if len(a.subjects) == 1 and _BARE_DOSE.match(a.subjects[0].name):  # "Zidovudine at a dose of 300-600 mg"
         a = Attachment([_dosed_drug(text, mentions.floor(c.start), a.subjects[0])], a.category, a.extends_to)
+    elif len(a.subjects) == 1 and _QUALIFIED_DOSE.match(a.subjects[0].name):  # "Prior doxorubicin allowed if
+        a = Attachment([_qualified_dose(text, mentions.floor(c.start), a.subjects[0])], a.category, a.extends_to)
     dosed = _dose_of(text, c) if c.unit and _MASS_UNIT.match(c.unit) else None
     if dosed is None and c.unit and _MASS_UNIT.match(c.unit) and len(a.subjects) == 1 \
             and _DOSE_NAMED.match(a.subjects[0].name):
@@ -1979,10 +1981,33 @@ _CLAUSE_AFTER = re.compile(r"\s+(?:must|should|shall|is|are|was|were|will|may|ca
 _BARE_DOSE = re.compile(r"^(?:a\s+|the\s+)?(?:doses?|dosages?)$", re.I)
 _NOT_DRUG_BEFORE = re.compile(r"\b(?:for|a|an|and|or|nor)[ \t]+$", re.I)
 _LEADING_VERB = re.compile(r"^(?:\w+ing|\w+ed|used|contains?|takes?|receives?|prior)\s+", re.I)
-_AT_DOSE = re.compile(r",?[ \t]+(?:(?:at|in|with|of|tolerating|tolerated)[ \t]+(?:a[ \t]+|the[ \t]+)?|,[ \t]*)$|[ \t]*\([ \t]*$", re.I)
+_AT_DOSE = re.compile(r",?[ \t]+(?:(?:at|in|with|of|tolerating|tolerated|(?:allowed[ \t]+)?if)[ \t]+(?:a[ \t]+|the[ \t]+)?|,[ \t]*)$"
+                      r"|[ \t]*\([ \t]*(?:no[ \t]+)?$", re.I)
 # (5 Dec 2026, night: "Zidovudine (AZT), tolerating a dose of 500 - 600 mg/day", "concurrent prednisone of a dose no
 # greater than 0.25 mg/kg", "fluconazole (dose <200 mg/day allowed)": 5 XML records gave the bare subject "dose")
 _USE_TAIL = re.compile(r"\s+(?:therapy|use|treatment)$", re.I)  # "zidovudine therapy at a dose", "fluoxetine use at a dose"
+
+
+# a dose named by its kind ("cumulative dose", "total dose", "daily dose"; 25 such subjects in the corpora, the drug
+# written before them: "Prior doxorubicin allowed if cumulative dose no more than 450 mg/m2", "Busulfan (Total dose >
+# 7.2 mg/kg IV", "Morphine with daily dose more than 120mg")
+_QUALIFIED_DOSE = re.compile(r"^(?:total\s+)?(?:total|cumulative|daily|maximum|max|single|weekly)\s+doses?$", re.I)
+
+
+def _qualified_dose(text: str, floor: int, dose: Span) -> Span:
+    """"doxorubicin cumulative dose" for "Prior doxorubicin allowed if cumulative dose no more than 450 mg/m2": a
+    kind of dose named with its drug (`_dosed_drug`); the dose as it was where no drug is written before it."""
+    drug = _dosed_drug(text, floor, dose)
+    if drug is dose or not _links_to_drug(drug.name):
+        return dose  # (not "Graft vs. Host disease (GVHD) with a total dose of")
+    return Span(drug.start, dose.end, drug.name + " " + re.sub(r"doses$", "dose", dose.name))
+
+
+def _links_to_drug(name: str) -> bool:
+    """Whether `name` is a drug or drug class of the linking vocabulary (an ingredient or an ATC class)."""
+    from .linking import link  # (loaded once, on the rare path that needs it)
+
+    return bool(link(name, "Drug"))
 
 
 def _dosed_drug(text: str, floor: int, dose: Span) -> Span:
