@@ -319,6 +319,14 @@ def test_any_of_key_makes_alternatives():
         "all": [{"constraint": "inc.1#c1"}, {"constraint": "inc.1#c2"}]}
 
 
+def test_limits_for_two_routes_are_alternatives():
+    """"Busulfan (Total dose > 7.2 mg/kg IV or >9.0mg/kg orally)" (LCT NCT03865589): one dose's limit for either
+    route; both bounds required would exclude 8 mg/kg given IV."""
+    tr = one("Busulfan (Total dose > 7.2 mg/kg IV or >9.0mg/kg orally) + Cyclophosphamide", "inclusion")
+    assert [(c.subject, c.value) for c in tr.constraints] == [("busulfan total dose", 7.2), ("busulfan total dose", 9.0)]
+    assert tr.criteria[0].expression == {"any": [{"constraint": c.id} for c in tr.constraints]}
+
+
 def test_missing_data_is_never_ineligible(seed):
     """Every expression form on the seed: a patient with no data is undetermined, in screening and JSON Logic."""
     for patient in ({}, {"sex": "female"}, {"conditions": ["urinary tract infection"]}):

@@ -1019,6 +1019,8 @@ _METHOD_GAP = re.compile(r"^\s*\(?\s*(?:with|by|on|using|via|per|for|in)\s+[^,;.
 _METHOD_AFTER = re.compile(r"\s*(?:$|[,;.)\]]|(?:with|by|on|in|for|using|via|per|or|and|and/or)\b)", re.I)
 # "NT-proBNP >= 600 pg/mL at screening (>= 900 pg/mL for ...)": an alternative bound in the same unit, in parentheses
 _ALT_GAP = re.compile(r"^\s+(?:[A-Za-z][\w-]*\s+){0,3}\(\s*(?:or\s+)?$")
+# "Busulfan (Total dose > 7.2 mg/kg IV or >9.0 mg/kg orally)": a second limit in the same unit for another route
+_ROUTE_GAP = re.compile(r"^\s*(?:IV|i\.v\.|PO|p\.o\.|orally|intravenously|subcutaneously|intramuscularly|SC|IM)\s*,?\s*(?:or|and)\s*$", re.I)
 
 
 # "Mean CST >= 300 um on OCT if excluding Bruch's membrane (e.g., Cirrus or Topcon) or >= 320 um if ...", "Creatinine
@@ -1081,8 +1083,15 @@ def _link(prev: List[Found], found: List[Found], text: str, start: int) -> List[
     # a subject guessed from the unit alone ("<18 kg in women" -> weight) after a named bound in that unit
     # ("handgrip strength <26 kg in men; <18 kg in women") is that bound's subject
     guessed = same_unit and found[0].unit not in TIME_UNITS and all(c.subject and c.subject_text is None for c in found)
+    route = same_unit and _ROUTE_GAP.match(gap)
+    if route and all(c.category == "other" for c in found) and re.search(r"(?i)\bor\s*$", gap):
+        key = f"or@{prev[-1].start}"  # "> 7.2 mg/kg IV or > 9.0 mg/kg orally": either route's limit, not both
+        for p in prev:
+            if p.end == prev[-1].end:  # (the bound right before only)
+                p.any_of = p.any_of or key
+        return [replace(c, any_of=key) for c in _carry(prev, found, start)]
     if (all(c.category == "other" for c in found) or unnamed or guessed) and (
-            _CARRY_GAP.match(gap) or (same_unit and _ALT_GAP.match(gap))):
+            _CARRY_GAP.match(gap) or (same_unit and (_ALT_GAP.match(gap) or route))):
         return _carry(prev, found, start)
     if same_unit and all(not c.subject for c in found) and _ALT_AFTER_BRACKET.search(gap):
         return _carry(prev, found, start)
