@@ -538,10 +538,28 @@ def age_subject(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> Op
                 # "under the age of 2, seizures ... more than 3 years prior": that age word has its number; a person
                 # after it still reads as an age ("aged 6-11, adolescents 12 to 17 years")
                 return Span(cstart, cstart, "age") if _PERSON.search(own.group(0)) else None
+            if am and not re.match(r"age|years", am[-1].group(0), re.I) and _acting_person(window[am[-1].end():]) \
+                    and not _AGE_WORDS.search(text, cstart, cend + 15):
+                return None  # "Patients with hypertension and taking antihypertensive drugs more than 1 year": how
+                # long they have taken them, not their age
             if am:
                 return Span(floor + am[-1].start(), floor + am[-1].end(), "age")
             return Span(cstart, cstart, "age")
     return None
+
+
+def _acting_person(gap: str) -> bool:
+    """Words between a person and a years value that say what the person does ("taking antihypertensive drugs",
+    "having preserved their graft"): two content words or more, one a participle (not "aged")."""
+    gap = re.sub(r"\([^()]*\)", " ", gap)  # ("male or female (of non-childbearing potential) between 18 - 70")
+    content = [w for w in re.findall(r"[A-Za-z][\w\-]*", gap) if not _STOP.match(w) and not _AGE_WORDS.fullmatch(w)]
+    return len(content) >= 2 and any(re.fullmatch(r"[A-Za-z]+(?:ing|ed)", w) and not _RULE_PARTICIPLE.fullmatch(w)
+                                     for w in content)
+
+
+# participles of the eligibility rule itself, after which a years value is an age ("asthmatic patients from Suburban
+# Hospital will be excluded if less than 18")
+_RULE_PARTICIPLE = re.compile(r"(?:ex|in)cluded|enrolled|allowed|permitted|accepted|considered|required|eligible", re.I)
 
 
 # "< 16 years of age at disease onset", "18 years old at the time of diagnosis": an age at a past event
