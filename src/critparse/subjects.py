@@ -2372,6 +2372,10 @@ def _thing_by_method(text: str, floor: int, hp: Span) -> Span:
     return thing
 
 
+# "Charlson comorbidity scale adjusted to age <4" (LCT), "(adjusted for age and gender)": a value adjusted for age
+_ADJUSTED_TO_AGE = re.compile(r"\b(?:adjusted|corrected|normali[sz]ed|standardi[sz]ed|matched)\s+(?:to|for)\s+age\W*$", re.I)
+
+
 def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
     floor = mentions.floor(c.start)
     subs = mention_list(mentions, text, c.start, floor)
@@ -2384,6 +2388,10 @@ def _attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -
     if len(subs) == 1 and subs[0].name == "ctcae grade":
         graded = graded_before_scale(text, subs[0].start, floor)  # "Peripheral neuropathy CTCAE grade 2 or higher"
         subs = [Span(graded.start, subs[0].end, graded.name + " grade")] if graded is not None else subs
+    adjusted = _ADJUSTED_TO_AGE.search(text, max(floor, c.start - 40), c.start) if subs and subs[-1].name == "age" else None
+    if adjusted is not None:  # "Charlson comorbidity scale adjusted to age <4": the scale, never an age
+        thing = head_phrase(text, adjusted.start(), floor)
+        return Attachment([thing] if thing is not None else [], None)
     change = change_after(text, c)
     if change is not None:
         return Attachment([change], "measurement", change.end)  # "greater than 10% weight loss"
