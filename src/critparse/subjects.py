@@ -409,6 +409,10 @@ def noun_after(text: str, start: int) -> Optional[Span]:
     first = phrase.split()[0] if phrase else ""
     if not phrase or _STOP.match(first) or _BARE.match(first):
         return None  # "day 1 and 8", "one of the following": no counted thing
+    if " " not in phrase and re.fullmatch(r"[a-z]+(?:al|ic|ive|ful|ous|ary)|first|second|third", phrase):
+        listed = _adjective_list(text, Span(s, e, phrase))  # "3 or more painful or swollen joints", "Two or
+        if listed is not None:  # more first or second degree relatives": modifiers of one head
+            return listed
     return Span(s, e, phrase)
 
 
