@@ -616,7 +616,8 @@ _SINCE = re.compile(
     r"\s+(?:(?:have|has)\s+)?(?:elapsed\s+|passed\s+)?(?:(?:since|from|after|past)\s+|post-|post\s+)(?:the\s+)?(?:(?:completion|end|start|last\s+dose|last\s+administration|"
     r"discontinuation|date)\s+of\s+)?(?:(?:any|all|the|their|his|her|last|prior|previous|most\s+recent|other|or\s+concurrent)\s+)*"
     r"(?P<what>[A-Za-z][\w\-]*(?:(?:[ \t]+|[ \t]*\n[ \t]*(?!\n))(?!(?:and|or|with|to|for|at|in|within|before|prior|unless|except|if|"
-    r"no|not|none|but|during|until|while|is|are|was|must|should)\b)[A-Za-z][\w\-]*){0,3})", re.I)
+    r"no|not|none|but|during|until|while|is|are|was|must|should|see)\b)[A-Za-z][\w\-]*){0,3})", re.I)
+# ("since radiotherapy See Disease Characteristics": a cross-reference of the legacy PDQ records starts the next item)
 _SINCE_STOP = (r"(?!(?:and|or|with|to|for|at|in|within|before|prior|unless|except|if|no|not|none|but|during|until|while|is|"
                r"are|was|must|should|more|longer|less|greater|later|earlier|who|which|that|when|as|known|concurrent)\b)")
 # "since prior X or Y Z": the rest of a list joined by "or" ("specific or nonspecific immunotherapy")
