@@ -2008,6 +2008,7 @@ _AT_DOSE = re.compile(r",?[ \t]+(?:(?:at|in|with|of|tolerating|tolerated|(?:allo
                       r"|[ \t]*\([ \t]*(?:no[ \t]+)?$", re.I)
 # (5 Dec 2026, night: "Zidovudine (AZT), tolerating a dose of 500 - 600 mg/day", "concurrent prednisone of a dose no
 # greater than 0.25 mg/kg", "fluconazole (dose <200 mg/day allowed)": 5 XML records gave the bare subject "dose")
+_FOR_BEFORE = re.compile(r"\bfor[ \t]+$", re.I)
 _USE_TAIL = re.compile(r"\s+(?:therapy|use|treatment)$", re.I)  # "zidovudine therapy at a dose", "fluoxetine use at a dose"
 
 
@@ -2042,9 +2043,13 @@ def _dosed_drug(text: str, floor: int, dose: Span) -> Span:
     kind = tail is not None and tail.start() > 0 and re.search(r"(?:al|ic|ive|ary|ory)$", drug.name[:tail.start()])
     if tail is not None and tail.start() > 0 and not kind:  # "zidovudine therapy at a dose" (not "systemic
         drug = Span(drug.start, drug.start + len(text[drug.start:drug.end].rsplit(None, 1)[0]), drug.name[:tail.start()])
+    purpose = _FOR_BEFORE.search(text, max(floor, drug.start - 5), drug.start) if drug is not None else None
+    treated = head_phrase(text, purpose.start(), floor) if purpose is not None and purpose.start() > floor else None
+    if treated is not None and _links_to_drug(treated.name):
+        return treated  # "Megestrol acetate for weight gain at a dose < 400 mg": the drug given for it
     if drug is None or _BARE_DOSE.match(drug.name) or unusable(drug.name) or (_DOSE_HEAD.search(drug.name) and not kind) \
             or _NOT_DRUG_BEFORE.search(text, max(floor, drug.start - 8), drug.start):  # antifungal therapy": a class)
-        return dose  # "Megestrol acetate for weight gain at a dose", "on a continual basis at a dose"
+        return dose  # "on a continual basis at a dose"
     lead = _LEADING_VERB.match(drug.name)
     if lead and lead.end() < len(drug.name):  # "taking prednisone", "Prior tretinoin at a dose"
         skip = len(text[drug.start:drug.end]) - len(text[drug.start:drug.end].split(None, 1)[1])
