@@ -489,12 +489,10 @@ def _lasting(c: Comparison, text: str) -> List[Found]:
     s = lasted_after(text, c)
     if s is None or s.name.endswith(" history"):
         return []  # "Has a 2-year history of X": at least or exactly, the text does not say
-    at_most = _OR_LESS.match(text, s.end)  # "6 months postpartum or less"
-    return [record(s.name, text[s.start:s.end], "<=" if at_most else ">=", c.v1, c.v1_text, c.unit, c.unit_text, None,
-                   "duration", c.start, at_most.end() if at_most else s.end)]
-
-
-_OR_LESS = re.compile(r"[ \t]+or[ \t]+(?:less|fewer|shorter|under|below)\b", re.I)
+    post = comparisons.POST_AFTER.match(text, s.end)  # "6 months postpartum or less"
+    op = comparisons.POST_OPS.get(" ".join(post.group("post").lower().split())) if post else None
+    return [record(s.name, text[s.start:s.end], op or ">=", c.v1, c.v1_text, c.unit, c.unit_text, None,
+                   "duration", c.start, post.end() if op else s.end)]
 
 
 _ALT_TIME_GAP = re.compile(r"^\s*\(\s*or\s+$", re.I)

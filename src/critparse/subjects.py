@@ -972,12 +972,13 @@ def _unit_keys() -> frozenset:
     return frozenset(known_unit_keys())
 
 
-_EXCEPT_BEFORE = re.compile(r"\b(?:except(?:\s+for)?|other\s+than|excluding|apart\s+from|besides)\s+(?:\d+)?"
+_EXCEPT_WORD = r"\b(?:except(?:\s+for)?|other\s+than|excluding|apart\s+from|besides)\s+"
+_EXCEPT_BEFORE = re.compile(_EXCEPT_WORD + r"(?:\d+)?"
                             r"(?:[A-Za-z0-9][\w\-+]*(?:\s*,\s*(?:or\s+|and\s+)?|\s+(?:or|and|and/or)\s+)){0,3}$", re.I)
 # ("except 18F-FBPA PET", "other than AZT or d4T": the exception may be a list)
 
 
-_EXCEPT_LEAD = re.compile(r"\b(?:except(?:\s+for)?|other\s+than|excluding|apart\s+from|besides)\s+$", re.I)
+_EXCEPT_LEAD = re.compile(_EXCEPT_WORD + r"$", re.I)
 
 
 def _excepted(text: str, ev: Span) -> Optional[Span]:
