@@ -1935,7 +1935,7 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
         a = Attachment([dosed_drug], a.category, a.extends_to) if dosed_drug is not None else a
     if len(a.subjects) == 1 and _BARE_DOSE.match(a.subjects[0].name):  # "Zidovudine at a dose of 300-600 mg"
         a = Attachment([_dosed_drug(text, mentions.floor(c.start), a.subjects[0])], a.category, a.extends_to)
-    elif len(a.subjects) == 1 and _QUALIFIED_DOSE.match(a.subjects[0].name):  # "Prior doxorubicin allowed if
+    elif len(a.subjects) == 1 and _DOSE_NAMED.match(a.subjects[0].name):  # "Prior doxorubicin allowed if
         a = Attachment([_qualified_dose(text, mentions.floor(c.start), a.subjects[0])], a.category, a.extends_to)
     dosed = _dose_of(text, c) if c.unit and _MASS_UNIT.match(c.unit) else None
     if dosed is None and c.unit and _MASS_UNIT.match(c.unit) and len(a.subjects) == 1 \
@@ -2013,12 +2013,9 @@ _FOR_BEFORE = re.compile(r"\bfor[ \t]+$", re.I)
 _USE_TAIL = re.compile(r"\s+(?:therapy|use|treatment)$", re.I)  # "zidovudine therapy at a dose", "fluoxetine use at a dose"
 
 
-# a dose named by its kind ("cumulative dose", "total dose", "daily dose"; 25 such subjects in the corpora, the drug
-# written before them: "Prior doxorubicin allowed if cumulative dose no more than 450 mg/m2", "Busulfan (Total dose >
-# 7.2 mg/kg IV", "Morphine with daily dose more than 120mg")
-_QUALIFIED_DOSE = re.compile(r"^(?:total\s+)?(?:total|cumulative|daily|maximum|max|single|weekly)\s+doses?$", re.I)
-
-
+# a dose named by its kind (`_DOSE_NAMED`: "cumulative dose", "total dose", "daily dose"; 25 such subjects in the
+# corpora, the drug written before them: "Prior doxorubicin allowed if cumulative dose no more than 450 mg/m2",
+# "Busulfan (Total dose > 7.2 mg/kg IV", "Morphine with daily dose more than 120mg")
 def _qualified_dose(text: str, floor: int, dose: Span) -> Span:
     """"doxorubicin cumulative dose" for "Prior doxorubicin allowed if cumulative dose no more than 450 mg/m2": a
     kind of dose named with its drug (`_dosed_drug`); the dose as it was where no drug is written before it."""
