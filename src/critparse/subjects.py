@@ -2597,13 +2597,18 @@ _ADJECTIVE_LIST = re.compile(r"(?:\s*,\s*[A-Za-z][\w\-]*(?:[ \t]+[A-Za-z][\w\-]*
 
 
 def _adjective_list(text: str, first: Span) -> Optional[Span]:
-    """"stage I-III colorectal, lung, or liver cancer", "Stage III or IV ocular, mucosal, or cutaneous melanoma":
-    modifiers coordinated before one head; the staged thing is the whole list with its head, None where none."""
-    m = _ADJECTIVE_LIST.match(text, first.end) if not _TITLE_WORD.search(text, first.start + 1, first.end) else None
+    """"stage I-III colorectal, lung, or liver cancer", "3 or more painful or swollen joints": modifiers coordinated
+    before one head (`first` is the first one); the staged or counted thing is the whole list with its head, None
+    where no head names a thing, or the list runs over a line or into a Title-case new item."""
+    if _TITLE_WORD.search(text, first.start + 1, first.end):
+        return None
+    m = _ADJECTIVE_LIST.match(text, first.end)
     last = noun_after(text, m.end()) if m is not None else None
-    title = _TITLE_WORD.search(text, last.start + 1, last.end) if last is not None else None
-    end = title.start() if title else last.end if last is not None else 0  # "melanoma Disease free, but": a new item
-    if last is None or not _names_a_thing(" ".join(text[last.start:end].lower().split())) or "\n" in text[first.start:end]:
+    if last is None:
+        return None
+    title = _TITLE_WORD.search(text, last.start + 1, last.end)
+    end = title.start() if title else last.end  # "melanoma Disease free, but": a new item
+    if not _names_a_thing(" ".join(text[last.start:end].lower().split())) or "\n" in text[first.start:end]:
         return None
     return Span(first.start, end, " ".join(text[first.start:end].lower().split()))
 
