@@ -1063,7 +1063,7 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
         if hp is not None and closed >= 0 and text[closed + 1:hp.end].strip():
             hp = Span(closed + 1 + len(text[closed + 1:hp.end]) - len(text[closed + 1:hp.end].lstrip()), hp.end,
                       " ".join(text[closed + 1:hp.end].lower().split()))  # "(excluding T1 and M1) Endoscopic tumor staging"
-        hp = _with_site(text, floor, hp) if hp is not None else None
+        hp = _with_target(text, floor, _with_site(text, floor, hp)) if hp is not None else None
         if hp is not None:
             lead = _LEAD_WORDS.match(hp.name)  # "any other immunomodulatory medications"
             while lead and lead.end() > 0 and lead.end() < len(hp.name):
@@ -1096,6 +1096,26 @@ def _with_site(text: str, floor: int, hp: Span) -> Span:
     event = head_phrase(text, prep.start(), floor)
     verb = _SITE_VERB_LEAD.match(text, event.start, event.end) if event is not None else None
     start = verb.end() if verb else event.start if event is not None else hp.start  # "received physical therapy"
+    if event is None or start >= event.end:
+        return hp
+    return Span(start, hp.end, " ".join(text[start:hp.end].lower().split()))
+
+
+_TARGET_BEFORE = re.compile(r"\b(?P<head>[A-Za-z][\w-]*)\s+(?:for|to|on)\s+(?:(?:the|a|an|this)\s+)?$", re.I)
+_TARGET_HEAD = re.compile(r"(?:" + _words_alt("treatment_head") + "|" + _words_alt("target_head") + r")$", re.I)
+
+
+def _with_target(text: str, floor: int, hp: Span) -> Span:
+    """"antibiotics for ocular infection in the previous 14 days", "Prior surgery on ipsilateral knee within the last
+    6 months": the phrase after a treatment head (resources treatment_head, target_head, or a drug the linking knows) and
+    "for/to/on" is its target; the window bounds the thing done, named with its target."""
+    m = _TARGET_BEFORE.search(text, max(floor, hp.start - 40), hp.start)
+    head = m.group("head").lower() if m is not None else ""
+    if not head or not (_TARGET_HEAD.match(head) or (len(head) > 3 and _links_to_drug(head))):
+        return hp
+    event = head_phrase(text, m.end("head"), floor)
+    verb = _SITE_VERB_LEAD.match(text, event.start, event.end) if event is not None else None
+    start = verb.end() if verb else event.start if event is not None else hp.start
     if event is None or start >= event.end:
         return hp
     return Span(start, hp.end, " ".join(text[start:hp.end].lower().split()))
@@ -2026,10 +2046,12 @@ def _qualified_dose(text: str, floor: int, dose: Span) -> Span:
 
 
 def _links_to_drug(name: str) -> bool:
-    """Whether `name` is a drug or drug class of the linking vocabulary (an ingredient or an ATC class)."""
+    """Whether `name` is a drug or drug class of the linking vocabulary (an ingredient or an ATC class), by a sure
+    code (the screening threshold), never a fuzzy neighbour ("brain" is 0.805 from nimodipine)."""
     from .linking import link  # (loaded once, on the rare path that needs it)
+    from .linking.match import SURE
 
-    return bool(link(name, "Drug"))
+    return any(c["score"] >= SURE for c in link(name, "Drug"))
 
 
 def _dosed_drug(text: str, floor: int, dose: Span) -> Span:
