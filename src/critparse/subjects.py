@@ -1063,7 +1063,7 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
         if hp is not None and closed >= 0 and text[closed + 1:hp.end].strip():
             hp = Span(closed + 1 + len(text[closed + 1:hp.end]) - len(text[closed + 1:hp.end].lstrip()), hp.end,
                       " ".join(text[closed + 1:hp.end].lower().split()))  # "(excluding T1 and M1) Endoscopic tumor staging"
-        hp = _with_target(text, floor, _with_site(text, floor, hp)) if hp is not None else None
+        hp = _with_modifier(text, floor, _with_target(text, floor, _with_site(text, floor, hp))) if hp is not None else None
         if hp is not None:
             lead = _LEAD_WORDS.match(hp.name)  # "any other immunomodulatory medications"
             while lead and lead.end() > 0 and lead.end() < len(hp.name):
@@ -1093,9 +1093,15 @@ def _with_site(text: str, floor: int, hp: Span) -> Span:
     prep = _SITE_BEFORE.search(text, max(floor, hp.start - 12), hp.start)
     if prep is None or len(hp.name.split()) < 2 or hp.name.split()[0] not in _SITE_MODIFIER:  # not "the study"
         return hp
-    event = head_phrase(text, prep.start(), floor)
+    return _named_from(text, prep.start(), floor, hp)
+
+
+def _named_from(text: str, end: int, floor: int, hp: Span) -> Span:
+    """`hp` named with the phrase that ends at `end` before it, less a leading event verb ("received physical
+    therapy ... on the study eye"); `hp` where no such phrase is there."""
+    event = head_phrase(text, end, floor)
     verb = _SITE_VERB_LEAD.match(text, event.start, event.end) if event is not None else None
-    start = verb.end() if verb else event.start if event is not None else hp.start  # "received physical therapy"
+    start = verb.end() if verb else event.start if event is not None else hp.start
     if event is None or start >= event.end:
         return hp
     return Span(start, hp.end, " ".join(text[start:hp.end].lower().split()))
@@ -1113,12 +1119,24 @@ def _with_target(text: str, floor: int, hp: Span) -> Span:
     head = m.group("head").lower() if m is not None else ""
     if not head or not (_TARGET_HEAD.match(head) or (len(head) > 3 and _links_to_drug(head))):
         return hp
-    event = head_phrase(text, m.end("head"), floor)
-    verb = _SITE_VERB_LEAD.match(text, event.start, event.end) if event is not None else None
-    start = verb.end() if verb else event.start if event is not None else hp.start
-    if event is None or start >= event.end:
+    return _named_from(text, m.end("head"), floor, hp)
+
+
+_MODIFIED_BEFORE = re.compile(r"\b(?P<head>[A-Za-z][\w-]*)\s+(?:(?:that|which)\s+)?(?:(?:are|is|might|may|can|could)\s+)?"
+                              r"(?:(?:known|thought|likely)\s+to\s+)?" + _words_alt("modifier_verb") + r"\s+(?:(?:the|your|a|an)\s+)?"
+                              r"(?:[\w-]+,?\s+(?:or|and|and/or)\s+)?$", re.I)
+_MODIFIER_LEAD = re.compile(_words_alt("modifier_verb") + r"\s+", re.I)
+
+
+def _with_modifier(text: str, floor: int, hp: Span) -> Span:
+    """"medications affecting the periodontium in the previous 6 months", "substances that are known to affect
+    PAS-induced plasticity within the past 2 months": the phrase after a modifying verb (resources modifier_verb)
+    says which things; the window bounds the things, named with it."""
+    lead = _MODIFIER_LEAD.match(text, hp.start)  # "substances that are known to [affect PAS-induced plasticity]"
+    m = _MODIFIED_BEFORE.search(text, max(floor, hp.start - 60), lead.end() if lead else hp.start)
+    if m is None or _STOP.match(m.group("head")) or re.fullmatch(_AUX + r"|might|could|would", m.group("head"), re.I):
         return hp
-    return Span(start, hp.end, " ".join(text[start:hp.end].lower().split()))
+    return _named_from(text, m.end("head"), floor, hp)
 
 
 _BARE_DISEASE = re.compile(r"^(?:free\s+of\s+)?(?:the\s+)?(?:evidence\s+of\s+)?(?:(?P<mod>cns|local|tumou?r)\s+)?"
