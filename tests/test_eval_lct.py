@@ -341,3 +341,15 @@ def test_period_of_a_count_is_the_rate():
         "E2\tEq-Comparison:T8 Operator:T7 Value:T6 Temporal-Unit:T5"])
     got = lct.gold_bounds(ann, doc)
     assert [(g.op, g.value, g.unit) for g in got] == [(">=", 3.0, "/wk"), ("<=", 4.0, "/wk"), (">=", 6.0, "wk")]
+
+
+def test_an_age_anchor_accepts_anyones_age_but_not_another_thing():
+    # "Be a parent or caregiver of a child [[at least 6 months]] old" (LCT NCT03862443): LCT's Age entity marks
+    # the child's age; critparse names it "child age" (not the patient's age), which is still that age
+    text = "Be a parent or caregiver of a child at least 6 months old"
+    old = text.index("old")
+    anchor = lct.Anchor("Numeric-Filter", "Age", old, old + 3, "old")
+    child = text.index("child")
+    assert lct._same_thing(anchor, lct.PredSubject("child age", "child", (child, child + 5)))
+    assert lct._same_thing(anchor, lct.PredSubject("age", None, None))
+    assert not lct._same_thing(anchor, lct.PredSubject("caregiver", "caregiver", (13, 22)))

@@ -1759,6 +1759,14 @@ _OTHER_PERSON = re.compile(r"\b(donors?|siblings?|mothers?|fathers?|parents?|par
                            re.I)
 
 
+# a child the patient has or cares for, before an age ("Be a parent or caregiver of a child at least 6 months old but
+# less than 3.5 years", "Have a child age 3-18 that was hospitalized", "people with young children under 2 years of
+# age"; 4 in the XML extract and LCT): the child's age, never the patient's
+_CHILD_OF = re.compile(r"\b(?:(?:parents?|caregivers?|mothers?|fathers?|guardians?|caretakers?|famil(?:y|ies))\s+of|with|has|have|"
+                       r"having)\s+(?:(?:a|an|their|young|small|one|or|more)\s+)*(?P<who>child(?:ren)?|"
+                       r"infants?|bab(?:y|ies)|toddlers?|kids?)\b[^.;:,()\n]{0,40}$", re.I)
+
+
 # the people a patient must avoid or lives with, listed before an age (constraint_words.toml contact_before,
 # contact_person): the contacts' age, never the patient's
 _CONTACT_PEOPLE = re.compile(words()["patterns"]["contact_before"], re.I)  # type: ignore[index]
@@ -1785,12 +1793,17 @@ def contact_ages(rows: List[Dict[str, Any]], body: str) -> None:
 def _whose_age(text: str, sp: Span) -> Span:
     """"Gestational age at least 26 weeks", "bone age < 14 years": an age that is not the patient's own is
     named with its kind (never the patient's age, which screening tests against the birth date)."""
-    if sp.name != "age" or sp.start == sp.end:
+    if sp.name != "age":
         return sp
-    person = _OTHER_PERSON.search(text, max(0, sp.start - 20), sp.start)
+    person = _OTHER_PERSON.search(text, max(0, sp.start - 20), sp.start) if sp.start < sp.end else None
     if person is None and _CONTACT_PEOPLE.search(text, max(0, sp.start - 160), sp.start) \
             and _CONTACT_PERSON.search(text, max(0, sp.start - 25), sp.end + 1):
         return Span(sp.start, sp.end, CONTACT_AGE)  # "avoid close contact with children < 3 years of age"
+    child = _CHILD_OF.search(text, max(0, sp.start - 60), max(sp.start, sp.end)) if person is None else None
+    if child is not None:  # "a parent or caregiver of a child at least 6 months old": the child's age
+        return Span(child.start("who"), max(sp.start, sp.end), "child age")
+    if sp.start == sp.end:
+        return sp
     if person is not None:  # "Donor age <= 45 years", "mothers aged less than 18 years": another person's age
         who = person.group(1).lower()
         return Span(person.start(), sp.end, (who[:-1] if who.endswith("s") else who) + " age")
