@@ -369,6 +369,7 @@ _NOUN_AFTER = re.compile(
     r"will\b|be\b|is\b|are\b|was\b|were\b|must\b|should\b|can\b|may\b|has\b|have\b|had\b|based\s+(?:on|upon)\b)"
     r"[A-Za-z][\w\-']*){0,3})")
 _NEW_ITEM = re.compile(r"\n[ \t]*(?:\n|[-*+\u2022]\s)")
+_WITHOUT = re.compile(r"\s+without\b", re.I)
 _OF_COURSES = re.compile(r"(?:lines?|cycles?|courses?|regimens?)\s+of\s", re.I)
 _NOT_COUNTED = re.compile(r"(?:within|after|before|since|based|prior\s+to|out\s+of)\b", re.I)
 _OUT_OF = re.compile(r"[ \t]+out[ \t]+of[ \t]+\d+(?=[ \t]+[A-Za-z])", re.I)  # ("5 out of 10 to quit": no noun)
@@ -376,7 +377,10 @@ _OUT_OF = re.compile(r"[ \t]+out[ \t]+of[ \t]+\d+(?=[ \t]+[A-Za-z])", re.I)  # (
 
 def _cut_at_stop(text: str, s: int, e: int) -> int:
     """The end of a counted noun phrase before its first function word ("evaluable lesion outside of the
-    CNS", "emollient every day"), keeping the "of" of "cycles of an induction therapy"."""
+    CNS", "emollient every day"), keeping the "of" of "cycles of an induction therapy", and before what it is
+    without ("at least 2 other NSAID medications without hypersensitivity")."""
+    without = _WITHOUT.search(text, s, e)
+    e = without.start() if without is not None else e
     ws = list(_WORD.finditer(text, s, e))
     skip = 1
     if _OF_COURSES.match(text, s):
