@@ -893,3 +893,31 @@ def test_a_lowercase_or_that_joins_words_or_is_denied_keeps_the_bound_whole(text
     parsed = one(text, kind)
     expr = parsed.criteria[0].expression
     assert not (isinstance(expr, dict) and "any" in expr and any("text" in a for a in expr["any"])), expr
+
+
+@pytest.mark.parametrize("text, source", [
+    ("Previous treatment with either drug alone is acceptable if greater than one year prior to study entry.",
+     "NCT00001749 exc.12"),
+    ("Live attenuated vaccines within the past 60 days. NOTE: Medically indicated subunit or killed vaccines (e.g., "
+     "influenza, pneumococcal) are permitted if received at least 2 weeks prior to first immunization.",
+     "NCT00000775 exc.3.1.1"),
+    ("Have ever taken any anti-HIV drugs. (Seven days or less of treatment will be allowed if it was received more "
+     "than 30 days before study entry.)", "NCT00004855 exc.1"),
+])
+def test_a_permissions_bound_read_from_its_subject_is_its_condition_not_an_exclusion(text, source):
+    """A constraint reads from its subject, so a permission cue among its words ('X allowed if <bound>') was the
+    constraint's own: the bound stood as one more way to be excluded, and excluded exactly the patients the
+    sentence lets in (treated more than a year ago, vaccinated at least 2 weeks before)."""
+    p = one(text)
+    expr = p.criteria[0].expression
+    assert set(expr) == {"rule", "unless"}, expr
+    permitted = p.constraints[-1].id
+    assert permitted in constraint_ids(expr["unless"]) and permitted not in constraint_ids(expr["rule"]), expr
+
+
+def test_a_permission_with_a_bound_in_an_inclusion_is_guarded_by_what_it_permits():
+    """'Prior doxorubicin allowed if total dose less than 300 mg/m2' (NCT00003038 inc.11.2): the dose is tested where
+    doxorubicin was given, never required of everyone."""
+    p = one("Prior doxorubicin allowed if total dose less than 300 mg/m2", kind="inclusion")
+    expr = p.criteria[0].expression
+    assert expr["when"]["text"] == "Prior doxorubicin" and expr["then"] == {"constraint": p.constraints[0].id}, expr

@@ -32,7 +32,7 @@ criterion without constraints, the text is the piece to decide.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -54,6 +54,9 @@ class ConSpan:
     subject: str
     any_of: Optional[str] = None
     bound: Optional[Tuple[str, float, Optional[str]]] = None  # (op, value, unit or ULN/LLN), where known
+
+
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -381,6 +384,16 @@ class _Builder:
     def in_constraint(self, i: int) -> bool:
         return any(c.start <= i < c.end for c in self.cons)
 
+    def _free_permissions(self) -> None:
+        """A permission cue among a constraint's subject words, before its number ("Palliative radiotherapy allowed
+        if completed at least 2 weeks prior": the constraint reads from its subject) is the sentence's: the
+        constraint starts after it, in the permission's condition, never a requirement beside it."""
+        for s, e, cue in self._cue_hits():
+            if cue.type == "permission" and any(c.start <= s < c.end for c in self.cons):
+                e += len(self.text[e:e + 10]) - len(self.text[e:e + 10].lstrip())
+                self.cons = [replace(c, start=e) if c.start <= s < c.end and not _DIGIT.search(self.text, c.start, s)
+                             else c for c in self.cons]
+
     def _cue_hits(self) -> List[Tuple[int, int, _Cue]]:
         """Every cue match in the text, leftmost-longest by the order of the cue file (computed once)."""
         if self._hits is None:
@@ -411,6 +424,7 @@ class _Builder:
     # -- regions ------------------------------------------------------------------
     def build(self) -> Optional[Expr]:
         a, b = self.trim(0, len(self.text))
+        self._free_permissions()
         if not self._cue_hits() and (not self.cons or not (_STRUCTURE.search(self.text, a, b) or self._two_sexes(a, b)
                                                             or self._or_after_bound())):
             return self.leaf(a, b, self.keep_text)  # the common case: nothing but the constraints' own words
