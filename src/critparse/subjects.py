@@ -1062,11 +1062,7 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
         treated = _treatment_to_end(text, s, body, floor)  # "24 hours of empiric antimicrobial therapy for Gram
         if treated is not None:  # negative organisms within 72 hours": the therapy, not the organisms
             return treated
-        hp = head_phrase(text, s + len(body.rstrip(" ,(")), floor)
-        closed = text.rfind(")", hp.start, hp.end) if hp is not None else -1
-        if hp is not None and closed >= 0 and text[closed + 1:hp.end].strip():
-            hp = Span(closed + 1 + len(text[closed + 1:hp.end]) - len(text[closed + 1:hp.end].lstrip()), hp.end,
-                      " ".join(text[closed + 1:hp.end].lower().split()))  # "(excluding T1 and M1) Endoscopic tumor staging"
+        hp = _after_bracket(text, head_phrase(text, s + len(body.rstrip(" ,(")), floor), floor)
         hp = _with_modifier(text, floor, _with_target(text, floor, _with_site(text, floor, hp))) if hp is not None else None
         if hp is not None:
             lead = _LEAD_WORDS.match(hp.name)  # "any other immunomodulatory medications"
@@ -1083,6 +1079,27 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
         return Span(s, e, " ".join(text[s:e].lower().split()))
     e = s + len(body.rstrip(" ,("))
     return _diagnosis(text, Span(s, e, " ".join(text[s:e].lower().split()).strip(" ,")))
+
+
+_PREDICATE_AFTER_BRACKET = re.compile(r"\)\s*(?:(?:must|should|has|have|had|is|are|was|were|will|shall|be|been)\s+)+$", re.I)
+
+
+def _after_bracket(text: str, hp: Optional[Span], floor: int) -> Optional[Span]:
+    """A long event phrase's head after a closing bracket: "(excluding T1 and M1) Endoscopic tumor staging" is the
+    staging; where only a predicate follows the bracket ("Pregnancy test (blood or urine) must be negative within
+    two weeks"), the thing is the phrase before the bracket."""
+    if hp is None:
+        return None
+    predicate = _PREDICATE_AFTER_BRACKET.search(text, max(floor, hp.start - 40), hp.start)
+    opened = text.rfind("(", floor, predicate.start()) if predicate is not None else -1
+    before = head_phrase(text, opened, floor) if opened > floor else None
+    if before is not None and before.name:
+        return before
+    closed = text.rfind(")", hp.start, hp.end)
+    if closed < 0 or not text[closed + 1:hp.end].strip():
+        return hp
+    after = text[closed + 1:hp.end]
+    return Span(closed + 1 + len(after) - len(after.lstrip()), hp.end, " ".join(after.lower().split()))
 
 
 _SITE_BEFORE = re.compile(r"\b(?:on|in|into|to|of|for|at)\s+the\s+$", re.I)
