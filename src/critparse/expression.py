@@ -1136,7 +1136,7 @@ def keyed_expression(text: str, kind: str, key: Tuple[Tuple[Any, ...], ...], ids
 
 
 #: distinct (text, kind, constraint spans) readings kept
-TEMPLATE_CACHE_SIZE = 20_000
+TEMPLATE_CACHE_SIZE = 50_000
 
 
 @lru_cache(maxsize=TEMPLATE_CACHE_SIZE)
