@@ -1976,6 +1976,20 @@ def modal_free(name: str) -> Optional[str]:
 _GESTATION_AFTER = re.compile(r"'?\s*(?:of\s+|in\s+)?(?P<g>gestation(?:al\s+age)?|gestational|GA)\b", re.I)
 
 
+_RATIO_GAP = re.compile(r"\)?\s*(?:\([^()]{1,40}\)\s*)?/\s*$")
+_RATIO_AFTER = re.compile(r"\)?\s*(?:\([^()]{1,40}\)\s*)?ratio\b", re.I)
+
+
+def _ratio_of(text: str, a: Attachment) -> Attachment:
+    """"FEV1/Forced Vital Capacity (FVC) ratio <70 %": two measured things joined by "/" before "ratio" are one
+    subject, their ratio (`a` as it was elsewhere: read as a list, each got the ratio's bound)."""
+    first, second = a.subjects
+    after = _RATIO_AFTER.match(text, second.end)
+    if after is None or not _RATIO_GAP.fullmatch(text, first.end, second.start):
+        return a
+    return Attachment([Span(first.start, after.end(), first.name + "/" + second.name)], a.category, a.extends_to)
+
+
 def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
     """The subjects of comparison `c` (empty where none is found: the comparison then gives no constraint).
     A subject no rule can test ("received", "treatment period", "research") is replaced by the phrase the
@@ -1992,6 +2006,8 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     if len(a.subjects) == 1:
         a = Attachment([_change_of(text, a.subjects[0], c)], a.category, a.extends_to)  # "change in body weight > 5 kg"
     a = Attachment([_with_coordinated(text, sp) for sp in a.subjects], a.category, a.extends_to)
+    if len(a.subjects) == 2:
+        a = _ratio_of(text, a)
     if len(a.subjects) == 1:
         a = Attachment([antecedent(text, a.subjects[0])], a.category, a.extends_to)  # "on such therapy for 2 months"
         a = Attachment([_disease_free(text, a.subjects[0])], a.category, a.extends_to)  # "no evidence of disease for 5 years"
