@@ -149,7 +149,7 @@ COMPARISON = patterncache.compile(  # 14k characters: its compiled form is cache
     r"(?(pre)(?P<neg>-(?=\.?\d)|(?i:minus)\s+(?=\.?\d))?)"  # a negative threshold only after an operator ("T-score <= -2.5")
     # a number starts after a non-word character, or glued to an operator word ("less than10 days")
     r"(?:(?<![\w.^*/])|(?<=than)|(?<=least)|(?<=above)|(?<=below)|(?<=under)|(?<=over))" + _VALUE +
-    r"(?:(?:\s*|-)(?i:(?:(?:consecutive|continuous|full|calendar|complete|completed|times(?=\s+half)|elimination(?=\s+half)|(?:prior|previous|preceding)(?=\s+(?:days?|weeks?|months?|years?)\b))\s+)?" + _UNIT + r"|(?P<uln>" + _ULN + r")))?"
+    r"(?:(?:\s*|-)(?i:(?:(?:consecutive|successive|continuous|full|calendar|complete|completed|times(?=\s+half)|elimination(?=\s+half)|(?:prior|previous|preceding)(?=\s+(?:days?|weeks?|months?|years?)\b))\s+)?" + _UNIT + r"|(?P<uln>" + _ULN + r")))?"
     r"(?P<pct2>\s*%)?"
     r"(?:(?i:\s+old|\s+of\s+age))?"
     r"(?:\s*(?i:" + _POST + r"(?:\s*" + _UNIT3 + r")?))?"
