@@ -1976,6 +1976,11 @@ def modal_free(name: str) -> Optional[str]:
 _GESTATION_AFTER = re.compile(r"'?\s*(?:of\s+|in\s+)?(?P<g>gestation(?:al\s+age)?|gestational|GA)\b", re.I)
 
 
+# a mass at birth is the birth weight, whoever the phrase before names ("Infant is <= 750 grams at birth", "preterm
+# infants 24-29 weeks of gestational age and 500-1400 grams birthweight"; 8 in the corpora)
+_AT_BIRTH = re.compile(r"\s*(?:at\s+birth|birth[\s-]?weight)\b", re.I)
+
+
 _RATIO_GAP = re.compile(r"\)?\s*(?:\([^()]{1,40}\)\s*)?/\s*$")
 _RATIO_AFTER = re.compile(r"\)?\s*(?:\([^()]{1,40}\)\s*)?ratio\b", re.I)
 
@@ -1997,6 +2002,9 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     gestation = _GESTATION_AFTER.match(text, c.end) if c.unit in ("wk", "d") else None
     if gestation is not None:  # "preterm neonates born at 26 to 34 weeks of gestational age"
         return Attachment([Span(gestation.start("g"), gestation.end(), "gestational age")], "duration", gestation.end())
+    birth = _AT_BIRTH.match(text, c.end) if c.unit and _MASS_UNIT.match(c.unit) else None
+    if birth is not None:  # "Infant is <= 750 grams at birth", "500-1400 grams birthweight"
+        return Attachment([Span(c.start, birth.end(), "birth weight")], "measurement", birth.end())
     frequent = _frequent_thing(text, c)
     a = Attachment([frequent], None, frequent.end) if frequent else _attach(c, text, mentions, hint)
     if len(a.subjects) == 1 and a.subjects[0].name == "age":  # "diagnosed under age 50": the age at diagnosis
