@@ -284,7 +284,10 @@ def _glued(m: "re.Match[str]", text: str, unit_text: Optional[str], rel: Optiona
         return True
     if v1e < len(text) and (text[v1e].isalpha() or text[v1e] == "^" or text[v1e:v1e + 2] == "\\^") and not unit_text and not rel:
         return True  # "10^999/L" read as "10": an exponent no unit covers
-    return False
+    return bool(unit_text and _TIMED_TEST.match(text, v1e))  # "the 6-Minute Walk Test": a test's name
+
+
+_TIMED_TEST = re.compile(r"-(?i:minutes?|mins?|hours?|hrs?|h)\s+(?i:" + "|".join(words()["words"]["timed_test"]) + r")\b")
 
 
 _TIME_RANK = {"a": 6, "mo": 5, "wk": 4, "d": 3, "h": 2, "min": 1}
