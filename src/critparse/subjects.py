@@ -1934,13 +1934,38 @@ _PERSON_WITH = re.compile(r"^(?:\w+\s+)?" + _words_alt("person") + r"\s+(?:with|
 _TIME_WORD_LEAD = re.compile(r"^(?:recent(?:ly)?|current(?:ly)?|prior|previous(?:ly)?|ever|not|no|never)\b", re.I)
 
 
+# a permission said of the thing named before it ("Prior adjuvant chemotherapy allowed if disease free for at least 6
+# months", "Neurological deficits allowed if stable for at least 1 week", "radiation therapy is allowed but must be
+# completed"; ~20 subjects of the XML extract held one): the cue is predicative, never attributive ("permitted
+# medications", "protocol-allowed medication")
+_PERMITTED = re.compile(r"\s+(?:(?:is|are)\s+)?(?:allowed|permitted|acceptable|eligible)(?:\s+only)?"
+                        r"(?:\s+(?:if|provided|when|but)\b(?P<rest>.*)|\s*,.*|\s*)$", re.I)
+_FREE_OF_DISEASE = re.compile(r"\s*(?:disease[\s-]free|free\s+of\s+(?:the\s+)?disease)\b", re.I)
+
+
+def permission_free(name: str) -> str:
+    """A subject holding a permission as the thing permitted ("neurological deficits allowed if stable" ->
+    "neurological deficits"), or as the disease-free time its condition names ("adjuvant chemotherapy allowed if
+    disease free" -> "disease free"); the permission itself is the criterion expression's guard."""
+    m = _PERMITTED.search(name)
+    if m is None or m.start() == 0:
+        return name
+    if m.group("rest") and _FREE_OF_DISEASE.match(m.group("rest")):
+        return "disease free"
+    before = name[:m.start()].strip(" ,")
+    if not before or before.count("(") != before.count(")") or unusable(before) \
+            or re.search(r"\b(?:considered|deemed|judged|found)$", before):  # "one breast considered eligible"
+        return name
+    return before
+
+
 @lru_cache(maxsize=20_000)  # asked of every constraint's subject; subject names repeat across criteria
 def clause_free(name: str) -> str:
     """A subject that is a clause, as the phrase it is about: without its modal verb (`modal_free`), or without the
     patients it is said of ("patients who have had chemotherapy" -> "chemotherapy", "women who are
     postmenopausal" -> "postmenopausal"; 19 subjects of the XML extract; "patients with a history of seizures" ->
     "seizures", 34)."""
-    name = modal_free(name) or name
+    name = permission_free(modal_free(name) or name)
     m = _PERSON_WHO.match(name) or _PERSON_WITH.match(name)
     if m is None or unusable(m.group("rest")) or _TIME_WORD_LEAD.match(m.group("rest")) \
             or len(m.group("rest").split()) == 1 and _BARE.match(m.group("rest")):
