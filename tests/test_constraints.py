@@ -199,7 +199,7 @@ def test_seed_no_constraint_from_versions_dates_and_markers(seed_text):
     ("stage I or III disease", {("stage", "in", ("I", "III"))}),
     ("stage III or IV disease", {("stage", "in", ("III", "IV"))}),
     ("NYHA class 3 or 4", {("nyha", "in", ("III", "IV"))}),
-    ("confirmed diagnosis of supratentorial WHO Grade III or IV Glioma", {("who grade", "in", ("III", "IV"))}),
+    ("confirmed diagnosis of supratentorial WHO Grade III or IV Glioma", {("glioma who grade", "in", ("III", "IV"))}),
     ("stage IIIB-IVA", set()),  # a span of sub-stages has no honest reading
     ("stage I-II or IV", set()),  # a span and a member: neither a range nor a plain list
 ])

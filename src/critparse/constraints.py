@@ -613,6 +613,7 @@ def _scale_constraints(text: str, mentions: Mentions) -> Tuple[List[Found], List
     out: List[Found] = []
     spans: List[Tuple[int, int]] = []
     refused: set = set()
+    keys: Dict[int, str] = {}  # a qualified scale's bounds named with their thing: the scale they are refused as
     low = text.lower()
     for m in (_SCALE.finditer(text) if _named_cue(low) else ()):
         raw = re.findall(r"(?i)" + _RN, m.group("vals"))
@@ -643,17 +644,22 @@ def _scale_constraints(text: str, mentions: Mentions) -> Tuple[List[Found], List
                      else None) if q else \
                 graded_thing(text, thing) if thing else None
             q = None if thing else q
-        name = (" ".join(q.group(0).lower().split()) + " " + word) if q else (thing.name + " " + word if thing else word)
+        scale = " ".join(q.group(0).lower().split()) + " " + word if q else None
+        if scale and thing is None:  # "WHO grade III or IV glioma", "Ann Arbor stage III or IV NHL": the scale's thing after it
+            after = staged_thing(text, at, m.end("vals"), mentions.floor(m.start()))
+            thing = after if after is not None and after.start >= m.end("vals") else None
+        name = (thing.name + " " + scale if thing else scale) if scale else (thing.name + " " + word if thing else word)
         n0 = len(out)
         _bounds_out(out, spans, m, text, name, raw, q.start() if q else at, refused, _op_before(before))
+        keys.update((id(f), scale) for f in out[n0:] if scale)  # refused below as the scale, whatever its thing
         for f in out[n0:] if thing else ():  # "stage IV prostate cancer": the span holds the staged thing
             f.start, f.end = min(f.start, thing.start), max(f.end, thing.end)
             f.subject_text = text[f.start:f.end]
     # "Stage IIIB, IIIC ... or Stage IV", "stage II disease or Stage IIIA": where a set was refused, or one
     # scale is given several exact values, each value is only part of a set
-    exact = [f.subject for f in out if f.op in ("=", "in")]
+    exact = [keys.get(id(f), f.subject) for f in out if f.op in ("=", "in")]
     refused |= {n for n in exact if exact.count(n) > 1}
-    return [f for f in out if f.subject not in refused], spans
+    return [f for f in out if f.subject not in refused and keys.get(id(f)) not in refused], spans
 
 
 def _member(v: str) -> str:
