@@ -2,6 +2,7 @@
 
     nice python bench/bench_batch.py [--input PATH] [--limit N] [--medspacy-limit M]
                                      [--workers W] [--stages a,b,...] [--results bench/RESULTS.md]
+                                     (the run is written on top of that file; earlier runs stay below)
 
 Corpus: the studies of ``ctgov_xml_2023/derived/eligibility.jsonl.gz`` (6,786
 legacy-XML records; field ``criteria``), the first ``--limit`` of them.  Words
@@ -490,8 +491,10 @@ def main() -> None:
     md = render(results, args, meta)
     print()
     print(md)
-    if args.results:
-        Path(args.results).write_text(md, encoding="utf-8")
+    if args.results:  # the newest run on top; the runs before it (a hand-kept log) stay below
+        out = Path(args.results)
+        before = out.read_text(encoding="utf-8") if out.exists() else ""
+        out.write_text(md + ("\n" + before if before else ""), encoding="utf-8")
         print(f"wrote {args.results}")
 
 
