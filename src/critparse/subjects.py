@@ -1147,6 +1147,7 @@ _MODIFIED_BEFORE = re.compile(r"\b(?P<head>[A-Za-z][\w-]*)\s+(?:(?:that|which)\s
                               r"(?:(?:known|thought|likely)\s+to\s+)?" + _words_alt("modifier_verb") + r"\s+(?:(?:the|your|a|an)\s+)?"
                               r"(?:[\w-]+,?\s+(?:or|and|and/or)\s+)?$", re.I)
 _MODIFIER_LEAD = re.compile(_words_alt("modifier_verb") + r"\s+", re.I)
+_MODAL_HEAD = re.compile(_AUX + r"|might|could|would", re.I)  # "drugs that [might] affect": no head
 
 
 def _with_modifier(text: str, floor: int, hp: Span) -> Span:
@@ -1155,7 +1156,7 @@ def _with_modifier(text: str, floor: int, hp: Span) -> Span:
     says which things; the window bounds the things, named with it."""
     lead = _MODIFIER_LEAD.match(text, hp.start)  # "substances that are known to [affect PAS-induced plasticity]"
     m = _MODIFIED_BEFORE.search(text, max(floor, hp.start - 60), lead.end() if lead else hp.start)
-    if m is None or _STOP.match(m.group("head")) or re.fullmatch(_AUX + r"|might|could|would", m.group("head"), re.I):
+    if m is None or _STOP.match(m.group("head")) or _MODAL_HEAD.fullmatch(m.group("head")):
         return hp
     return _named_from(text, m.end("head"), floor, hp)
 
