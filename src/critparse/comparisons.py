@@ -32,8 +32,11 @@ _FREQ = (r"(?i:" + "|".join(FREQ_WORDS) + r")(?=\s*(?:per|an?|/|each|every)\s*(?
 _NOT_FRACTION = r"(?![\s-]+(?i:" + "|".join(words()["words"]["fraction"]) + r")\b)"
 
 # a decimal comma ("≥18,5", "< 7,8 mmol/l") only straight after a symbol operator, so
-# lists ("ECOG 0,1 or 2") and thousands ("1,500") keep their reading; "1e308" is read in full
-NUM = (r"(?:(?:(?<=[<>=])|(?<=[<>=]\s))\d{1,3},\d{1,2}(?![\d,])|\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?(?:[eE][+-]?\d{1,4}(?![A-Za-z]))?"
+# lists ("ECOG 0,1 or 2") and thousands ("1,500") keep their reading; "1e308" is read in full; a thousands comma
+# with a space after it only before "000" or a count unit ("WBC >12, 000 cells/mm3", "ANC >= 1, 500/mm^3": 4 such
+# values in the corpora were read as 12 and 1 with no unit), never in a list ("<100, 100 to <400")
+NUM = (r"(?:(?:(?<=[<>=])|(?<=[<>=]\s))\d{1,3},\d{1,2}(?![\d,])|\d{1,3}(?:,\d{3})+(?!\d)"
+       r"|\d{1,3}, (?:000|\d{3}(?=[ \t]*(?:/|cells?\b)))(?![\d,])|\d+(?:\.\d+)?(?:[eE][+-]?\d{1,4}(?![A-Za-z]))?"
        r"|\.\d+|(?i:" + "|".join(sorted(NUM_WORDS, key=len, reverse=True)) + r")\b" + _NOT_FRACTION + "|" + _FREQ + ")")
 
 
@@ -46,7 +49,7 @@ def number(s: str) -> Optional[float]:
     if re.fullmatch(r"\d{1,3},\d{1,2}", s):  # decimal comma (see NUM)
         return float(s.replace(",", "."))
     try:
-        v = float(s.replace(",", ""))
+        v = float(s.replace(", ", "").replace(",", ""))
     except ValueError:
         return None
     return v if math.isfinite(v) else None
