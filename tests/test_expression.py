@@ -921,3 +921,17 @@ def test_a_permission_with_a_bound_in_an_inclusion_is_guarded_by_what_it_permits
     p = one("Prior doxorubicin allowed if total dose less than 300 mg/m2", kind="inclusion")
     expr = p.criteria[0].expression
     assert expr["when"]["text"] == "Prior doxorubicin" and expr["then"] == {"constraint": p.constraints[0].id}, expr
+
+
+def test_a_long_ago_window_after_except_bounds_the_exception():
+    """'history of neurological disease (e.g., ...), except stroke >6 months prior to study entry' (NCT00490737, XML
+    dump): the old stroke is what the text lets in; the window was read as the whole phrase's, so a patient whose
+    stroke was a year ago was excluded."""
+    p = one("Subjects with a history of neurological disease (e.g., Guillain Barré, multiple sclerosis), except stroke "
+            ">6 months prior to study entry;")
+    crit = p.criteria[0]
+    (c1,) = cons_of(p, crit)
+    assert (c1.subject, c1.op, c1.value, c1.unit) == ("stroke", ">", 6.0, "mo")
+    assert crit.expression["unless"] == [{"constraint": c1.id}]
+    assert status(p, {c1.subject: {"value": 12, "unit": "mo"}}, crit.id) == "not_met"  # let in by the exception
+    assert status(p, {c1.subject: {"value": 3, "unit": "mo"}}, crit.id) == "unknown"  # the rule's text decides

@@ -902,7 +902,7 @@ def temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     extended over a list of events before it; None where no event phrase is found (a window with no event
     cannot be tested: no constraint)."""
     ev = _temporal_subject(text, floor, wstart)
-    ev = _excepted(text, ev) if ev is not None else None
+    ev = _excepted(text, ev) if ev is not None and not _long_ago(text, ev, wstart) else ev
     if ev is not None and _is_unit(ev.name):
         return None  # "CD8+ cells greater than 650/mm3 within eight weeks": a unit is never the event
     if ev is not None:
@@ -983,6 +983,20 @@ _EXCEPT_BEFORE = re.compile(_EXCEPT_WORD + r"(?:\d+)?"
 
 
 _EXCEPT_LEAD = re.compile(_EXCEPT_WORD + r"$", re.I)
+
+
+# a window that puts the event long ago ("except stroke >6 months prior", "except skin cancer diagnosed at least 5
+# years ago"; 5 "except <event> > N <time> prior/ago" in the corpora) bounds the exception itself: what is excepted is
+# the old event, so the window is the exception's, never the excluded thing's
+_LONG_AGO = re.compile(r"(?:>=?|\u2265|(?:more|greater|longer)\s+than|at\s+least|over)\s*\d", re.I)
+_CLAUSE_WORD = re.compile(r"\b(?:" + _AUX + r"|shall)\b", re.I)
+
+
+def _long_ago(text: str, ev: Span, wstart: int) -> bool:
+    """Whether the window at `wstart` puts `ev` long ago with nothing but a participle between them ("except stroke
+    >6 months prior"); not where a clause of its own holds the window ("All anti-HIV treatments other than study
+    medications must be stopped at least 14 days prior": the window is the main thing's)."""
+    return _LONG_AGO.match(text, wstart) is not None and _CLAUSE_WORD.search(text, ev.start, wstart) is None
 
 
 def _excepted(text: str, ev: Span) -> Optional[Span]:
@@ -2063,10 +2077,14 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     if dosed is None and c.unit and _MASS_UNIT.match(c.unit) and len(a.subjects) == 1 \
             and _DOSE_NAMED.match(a.subjects[0].name):
         dosed = _drug_after(text, c)  # "a maximum single dose of 310 ug Dexamethasone Sodium Phosphate"
+    verb_dose = dosed is None and c.unit is not None and _MASS_UNIT.match(c.unit) is not None \
+        and _DOSING_VERB.search(text, max(mentions.floor(c.start), c.start - 40), c.start) is not None
+    if verb_dose:  # "should receive up to 250 mg amphotericin B", "taking greater than 7.5 mg prednisone"
+        dosed = _drug_after(text, c)
     counted = c.unit is not None and c.unit.startswith("{unit}")  # "units": of a drug or of blood, never a lab's unit
     if counted:
         dosed = _units_of_blood(text, c) or dosed
-    if dosed is not None and (counted or not any(concept_named(s.name)
+    if dosed is not None and (counted or verb_dose or not any(concept_named(s.name)
                                                  or _names_substance(text, s, c) for s in a.subjects)):
         a = Attachment([dosed], a.category, dosed.end)
     if any("(" in s.name or ")" in s.name for s in a.subjects):
@@ -2094,6 +2112,13 @@ _DOSE_OF = re.compile(r"\s*(?:(?:daily|per\s+day|a\s+day)\s+)?of\s+(?:(?:the|ora
 
 
 _DOSE_HEAD = re.compile(r"(?:^|\s)(?:" + _words_alt("dose_head") + r"|\w+(?:ing|ed))$", re.I)
+
+
+# a verb of taking just before a dose's comparator: the drug is the word after the amount ("receive up to 250 mg
+# amphotericin B", "taking greater than 7.5 mg prednisone", "treated with 160 mg fenofibrate"; 21 "<verb> [<comparator>]
+# N <mass> <drug>" in the corpora, whose subject was the verb or nothing)
+_DOSING_VERB = re.compile(r"\b(?:" + _EVENT_VERB + r"|" + _words_alt("event_verb_present") + r"|takes|receives|uses|"
+                          r"treated[ \t]+with)[ \t]+$", re.I)
 
 
 def _names_substance(text: str, s: Span, c: Comparison) -> bool:
