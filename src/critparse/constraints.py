@@ -275,6 +275,12 @@ _DEFERRED_OP = re.compile(r"(?<![\w/])(?P<w>minimum|maximum|minimal|maximal|min\
                           r"(?:of\s+|is\s+|=\s*)?$", re.I)
 
 
+# a phrase before a bracketed window that names no event: a time adjective or a bare "history" ("Must not have recent
+# (within past 3 months) initiation of prednisone", "history (within 1 month) of myocardial infarction"; of the 40
+# "<word> (within N <time>) <words>" in the corpora, these were read as the event "must not have recent", "history")
+_HOLLOW_BEFORE_PAREN = re.compile(r"(?:^|\s)(?:recent|current|prior|previous|past|history|have|has|had)$")
+
+
 def _window(c: Comparison, text: str, mentions: Mentions, prev: Optional[List[Found]] = None) -> List[Found]:
     """"within 2 weeks", "in the next 24 months", "up until 48 hours prior", "within 4 half-lives": a temporal
     bound (<=) on the event before the window."""
@@ -294,7 +300,8 @@ def _window(c: Comparison, text: str, mentions: Mentions, prev: Optional[List[Fo
         s = status_event(text, end, s)
         return [] if s is None else [record(s.name, text[s.start:s.end], "<=", c.v1, c.v1_text, c.unit, c.unit_text,
                                             None, "temporal", w.start(), max(end, s.end))]
-    if (s is None or re.fullmatch(r"[a-z\-]+ed", s.name)) and re.search(r"\(\s*$", text[s.end if s else floor:w.start()]):
+    if (s is None or re.fullmatch(r"[a-z\-]+ed", s.name) or _HOLLOW_BEFORE_PAREN.search(s.name)) \
+            and re.search(r"\(\s*$", text[s.end if s else floor:w.start()]):
         # "has developed (within the last 6 months) gastrointestinal disease": the event follows the parenthesis
         s = event_after_paren(text, c.end) or s
     if s is None and names_nothing(text[floor:w.start()]):  # (or only people: "Participants within 12 months from X")

@@ -1419,12 +1419,20 @@ def event_after(text: str, end: int) -> Optional[Span]:
 def event_after_paren(text: str, end: int) -> Optional[Span]:
     """"has developed (within the last 6 months) gastrointestinal disease that ...": the event written after the
     parenthesis that holds the window (ending at `end`), up to its first relative clause or break."""
-    close = re.compile(r"[^()]{0,40}?\)[ \t]*(?=[A-Za-z])").match(text, end)
+    close = re.compile(r"[^()]{0,40}?\)[ \t]*(?:of[ \t]+)?(?=[A-Za-z])").match(text, end)  # ("history (...) of X")
     if close is None:
         return None
     stop = _AFTER_END.search(text, close.end())
     q = stop.start() if stop else len(text)
+    tail = _PAREN_EVENT_END.search(text, close.end(), q)  # the event opens the phrase after the bracket
+    q = tail.start() if tail else q
     return temporal_subject(text, close.end(), q) if q > close.end() else None
+
+
+# what ends the event written after a bracketed window ("no recent (in the last 6 months) neurological events
+# referable to the study artery", "known history (over the past 6 months) of substance dependence according to DSM",
+# "the current (within 365 days) date of IRB approval for this study has been entered": the last noun was the event)
+_PAREN_EVENT_END = re.compile(r"\b(?:according\s+to|referable|for|has|have|had|is|are|was|were|will|requiring|needing)\b", re.I)
 
 
 _OF_EVENT = re.compile(r"\s+(?:of|from)\s+(?:(?:completing|completion\s+of|starting|the\s+start\s+of|initiation\s+of|initiating|receiving)\s+)?(?=[A-Za-z])", re.I)
