@@ -252,6 +252,11 @@ _HEAD_WORD = re.compile(r"[\dA-Za-z](?:(?<=\d)(?<![\w.\-:]\d)\d?-?(?P<letters>[A
                         r"|(?<=[A-Za-z])[\w\-+/']*)")
 
 
+# a number that names a type ("their medications for type 2 diabetes and chronic kidney disease in the past 4 weeks":
+# the event was cut after the "2"; 107 lines with "type 1/2 diabet..." in the corpora)
+_TYPE_BEFORE = re.compile(r"\btype[ \t]*$", re.I)
+
+
 def _digit_name_at(text: str, i: int) -> bool:
     """Whether a digit-led name ("3TC", "5-FU") starts at text[i]."""
     m = _DIGIT_NAME.match(text, i)
@@ -1039,7 +1044,8 @@ def _temporal_subject(text: str, floor: int, wstart: int) -> Optional[Span]:
     body = re.sub(r"^[\s\-*+\u2022]+", "", seg).rstrip()  # spaces and a bullet
     s = floor + (seg.index(body) if body else len(seg) - len(seg.lstrip()))
     body = _TRAILING_PARENS.sub("", body)  # "hemoptysis (bright red blood of at least 0.5 teaspoons)", "(estimated using (MDRD))"
-    brk = [m for m in _VALUE_BREAK.finditer(body) if not _digit_name_at(body, m.start())]  # (not "3TC")
+    brk = [m for m in _VALUE_BREAK.finditer(body) if not _digit_name_at(body, m.start())  # (not "3TC")
+           and not _TYPE_BEFORE.search(body, max(0, m.start() - 6), m.start())]  # (not "type 2 diabetes")
     if brk:  # "HbA1c 5.7 - 6.4 within the 3 months", "> 72 hours of hospitalization in the last 30 days":
         cut = brk[-1].end()  # the event is written after the comparison before the window
         rest = body[cut:]
@@ -1142,7 +1148,10 @@ def _named_from(text: str, end: int, floor: int, hp: Span) -> Span:
     return Span(start, hp.end, " ".join(text[start:hp.end].lower().split()))
 
 
-_TARGET_BEFORE = re.compile(r"\b(?P<head>[A-Za-z][\w-]*)\s+(?:for|to|on)\s+(?:(?:the|a|an|this)\s+)?$", re.I)
+_TARGET_BEFORE = re.compile(r"\b(?P<head>[A-Za-z][\w-]*)\s+(?:for|to|on)\s+(?:(?:the|a|an|this)\s+)?"
+                            r"(?:(?:prevention|treatment|management|prophylaxis|control)\s+of\s+(?:the\s+)?)?$", re.I)
+# ("B-cell monoclonal antibody agents for the prevention of allograft rejection within 274 days": 4 "<treatment> for
+# (the) prevention / treatment of <target> within N" in the corpora, one read as the target alone)
 _TARGET_HEAD = re.compile(r"(?:" + _words_alt("treatment_head") + "|" + _words_alt("target_head") + r")$", re.I)
 
 
