@@ -2038,6 +2038,24 @@ _GESTATION_AFTER = re.compile(r"'?\s*(?:of\s+|in\s+)?(?P<g>gestation(?:al\s+age)
 _AT_BIRTH = re.compile(r"\s*(?:at\s+birth|birth[\s-]?weight)\b", re.I)
 
 
+# a share of the marrow after a radiation word is how much of the marrow was irradiated ("At least 4 weeks since prior
+# radiotherapy to greater than 25% of bone marrow", "No prior radiation therapy to more than 25% of the bone marrow"; 123
+# in the corpora): the subject was "since prior radiotherapy", "prior radiation"
+_MARROW_SHARE = re.compile(r"\s+of\s+(?:the\s+)?(?:(?:total|functional|functioning|active|hematopoietic|haematopoietic)\s+)?"
+                           r"(?:bone\s+)?marrow\b", re.I)
+_RADIATION_TO = re.compile(r"\b(?P<r>radiotherapy|radiation(?:\s+therapy)?|irradiation|RT|XRT)\s+to\s+$", re.I)
+
+
+def _marrow_share(text: str, c: Comparison) -> Optional[Span]:
+    """"radiotherapy to bone marrow" for "radiotherapy to > 25% of bone marrow"; None elsewhere."""
+    if c.unit != "%":
+        return None
+    after, before = _MARROW_SHARE.match(text, c.end), _RADIATION_TO.search(text, max(0, c.start - 30), c.start)
+    if after is None or before is None:
+        return None
+    return Span(before.start("r"), after.end(), " ".join(before.group("r").lower().split()) + " to bone marrow")
+
+
 _RATIO_GAP = re.compile(r"\)?\s*(?:\([^()]{1,40}\)\s*)?/\s*$")
 _RATIO_AFTER = re.compile(r"\)?\s*(?:\([^()]{1,40}\)\s*)?ratio\b", re.I)
 
@@ -2062,6 +2080,9 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     birth = _AT_BIRTH.match(text, c.end) if c.unit and _MASS_UNIT.match(c.unit) else None
     if birth is not None:  # "Infant is <= 750 grams at birth", "500-1400 grams birthweight"
         return Attachment([Span(c.start, birth.end(), "birth weight")], "measurement", birth.end())
+    marrow = _marrow_share(text, c)
+    if marrow is not None:
+        return Attachment([marrow], "measurement", marrow.end)
     frequent = _frequent_thing(text, c)
     a = Attachment([frequent], None, frequent.end) if frequent else _attach(c, text, mentions, hint)
     if len(a.subjects) == 1 and a.subjects[0].name == "age":  # "diagnosed under age 50": the age at diagnosis
