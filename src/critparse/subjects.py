@@ -1668,7 +1668,17 @@ def scale_after(text: str, c: Comparison) -> Optional[Span]:
     if not m or _STOP.match(m.group(1).split()[0]):
         return None
     s, e = m.span(1)
+    part = _PART_OF_SCALE.match(text, s)
+    if part is not None:  # "a score of 2 or greater on the speech question of the ALSFRS-R": that scale's item
+        item, scale = " ".join(part.group("item").lower().split()), part.group("scale").lower()
+        return Span(s, part.end(), f"{scale} {item}")
     return Span(s, e, " ".join(m.group(1).lower().split()))
+
+
+# an item of a named scale after "on the" ("a score of 2 or greater on the speech question of the ALSFRS-R", "3 or
+# more on the swallowing item of the ALSFRS-R"; the subject was "speech question of the")
+_PART_OF_SCALE = re.compile(r"(?P<item>[A-Za-z][\w\-]*(?:\s+[A-Za-z][\w\-]*)?)\s+(?:question|item|domain|subscale|sub-scale|"
+                            r"subscore|component)?\s*of\s+(?:the\s+)?(?P<scale>[A-Z][\w\-]*[A-Z][\w\-]*)\b")
 
 
 _SCORE_NAME = re.compile(r"\b(?:scores?|scales?|ratings?|index)$", re.I)
@@ -2056,6 +2066,23 @@ def _marrow_share(text: str, c: Comparison) -> Optional[Span]:
     return Span(before.start("r"), after.end(), " ".join(before.group("r").lower().split()) + " to bone marrow")
 
 
+# a percentage right before "risk of / for" is that risk, whatever phrase comes before it ("Women who are considered
+# high-risk based on a greater than 25% lifetime risk of breast cancer", "Other malignancy considered to be at less than
+# 30% risk of relapse"; 18 in the corpora): the subject was "considered high-risk", "other malignancy"
+_RISK_OF = re.compile(r"\s*(?P<kind>(?:(?:lifetime|estimated|predicted|calculated|annual|\d+-year)\s+)?risk)\s+(?:of|for)\s+"
+                      r"(?:(?:a|an|the|developing|having)\s+)?(?P<what>[A-Za-z][\w\-]*(?:[ \t]+(?!(?:and|or|in|after|within|according|"
+                      r"with|by|over|as|at|if|per|based|following|during|from|to|than)\b)[A-Za-z][\w\-]*){0,3})", re.I)
+
+
+def _risk_of(text: str, c: Comparison) -> Optional[Span]:
+    """"lifetime risk of breast cancer" for "a greater than 25% lifetime risk of breast cancer"; None elsewhere."""
+    m = _RISK_OF.match(text, c.end) if c.unit == "%" else None
+    if m is None or _STOP.match(m.group("what").split()[0]):
+        return None
+    e = _cut_at_stop(text, m.start("what"), m.end("what"))
+    return Span(m.start("kind"), e, " ".join(text[m.start("kind"):e].lower().split()))
+
+
 _RATIO_GAP = re.compile(r"\)?\s*(?:\([^()]{1,40}\)\s*)?/\s*$")
 _RATIO_AFTER = re.compile(r"\)?\s*(?:\([^()]{1,40}\)\s*)?ratio\b", re.I)
 
@@ -2080,9 +2107,9 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     birth = _AT_BIRTH.match(text, c.end) if c.unit and _MASS_UNIT.match(c.unit) else None
     if birth is not None:  # "Infant is <= 750 grams at birth", "500-1400 grams birthweight"
         return Attachment([Span(c.start, birth.end(), "birth weight")], "measurement", birth.end())
-    marrow = _marrow_share(text, c)
-    if marrow is not None:
-        return Attachment([marrow], "measurement", marrow.end)
+    share = _marrow_share(text, c) or _risk_of(text, c)
+    if share is not None:
+        return Attachment([share], "measurement", share.end)
     frequent = _frequent_thing(text, c)
     a = Attachment([frequent], None, frequent.end) if frequent else _attach(c, text, mentions, hint)
     if len(a.subjects) == 1 and a.subjects[0].name == "age":  # "diagnosed under age 50": the age at diagnosis
