@@ -139,13 +139,39 @@ def find_mentions(text: str, start: int = 0, end: Optional[int] = None) -> List[
 
 def find_concept_mentions(text: str, start: int = 0, end: Optional[int] = None) -> List[Mention]:
     """Every concept mention in `text[start:end]`, left to right, with its concept id."""
-    out = []
+    out: List[Mention] = []
     by_name = subjects()
     for m in mention_pattern().finditer(text, start, len(text) if end is None else end):
         name = _subject_of(m)
-        if name:
+        if not name:
+            continue
+        core = next(m.end(g) for g in ("cs", "ci", "cis") if m.group(g))  # (before a filler: "cholesterol level")
+        joined = _joined(text, out[-1], m.start(), core) if out else None
+        if joined is not None:  # "LDL cholesterol": one mention, never "LDL" and then "cholesterol" (total cholesterol)
+            out[-1] = Mention(out[-1].start, m.end(), joined, by_name[joined].concept or "")
+        else:
             out.append(Mention(m.start(), m.end(), name, by_name[name].concept or ""))
     return out
+
+
+_WORD_GAP = re.compile(r"[ \t]+")
+
+
+def _joined(text: str, prev: Mention, start: int, end: int) -> Optional[str]:
+    """The subject two mentions with one space between them name together where that phrase is itself a written form
+    ("LDL cholesterol", "HDL cholesterol": the abbreviation matched first, in exact case, and "cholesterol" was read as
+    total cholesterol, a second bound), else None."""
+    if _WORD_GAP.fullmatch(text, prev.end, start) is None:
+        return None
+    key, index = _concepts.normaliser().key, _surface_index()
+    first = re.match(r"\S+", text[start:end])  # ("LDL cholesterol level": the second form is "cholesterol level")
+    last = len(text[prev.start:prev.end].rsplit(None, 1)[0]) + 1 if " " in text[prev.start:prev.end] else 0  # ("serum LDL")
+    for a in (prev.start, prev.start + last):
+        for b in (end, start + first.end() if first else end):
+            name = index.get(key(text[a:b]))
+            if name is not None:
+                return name
+    return None
 
 
 def warm_up() -> None:
