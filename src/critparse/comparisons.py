@@ -88,9 +88,10 @@ def _phrase_alt(phrases: List[str]) -> str:
 # "x ULN", "times the institutional upper limit of normal", "upper limit normal (ULN)", "3 times normal", "1.5 X
 # maximum normal value" / "3 x upper normal limit" (6 and 27 in LCT and the XML extract), "3 folds the upper normal";
 # a bare "normal" is the reference only after a multiplier
+# (a bare "ULN" / "UNL" / "LLN" ends there: "PT INR >1.5 unless" was read "> 1.5 x ULN", "unl" of "unless")
 _ULN = (
     r"(?:(?P<mult>x|\*|times|folds?)\s*)?(?:of\s+|the\s+)*(?:(?:institutional|institution's|local|laboratory|lab)\s+)*"
-    r"(?P<rel>ULN|UNL|LLN|(?:upper|lower)\s+limits?\s+(?:of\s+)?(?:the\s+)?(?:institutional\s+)?normal(?:\s+range)?(?:\s*\((?:ULN|LLN)\))?|"
+    r"(?P<rel>(?:ULN|UNL|LLN)(?![A-Za-z])|(?:upper|lower)\s+limits?\s+(?:of\s+)?(?:the\s+)?(?:institutional\s+)?normal(?:\s+range)?(?:\s*\((?:ULN|LLN)\))?|"
     r"normal\s+(?:values?|range|levels?|limits?)|(?:upper|lower|maximum|minimum)\s+normal\s+(?:limits?|values?)|(?(mult)(?:normal\b|upper\s+limits?\b(?!\s+of\s+(?!normal|the\b)))|(?!))|N\b)"
 )
 
