@@ -2101,6 +2101,34 @@ def attach(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) ->
     """The subjects of comparison `c` (empty where none is found: the comparison then gives no constraint).
     A subject no rule can test ("received", "treatment period", "research") is replaced by the phrase the
     time value is of, the event it counts from, or the clause's event; else dropped (`unusable`)."""
+    return _over_reference(text, c, _attached(c, text, mentions, hint))
+
+
+# a time over a reference is an offset, never the value itself ("prothrombin time > 5 seconds over control", "PT no
+# greater than 2 seconds above control", "(PT/PTT) > 1 second above normal upper limit"; 14 in the corpora): read as
+# the PT itself, "pt > 5 s" excluded everyone and "pt < 3 s" in an inclusion let no one in
+_OVER_REFERENCE = re.compile(r"\s*(?:above|over|beyond|greater\s+than|longer\s+than|more\s+than|of|from)\s+(?:the\s+)?"
+                             r"(?:(?:institutional|laboratory|lab)\s+)?(?P<ref>control|ULN|upper\s+limits?(?:\s+of)?(?:\s+normal)?|"
+                             r"normal(?:\s+upper\s+limits?)?|(?:the\s+)?mean)\b", re.I)
+
+
+_SECOND_AFTER = re.compile(r"\s*second\b", re.I)
+
+
+def _over_reference(text: str, c: Comparison, a: Attachment) -> Attachment:
+    """`a` with each subject named as an offset over its reference ("pt over control") where a time value is followed by
+    "above / over / beyond control (or the ULN)"; `a` as it was elsewhere."""
+    second = _SECOND_AFTER.match(text, c.end) if c.unit is None else None
+    if second is not None and _OVER_REFERENCE.match(text, second.end()):
+        return Attachment()  # "(PT/PTT) > 1 second above normal upper limit": "second" is no unit (an ordinal often)
+    m = _OVER_REFERENCE.match(text, c.end) if c.unit in ("s", "min") and a.subjects else None
+    if m is None:
+        return a
+    ref = "control" if m.group("ref").lower() == "control" else "uln"
+    return Attachment([Span(s.start, s.end, f"{s.name} over {ref}") for s in a.subjects], a.category, a.extends_to)
+
+
+def _attached(c: Comparison, text: str, mentions: Mentions, hint: Optional[str]) -> Attachment:
     gestation = _GESTATION_AFTER.match(text, c.end) if c.unit in ("wk", "d") else None
     if gestation is not None:  # "preterm neonates born at 26 to 34 weeks of gestational age"
         return Attachment([Span(gestation.start("g"), gestation.end(), "gestational age")], "duration", gestation.end())
