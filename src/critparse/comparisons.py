@@ -223,7 +223,15 @@ def _one_sided(m: "re.Match[str]") -> Optional[str]:
     op = _op_of_one(m)
     if op is None or (m.group("pre") and not re.search(r"[a-z]", m.group("pre"), re.I)):
         return None
-    return None if op == ">" and m.group("pre") else op
+    if op == ">" and m.group("pre") and not _MORE_THAN.fullmatch(m.group("pre").strip()):
+        return None
+    return op
+
+
+# "more / greater than N-M" is one uncertain lower bound ("Life expectancy of more than 3-6 months", "ALT greater than
+# 2-3 times the upper limit of normal", "greater than 10-20% of bone marrow"; 9 such in the corpora, none a stratum):
+# read as the range [N, M] it excluded everyone above M
+_MORE_THAN = re.compile(r"(?:more|greater)\s+than", re.I)
 
 
 def _op_of_one(m: "re.Match[str]") -> Optional[str]:
