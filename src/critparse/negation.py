@@ -425,10 +425,10 @@ def _bracket_end(text: str, ms: int, me: int, end: int) -> int:
 
 def run_on_item(text: str, a: int, b: int) -> Optional[int]:
     """Where the next item of a run-on record starts in text[a:b] ("... pulmonary disease Pulse oximetry greater
-    than 94%"), or None (`critparse.runon`)."""
-    from .runon import next_item
+    than 94%", "No congestive heart failure LVEF at least 45%"), or None (`critparse.runon`)."""
+    from .runon import next_item_or_analyte
 
-    return next_item(text, a, b)
+    return next_item_or_analyte(text, a, b)
 
 
 def cut_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):
