@@ -33,13 +33,22 @@ def _joiners(e, out):
     ("NCT00001542", "No severe liver disease (ALT or AST greater than 5 times", "all"),
     ("NCT00001842", "No hemoglobin less than 11.0 or greater than 19.0 gm/dL", "all"),
     ("NCT00001797", "No patients with serum creatinine greater than 1.8 or creatinine clearance", "all"),
-    # a run-on record: the 'No' reaches the next item, whose alternatives are not what it denies
-    ("NCT00003061", "No serious impairment of renal function Creatinine no greater than 1.5", "any"),
 ])
 def test_or_list_under_one_negation_is_negated_whole(corpora, mode, nct, words, joiner):
     parsed, crit = _criterion(corpora, nct, words, mode)
     assert all(c.negated for c in parsed.constraints if c.criterion == crit.id)
     assert _joiners(crit.expression, set()) == {joiner}, crit.expression
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+def test_a_run_on_item_after_a_negation_is_neither_negated_nor_joined(corpora, mode):
+    """NCT00003061 (ctgov_xml_2023), a run-on record: 'No serious impairment of renal function Creatinine no greater
+    than 1.5 mg/dL OR Creatinine clearance no less than 50 mL/min': the 'No' ends at the next item (a test name,
+    `critparse.runon`), so its alternatives are required, not denied, and stay alternatives."""
+    parsed, crit = _criterion(corpora, "NCT00003061", "No serious impairment of renal function Creatinine", mode)
+    cons = [c for c in parsed.constraints if c.criterion == crit.id]
+    assert cons and not any(c.negated for c in cons)
+    assert _joiners(crit.expression, set()) == {"any"}, crit.expression
 
 
 @pytest.mark.parametrize("mode", ["fast", "full"])

@@ -415,6 +415,40 @@ def test_a_run_on_no_inside_a_subject_negates_its_item():
     assert [c.negated for c in cons if c.unit == "%"] == [False]
 
 
+# a test name that is no common English word opens the next run-on item after "No <condition>" (review of 5 Dec: 29 of
+# 40 such thresholds of the corpora were denied, "LVEF at least 45%" read as LVEF < 45% required)
+ANALYTE_RUN_ON = [
+    ("Cardiovascular: No poor cardiac function No myocardial infarction within the past 6 months No poorly controlled "
+     "arrhythmia No congestive heart failure LVEF at least 45% by MUGA Other: No active hepatic encephalopathy",
+     "lvef"),  # NCT00004248 (ctgov_xml_2023)
+    ("Hepatic: No hepatic compromise Transaminases no greater than 250 IU Renal: No renal compromise\r\n         "
+     "Creatinine no greater than 1.2 mg/mL (adults)", "transaminases"),  # NCT00004412 (ctgov_xml_2023)
+    ("Hepatic: Total serum bilirubin no greater than 1.5 mg/dL No history of chronic active hepatitis or cirrhosis "
+     "SGOT and/or SGPT no\r\n         greater than 2 times the upper limit of normal", "ast"),  # NCT00002937 (ctgov_xml_2023)
+    ("Pulmonary: No significant pulmonary disease FEV1 at least 50% OR DLCO\r\n         at least 50%",
+     "fev1"),  # NCT00003195 (ctgov_xml_2023)
+]
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+@pytest.mark.parametrize("text, subject", ANALYTE_RUN_ON)
+def test_a_run_on_test_name_ends_the_no_before_it(mode, text, subject):
+    cons = critparse.parse("Inclusion Criteria:\n- " + text + "\n", mode=mode).constraints
+    got = {c.subject: c.negated for c in cons}
+    assert subject in got and not any(neg for s, neg in got.items() if s != "myocardial infarction"), got
+
+
+@pytest.mark.parametrize("text, subject", [
+    ("CARDIOVASCULAR: No history of congestive heart failure with an LVEF less than 40%.", "lvef"),  # NCT00001577
+    ("No patients with WBC less than 4000/micrograms.", "wbc"),  # NCT00001958 (ctgov_xml_2023)
+    ("Pulmonary: No severe hypoxemia pO2 less than 70 mm Hg with decreased DLCO less than 70% predicted",
+     "dlco"),  # NCT00005854 (ctgov_xml_2023): 'decreased' keeps the name in the denied phrase
+])
+def test_a_test_name_inside_the_denied_phrase_stays_negated(text, subject):
+    cons = critparse.parse("Inclusion Criteria:\n- " + text + "\n", mode="fast").constraints
+    assert [c.negated for c in cons if c.subject == subject] == [True]
+
+
 @pytest.mark.parametrize("mode", ["fast", "full"])
 @pytest.mark.parametrize("nct, con_words", [
     ("NCT00001596", "potassium less than 3.0"),  # 'Significant laboratory abnormalities, including but not limited to'

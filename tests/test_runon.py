@@ -39,3 +39,20 @@ def test_age_carried_to_a_count_of_an_age_group_is_dropped():
     got = [(c.subject, c.op, c.value, c.unit) for c in parse(text, mode="fast").constraints]
     assert ("age", ">=", 1.0, "a") in got
     assert all(not (s == "age" and v > 130) for s, _, v, _ in got), got
+
+
+def test_a_test_name_after_a_condition_starts_an_item():
+    # NCT00004412 (ctgov_xml_2023): neither name is a common English word
+    text = "Hepatic: No hepatic compromise Transaminases no greater than 250 IU Renal: No renal compromise Creatinine no"
+    assert runon.next_item(text, 0, len(text)) is None
+    i = runon.next_item_or_analyte(text, 0, len(text))
+    assert text[i:].startswith("Transaminases")
+    assert text[runon.next_item_or_analyte(text, i + 1, len(text)):].startswith("Creatinine")
+
+
+def test_a_test_name_after_a_function_or_phrase_word_starts_no_item():
+    for text in ("No concurrent WBC transfusions",  # NCT00004192 (ctgov_xml_2023)
+                 "No history of congestive heart failure with an LVEF less than 40%",  # NCT00001577 (ctgov_xml_2023)
+                 "No history of chronic active hepatitis or cirrhosis SGOT and/or SGPT no greater than"):  # NCT00002937
+        starts = [text[i:i + 4] for i in runon._analyte_starts(text, 0, len(text))]
+        assert starts == (["SGOT"] if "SGOT" in text else []), text

@@ -425,10 +425,10 @@ def _bracket_end(text: str, ms: int, me: int, end: int) -> int:
 
 def run_on_item(text: str, a: int, b: int) -> Optional[int]:
     """Where the next item of a run-on record starts in text[a:b] ("... pulmonary disease Pulse oximetry greater
-    than 94%"), or None (`critparse.runon`)."""
-    from .runon import next_item
+    than 94%", "No congestive heart failure LVEF at least 45%"), or None (`critparse.runon`)."""
+    from .runon import next_item_or_analyte
 
-    return next_item(text, a, b)
+    return next_item_or_analyte(text, a, b)
 
 
 def cut_scopes(text: str, scope_list: Sequence[Tuple[int, int, int, int]]):
@@ -511,10 +511,20 @@ def _kept(text: str, scope_list: Sequence[Tuple[int, int, int, int]], negated_sp
             kept.append((ms, me, ss, se))
     dropped += [(ss, se) for _ms, _me, ss, se in void]
     if dropped and negated_spans:
-        negated_spans = [(es, ee) for es, ee in negated_spans
+        negated_spans = [_clip(es, ee, dropped) for es, ee in negated_spans
                          if not any(a < ee and es < b for a, b in dropped)
                          or any(ss < ee and es < se for _m, _n, ss, se in kept)]
     return kept, negated_spans
+
+
+def _clip(es: int, ee: int, dropped: Sequence[Tuple[int, int]]) -> Tuple[int, int]:
+    """A negated span that runs from before a cut-off tail into it ends where the tail starts: "cirrhosis SGOT",
+    one entity of the full-mode model across a run-on item's start ("No history of chronic active hepatitis or
+    cirrhosis SGOT and/or SGPT no greater than 2 times ...", NCT00002937), denies the cirrhosis, not the SGOT."""
+    for a, _b in dropped:
+        if es < a < ee:
+            ee = a
+    return es, ee
 
 
 def kept_scopes(text: str) -> List[Tuple[int, int, int, int]]:

@@ -44,6 +44,38 @@ def next_item(text: str, a: int, b: int) -> Optional[int]:
     return next(_starts(text, a, b), None)
 
 
+@lru_cache(maxsize=1)
+def _analytes() -> Tuple["re.Pattern[str]", frozenset]:
+    import tomllib
+
+    from . import resources
+
+    w = tomllib.loads(resources.read_text("negated_list_words.toml"))
+    names = "|".join(re.escape(n) for n in sorted(w["run_on_analyte"], key=len, reverse=True))
+    return re.compile(w["run_on_analyte_item"].replace("{analytes}", names)), frozenset(w["run_on_analyte_keep"])
+
+
+def _analyte_starts(text: str, a: int, b: int) -> Iterator[int]:
+    """Starts of the test names in text[a:b] that open an item (run_on_analyte: "... heart failure LVEF at least
+    45%"), not after a function word or a word of the name's phrase (run_on_analyte_keep: "concurrent WBC")."""
+    from .glue import FUNCTION
+
+    pattern, keep = _analytes()
+    function = _words()[2]
+    for m in pattern.finditer(text, a, b):
+        prev = m.group("prev")
+        if prev not in FUNCTION and prev not in function and prev not in keep:
+            yield m.start("cap")
+
+
+def next_item_or_analyte(text: str, a: int, b: int) -> Optional[int]:
+    """Where the next run-on item starts in text[a:b], at a capitalised English word (`next_item`) or at a test
+    name that is none ("No congestive heart failure LVEF at least 45%", "No renal compromise Creatinine no greater
+    than 1.2 mg/dL"), or None."""
+    found = [i for i in (next_item(text, a, b), next(_analyte_starts(text, a, b), None)) if i is not None]
+    return min(found, default=None)
+
+
 # what follows an item's first word: a lower-case word, a number or an operator, not another capitalised word
 # ("acceptable International Normalized Ratio", "modified Rankin Scale": a name written in capitals)
 _ITEM_GOES_ON = re.compile(r"[A-Za-z'/-]*,?\s+(?:[a-z(<>\u2264\u2265=]|\d)")
