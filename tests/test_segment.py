@@ -112,6 +112,9 @@ def test_seed_offsets_and_bodies(seed_text):
     ("PROTOCOL ENTRY CRITERIA:", "inclusion", None), ("Eligibility Criteria:", "inclusion", None),
     # NCT03864055 (lct_trainval): the exclusion items were read as inclusion, contradicting the age of the inclusion
     ("Patient's exclusion criteria", "exclusion", None), ("Patients' Inclusion Criteria:", "inclusion", None),
+    # NCT03922932 (lct_trainval), NCT00490841 (XML): a heading qualified by capitalised words of any kind
+    ("Participant-Related Exclusion Criteria:", "exclusion", None), ("Eye-Related Inclusion Criteria:", "inclusion", None),
+    ("Healthy Controls Exclusion Criteria:", "exclusion", None), ("School inclusion criteria:", "inclusion", None),
 ])
 def test_heading_variants(heading, kind, section):
     cs = crits(f"Exclusion Criteria:\n1. Before\n{heading}\n1. Item one\n2. Item two" if kind == "inclusion"
@@ -120,6 +123,18 @@ def test_heading_variants(heading, kind, section):
     assert [c.kind for c in items] == [kind, kind]
     assert items[0].section == (section or heading)
     assert [c.depth for c in items] == [0, 0]
+
+
+def test_qualified_heading_right_after_an_item_opens_its_section():
+    """'Participant-Related Exclusion Criteria:' with no blank line before it (NCT03922932, lct_trainval) was read as
+    part of the inclusion section: every exclusion item became an inclusion. 'INCLUSION AND EXCLUSION CRITERIA:'
+    names both sections and opens neither as exclusion."""
+    cs = crits("Participant-Related Inclusion Criteria:\n - Age 18 or older\nParticipant-Related Exclusion Criteria:\n"
+               " - Creatinine greater than 2 mg/dL")
+    assert [(c.kind, c.clean_text[:10]) for c in cs if c.role == "item"] == [("inclusion", "Age 18 or "),
+                                                                             ("exclusion", "Creatinine")]
+    cs = crits("Inclusion Criteria:\n - Age 18 or older\nINCLUSION AND EXCLUSION CRITERIA:\n - Creatinine below 2 mg/dL")
+    assert [c.kind for c in cs if c.role == "item" and c.clean_text.startswith("Creatinine")] == ["inclusion"]
 
 
 def test_no_heading_is_inclusion_and_empty_is_empty():
