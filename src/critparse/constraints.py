@@ -278,6 +278,10 @@ _DEFERRED_OP = re.compile(r"(?<![\w/])(?P<w>minimum|maximum|minimal|maximal|min\
 # a phrase before a bracketed window that names no event: a time adjective or a bare "history" ("Must not have recent
 # (within past 3 months) initiation of prednisone", "history (within 1 month) of myocardial infarction"; of the 40
 # "<word> (within N <time>) <words>" in the corpora, these were read as the event "must not have recent", "history")
+# nouns of taking that name nothing without their object ("Receipt within 30 days of erythropoietin, G-CSF, or
+# GM-CSF", NCT00000919: the subject was "receipt"); "therapy" / "treatment" stand on their own ("therapy within 8 weeks
+# of staging laparotomy": the laparotomy is the reference, not the thing)
+_BARE_ACTION = re.compile(r"receipt|use|usage|administration|exposure|intake", re.I)
 _HOLLOW_BEFORE_PAREN = re.compile(r"(?:^|\s)(?:recent|current|prior|previous|past|history|have|has|had)$")
 
 
@@ -304,6 +308,11 @@ def _window(c: Comparison, text: str, mentions: Mentions, prev: Optional[List[Fo
             and re.search(r"\(\s*$", text[s.end if s else floor:w.start()]):
         # "has developed (within the last 6 months) gastrointestinal disease": the event follows the parenthesis
         s = event_after_paren(text, c.end) or s
+    if s is not None and _BARE_ACTION.fullmatch(s.name):  # "Receipt within 30 days of erythropoietin, G-CSF": the
+        obj = event_of(text, c.end)  # action's object, named after the window (not a reference: "use within 30 days
+        if obj is not None:  # of study entry" keeps "use")
+            return [record(obj.name, text[obj.start:obj.end], "<=", c.v1, c.v1_text, c.unit, c.unit_text, None,
+                           "temporal", s.start, max(end, obj.end))]
     if s is None and names_nothing(text[floor:w.start()]):  # (or only people: "Participants within 12 months from X")
         # "Within the past 1 year, regular use of X", "Within 2 weeks of X", "X at the time of screening, or within 30 days"
         s = event_after(text, end) or event_of(text, c.end) or event_before_or(text, floor)
