@@ -249,6 +249,24 @@ def _op_of_one(m: "re.Match[str]") -> Optional[str]:
 
 _RATE = re.compile(r"\s*(daily|per\s+day|a\s+day|each\s+day|/\s*day|weekly|per\s+week|a\s+week|/\s*week|per\s+year|a\s+year|"
                    r"per\s+annum|annually|per\s+month|a\s+month|/\s*month|monthly)\b", re.I)
+# a rate written after the substance of a mass ("greater than 7.5 mg prednisone daily", "more than 30 g of alcohol
+# per day", "exceeding 10 mg of Prednisone per day", "Greater than 1 g proteinuria daily"; 16 in the corpora): the
+# mass per day, read as a bare mass before; the comparison still ends at the unit, so the substance names the subject;
+# never a frequency word ("<= 23.7 mg twice daily" is no 23.7 mg/d)
+_MASS = re.compile(r"^(?:[mun]?g|ug|\[IU\])$")
+_SUBSTANCE_WORDS = re.compile(r"\s+(?:of\s+)?(?:(?!(?:and|or|for|at|in|to|per|every|each|with|plus|than|if|on|x|once|twice|thrice|times|bid|tid|qid)\b)"
+                              r"[A-Za-z][\w-]*\s+){1,2}(?=(?:daily|per\s+day|a\s+day|/\s*day|per\s+week|weekly|a\s+week|/\s*week)\b)", re.I)
+
+
+def _rate_after_substance(text: str, end: int, said: str) -> Optional[str]:
+    """The mass-per-period unit of "7.5 mg prednisone daily" (the substance between the unit and the rate), or None."""
+    m = _SUBSTANCE_WORDS.match(text, end)
+    rate = _RATE.match(text, m.end()) if m is not None else None
+    if rate is None:
+        return None
+    return units.to_ucum(said + next((p for w, p in _RATE_PER if w in rate.group(1).lower()), "/day"))
+
+
 _RATE_PER = (("week", "/week"), ("year", "/year"), ("annum", "/year"), ("annually", "/year"), ("month", "/month"))
 # days counted per week / month / year ("at least 2 days a week", "4 days/week", "2 days per month"): a count of
 # days per that period, never a length of days
@@ -456,6 +474,8 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
             per = next((p for w, p in _DAYS_PER if w in rate.group(1).lower()), None)
         if per:
             ucum, unit_text, end = per, said + " " + rate.group(1), rate.end()
+    elif ucum and unit_text and _MASS.match(ucum):
+        ucum = _rate_after_substance(text, end, unit_text) or ucum
     v1 = number(m.group("v1"))
     v2 = number(m.group("v2")) if m.group("v2") else None
     v1b = number(m.group("v1b")) if m.group("v1b") else None
