@@ -567,3 +567,47 @@ def test_window_after_provided_that_no_is_denied():
                         "was administered within 30 days", mode="fast")
     (window,) = [c for c in p.constraints if c.unit == "d"]
     assert window.subject == "filgrastim or pegfilgrastim" and window.negated
+
+
+# -- "and/or" inside a negated list (`critparse.negation.through_and_or`) ---------------------------------------------
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+@pytest.mark.parametrize("nct, subject, value", [
+    ("NCT00003352", "alt", 1.5),  # "No SGOT and/or SGPT greater than 1.5 times ULN if concomitant with alkaline ..."
+    ("NCT00004935", "alt", 1.5),  # "No SGOT and/or SGPT greater than 1.5 times ULN if alkaline phosphatase ..."
+    ("NCT00003560", "alt", 1.5),  # "No SGOT and/or SGPT greater than 1.5 times ULN with alkaline phosphatase ..."
+    ("NCT00001430", "lvef", 42),  # "No patients with ... angina pectoris and/or an ejection fraction less than 42 ..."
+    ("NCT00001688", "serum amylase pancreatic isoenzyme", 180),  # "No history of clinical pancreatitis and/or ..."
+    ("NCT00006129", "premature ventricular contractions", 10),  # "No ... ST segment depression greater than 0.2 mV and/or
+    # frequent or repetitive arrhythmias (defined as more than 10 premature ventricular contractions per minute)"
+])
+def test_and_or_joining_the_members_of_a_negated_list_keeps_the_negation(corpora, mode, nct, subject, value):
+    """(ctgov_xml_2023, inclusion sections): ConText ends a scope at "and/or", so the member after it was required
+    (ALT > 1.5 x ULN, LVEF < 42 %); "or" in the same place negated it."""
+    from conftest import xml_record
+
+    cons = [c for c in critparse.parse(xml_record(corpora, nct), trial_id=nct, mode=mode).constraints
+            if c.subject == subject and c.value == value]  # not the bounds of other items
+    assert cons and all(c.negated for c in cons), [(c.text, c.negated) for c in cons]
+
+
+def test_and_or_stops_at_a_condition():
+    # NCT00003352 (ctgov_xml_2023): both transaminases denied, the alkaline phosphatase condition is not
+    text = ("Inclusion Criteria:\n- No SGOT and/or SGPT greater than 1.5 times ULN if concomitant with alkaline "
+            "phosphatase greater than 2.5 times ULN.\n")
+    got = {c.subject: c.negated for c in critparse.parse(text, mode="fast").constraints}
+    assert got == {"ast": True, "alt": True, "alp": False}, got
+
+
+@pytest.mark.parametrize("mode", ["fast", "full"])
+@pytest.mark.parametrize("nct, subject", [
+    ("NCT00000983", "oral candidiasis"),  # "... does not follow curve) and/or oral candidiasis for at least 2 months"
+    ("NCT00003415", "blood transfusion"),  # "No treatment- or mutagen-related MDS One or more cytopenias required:
+    # Untransfused hemoglobin less than 10 g/dL and/or transfusion-dependent (requiring at least four units ...)"
+])
+def test_and_or_after_a_bracket_or_a_new_item_still_ends_the_negation(corpora, mode, nct, subject):
+    from conftest import xml_record
+
+    cons = [c for c in critparse.parse(xml_record(corpora, nct), trial_id=nct, mode=mode).constraints
+            if c.subject == subject]
+    assert cons and not any(c.negated for c in cons), [(c.text, c.negated) for c in cons]

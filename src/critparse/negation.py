@@ -495,12 +495,50 @@ def through_brackets(text: str, scope_list: Sequence[Tuple[int, int, int, int]])
     return out
 
 
+@lru_cache(maxsize=1)
+def _and_or_words() -> Tuple["re.Pattern[str]", "re.Pattern[str]", "re.Pattern[str]"]:
+    """The joiner, the first member's stops, the next member's stops (resources/negated_list_words.toml and_or_*)."""
+    import tomllib
+
+    from . import resources
+
+    w = tomllib.loads(resources.read_text("negated_list_words.toml"))
+    return (re.compile(w["and_or_joiner"]), re.compile(w["and_or_first_member_stop"]),
+            re.compile(w["and_or_member_stop"], re.I))
+
+
+def through_and_or(text: str, scope_list: Sequence[Tuple[int, int, int, int]]) -> List[Tuple[int, int, int, int]]:
+    """A forward scope that "and/or" ends right after the first member of the negated list runs on over the next
+    member, as it does over "or" ("No SGOT and/or SGPT greater than 1.5 times ULN", "No patients with angina pectoris
+    and/or an ejection fraction less than 42 percent"): to where the scope would end without that "and/or", or to a
+    condition ("if", "unless"). Not after a bracket, a colon or a run-on item (resources/negated_list_words.toml)."""
+    if "and/or" not in text:
+        return list(scope_list)
+    joiner, first_stop, stop = _and_or_words()
+    out = []
+    for ms, me, ss, se in scope_list:
+        t = text
+        while ss >= me and (j := joiner.match(t, se)) and not first_stop.search(t, me, se) \
+                and run_on_item(t, me, se) is None:
+            k = t.index("and/or", se)
+            t = t[:k] + "and_or" + t[k + 6:]  # one token that no rule matches: the scope goes on over it
+            end = next((sc[3] for sc in scopes(t) if sc[0] == ms), se)
+            cut = stop.search(t, j.end(), end)
+            end = len(t[:cut.start()].rstrip()) if cut else end
+            if end <= j.end():
+                break
+            se = end  # on over a third member after another "and/or" (same tests on the whole first part)
+        out.append((ms, me, ss, se))
+    return out
+
+
 def _kept(text: str, scope_list: Sequence[Tuple[int, int, int, int]], negated_spans: Sequence[Tuple[int, int]]):
     """The scopes that negate a constraint, and the negated spans not lying only where a dropped or cut-off
-    scope was: void scopes (`_void_scopes`) go, the rest are cut (`cut_scopes`), and a "non-" prefix names a
+    scope was: scopes run on over "and/or" in a list (`through_and_or`) and over commas in a bracket
+    (`through_brackets`), void scopes (`_void_scopes`) go, the rest are cut (`cut_scopes`), and a "non-" prefix names a
     property ("2 or more non-contiguous sites", "non-smokers"): it negates its word for an entity, never a
     threshold."""
-    scope_list = through_brackets(text, scope_list)
+    scope_list = through_brackets(text, through_and_or(text, scope_list))
     void = _void_scopes(text, scope_list)
     cut, dropped = cut_scopes(text, [sc for sc in scope_list if sc not in void])
     kept = []
