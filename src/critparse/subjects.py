@@ -185,7 +185,9 @@ def _defined_abbreviation(text: str, name: Span, abbr: Span, between: str) -> bo
     spells abbreviates that name, even where the lexicon reads the abbreviation as another concept (PS -> ECOG);
     "serum glutamate oxalo-acetate transaminase (SGOT)", where the lexicon named only "transaminase", keeps SGOT."""
     short = text[abbr.start:abbr.end]
-    if between.strip() != "(" or text[abbr.end:abbr.end + 1] != ")" or _ABBREVIATION.fullmatch(short) is None:
+    opened = between.strip()  # "(BP)", or "[BP]" ("systolic blood pressure [BP] > 150 mm Hg": 12 in the corpora)
+    if opened not in ("(", "[") or text[abbr.end:abbr.end + 1] != {"(": ")", "[": "]"}[opened] \
+            or _ABBREVIATION.fullmatch(short) is None:
         return False
     initials = iter(w[0].upper() for w in re.findall(r"[A-Za-z]+", text[name.start:name.end]))
     return all(ch in initials for ch in short if ch.isupper())  # its capitals spell the name's initials, in order
