@@ -357,3 +357,15 @@ def test_days_after_weeks_are_part_of_the_length():
     (c,) = _got("gestational age < 34 weeks 3 days")
     assert (c["op"], c["value"], c["unit"]) == ("<", 34.429, "wk")
     assert all(c["value"] == 6.0 for c in _got("radiotherapy for at least 6 weeks 5 days a week"))
+
+
+@pytest.mark.parametrize("text, subject", [
+    ("Age at diagnosis < 40 years", "age at diagnosis"),
+    ("Age at onset of symptoms >= 50 years", "age at onset"),
+])
+def test_an_age_at_a_past_event_written_first_is_not_todays_age(text, subject):
+    """"Age at <event> < N" (the form LCT and registry text use beside "diagnosed under age 50", NCT00462917) was read
+    as the patient's age today, so a 60-year-old diagnosed at 35 failed "age < 40"; the age at the event carries no
+    'age' concept."""
+    (c,) = _got(text)
+    assert (c["subject"], c["unit"], c.get("concept")) == (subject, "a", None)

@@ -508,6 +508,14 @@ def _thing_old(text: str, floor: int, c: Comparison, ucum: Optional[str]) -> boo
 _SPAN_OF = re.compile(r"\b(?:interval|duration|period|remission|survival|span)\s+of\s+$", re.I)
 
 
+# a past event or a state named after the person and before the years ("Patients who have a history of another primary
+# malignancy <= 5 years", "A participant with a remote history (over 3 years) of seizure", "patient has been
+# continuously disease free more than five years"; 45 such in the corpora, about 12 read as the patient's age, which
+# excluded every adult): the years are the time since it or its length, never an age
+_EVENT_AFTER_PERSON = re.compile(r"\b(?:history|malignan\w*|disease[\s-]+free|free\s+of|survival|prognosis|remission|"
+                                 r"duration|diagnos\w*|onset)\b", re.I)
+
+
 def _years_of_something_else(text: str, floor: int, c: Comparison) -> bool:
     """Years read as an age unit that measure something else: a duration or a time since an event."""
     cstart, cend = c.value_start, c.end
@@ -522,6 +530,11 @@ def _years_of_something_else(text: str, floor: int, c: Comparison) -> bool:
             and not _AGE_WORDS.search(text, cstart, min(len(text), cend + 15)):
         return True  # "has been disease free for over 5 years", "free of symptoms during >= 3 years", "in remission for\r\n
         # more than 5 years" (a hand-wrapped line): a duration
+    people = list(_PERSON.finditer(window))
+    if people and c.v2 is None and _EVENT_AFTER_PERSON.search(window, people[-1].end()) \
+            and not _AGE_WORDS.search(text, max(floor, cstart - 40), min(len(text), cend + 15)):
+        return True  # "Patients who have a history of another primary malignancy <= 5 years": the time since it (a
+        # range stays an age: "Adult men with a history of ADHD between 18 and 30 years")
     return not (_AGE_WORDS.search(text, max(floor, cstart - 40), min(len(text), cend + 15))
                 or _PERSON.search(window) or all(_STOP.match(w) for w in re.findall(r"[A-Za-z]{2,}", text[floor:c.start]))
                 or _consent_if(text, floor, c.start))
@@ -603,6 +616,9 @@ def _age_event_before(bare: bool = False) -> "re.Pattern[str]":
     return re.compile(r"\b(?:" + events + r")\b" + (r"" if bare else r"[^.;:\n]{0,50}?") + at, re.I)
 
 
+# "Age at diagnosis < 40 years" (the age of a past event written before the comparison; it was read as today's age)
+_AGE_AT_LEAD = re.compile(r"\bage\s+at\s+(?:the\s+)?(?:time\s+of\s+)?(?:(?:first|initial)\s+)?(?P<ev>" + _words_alt("age_events")
+                          + r")\b[^.;:\n\d]{0,30}$", re.I)
 _AGE_COMPARATOR = re.compile(r"(?:under|before|below|over|above|after)\s+(?:the\s+)?age\b", re.I)
 
 
@@ -611,6 +627,9 @@ def _age_at_before(text: str, c: Comparison, age: Span) -> Span:
     cancer at age 50 or less": an event before the age (`_age_event_before`); otherwise `age` unchanged."""
     if age.name != "age":
         return age
+    lead = _AGE_AT_LEAD.search(text, max(0, c.start - 60), c.start)
+    if lead is not None:  # "Age at diagnosis < 40 years", "Age at onset of symptoms >= 50 years"
+        return Span(lead.start(), age.end, "age at " + lead.group("ev").lower())
     m = _age_event_before().search(text, max(0, c.start - 80), c.start)
     if m is None and _AGE_COMPARATOR.match(text, c.start, c.value_start):  # "diagnosed under age 50"
         m = _age_event_before(bare=True).search(text, max(0, c.start - 80), c.start)
