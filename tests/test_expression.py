@@ -935,3 +935,28 @@ def test_a_long_ago_window_after_except_bounds_the_exception():
     assert crit.expression["unless"] == [{"constraint": c1.id}]
     assert status(p, {c1.subject: {"value": 12, "unit": "mo"}}, crit.id) == "not_met"  # let in by the exception
     assert status(p, {c1.subject: {"value": 3, "unit": "mo"}}, crit.id) == "unknown"  # the rule's text decides
+
+
+@pytest.mark.parametrize("text, source", [
+    ("Myocardial infarction more than 6 months prior to study entry is permitted if there is no evidence of active CAD",
+     "NCT00490685"),
+    ("Sexual partner of at least 3 months is eligible and agrees to participate.", "NCT00000929"),
+])
+def test_a_permitted_time_bound_in_an_exclusion_is_the_exception_not_the_rule(text, source):
+    """'X more than 6 months prior is permitted if Y' (XML dump) lets the old event in: read as 'rule X<bound> unless
+    Y', the old infarction was what excluded and the recent one passed. The bound now sits in the exception, with Y;
+    the rule is the text (undetermined, never a wrong verdict)."""
+    p = one(text)
+    crit = p.criteria[0]
+    (c1,) = cons_of(p, crit)
+    assert "text" in crit.expression["rule"], crit.expression
+    assert c1.id in constraint_ids({"any": crit.expression["unless"]})
+    assert status(p, {c1.subject: {"value": 12, "unit": c1.unit}}, crit.id) != "met"  # never excluded for it
+
+
+def test_a_permitted_group_in_an_exclusion_keeps_its_rule():
+    """'Patients over 70 years are eligible if they have an ECOG of 0-1': the age names who the rule is about, so
+    they stay excluded unless their ECOG is 0-1."""
+    p = one("Patients over 70 years are eligible if they have an ECOG of 0-1")
+    crit = p.criteria[0]
+    assert crit.expression["rule"] == {"constraint": p.constraints[0].id}

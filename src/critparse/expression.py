@@ -57,6 +57,7 @@ class ConSpan:
 
 
 _DIGIT = re.compile(r"\d")
+_TIME_UNITS = frozenset({"a", "mo", "wk", "d", "h", "min"})
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,7 @@ class _Permission:
     cond: Optional[Expr] = None
     whole: Optional[Expr] = None  # the sentence as text, where the permission names no 'if' condition
     cue: str = ""
+    said: Optional[Expr] = None  # X's words as text
 
     @property
     def expr(self) -> Optional[Expr]:
@@ -530,14 +532,25 @@ class _Builder:
                 found = (m.start(), m.end())
         return found
 
-    @staticmethod
-    def _excluded_unless(perm: _Permission) -> Optional[Expr]:
+    def _excluded_unless(self, perm: _Permission) -> Optional[Expr]:
         """'X may be included provided that Y' as an exclusion of its own: X excludes unless Y. With no
         condition ('X may be enrolled') it excludes nobody: no expression (the text decides, unevaluable). Said of
         anyone ('Subjects are eligible only if Y') it excludes where Y fails."""
         if perm.cond is None or (perm.who is None and perm.cue in _BARE_PERMISSIONS):
             return None
+        if perm.said is not None and self._time_since(constraint_ids(perm.who)):
+            # "Myocardial infarction more than 6 months prior to study entry is permitted if there is no evidence of
+            # active CAD": X's bound is what is let in, so X's words are the rule (the text decides) and X with Y the
+            # exception; read as "rule X unless Y" the old infarction excluded and the recent one did not (NCT00490685)
+            return {"rule": perm.said, "unless": [perm.expr]}
         return {"rule": perm.who, "unless": [perm.cond]} if perm.who is not None else {"not": perm.cond}
+
+    def _time_since(self, ids: Sequence[str]) -> bool:
+        """Whether the constraints `ids` are all times of an event other than an age ("more than 6 months prior"):
+        a bound that names which of the events is let in, not a group of patients ("Patients over 70 years")."""
+        found = [c for c in self.cons if c.id in ids]
+        return bool(found) and len(found) == len(ids) and all(
+            c.bound is not None and c.bound[2] in _TIME_UNITS and c.subject != "age" for c in found)
 
     def who(self, a: int, b: int) -> Optional[Expr]:
         """The patients a permission lets in: their bounds, with the words where they say more than the
@@ -624,7 +637,8 @@ class _Builder:
             y = self.part(y0, b)
             if isinstance(y, _Permission):
                 y = self.leaf(perm[2], b, True)
-            return _Permission(x, y, self.piece(a, b) if perm[0].id in _BARE_PERMISSIONS else None, perm[0].id)
+            return _Permission(x, y, self.piece(a, b) if perm[0].id in _BARE_PERMISSIONS else None, perm[0].id,
+                               self.piece(a, perm[1]))
         cond = self.find(("condition",), a, b)
         if cond is not None and cond[0].id in _NEGATED_CLAUSE_GUARDS and not _NEGATED_START.match(self.text, a):
             cond = None
