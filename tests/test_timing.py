@@ -100,3 +100,12 @@ def test_a_window_after_the_study_itself_runs_forward():
     rule = _windows("Inclusion Criteria:\n- No immunomodulators during and for at least 4 weeks after study\n"
                     "- At least 4 weeks since prior chemotherapy\n- No chemotherapy for at least 4 weeks after study entry\n")
     assert rule == {"immunomodulators": True, "chemotherapy": False}
+
+
+def test_availability_for_follow_up_runs_forward():
+    """'Are not available for follow-up for at least 3 years' (NCT00001120, exclusion) and 'Available for follow-up
+    for at least 6 months' (NCT00000669, ctgov_xml_2023) commit the participant to the future; read as look-back
+    windows they tested how long someone had been in a follow-up. 'Stable disease for at least 6 months' looks back."""
+    assert list(_windows("Exclusion Criteria:\n- Are not available for follow-up for at least 3 years.").values()) == [True]
+    assert list(_windows("Available for follow-up for at least 6 months").values()) == [True]
+    assert list(_windows("Stable disease for at least 6 months").values()) == [False]

@@ -33,12 +33,13 @@ def looks_forward(text: str, number_start: int, unit_end: int, unit: Optional[st
     """Does the time window whose number starts at `number_start` and whose unit ends at `unit_end` in
     `text` run after enrolment?  "the next N", "the first N of the study", or a commitment's "for / through /
     within N" after a study event ("after the last dose"), or a study period named by its length ("during the
-    26-week treatment period"), not a washout after a prior therapy."""
+    26-week treatment period"), or how long one is available for the follow-up ("Available for follow-up for at
+    least 6 months"), not a washout after a prior therapy."""
     if unit not in TIME_UNITS:
         return False
     p = _patterns()
     before, rest = text[max(0, number_start - _REACH):number_start], text[unit_end:unit_end + 120]
-    if p["next"].search(before):
+    if p["next"].search(before) or p["follow_up_before"].search(text, max(0, number_start - 100), number_start):
         return True
     if p["first"].search(before):
         return bool(p["first_of"].match(rest))
