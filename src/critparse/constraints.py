@@ -1187,6 +1187,19 @@ def _blank_digits(m: "re.Match[str]") -> str:
     return re.sub(r"[\d()/.\-]", " ", m.group(0))
 
 
+# a change from one level to another is no range of levels ("Worsening of disease as shift from Hurley Stage II to
+# Stage III", NCT00494351: the exclusion then shut out every patient its inclusion of Hurley stage II admitted;
+# "progression from NYHA class II to class IV"): no constraint, the words decide
+_SHIFT_FROM = re.compile(r"\b(?:shift|progress\w*|chang\w*|increas\w*|decreas\w*|worsen\w*|improv\w*|conver\w*|"
+                         r"transition\w*|deteriorat\w*|upgrad\w*|downgrad\w*)\s+(?:\w+\s+){0,3}?from\s+(?:an?\s+|the\s+)?$", re.I)
+
+
+def _shift_from(c: Found, text: str) -> bool:
+    """Whether `c` is one end of a "from X to Y" change ("shift from Hurley Stage II to Stage III")."""
+    return (c.op in (">=", "<=")) and _SHIFT_FROM.search(text, max(0, c.start - 50), c.start) is not None \
+        and re.search(r"\bto\b", text[c.start:c.end], re.I) is not None
+
+
 def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
     if "^3" in text or "\u00a3" in text:  # (the pattern, tried at every position, only where it can match)
         text = _SYMBOL_FONT.sub(lambda m: _SYMBOL_FONT_OPS[m.group(0)[-1]], text)  # same length: offsets hold
@@ -1229,7 +1242,7 @@ def _found(text: str, subject_hint: Optional[str]) -> List[Found]:
         _clause_free(c)
         key = (c.subject, c.op, c.value, c.start, c.end)
         if key not in seen and not _unit_subject(c.subject) and not _lost_symbol(c) and not _spacing(c, text) \
-                and not _measured_over(c, text):
+                and not _measured_over(c, text) and not _shift_from(c, text):
             seen.add(key)
             uniq.append(c)
     if "(" in text:
