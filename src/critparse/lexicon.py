@@ -145,8 +145,10 @@ def find_concept_mentions(text: str, start: int = 0, end: Optional[int] = None) 
         name = _subject_of(m)
         if not name:
             continue
-        core = next(m.end(g) for g in ("cs", "ci", "cis") if m.group(g))  # (before a filler: "cholesterol level")
-        joined = _joined(text, out[-1], m.start(), core) if out else None
+        joined = None
+        if out and _WORD_GAP.fullmatch(text, out[-1].end, m.start()) is not None:  # (rare: cheap test first)
+            core = next(m.end(g) for g in ("cs", "ci", "cis") if m.group(g))  # (before a filler: "cholesterol level")
+            joined = _joined(text, out[-1], m.start(), core)
         if joined is not None:  # "LDL cholesterol": one mention, never "LDL" and then "cholesterol" (total cholesterol)
             out[-1] = Mention(out[-1].start, m.end(), joined, by_name[joined].concept or "")
         else:
@@ -158,11 +160,9 @@ _WORD_GAP = re.compile(r"[ \t]+")
 
 
 def _joined(text: str, prev: Mention, start: int, end: int) -> Optional[str]:
-    """The subject two mentions with one space between them name together where that phrase is itself a written form
+    """The subject two mentions one space apart name together where that phrase is itself a written form
     ("LDL cholesterol", "HDL cholesterol": the abbreviation matched first, in exact case, and "cholesterol" was read as
     total cholesterol, a second bound), else None."""
-    if _WORD_GAP.fullmatch(text, prev.end, start) is None:
-        return None
     key, index = _concepts.normaliser().key, _surface_index()
     first = re.match(r"\S+", text[start:end])  # ("LDL cholesterol level": the second form is "cholesterol level")
     last = len(text[prev.start:prev.end].rsplit(None, 1)[0]) + 1 if " " in text[prev.start:prev.end] else 0  # ("serum LDL")

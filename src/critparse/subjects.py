@@ -2064,6 +2064,11 @@ def modal_free(name: str) -> Optional[str]:
 _GESTATION_AFTER = re.compile(r"'?\s*(?:of\s+|in\s+)?(?P<g>gestation(?:al\s+age)?|gestational|GA)\b", re.I)
 
 
+# weeks after "born (at)" are the gestational age at birth ("infants born at less than 32 weeks", "Born beyond 33 Week
+# of Amenorrhea", LCT; 5 in the corpora): the subject was "infants born", "born"
+_BORN_BEFORE = re.compile(r"\bborn\s+(?:at\s+)?$", re.I)
+
+
 # a mass at birth is the birth weight, whoever the phrase before names ("Infant is <= 750 grams at birth", "preterm
 # infants 24-29 weeks of gestational age and 500-1400 grams birthweight"; 8 in the corpora)
 _AT_BIRTH = re.compile(r"\s*(?:at\s+birth|birth[\s-]?weight)\b", re.I)
@@ -2153,6 +2158,9 @@ def _attached(c: Comparison, text: str, mentions: Mentions, hint: Optional[str])
     gestation = _GESTATION_AFTER.match(text, c.end) if c.unit in ("wk", "d") else None
     if gestation is not None:  # "preterm neonates born at 26 to 34 weeks of gestational age"
         return Attachment([Span(gestation.start("g"), gestation.end(), "gestational age")], "duration", gestation.end())
+    born = _BORN_BEFORE.search(text, max(0, c.start - 20), c.start) if c.unit == "wk" else None
+    if born is not None:  # "infants born at less than 32 weeks", "Born beyond 33 Week of Amenorrhea"
+        return Attachment([Span(born.start(), c.end, "gestational age")], "duration", c.end)
     birth = _AT_BIRTH.match(text, c.end) if c.unit and _MASS_UNIT.match(c.unit) else None
     if birth is not None:  # "Infant is <= 750 grams at birth", "500-1400 grams birthweight"
         return Attachment([Span(c.start, birth.end(), "birth weight")], "measurement", birth.end())
