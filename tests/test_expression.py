@@ -960,3 +960,17 @@ def test_a_permitted_group_in_an_exclusion_keeps_its_rule():
     p = one("Patients over 70 years are eligible if they have an ECOG of 0-1")
     crit = p.criteria[0]
     assert crit.expression["rule"] == {"constraint": p.constraints[0].id}
+
+
+@pytest.mark.parametrize("text", [
+    "Hormone therapy (allowed if stable for more than 6 months)",
+    "Use of statins (permitted if dose stable for ≥ 4 weeks)",
+])
+def test_a_bracket_opening_with_allowed_if_is_an_exception_not_a_definition(text):
+    """'Maintenance ganciclovir therapy (permitted only if dose ... stable for at least 4 weeks prior to study entry)'
+    (NCT00000644, XML dump) was read as the definition of the thing before it: in an exclusion, the stable users were
+    the excluded ones. The bracket now carves them out of the rule."""
+    p = one(text)
+    crit = p.criteria[0]
+    (c1,) = cons_of(p, crit)
+    assert "text" in crit.expression["rule"] and crit.expression["unless"] == [{"constraint": c1.id}], crit.expression

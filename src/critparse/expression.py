@@ -964,6 +964,11 @@ class _Builder:
             branch = self.with_words(exc[2], e, self.part(exc[2], e))
             if branch is not None and not isinstance(branch, _Permission):
                 return "unless", branch
+        opening = self.find(("permission",), s, e, at_start=True)
+        if opening is not None and opening[0].id in _TELEGRAPHIC_PERMISSIONS and self.trim(opening[2], e)[0] < e:
+            branch = self.part(opening[2], e)  # "Hormone therapy (allowed if stable for more than 6 months)": the
+            if branch is not None and not isinstance(branch, _Permission):  # thing before is let in where it holds
+                return "unless", branch  # (it was read as the definition: stable users were the excluded ones)
         got = self.part(s, e)
         if isinstance(got, _Permission):
             return "unless", got.expr
