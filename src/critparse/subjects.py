@@ -2491,6 +2491,11 @@ def _written(text: str, s: int, e: int) -> str:
 # an "(" left open inside a subject before a qualifying word (a clause word, "e.g.", a participle or adverb,
 # "stable", "present"): what the brackets say of the thing before them, not its name ("(permitted for 21 days",
 # "(e.g.,", "(stable for at least 2 months"); never "(amenorrhea for at least 12 months", "(no fever ...)"
+_UNCLOSED_THING = re.compile(r"\((?![^()]*\))\s*(?=[A-Za-z])(?!(?:doses?|dosages?|regimens?|no|not|without|[a-z]+ing|[a-z]+ed)\b)(?!(?:(?:concurrent|current|recent|"
+                             r"prior|previous|ongoing|active|or|and|either)\b[\s,]*)+(?:[\d<>]|within|for|in\b|$))", re.I)
+# (the bracket's own thing, not a qualifier of the one before it: "Infection (concurrent or within previous 2 weeks)",
+# "Prior antiretrovirals (dose must be stable for at least 6 weeks" keep the thing before the bracket, and a denial
+# inside it is the washout rules' ("No concurrent infection (no fever for at least 3 days ...)": ambiguous, no bound))
 _UNCLOSED_QUALIFIER = re.compile(r"\s*\((?![^()]*\))\s*(?=(?!(?:no|not|without)\b)" + _words_alt("stop")
                                  + r"\b|e\.g|i\.e|[a-z]+(?:ed|ly)\b|stable\b|present\b)", re.I)
 
@@ -2525,6 +2530,9 @@ def _bracket_balanced(text: str, sub: Span) -> Optional[Span]:
         s += 1  # "(All anti-HIV treatments other than study medications must be stopped": a bracketed sentence
     cut = _UNCLOSED_QUALIFIER.search(text, s, e)  # "ganciclovir (provided drug was administered for at least"
     e = s + len(text[s:cut.start()].rstrip(" ,")) if cut else e
+    inner = _UNCLOSED_THING.search(text, s, e) if cut is None and head is None else None
+    if inner is not None:  # "Cardiac disease (myocardial infarction more than 6 months prior ... is allowed)": the
+        s = inner.end()  # bound is the bracket's own thing's, never the phrase's before it
     if head is not None:
         return Span(head.start, e, (head.name + " " + _written(text, s, e).strip(" ,")).strip())
     lead = re.match(r"[\s,]*(?:(?:" + _words_alt("stop") + r")\s+)*", text[s:e], re.I)
