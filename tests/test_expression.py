@@ -974,3 +974,13 @@ def test_a_bracket_opening_with_allowed_if_is_an_exception_not_a_definition(text
     crit = p.criteria[0]
     (c1,) = cons_of(p, crit)
     assert "text" in crit.expression["rule"] and crit.expression["unless"] == [{"constraint": c1.id}], crit.expression
+
+
+def test_a_bare_permission_with_a_bound_alone_in_an_exclusion_is_an_exception():
+    """'Biopsies or FNAs greater than 2 cm from the nipple are acceptable.' (NCT00006421, XML dump) stood in the
+    exclusion list as its own bound, so the acceptable biopsies were what excluded."""
+    p = one("Biopsies or FNAs greater than 2 cm from the nipple are acceptable.")
+    crit = p.criteria[0]
+    (c1,) = cons_of(p, crit)
+    assert "text" in crit.expression["rule"] and crit.expression["unless"] == [{"constraint": c1.id}], crit.expression
+    assert status(p, {c1.subject: {"value": 3, "unit": "cm"}}, crit.id) == "not_met"

@@ -536,6 +536,9 @@ class _Builder:
         """'X may be included provided that Y' as an exclusion of its own: X excludes unless Y. With no
         condition ('X may be enrolled') it excludes nobody: no expression (the text decides, unevaluable). Said of
         anyone ('Subjects are eligible only if Y') it excludes where Y fails."""
+        if perm.cond is None and perm.cue in _BOUND_PERMISSIONS and perm.said is not None and constraint_ids(perm.who):
+            return {"rule": perm.said, "unless": [perm.who]}  # "Biopsies or FNAs greater than 2 cm from the nipple are
+            # acceptable" (NCT00006421): the bound lets them in; alone it was the exclusion's own bound
         if perm.cond is None or (perm.who is None and perm.cue in _BARE_PERMISSIONS):
             return None
         if perm.said is not None and self._time_since(constraint_ids(perm.who)):
