@@ -984,3 +984,13 @@ def test_a_bare_permission_with_a_bound_alone_in_an_exclusion_is_an_exception():
     (c1,) = cons_of(p, crit)
     assert "text" in crit.expression["rule"] and crit.expression["unless"] == [{"constraint": c1.id}], crit.expression
     assert status(p, {c1.subject: {"value": 3, "unit": "cm"}}, crit.id) == "not_met"
+
+
+def test_will_not_be_an_exclusion_in_a_bracket_is_an_exception():
+    """'Current TB chemotherapy ( TB treatment completed in the preceding 30 days will not be an exclusion)'
+    (NCT00463086, XML dump): the bracket was read as the definition, so those who had completed treatment were the
+    excluded ones; 'will / would not be an exclusion' is a permission as 'is not an exclusion' is."""
+    p = one("Current TB chemotherapy ( TB treatment completed in the preceding 30 days will not be an exclusion)")
+    crit = p.criteria[0]
+    (c1,) = cons_of(p, crit)
+    assert "text" in crit.expression["rule"] and crit.expression["unless"] == [{"constraint": c1.id}], crit.expression
