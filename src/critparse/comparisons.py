@@ -264,7 +264,12 @@ def _rate_after_substance(text: str, end: int, said: str) -> Optional[str]:
     rate = _RATE.match(text, m.end()) if m is not None else None
     if rate is None:
         return None
-    return units.to_ucum(said + next((p for w, p in _RATE_PER if w in rate.group(1).lower()), "/day"))
+    return _per_period(said, rate.group(1))
+
+
+def _per_period(said: str, rate: str) -> Optional[str]:
+    """The UCUM code of unit `said` per the period a rate word names ("mg" + "daily" -> mg/d; "per week" -> /wk)."""
+    return units.to_ucum(said + next((p for w, p in _RATE_PER if w in rate.lower()), "/day"))
 
 
 _RATE_PER = (("week", "/week"), ("year", "/year"), ("annum", "/year"), ("annually", "/year"), ("month", "/month"))
@@ -469,7 +474,7 @@ def read(m: "re.Match[str]", text: str) -> Optional[Comparison]:
     rate = _RATE.match(text, end) if ucum and (unit_text or ucum == "%") else None
     if rate:  # "10 mg daily", "25 mg weekly", "1.3 g per day", "1% per year"
         said = unit_text or "%"
-        per = units.to_ucum(said + next((p for w, p in _RATE_PER if w in rate.group(1).lower()), "/day"))
+        per = _per_period(said, rate.group(1))
         if per is None and ucum == "d":
             per = next((p for w, p in _DAYS_PER if w in rate.group(1).lower()), None)
         if per:

@@ -39,6 +39,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from . import regexguard, resources
 from .brackets import closing_bracket
 from .statements import anyone, statement_at
+from .units import TIME_UNITS
 
 Expr = Dict[str, Any]
 ToOriginal = Callable[[int, int], Tuple[int, int]]
@@ -57,7 +58,6 @@ class ConSpan:
 
 
 _DIGIT = re.compile(r"\d")
-_TIME_UNITS = frozenset({"a", "mo", "wk", "d", "h", "min"})
 
 
 @dataclass(frozen=True)
@@ -553,7 +553,7 @@ class _Builder:
         a bound that names which of the events is let in, not a group of patients ("Patients over 70 years")."""
         found = [c for c in self.cons if c.id in ids]
         return bool(found) and len(found) == len(ids) and all(
-            c.bound is not None and c.bound[2] in _TIME_UNITS and c.subject != "age" for c in found)
+            c.bound is not None and c.bound[2] in TIME_UNITS and c.subject != "age" for c in found)
 
     def who(self, a: int, b: int) -> Optional[Expr]:
         """The patients a permission lets in: their bounds, with the words where they say more than the

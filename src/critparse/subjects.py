@@ -661,7 +661,7 @@ _TEMPORAL_LEAD = re.compile(
     r"|^" + _words_alt("temporal_lead") + r"\s+", re.I)
 _LEAD_WORDS = re.compile(r"^" + _words_alt("temporal_lead") + r"\s+", re.I)
 _TRAILING_JOIN = re.compile(r"[\s,(]*(?:\(\s*)?(?:\b(?:if|and|or|when|who|that|which|unless|for|during|of|at|with|in|on|to|from)\b[\s,(]*)*$", re.I)
-TIME_UNITS = {"a", "mo", "wk", "d", "h", "min"}
+TIME_UNITS = units.TIME_UNITS
 
 
 # "at least a 1-year history of migraine", "a >2 year history of asthma": how long a condition has been known

@@ -16,6 +16,9 @@ from typing import Dict, Optional, Tuple
 from . import resources
 from .unit_recipes import recipes
 
+#: UCUM codes of the time units a window or a duration is written in (read by subjects, constraints, timing, expression)
+TIME_UNITS = frozenset({"a", "mo", "wk", "d", "h", "min"})
+
 
 class UnitError(ValueError):
     """A unit that cannot be read or converted."""
